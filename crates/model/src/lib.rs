@@ -1,1 +1,29 @@
+//! The oncodata data model: the records every source is read into and every analysis reads
+//! from, as Rust types and as the Arrow schemas of the warehouse tables.
+//!
+//! - [`Patient`]: a person, under a pseudonymous id, with sex, birth date, residence at
+//!   diagnosis and vital status;
+//! - [`Tumour`]: a tumour as a source describes it, coded in ICD-O-3, with its derived ICD-10,
+//!   ICCC-3 and site-group codes;
+//! - [`CareEvent`]: a dated step of the care pathway (diagnosis, multidisciplinary meeting,
+//!   treatments, screening, vaccination…);
+//! - [`PopulationCount`] and [`LifeTableEntry`]: denominators and population mortality;
+//! - [`Provenance`]: on every record, where it came from (source, file, record number).
+//!
+//! Codes are kept as the text a source gave once validated (ICD-O-3 `C50.9`, `8500`), so that
+//! every table is readable as is from SQL, R or Python.
 
+pub mod care_event;
+pub mod date;
+pub mod patient;
+pub mod population;
+pub mod provenance;
+pub mod schema;
+pub mod tumour;
+
+pub use care_event::{CareEvent, CareEventKind};
+pub use date::PartialDate;
+pub use patient::{Patient, Sex, VitalStatus};
+pub use population::{LifeTableEntry, PopulationCount};
+pub use provenance::Provenance;
+pub use tumour::Tumour;

@@ -1,0 +1,56 @@
+//! Tumours.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::Provenance;
+
+/// A tumour as a source describes it, coded in ICD-O-3, once validated.
+///
+/// The derived codes (`icd10`, `iccc`, `site_group`) are computed on ingest from the ICD-O-3
+/// codes with the coding tables of `oncodata-coding`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tumour {
+    /// The source's identifier for the tumour, unique within the source.
+    pub tumour_id: String,
+    /// The patient it belongs to ([`crate::Patient::patient_id`]).
+    pub patient_id: String,
+    /// ICD-O-3 topography, `C50.9`.
+    pub topography: String,
+    /// ICD-O-3 morphology, four digits, `8500`.
+    pub morphology: String,
+    /// ICD-O-3 behaviour: 0 benign, 1 uncertain, 2 in situ, 3 malignant.
+    pub behaviour: u8,
+    /// Grade or differentiation (ICD-O-3 sixth digit, 1–9), when given.
+    pub grade: Option<u8>,
+    /// Laterality (1 right, 2 left, 3 only one side unknown which, 4 bilateral, 9 unknown), when
+    /// given.
+    pub laterality: Option<u8>,
+    /// Most valid basis of diagnosis (IARC: 0 death certificate only, 1 clinical,
+    /// 2 clinical investigation, 4 specific tumour markers, 5 cytology, 6 histology of a
+    /// metastasis, 7 histology of the primary, 9 unknown).
+    pub basis_of_diagnosis: Option<u8>,
+    /// Date of incidence (IARC/ENCR rules for its choice).
+    pub incidence_date: NaiveDate,
+    /// Age at diagnosis in completed years.
+    pub age_at_diagnosis: u16,
+    /// TNM T category (`T2`, `Tis`…), when given.
+    pub tnm_t: Option<String>,
+    /// TNM N category, when given.
+    pub tnm_n: Option<String>,
+    /// TNM M category, when given.
+    pub tnm_m: Option<String>,
+    /// Stage group (`I`, `IIA`, `IV`…), when given.
+    pub stage: Option<String>,
+    /// ICD-10 code converted from ICD-O-3 (`C50.9`), when a conversion exists.
+    pub icd10: Option<String>,
+    /// ICCC-3 subgroup (`IIIb`), when ICCC-3 classifies the tumour.
+    pub iccc: Option<String>,
+    /// Site group of the national estimates (`breast`), for invasive tumours.
+    pub site_group: Option<String>,
+    /// Identifiers the tumour came with in its source (registry number, record ids), as
+    /// `name=value` pairs separated by `;`.
+    pub source_ids: String,
+    /// Where the record came from.
+    pub provenance: Provenance,
+}

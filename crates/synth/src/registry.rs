@@ -1,0 +1,305 @@
+//! A registry data set: the ENCR-style CSV extract of the registry's départements and years, its
+//! population denominators, and the truth about its planted faults.
+//!
+//! The extract follows the variables of the JRC-ENCR data set (ENCR call for data; JRC-ENCR
+//! Quality Check Software user compendium): `PAT, MoB, YoB, Age, Sex, Geo_Code, TUM, MoI, YoI,
+//! BoD, Topo, Morpho, Beh, Grade, Vit_stat, MoF, YoF, Surv_time, Stage` — month and year only
+//! for dates, survival time in days, topography as `C509`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use oncodata_coding::AgeGroup;
+use oncodata_model::Sex;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::SynthError;
+use crate::cases::{Case, IncidenceModel, draw_cases};
+use crate::faults::{
+    FaultKind, FaultRates, corrupt_morphology, corrupt_topography, site_of_other_sex,
+};
+use crate::params::{Departement, departement};
+use crate::population::{denominators, persons};
+
+/// The ENCR-style header, in order.
+pub const ENCR_HEADER: [&str; 19] = [
+    "PAT",
+    "MoB",
+    "YoB",
+    "Age",
+    "Sex",
+    "Geo_Code",
+    "TUM",
+    "MoI",
+    "YoI",
+    "BoD",
+    "Topo",
+    "Morpho",
+    "Beh",
+    "Grade",
+    "Vit_stat",
+    "MoF",
+    "YoF",
+    "Surv_time",
+    "Stage",
+];
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryConfig {
+    /// INSEE codes of the départements the registry covers.
+    pub departements: Vec<String>,
+    /// Incidence years, inclusive.
+    pub first_year: i32,
+    /// Last incidence year.
+    pub last_year: i32,
+    /// Date at which follow-up ends (vital status is known up to it).
+    pub follow_up_end: NaiveDate,
+    /// Random seed.
+    pub seed: u64,
+    /// Fault rates.
+    pub faults: FaultRates,
+}
+
+impl RegistryConfig {
+    /// The demo's registry: the Manche general cancer registry, incidence 2021–2022, followed
+    /// up to the end of 2023, about 6,000 tumours.
+    pub fn demo(seed: u64) -> Self {
+        Self {
+            departements: vec!["50".into()],
+            first_year: 2021,
+            last_year: 2022,
+            follow_up_end: NaiveDate::from_ymd_opt(2023, 12, 31).expect("date"),
+            seed,
+            faults: FaultRates::default(),
+        }
+    }
+
+    fn resolve(&self) -> Result<Vec<&'static Departement>, SynthError> {
+        if self.first_year > self.last_year {
+            return Err(SynthError::Config(format!(
+                "empty year range {}-{}",
+                self.first_year, self.last_year
+            )));
+        }
+        self.departements
+            .iter()
+            .map(|c| {
+                departement(c)
+                    .ok_or_else(|| SynthError::Config(format!("unknown département '{c}'")))
+            })
+            .collect()
+    }
+}
+
+/// The files a registry data set was written to, and its counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    /// The ENCR-style CSV extract.
+    pub encr_csv: PathBuf,
+    /// The population denominators (`area,year,sex,age_group,persons`).
+    pub population_csv: PathBuf,
+    /// The planted faults (`line,PAT,TUM,fault`).
+    pub faults_csv: PathBuf,
+    /// Tumours written.
+    pub tumours: u64,
+    /// Records with a planted fault.
+    pub faulty: u64,
+}
+
+fn sex_code(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "1",
+        Sex::Female => "2",
+        Sex::Unknown => "9",
+    }
+}
+
+/// The ENCR fields of a case, before faults.
+fn encr_fields(c: &Case) -> Vec<String> {
+    let surv = c
+        .last_contact
+        .signed_duration_since(c.incidence_date)
+        .num_days();
+    vec![
+        format!("{:08}", c.number),
+        c.birth_date.month().to_string(),
+        c.birth_date.year().to_string(),
+        c.age.to_string(),
+        sex_code(c.sex).to_string(),
+        c.departement.to_string(),
+        "01".to_string(),
+        c.incidence_date.month().to_string(),
+        c.incidence_date.year().to_string(),
+        c.basis.to_string(),
+        c.topography.replace('.', ""),
+        c.morphology.to_string(),
+        "3".to_string(),
+        c.grade.to_string(),
+        if c.dead { "2" } else { "1" }.to_string(),
+        c.last_contact.month().to_string(),
+        c.last_contact.year().to_string(),
+        surv.to_string(),
+        c.stage.to_string(),
+    ]
+}
+
+fn werr(p: &Path) -> impl Fn(csv::Error) -> SynthError + '_ {
+    move |e| SynthError::io(p, e.into())
+}
+
+/// Generates the registry data set into `out`: `encr_<registry>.csv` and `population.csv` in
+/// `out`, and `truth/faults.csv`.
+pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, SynthError> {
+    let deps = cfg.resolve()?;
+    let years: Vec<i32> = (cfg.first_year..=cfg.last_year).collect();
+    let truth = out.join("truth");
+    fs::create_dir_all(&truth).map_err(|e| SynthError::io(&truth, e))?;
+    let name = deps.iter().map(|d| d.code).collect::<Vec<_>>().join("-");
+    let encr_csv = out.join(format!(
+        "encr_{name}_{}-{}.csv",
+        cfg.first_year, cfg.last_year
+    ));
+    let population_csv = out.join("population.csv");
+    let faults_csv = truth.join("faults.csv");
+
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let model = IncidenceModel::calibrate();
+    let mut encr =
+        csv::Writer::from_path(&encr_csv).map_err(|e| SynthError::io(&encr_csv, e.into()))?;
+    let mut faults =
+        csv::Writer::from_path(&faults_csv).map_err(|e| SynthError::io(&faults_csv, e.into()))?;
+    encr.write_record(ENCR_HEADER).map_err(werr(&encr_csv))?;
+    faults
+        .write_record(["line", "PAT", "TUM", "fault"])
+        .map_err(werr(&faults_csv))?;
+
+    let mut number = 0u64;
+    let mut faulty = 0u64;
+    for dep in &deps {
+        for &year in &years {
+            for sex in [Sex::Male, Sex::Female] {
+                for group in AgeGroup::all() {
+                    let n = persons(dep, year, sex, group);
+                    for case in draw_cases(
+                        &mut rng,
+                        &model,
+                        dep.code,
+                        year,
+                        sex,
+                        group,
+                        n,
+                        cfg.follow_up_end,
+                        &mut number,
+                    ) {
+                        let mut f = encr_fields(&case);
+                        if let Some(kind) = cfg.faults.draw(&mut rng) {
+                            match kind {
+                                FaultKind::InvalidTopography => {
+                                    f[10] = corrupt_topography(case.topography)
+                                }
+                                FaultKind::InvalidMorphology => {
+                                    f[11] = corrupt_morphology(&mut rng).to_string()
+                                }
+                                FaultKind::SexSiteConflict => {
+                                    f[10] = site_of_other_sex(case.sex).to_string()
+                                }
+                                FaultKind::BirthAfterIncidence => {
+                                    f[2] = (case.incidence_date.year() + 1).to_string()
+                                }
+                            }
+                            faulty += 1;
+                            // Line 1 is the header.
+                            let line = (case.number + 1).to_string();
+                            faults
+                                .write_record([line.as_str(), &f[0], &f[6], kind.label()])
+                                .map_err(werr(&faults_csv))?;
+                        }
+                        encr.write_record(&f).map_err(werr(&encr_csv))?;
+                    }
+                }
+            }
+        }
+    }
+    encr.flush().map_err(|e| SynthError::io(&encr_csv, e))?;
+    faults.flush().map_err(|e| SynthError::io(&faults_csv, e))?;
+
+    let mut pop = csv::Writer::from_path(&population_csv)
+        .map_err(|e| SynthError::io(&population_csv, e.into()))?;
+    pop.write_record(["area", "year", "sex", "age_group", "persons"])
+        .map_err(werr(&population_csv))?;
+    for r in denominators(&deps, &years) {
+        pop.write_record([
+            r.area,
+            r.year.to_string(),
+            sex_code(r.sex).to_string(),
+            r.age_group,
+            format!("{}", r.persons),
+        ])
+        .map_err(werr(&population_csv))?;
+    }
+    pop.flush()
+        .map_err(|e| SynthError::io(&population_csv, e))?;
+
+    Ok(Generated {
+        encr_csv,
+        population_csv,
+        faults_csv,
+        tumours: number,
+        faulty,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_bytes_and_another_seed_differs() {
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let ga = generate_registry(&RegistryConfig::demo(42), a.path()).unwrap();
+        let gb = generate_registry(&RegistryConfig::demo(42), b.path()).unwrap();
+        let gc = generate_registry(&RegistryConfig::demo(43), c.path()).unwrap();
+        let read = |p: &PathBuf| fs::read(p).unwrap();
+        assert_eq!(read(&ga.encr_csv), read(&gb.encr_csv));
+        assert_eq!(read(&ga.faults_csv), read(&gb.faults_csv));
+        assert_eq!(read(&ga.population_csv), read(&gb.population_csv));
+        assert_ne!(read(&ga.encr_csv), read(&gc.encr_csv));
+    }
+
+    #[test]
+    fn demo_has_a_few_thousand_tumours_near_the_expected_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = generate_registry(&RegistryConfig::demo(1), dir.path()).unwrap();
+        // Expected: Manche's share of the national 433,136 cases a year, for two years.
+        let france: f64 = crate::params::DEPARTEMENTS
+            .iter()
+            .map(|d| d.population)
+            .sum();
+        let expected = 433_136.0 * 492_000.0 / france * (1.0 + crate::population::ANNUAL_GROWTH);
+        let sd = expected.sqrt();
+        assert!(
+            ((g.tumours as f64) - expected).abs() < 4.0 * sd,
+            "{} vs {expected}",
+            g.tumours
+        );
+        let lines = fs::read_to_string(&g.encr_csv).unwrap().lines().count() as u64;
+        assert_eq!(lines, g.tumours + 1);
+        let faults = fs::read_to_string(&g.faults_csv).unwrap().lines().count() as u64;
+        assert_eq!(faults, g.faulty + 1);
+    }
+
+    #[test]
+    fn unknown_departement_is_an_error() {
+        let mut cfg = RegistryConfig::demo(1);
+        cfg.departements = vec!["20".into()];
+        let e = generate_registry(&cfg, tempfile::tempdir().unwrap().path()).unwrap_err();
+        assert!(e.to_string().contains("unknown département '20'"));
+    }
+}
