@@ -68,6 +68,16 @@ impl PartialDate {
     }
 }
 
+/// Completed years between two dates (the age on `to` of someone born on `from`).
+pub fn completed_years(from: NaiveDate, to: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    let mut y = to.year() - from.year();
+    if (to.month(), to.day()) < (from.month(), from.day()) {
+        y -= 1;
+    }
+    y
+}
+
 impl fmt::Display for PartialDate {
     /// ISO 8601 with reduced precision: `1952-01-12`, `1952-01`, `1952`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -107,5 +117,13 @@ mod tests {
         };
         assert_eq!(y.bounds(), (d(1950, 1, 1), d(1950, 12, 31)));
         assert_eq!(y.midpoint(), d(1950, 7, 1));
+    }
+
+    #[test]
+    fn completed_years_counts_birthdays() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(completed_years(d(1950, 6, 15), d(2020, 6, 14)), 69);
+        assert_eq!(completed_years(d(1950, 6, 15), d(2020, 6, 15)), 70);
+        assert_eq!(completed_years(d(2000, 2, 29), d(2001, 2, 28)), 0);
     }
 }

@@ -6,6 +6,8 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use oncodata_coding::AgeGroup;
 use oncodata_model::Sex;
+#[cfg(debug_assertions)]
+use oncodata_model::date::completed_years;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Poisson};
 
@@ -122,15 +124,6 @@ pub struct Case {
     pub last_contact: NaiveDate,
     /// Whether the patient died by `last_contact`.
     pub dead: bool,
-}
-
-/// Completed years between two dates.
-pub fn completed_years(from: NaiveDate, to: NaiveDate) -> i32 {
-    let mut y = to.year() - from.year();
-    if (to.month(), to.day()) < (from.month(), from.day()) {
-        y -= 1;
-    }
-    y
 }
 
 fn pick<'a, T>(rng: &mut impl Rng, items: &'a [(T, f64)]) -> &'a T {
@@ -342,12 +335,5 @@ mod tests {
         // e = 1 gives about 5 years.
         let t = time_to_death(Sex::Female, 0.0, 0.2, 1.0);
         assert!((t - 5.0).abs() < 0.01, "{t}");
-    }
-
-    #[test]
-    fn completed_years_counts_birthdays() {
-        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
-        assert_eq!(completed_years(d(1950, 6, 15), d(2020, 6, 14)), 69);
-        assert_eq!(completed_years(d(1950, 6, 15), d(2020, 6, 15)), 70);
     }
 }

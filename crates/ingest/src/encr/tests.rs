@@ -1,0 +1,189 @@
+//! The reader against the declarative fixture `fixtures/encr_rules.csv`: each row is an ENCR
+//! record and the rule ids it must raise (`accept` for a clean record).
+
+use std::io::Write;
+
+use super::*;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+}
+
+fn write(content: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(content.as_bytes()).unwrap();
+    f
+}
+
+#[test]
+fn every_fixture_record_raises_exactly_its_rules() {
+    let fixture = include_str!("../../fixtures/encr_rules.csv");
+    let mut lines = fixture.lines();
+    let header = lines.next().unwrap();
+    let encr_header = header.splitn(3, ',').nth(2).unwrap();
+    for line in lines {
+        let mut parts = line.splitn(3, ',');
+        let (case, expect, record) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        let file = write(&format!("{encr_header}\n{record}\n"));
+        let out = read_encr_csv(file.path(), today()).unwrap();
+        assert_eq!(out.counts.read, 1, "{case}");
+        let mut got: Vec<&str> = out
+            .quarantined
+            .iter()
+            .flat_map(|q| q.violations.iter().map(|v| v.rule))
+            .chain(out.warnings.iter().map(|(_, w)| w.rule))
+            .collect();
+        got.sort();
+        got.dedup();
+        let mut want: Vec<&str> = if expect == "accept" {
+            vec![]
+        } else {
+            expect.split(' ').collect()
+        };
+        want.sort();
+        assert_eq!(got, want, "{case}: {:?}", out.quarantined);
+        let rejected = want
+            .iter()
+            .any(|r| crate::rules::rule(r).unwrap().severity == Severity::Error);
+        assert_eq!(out.counts.quarantined, rejected as u64, "{case}");
+        assert_eq!(out.counts.accepted, !rejected as u64, "{case}");
+        if let Some(q) = out.quarantined.first() {
+            assert_eq!(q.provenance.record, 2, "{case}: the record is on line 2");
+            assert_eq!(q.raw, record, "{case}");
+        }
+    }
+}
+
+#[test]
+fn accepted_record_is_fully_coded() {
+    let fixture = include_str!("../../fixtures/encr_rules.csv");
+    let mut lines = fixture.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .splitn(3, ',')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let record = lines
+        .next()
+        .unwrap()
+        .splitn(3, ',')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let file = write(&format!("{header}\n{record}\n"));
+    let out = read_encr_csv(file.path(), today()).unwrap();
+    let t = &out.tumours[0];
+    assert_eq!(
+        (t.topography.as_str(), t.morphology.as_str(), t.behaviour),
+        ("C50.4", "8500", 3)
+    );
+    assert_eq!(t.icd10.as_deref(), Some("C50.4"));
+    assert_eq!(t.site_group.as_deref(), Some("breast"));
+    assert_eq!(t.iccc.as_deref(), Some("XIf"));
+    assert_eq!(
+        t.incidence_date,
+        NaiveDate::from_ymd_opt(2022, 3, 15).unwrap()
+    );
+    assert_eq!(t.stage.as_deref(), Some("II"));
+    let p = &out.patients[0];
+    assert_eq!(p.birth_date.to_string(), "1950-06");
+    assert_eq!(
+        p.last_contact,
+        Some(NaiveDate::from_ymd_opt(2023, 12, 15).unwrap())
+    );
+    assert_eq!(p.vital_status, VitalStatus::Alive);
+}
+
+#[test]
+fn malformed_records_are_quarantined_not_dropped() {
+    let header = "PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage";
+    let mut bytes = format!("{header}\n1,6,1950,71,2,50,01,3,2022,7,C504,8500,3\n").into_bytes();
+    bytes.extend_from_slice(b"2,6,1950,71,2,50,01,3,2022,7,C50\xff4,8500,3,2,1,12,2023,640,II\n");
+    bytes.extend_from_slice(b"3,6,1950,71,2,50,01,3,2022,7,C504,8500,3,2,1,12,2023,640,II\n");
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&bytes).unwrap();
+    let out = read_encr_csv(f.path(), today()).unwrap();
+    assert_eq!(
+        (out.counts.read, out.counts.accepted, out.counts.quarantined),
+        (3, 1, 2)
+    );
+    assert_eq!(out.quarantined[0].violations[0].rule, "record.shape");
+    assert_eq!(out.quarantined[0].provenance.record, 2);
+    assert_eq!(out.quarantined[1].violations[0].rule, "record.encoding");
+    assert_eq!(out.quarantined[1].provenance.record, 3);
+}
+
+#[test]
+fn a_file_without_the_encr_columns_is_refused_with_its_name() {
+    let f = write("a,b,c\n1,2,3\n");
+    let e = read_encr_csv(f.path(), today()).unwrap_err().to_string();
+    assert!(e.contains(&f.path().display().to_string()), "{e}");
+    assert!(
+        e.contains("missing column(s) PAT, YoB, Age, Sex, MoI, YoI, Topo, Morpho, Beh"),
+        "{e}"
+    );
+    let missing = read_encr_csv(Path::new("/nonexistent/encr.csv"), today())
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("/nonexistent/encr.csv"), "{missing}");
+}
+
+#[test]
+fn columns_in_any_order_and_case() {
+    let f = write("topo,morpho,beh,pat,sex,yob,age,moi,yoi\nC619,8140,3,7,1,1950,71,3,2022\n");
+    let out = read_encr_csv(f.path(), today()).unwrap();
+    assert_eq!(out.counts.accepted, 1, "{:?}", out.quarantined);
+    assert_eq!(out.tumours[0].tumour_id, "7-01");
+}
+
+/// The synthetic registry's planted faults are exactly what validation quarantines, each for
+/// the rule that catches its kind of fault.
+#[test]
+fn synthetic_extract_quarantines_exactly_the_planted_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = oncodata_synth::generate_registry(&oncodata_synth::RegistryConfig::demo(7), dir.path())
+        .unwrap();
+    let out = read_encr_csv(&g.encr_csv, today()).unwrap();
+    assert_eq!(out.counts.read, g.tumours);
+    assert_eq!(
+        out.counts.read,
+        out.counts.accepted + out.counts.quarantined
+    );
+    let mut truth = csv::Reader::from_path(&g.faults_csv).unwrap();
+    let planted: Vec<(u64, String)> = truth
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].parse().unwrap(), r[3].to_string())
+        })
+        .collect();
+    assert!(!planted.is_empty());
+    let got: Vec<(u64, &str)> = out
+        .quarantined
+        .iter()
+        .map(|q| (q.provenance.record, q.violations[0].rule))
+        .collect();
+    assert_eq!(got.len(), planted.len(), "{got:?}");
+    for ((line, kind), (qline, rule)) in planted.iter().zip(&got) {
+        assert_eq!(line, qline);
+        let expected = match kind.as_str() {
+            "invalid_topography" => "iarc.topography",
+            "invalid_morphology" => "iarc.morphology",
+            "sex_site_conflict" => "iarc.sex-topography",
+            "birth_after_incidence" => "date.birth-incidence",
+            other => panic!("unknown fault {other}"),
+        };
+        assert_eq!(*rule, expected, "line {line}");
+    }
+    assert!(
+        out.warnings.is_empty(),
+        "{:?}",
+        &out.warnings[..out.warnings.len().min(3)]
+    );
+}

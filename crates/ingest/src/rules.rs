@@ -1,0 +1,151 @@
+//! Validation rules. Each rule has a stable id (used in quarantine, reports and by registrars to
+//! mark verified cases) and a severity: an error sends the record to quarantine, a warning lets
+//! it in with a flag.
+//!
+//! The IARC checks follow the IARC/IACR Check program (Ferlay et al., IARC Technical Report
+//! No. 42, 2005) as ported in CanReg5 (`registry-and-epi-methods.md` §2.2).
+
+use std::fmt;
+
+/// What a rule's failure does to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The record goes to quarantine.
+    Error,
+    /// The record is accepted and flagged.
+    Warning,
+}
+
+/// One rule's finding on one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule's id, e.g. `iarc.topography`.
+    pub rule: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, with the offending values.
+    pub message: String,
+}
+
+impl Violation {
+    pub(crate) fn error(rule: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            rule,
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            rule,
+            severity: Severity::Warning,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.rule, self.message)
+    }
+}
+
+/// A rule's id, severity and description, for `--help` texts and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Id.
+    pub id: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// What it checks.
+    pub description: &'static str,
+}
+
+/// Every rule the readers apply.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "record.shape",
+        severity: Severity::Error,
+        description: "the record has as many fields as the header",
+    },
+    RuleInfo {
+        id: "record.encoding",
+        severity: Severity::Error,
+        description: "the record is valid UTF-8",
+    },
+    RuleInfo {
+        id: "record.required",
+        severity: Severity::Error,
+        description: "the mandatory variables are present",
+    },
+    RuleInfo {
+        id: "record.format",
+        severity: Severity::Error,
+        description: "each variable has its format (numbers, months 1-12, codes)",
+    },
+    RuleInfo {
+        id: "iarc.topography",
+        severity: Severity::Error,
+        description: "the topography exists in ICD-O-3 (IARC check 6)",
+    },
+    RuleInfo {
+        id: "iarc.morphology",
+        severity: Severity::Error,
+        description: "the morphology exists in ICD-O-3 (IARC check 7)",
+    },
+    RuleInfo {
+        id: "iarc.behaviour",
+        severity: Severity::Error,
+        description: "the behaviour is 0, 1, 2 or 3 (primary tumours)",
+    },
+    RuleInfo {
+        id: "iarc.sex-topography",
+        severity: Severity::Error,
+        description: "no female genital site in a man, no male genital site in a woman (IARC check 20)",
+    },
+    RuleInfo {
+        id: "date.birth-incidence",
+        severity: Severity::Error,
+        description: "birth is not after incidence",
+    },
+    RuleInfo {
+        id: "date.age-incidence",
+        severity: Severity::Error,
+        description: "the stated age agrees with birth and incidence dates (tolerance 1 year when days are unknown)",
+    },
+    RuleInfo {
+        id: "date.future",
+        severity: Severity::Error,
+        description: "no date after today",
+    },
+    RuleInfo {
+        id: "date.last-contact",
+        severity: Severity::Error,
+        description: "last contact or death is not before incidence",
+    },
+    RuleInfo {
+        id: "code.icd10",
+        severity: Severity::Warning,
+        description: "the ICD-O-3 codes convert to ICD-10",
+    },
+];
+
+/// The rule with this id.
+pub fn rule(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique() {
+        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(rule("iarc.topography").unwrap().severity, Severity::Error);
+    }
+}
