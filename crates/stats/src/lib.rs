@@ -1,1 +1,18 @@
+//! Descriptive cancer statistics, computed here rather than borrowed because exactness is the
+//! point: every estimator cites its formula and is tested against published values.
+//!
+//! - [`distributions`]: gamma and Poisson quantiles to full double precision;
+//! - [`incidence`]: crude and age-specific rates with exact Poisson intervals, directly
+//!   age-standardised rates with Fay–Feuer, Tiwari and normal intervals, truncated and cumulative
+//!   rates.
 
+pub mod distributions;
+pub mod incidence;
+
+/// Why a statistic cannot be computed from its inputs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StatsError {
+    /// Inputs that do not fit together (lengths, ranges).
+    #[error("{0}")]
+    Input(String),
+}

@@ -1,1 +1,141 @@
+//! The warehouse: the platform's tables as Parquet files under one directory, queried in SQL
+//! with Apache DataFusion. This crate is the only one that depends on DataFusion; the others
+//! talk to it through [`Warehouse`] and [`QueryResult`], which expose no Arrow types.
+//!
+//! Layout: `DIR/tables/<table>.parquet`, each written to a temporary file and renamed into
+//! place, so a table is replaced whole or not at all. Tables: `patients`, `tumours`,
+//! `care_events`, `population`, `life_table`, `quarantine` (schemas in `oncodata_model::schema`).
+//!
+//! SQL functions registered beside DataFusion's own ([`functions`]): `age_group(age)`,
+//! `icd10(topography, morphology, behaviour)`, `iccc(…)`, `site_group(…)`.
 
+pub mod functions;
+mod query;
+mod tables;
+
+use std::path::{Path, PathBuf};
+
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+pub use query::{QueryResult, Value};
+
+/// Why a warehouse operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    /// A file of the warehouse could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// DataFusion, Arrow or Parquet refused (SQL errors land here with DataFusion's message).
+    #[error("{0}")]
+    Query(String),
+}
+
+impl From<datafusion::error::DataFusionError> for WarehouseError {
+    fn from(e: datafusion::error::DataFusionError) -> Self {
+        Self::Query(e.to_string())
+    }
+}
+
+impl From<datafusion::arrow::error::ArrowError> for WarehouseError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        Self::Query(e.to_string())
+    }
+}
+
+impl From<datafusion::parquet::errors::ParquetError> for WarehouseError {
+    fn from(e: datafusion::parquet::errors::ParquetError) -> Self {
+        Self::Query(e.to_string())
+    }
+}
+
+/// A warehouse directory.
+pub struct Warehouse {
+    root: PathBuf,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Warehouse {
+    /// Opens the warehouse at `root`, creating the directory if needed.
+    pub fn open(root: &Path) -> Result<Self, WarehouseError> {
+        let tables = root.join("tables");
+        std::fs::create_dir_all(&tables).map_err(|e| WarehouseError::Io {
+            path: tables.display().to_string(),
+            source: e,
+        })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| WarehouseError::Io {
+                path: root.display().to_string(),
+                source: e,
+            })?;
+        Ok(Self {
+            root: root.to_path_buf(),
+            runtime,
+        })
+    }
+
+    /// The warehouse directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn table_path(&self, name: &str) -> PathBuf {
+        self.root.join("tables").join(format!("{name}.parquet"))
+    }
+
+    /// The tables present, sorted.
+    pub fn tables(&self) -> Result<Vec<String>, WarehouseError> {
+        let dir = self.root.join("tables");
+        let entries = std::fs::read_dir(&dir).map_err(|e| WarehouseError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".parquet"))
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// A DataFusion session with every table and the platform's functions registered.
+    fn session(&self) -> Result<SessionContext, WarehouseError> {
+        let ctx = SessionContext::new();
+        functions::register(&ctx);
+        for name in self.tables()? {
+            let path = self.table_path(&name);
+            self.runtime.block_on(ctx.register_parquet(
+                &name,
+                path.to_str().expect("UTF-8 path"),
+                ParquetReadOptions::default(),
+            ))?;
+        }
+        Ok(ctx)
+    }
+
+    /// Runs one SQL statement and collects its result. Errors carry DataFusion's message (an
+    /// unknown table or column is named there).
+    pub fn query(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
+        let ctx = self.session()?;
+        let (schema, batches) = self.runtime.block_on(async {
+            let df = ctx.sql(sql).await?;
+            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+            df.collect().await.map(|b| (schema, b))
+        })?;
+        Ok(QueryResult::new(schema, batches))
+    }
+}
+
+#[cfg(test)]
+mod tests;

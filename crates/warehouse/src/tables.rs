@@ -1,0 +1,228 @@
+//! Writing the model's records as Parquet tables, whole-table replace through a temporary file
+//! and a rename (atomic on POSIX file systems).
+
+use std::fs::File;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use datafusion::arrow::array::{
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, StringBuilder, UInt8Builder,
+    UInt16Builder, UInt64Builder,
+};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use oncodata_ingest::QuarantinedRecord;
+use oncodata_model::{Patient, PopulationCount, Provenance, Tumour, schema};
+
+use crate::{Warehouse, WarehouseError};
+
+fn days(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+        - NaiveDate::from_ymd_opt(1970, 1, 1)
+            .expect("epoch")
+            .num_days_from_ce()
+}
+
+/// The three provenance columns.
+struct ProvenanceColumns {
+    source: StringBuilder,
+    file: StringBuilder,
+    record: UInt64Builder,
+}
+
+impl ProvenanceColumns {
+    fn new() -> Self {
+        Self {
+            source: StringBuilder::new(),
+            file: StringBuilder::new(),
+            record: UInt64Builder::new(),
+        }
+    }
+
+    fn push(&mut self, p: &Provenance) {
+        self.source.append_value(&p.source);
+        self.file.append_value(&p.file);
+        self.record.append_value(p.record);
+    }
+
+    fn finish(mut self, columns: &mut Vec<ArrayRef>) {
+        columns.push(Arc::new(self.source.finish()));
+        columns.push(Arc::new(self.file.finish()));
+        columns.push(Arc::new(self.record.finish()));
+    }
+}
+
+fn batch(schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch, WarehouseError> {
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+impl Warehouse {
+    fn write_table(&self, name: &str, batch: RecordBatch) -> Result<(), WarehouseError> {
+        let path = self.table_path(name);
+        let tmp = path.with_extension("parquet.tmp");
+        let io = |e: std::io::Error| WarehouseError::Io {
+            path: tmp.display().to_string(),
+            source: e,
+        };
+        let file = File::create(&tmp).map_err(io)?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+            .build();
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
+        writer.write(&batch)?;
+        let file = writer.into_inner()?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(())
+    }
+
+    /// Replaces the `patients` table.
+    pub fn write_patients(&self, rows: &[Patient]) -> Result<(), WarehouseError> {
+        let (mut id, mut sex, mut birth, mut birth_year) = (
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            Int32Builder::new(),
+        );
+        let (mut dep, mut commune, mut vital) = (
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+        );
+        let (mut last, mut death) = (Date32Builder::new(), Date32Builder::new());
+        let mut prov = ProvenanceColumns::new();
+        for p in rows {
+            id.append_value(&p.patient_id);
+            sex.append_value(p.sex.label());
+            birth.append_value(p.birth_date.to_string());
+            birth_year.append_value(p.birth_date.year);
+            dep.append_option(p.departement.as_deref());
+            commune.append_option(p.commune.as_deref());
+            vital.append_value(p.vital_status.label());
+            last.append_option(p.last_contact.map(days));
+            death.append_option(p.death_date.map(days));
+            prov.push(&p.provenance);
+        }
+        let mut cols: Vec<ArrayRef> = vec![
+            Arc::new(id.finish()),
+            Arc::new(sex.finish()),
+            Arc::new(birth.finish()),
+            Arc::new(birth_year.finish()),
+            Arc::new(dep.finish()),
+            Arc::new(commune.finish()),
+            Arc::new(vital.finish()),
+            Arc::new(last.finish()),
+            Arc::new(death.finish()),
+        ];
+        prov.finish(&mut cols);
+        self.write_table("patients", batch(schema::patients(), cols)?)
+    }
+
+    /// Replaces the `tumours` table.
+    pub fn write_tumours(&self, rows: &[Tumour]) -> Result<(), WarehouseError> {
+        let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();
+        let (mut beh, mut grade, mut lat, mut bod) = (
+            UInt8Builder::new(),
+            UInt8Builder::new(),
+            UInt8Builder::new(),
+            UInt8Builder::new(),
+        );
+        let (mut date, mut year, mut age) = (
+            Date32Builder::new(),
+            Int32Builder::new(),
+            UInt16Builder::new(),
+        );
+        let mut t: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::new()).collect();
+        let mut prov = ProvenanceColumns::new();
+        for r in rows {
+            s[0].append_value(&r.tumour_id);
+            s[1].append_value(&r.patient_id);
+            s[2].append_value(&r.topography);
+            s[3].append_value(&r.morphology);
+            beh.append_value(r.behaviour);
+            grade.append_option(r.grade);
+            lat.append_option(r.laterality);
+            bod.append_option(r.basis_of_diagnosis);
+            date.append_value(days(r.incidence_date));
+            year.append_value(r.incidence_date.year());
+            age.append_value(r.age_at_diagnosis);
+            for (b, v) in t.iter_mut().zip([
+                &r.tnm_t,
+                &r.tnm_n,
+                &r.tnm_m,
+                &r.stage,
+                &r.icd10,
+                &r.iccc,
+                &r.site_group,
+            ]) {
+                b.append_option(v.as_deref());
+            }
+            t[7].append_value(&r.source_ids);
+            prov.push(&r.provenance);
+        }
+        let mut cols: Vec<ArrayRef> = s
+            .into_iter()
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        cols.extend([
+            Arc::new(beh.finish()) as ArrayRef,
+            Arc::new(grade.finish()),
+            Arc::new(lat.finish()),
+            Arc::new(bod.finish()),
+            Arc::new(date.finish()),
+            Arc::new(year.finish()),
+            Arc::new(age.finish()),
+        ]);
+        cols.extend(t.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef));
+        prov.finish(&mut cols);
+        self.write_table("tumours", batch(schema::tumours(), cols)?)
+    }
+
+    /// Replaces the `population` table.
+    pub fn write_population(&self, rows: &[PopulationCount]) -> Result<(), WarehouseError> {
+        let (mut area, mut year, mut sex, mut age, mut persons) = (
+            StringBuilder::new(),
+            Int32Builder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            Float64Builder::new(),
+        );
+        for r in rows {
+            area.append_value(&r.area);
+            year.append_value(r.year);
+            sex.append_value(r.sex.label());
+            age.append_value(&r.age_group);
+            persons.append_value(r.persons);
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(area.finish()),
+            Arc::new(year.finish()),
+            Arc::new(sex.finish()),
+            Arc::new(age.finish()),
+            Arc::new(persons.finish()),
+        ];
+        self.write_table("population", batch(schema::population(), cols)?)
+    }
+
+    /// Replaces the `quarantine` table.
+    pub fn write_quarantine(&self, rows: &[QuarantinedRecord]) -> Result<(), WarehouseError> {
+        let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();
+        let mut prov = ProvenanceColumns::new();
+        for q in rows {
+            s[0].append_option(q.record_id.as_deref());
+            s[1].append_value(q.rule_ids());
+            s[2].append_value(q.messages());
+            s[3].append_value(&q.raw);
+            prov.push(&q.provenance);
+        }
+        let mut cols: Vec<ArrayRef> = s
+            .into_iter()
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        prov.finish(&mut cols);
+        self.write_table("quarantine", batch(schema::quarantine(), cols)?)
+    }
+}
