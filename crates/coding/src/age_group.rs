@@ -38,10 +38,7 @@ impl AgeGroup {
             };
         }
         let (lo, hi) = t.split_once('-').ok_or_else(bad)?;
-        let (lo, hi): (u32, u32) = (
-            lo.trim().parse().map_err(|_| bad())?,
-            hi.trim().parse().map_err(|_| bad())?,
-        );
+        let (lo, hi): (u32, u32) = (lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?);
         if lo % 5 != 0 || hi != lo + 4 || lo > 80 {
             return Err(bad());
         }
@@ -71,11 +68,7 @@ impl AgeGroup {
 
 impl fmt::Display for AgeGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 == 17 {
-            write!(f, "85+")
-        } else {
-            write!(f, "{}-{}", self.lower_age(), self.lower_age() + 4)
-        }
+        if self.0 == 17 { write!(f, "85+") } else { write!(f, "{}-{}", self.lower_age(), self.lower_age() + 4) }
     }
 }
 

@@ -29,56 +29,32 @@ static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
     rows(
         "iccc3.csv",
         include_str!("../data/iccc3.csv"),
-        &[
-            "subgroup",
-            "group",
-            "title",
-            "morphology",
-            "topography",
-            "behaviour",
-        ],
+        &["subgroup", "group", "title", "morphology", "topography", "behaviour"],
     )
     .into_iter()
     .map(|f| Row {
-        subgroup: IcccSubgroup {
-            subgroup: f[0],
-            group: f[1],
-            title: f[2],
-        },
+        subgroup: IcccSubgroup { subgroup: f[0], group: f[1], title: f[2] },
         when: TumourMatch::from_cells("iccc3.csv", f[3], f[4], f[5]),
     })
     .collect()
 });
 
 static GROUP_TITLES: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
-    rows(
-        "iccc3_groups.csv",
-        include_str!("../data/iccc3_groups.csv"),
-        &["group", "title"],
-    )
-    .into_iter()
-    .map(|f| (f[0], f[1]))
-    .collect()
+    rows("iccc3_groups.csv", include_str!("../data/iccc3_groups.csv"), &["group", "title"])
+        .into_iter()
+        .map(|f| (f[0], f[1]))
+        .collect()
 });
 
 /// The ICCC-3 subgroup of a tumour; `None` when ICCC-3 does not classify it (non-malignant
 /// tumours outside the central nervous system, or combinations ICCC-3 leaves out).
-pub fn classify(
-    topography: Topography,
-    morphology: Morphology,
-    behaviour: Behaviour,
-) -> Option<&'static IcccSubgroup> {
-    ROWS.iter()
-        .find(|r| r.when.matches(topography, morphology, behaviour))
-        .map(|r| &r.subgroup)
+pub fn classify(topography: Topography, morphology: Morphology, behaviour: Behaviour) -> Option<&'static IcccSubgroup> {
+    ROWS.iter().find(|r| r.when.matches(topography, morphology, behaviour)).map(|r| &r.subgroup)
 }
 
 /// The title of a main group (`I`–`XII`).
 pub fn group_title(group: &str) -> Option<&'static str> {
-    GROUP_TITLES
-        .iter()
-        .find(|(g, _)| *g == group)
-        .map(|(_, t)| *t)
+    GROUP_TITLES.iter().find(|(g, _)| *g == group).map(|(_, t)| *t)
 }
 
 #[cfg(test)]
@@ -148,11 +124,7 @@ mod tests {
         assert_eq!(group_title("V"), Some("Retinoblastoma"));
         assert_eq!(GROUP_TITLES.len(), 12);
         for r in ROWS.iter() {
-            assert!(
-                group_title(r.subgroup.group).is_some(),
-                "{}",
-                r.subgroup.subgroup
-            );
+            assert!(group_title(r.subgroup.group).is_some(), "{}", r.subgroup.subgroup);
         }
     }
 }

@@ -49,10 +49,7 @@ static SITE_CODES: LazyLock<HashMap<&'static str, SiteCodes>> = LazyLock::new(||
     .into_iter()
     .map(|f| {
         let cell = |s: &'static str| (!s.is_empty()).then_some(s);
-        (
-            f[0],
-            SiteCodes([cell(f[1]), cell(f[2]), cell(f[3]), cell(f[4])]),
-        )
+        (f[0], SiteCodes([cell(f[1]), cell(f[2]), cell(f[3]), cell(f[4])]))
     })
     .collect()
 });
@@ -70,11 +67,7 @@ fn expand(code: &str, topography: Topography) -> String {
 /// Fails with [`CodeError::Unknown`] for an invalid topography or morphology, and with
 /// [`CodeError::NoConversion`] for behaviours /6 and /9 or a behaviour that ICD-10 does not code
 /// at that site (e.g. an in situ tumour of bone).
-pub fn from_icdo3(
-    topography: Topography,
-    morphology: Morphology,
-    behaviour: Behaviour,
-) -> Result<String, CodeError> {
+pub fn from_icdo3(topography: Topography, morphology: Morphology, behaviour: Behaviour) -> Result<String, CodeError> {
     if !topography.is_valid() {
         return Err(CodeError::Unknown {
             kind: "ICD-O-3 topography",
@@ -98,17 +91,11 @@ pub fn from_icdo3(
         Behaviour::Metastatic | Behaviour::UncertainPrimary => {
             return Err(CodeError::NoConversion {
                 target: "ICD-10 primary-tumour",
-                what: format!(
-                    "{} (behaviour /{behaviour} is not a primary tumour)",
-                    what()
-                ),
+                what: format!("{} (behaviour /{behaviour} is not a primary tumour)", what()),
             });
         }
     };
-    if let Some(rule) = MORPHOLOGY_RULES
-        .iter()
-        .find(|r| r.when.matches(topography, morphology, behaviour))
-    {
+    if let Some(rule) = MORPHOLOGY_RULES.iter().find(|r| r.when.matches(topography, morphology, behaviour)) {
         return Ok(expand(rule.icd10, topography));
     }
     let subsite = topography.to_string();
@@ -116,16 +103,10 @@ pub fn from_icdo3(
     let row = SITE_CODES
         .get(subsite.as_str())
         .or_else(|| SITE_CODES.get(site.as_str()))
-        .ok_or_else(|| CodeError::NoConversion {
-            target: "ICD-10",
-            what: what(),
-        })?;
+        .ok_or_else(|| CodeError::NoConversion { target: "ICD-10", what: what() })?;
     row.0[column]
         .map(|c| expand(c, topography))
-        .ok_or_else(|| CodeError::NoConversion {
-            target: "ICD-10",
-            what: what(),
-        })
+        .ok_or_else(|| CodeError::NoConversion { target: "ICD-10", what: what() })
 }
 
 #[cfg(test)]
@@ -190,24 +171,11 @@ mod tests {
     #[test]
     fn impossible_conversions_are_errors() {
         // No ICD-10 in situ code for bone; /6 and /9 are not primary tumours.
-        for (t, mb) in [
-            ("C41.2", "9180/2"),
-            ("C50.9", "8500/6"),
-            ("C34.1", "8070/9"),
-        ] {
-            assert!(
-                matches!(conv(t, mb), Err(CodeError::NoConversion { .. })),
-                "{t} {mb}"
-            );
+        for (t, mb) in [("C41.2", "9180/2"), ("C50.9", "8500/6"), ("C34.1", "8070/9")] {
+            assert!(matches!(conv(t, mb), Err(CodeError::NoConversion { .. })), "{t} {mb}");
         }
-        assert!(matches!(
-            conv("C43.5", "8720/3"),
-            Err(CodeError::Unknown { .. })
-        ));
-        assert!(matches!(
-            conv("C50.9", "8511/3"),
-            Err(CodeError::Unknown { .. })
-        ));
+        assert!(matches!(conv("C43.5", "8720/3"), Err(CodeError::Unknown { .. })));
+        assert!(matches!(conv("C50.9", "8511/3"), Err(CodeError::Unknown { .. })));
     }
 
     #[test]

@@ -30,18 +30,10 @@ pub use topography::Topography;
 pub enum CodeError {
     /// The text is not of the code's format (e.g. a topography that is not `Cnn.n`).
     #[error("{kind} '{value}' is not well formed: {reason}")]
-    Format {
-        kind: &'static str,
-        value: String,
-        reason: &'static str,
-    },
+    Format { kind: &'static str, value: String, reason: &'static str },
     /// The code is well formed but does not exist in the classification.
     #[error("{kind} '{value}' does not exist in {classification}")]
-    Unknown {
-        kind: &'static str,
-        value: String,
-        classification: &'static str,
-    },
+    Unknown { kind: &'static str, value: String, classification: &'static str },
     /// The combination has no code in the target classification.
     #[error("no {target} code for {what}")]
     NoConversion { target: &'static str, what: String },

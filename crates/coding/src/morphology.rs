@@ -18,18 +18,13 @@ use crate::table::rows;
 pub struct Morphology(u16);
 
 static BLOCKS: LazyLock<Vec<(CodeSet, &'static str)>> = LazyLock::new(|| {
-    rows(
-        "icdo3_morphology.csv",
-        include_str!("../data/icdo3_morphology.csv"),
-        &["codes", "block"],
-    )
-    .into_iter()
-    .map(|f| {
-        let set = CodeSet::morphologies(f[0])
-            .unwrap_or_else(|e| panic!("data/icdo3_morphology.csv: {e}"));
-        (set, f[1])
-    })
-    .collect()
+    rows("icdo3_morphology.csv", include_str!("../data/icdo3_morphology.csv"), &["codes", "block"])
+        .into_iter()
+        .map(|f| {
+            let set = CodeSet::morphologies(f[0]).unwrap_or_else(|e| panic!("data/icdo3_morphology.csv: {e}"));
+            (set, f[1])
+        })
+        .collect()
 });
 
 impl Morphology {
@@ -71,14 +66,11 @@ impl Morphology {
 
     /// Reads the combined form `8140/3` into morphology and behaviour (format only).
     pub fn parse_with_behaviour(text: &str) -> Result<(Self, Behaviour), CodeError> {
-        let (m, b) = text
-            .trim()
-            .split_once('/')
-            .ok_or_else(|| CodeError::Format {
-                kind: "ICD-O-3 morphology/behaviour",
-                value: text.to_string(),
-                reason: "expected morphology/behaviour, as 8140/3",
-            })?;
+        let (m, b) = text.trim().split_once('/').ok_or_else(|| CodeError::Format {
+            kind: "ICD-O-3 morphology/behaviour",
+            value: text.to_string(),
+            reason: "expected morphology/behaviour, as 8140/3",
+        })?;
         Ok((Self::parse(m)?, Behaviour::parse(b)?))
     }
 
@@ -95,10 +87,7 @@ impl Morphology {
     /// The title of the ICD-O-3 morphology block the code belongs to, if it exists
     /// ("Adenomas and adenocarcinomas" for 8140).
     pub fn block_title(&self) -> Option<&'static str> {
-        BLOCKS
-            .iter()
-            .find(|(set, _)| set.contains(self.0))
-            .map(|(_, t)| *t)
+        BLOCKS.iter().find(|(set, _)| set.contains(self.0)).map(|(_, t)| *t)
     }
 
     /// Whether ICD-O-3 lists the morphology among the haematopoietic and lymphoid neoplasms
@@ -117,12 +106,9 @@ impl Morphology {
     pub fn behaviour_is_usual(&self, behaviour: Behaviour) -> bool {
         let m = self.0;
         match behaviour {
-            Behaviour::InSitu => {
-                (8010..=8589).contains(&m) || (8720..=8799).contains(&m) || m == 9064
-            }
+            Behaviour::InSitu => (8010..=8589).contains(&m) || (8720..=8799).contains(&m) || m == 9064,
             Behaviour::Benign | Behaviour::Uncertain if self.is_haematological() => {
-                behaviour == Behaviour::Uncertain
-                    && matches!(m, 9740 | 9751..=9753 | 9765..=9769 | 9970 | 9971)
+                behaviour == Behaviour::Uncertain && matches!(m, 9740 | 9751..=9753 | 9765..=9769 | 9970 | 9971)
             }
             _ => true,
         }
@@ -215,19 +201,14 @@ mod tests {
         // Adenocarcinoma NOS, squamous cell carcinoma NOS, infiltrating duct carcinoma,
         // malignant melanoma NOS, DLBCL, AML NOS, multiple myeloma, neuroblastoma, Wilms tumour,
         // and codes added by the later revisions (8023, 9993).
-        for c in [
-            "8000", "8140", "8070", "8500", "8720", "9680", "9861", "9732", "9500", "8960", "8023",
-            "9993",
-        ] {
+        for c in ["8000", "8140", "8070", "8500", "8720", "9680", "9861", "9732", "9500", "8960", "8023", "9993"] {
             assert!(Morphology::parse_valid(c).is_ok(), "{c}");
         }
     }
 
     #[test]
     fn non_existent_codes_are_unknown() {
-        for c in [
-            "8006", "8016", "8511", "8859", "9999", "9600", "9730", "9810", "9990",
-        ] {
+        for c in ["8006", "8016", "8511", "8859", "9999", "9600", "9730", "9810", "9990"] {
             let e = Morphology::parse_valid(c).unwrap_err();
             assert!(matches!(e, CodeError::Unknown { .. }), "{c}: {e}");
         }
@@ -253,14 +234,8 @@ mod tests {
 
     #[test]
     fn blocks() {
-        assert_eq!(
-            Morphology::parse("8140").unwrap().block_title(),
-            Some("Adenomas and adenocarcinomas")
-        );
-        assert_eq!(
-            Morphology::parse("9861").unwrap().block_title(),
-            Some("Leukaemias")
-        );
+        assert_eq!(Morphology::parse("8140").unwrap().block_title(), Some("Adenomas and adenocarcinomas"));
+        assert_eq!(Morphology::parse("9861").unwrap().block_title(), Some("Leukaemias"));
     }
 
     #[test]

@@ -58,9 +58,7 @@ impl CodeSet {
         if ranges.is_empty() {
             return Err("empty code set".into());
         }
-        Ok(Self {
-            ranges: Some(ranges),
-        })
+        Ok(Self { ranges: Some(ranges) })
     }
 
     /// Whether `code` (a morphology, or a topography ordinal) is in the set.
@@ -74,13 +72,8 @@ impl CodeSet {
 
 /// A set of behaviour digits written together, e.g. `3` or `013`.
 pub(crate) fn behaviours(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Option<Vec<u8>> = text
-        .chars()
-        .map(|c| c.to_digit(10).map(|d| d as u8))
-        .collect();
-    digits
-        .filter(|d| !d.is_empty())
-        .ok_or_else(|| format!("bad behaviour set '{text}'"))
+    let digits: Option<Vec<u8>> = text.chars().map(|c| c.to_digit(10).map(|d| d as u8)).collect();
+    digits.filter(|d| !d.is_empty()).ok_or_else(|| format!("bad behaviour set '{text}'"))
 }
 
 #[cfg(test)]
@@ -126,12 +119,7 @@ pub(crate) struct TumourMatch {
 impl TumourMatch {
     /// Builds the condition from the three cells of a table row; `file` names the table in the
     /// panic that a malformed embedded table raises (caught by the tables' unit tests).
-    pub(crate) fn from_cells(
-        file: &str,
-        morphology: &str,
-        topography: &str,
-        behaviour: &str,
-    ) -> Self {
+    pub(crate) fn from_cells(file: &str, morphology: &str, topography: &str, behaviour: &str) -> Self {
         fn ok<T>(file: &str, r: Result<T, String>) -> T {
             r.unwrap_or_else(|e| panic!("data/{file}: {e}"))
         }

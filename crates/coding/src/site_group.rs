@@ -18,6 +18,7 @@ pub struct SiteGroup {
     pub title: &'static str,
     /// French title as in the national reports, e.g. "Côlon-rectum".
     pub titre: &'static str,
+    report_rank: u8,
     when: TumourMatch,
 }
 
@@ -25,40 +26,36 @@ static GROUPS: LazyLock<Vec<SiteGroup>> = LazyLock::new(|| {
     rows(
         "site_groups.csv",
         include_str!("../data/site_groups.csv"),
-        &[
-            "group",
-            "title",
-            "titre",
-            "morphology",
-            "topography",
-            "behaviour",
-        ],
+        &["group", "report_rank", "title", "titre", "morphology", "topography", "behaviour"],
     )
     .into_iter()
     .map(|f| SiteGroup {
         id: f[0],
-        title: f[1],
-        titre: f[2],
-        when: TumourMatch::from_cells("site_groups.csv", f[3], f[4], f[5]),
+        report_rank: f[1].parse().expect("data/site_groups.csv: report_rank"),
+        title: f[2],
+        titre: f[3],
+        when: TumourMatch::from_cells("site_groups.csv", f[4], f[5], f[6]),
     })
     .collect()
 });
 
 /// The site group of an invasive tumour; `None` for in situ, benign and uncertain tumours,
 /// which the national estimates do not count.
-pub fn classify(
-    topography: Topography,
-    morphology: Morphology,
-    behaviour: Behaviour,
-) -> Option<&'static SiteGroup> {
-    GROUPS
-        .iter()
-        .find(|g| g.when.matches(topography, morphology, behaviour))
+pub fn classify(topography: Topography, morphology: Morphology, behaviour: Behaviour) -> Option<&'static SiteGroup> {
+    GROUPS.iter().find(|g| g.when.matches(topography, morphology, behaviour))
 }
 
-/// All groups, in the order of the national reports' tables.
+/// All groups, in the order their rules are tried.
 pub fn all() -> &'static [SiteGroup] {
     &GROUPS
+}
+
+/// All groups in the order of the national reports' tables: solid sites in ICD-10 order, then
+/// the haematological malignancies, then "other".
+pub fn in_report_order() -> impl Iterator<Item = &'static SiteGroup> {
+    let mut v: Vec<&'static SiteGroup> = GROUPS.iter().collect();
+    v.sort_by_key(|g| g.report_rank);
+    v.into_iter()
 }
 
 /// The group with this identifier.
@@ -129,5 +126,8 @@ mod tests {
         }
         assert_eq!(by_id("lung").unwrap().titre, "Poumon");
         assert_eq!(all().last().unwrap().id, "other");
+        let order: Vec<&str> = in_report_order().map(|g| g.id).collect();
+        assert_eq!((order[0], order[order.len() - 1]), ("lip_oral_pharynx", "other"));
+        assert_eq!(order.len(), all().len());
     }
 }

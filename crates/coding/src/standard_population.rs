@@ -31,28 +31,13 @@ impl StandardPopulation {
 }
 
 static BUILT_IN: LazyLock<Vec<StandardPopulation>> = LazyLock::new(|| {
-    const NAMES: [&str; 4] = [
-        "world_segi_1960",
-        "european_1976",
-        "european_2013",
-        "who_2000_2025",
-    ];
+    const NAMES: [&str; 4] = ["world_segi_1960", "european_1976", "european_2013", "who_2000_2025"];
     let data = rows(
         "standard_populations.csv",
         include_str!("../data/standard_populations.csv"),
-        &[
-            "age_group",
-            "world_segi_1960",
-            "european_1976",
-            "european_2013",
-            "who_2000_2025",
-        ],
+        &["age_group", "world_segi_1960", "european_1976", "european_2013", "who_2000_2025"],
     );
-    assert_eq!(
-        data.len(),
-        AgeGroup::COUNT,
-        "data/standard_populations.csv: 18 age groups"
-    );
+    assert_eq!(data.len(), AgeGroup::COUNT, "data/standard_populations.csv: 18 age groups");
     NAMES
         .iter()
         .enumerate()
@@ -60,14 +45,9 @@ static BUILT_IN: LazyLock<Vec<StandardPopulation>> = LazyLock::new(|| {
             let mut weights = [0.0; AgeGroup::COUNT];
             for row in &data {
                 let g = AgeGroup::parse(row[0]).expect("data/standard_populations.csv: age group");
-                weights[g.index()] = row[col + 1]
-                    .parse()
-                    .expect("data/standard_populations.csv: weight");
+                weights[g.index()] = row[col + 1].parse().expect("data/standard_populations.csv: weight");
             }
-            StandardPopulation {
-                name: name.to_string(),
-                weights,
-            }
+            StandardPopulation { name: name.to_string(), weights }
         })
         .collect()
 });
@@ -107,15 +87,9 @@ mod tests {
     fn published_weights() {
         let g = |l| AgeGroup::parse(l).unwrap();
         let world = built_in("segi").unwrap();
-        assert_eq!(
-            (world.weight(g("0-4")), world.weight(g("85+"))),
-            (12_000.0, 500.0)
-        );
+        assert_eq!((world.weight(g("0-4")), world.weight(g("85+"))), (12_000.0, 500.0));
         let esp13 = built_in("european_2013").unwrap();
-        assert_eq!(
-            (esp13.weight(g("0-4")), esp13.weight(g("85+"))),
-            (5_000.0, 2_500.0)
-        );
+        assert_eq!((esp13.weight(g("0-4")), esp13.weight(g("85+"))), (5_000.0, 2_500.0));
         let esp76 = built_in("esp1976").unwrap();
         assert_eq!(esp76.weight(g("55-59")), 6_000.0);
         assert_eq!(built_in("who").unwrap().weight(g("0-4")), 8_860.0);

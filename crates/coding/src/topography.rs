@@ -26,45 +26,25 @@ struct SiteEntry {
 }
 
 static SITES: LazyLock<HashMap<u8, SiteEntry>> = LazyLock::new(|| {
-    rows(
-        "icdo3_topography.csv",
-        include_str!("../data/icdo3_topography.csv"),
-        &["site", "subsites", "title"],
-    )
-    .into_iter()
-    .map(|f| {
-        let site = f[0]
-            .strip_prefix('C')
-            .and_then(|s| s.parse::<u8>().ok())
-            .unwrap_or_else(|| panic!("data/icdo3_topography.csv: bad site {}", f[0]));
-        let subsites = f[1]
-            .chars()
-            .map(|c| c.to_digit(10).expect("subsite digit") as u8)
-            .collect();
-        (
-            site,
-            SiteEntry {
-                subsites,
-                title: f[2],
-            },
-        )
-    })
-    .collect()
+    rows("icdo3_topography.csv", include_str!("../data/icdo3_topography.csv"), &["site", "subsites", "title"])
+        .into_iter()
+        .map(|f| {
+            let site = f[0]
+                .strip_prefix('C')
+                .and_then(|s| s.parse::<u8>().ok())
+                .unwrap_or_else(|| panic!("data/icdo3_topography.csv: bad site {}", f[0]));
+            let subsites = f[1].chars().map(|c| c.to_digit(10).expect("subsite digit") as u8).collect();
+            (site, SiteEntry { subsites, title: f[2] })
+        })
+        .collect()
 });
 
 impl Topography {
     /// Reads `C50.9`, `C509` or `c50.9` (surrounding spaces ignored). Checks the format only.
     pub fn parse(text: &str) -> Result<Self, CodeError> {
-        let bad = |reason| CodeError::Format {
-            kind: "ICD-O-3 topography",
-            value: text.to_string(),
-            reason,
-        };
+        let bad = |reason| CodeError::Format { kind: "ICD-O-3 topography", value: text.to_string(), reason };
         let t = text.trim();
-        let rest = t
-            .strip_prefix('C')
-            .or_else(|| t.strip_prefix('c'))
-            .ok_or_else(|| bad("must start with C"))?;
+        let rest = t.strip_prefix('C').or_else(|| t.strip_prefix('c')).ok_or_else(|| bad("must start with C"))?;
         let digits: String = match rest.len() {
             3 => rest.to_string(),
             4 if rest.as_bytes()[2] == b'.' => format!("{}{}", &rest[..2], &rest[3..]),
@@ -74,10 +54,7 @@ impl Topography {
             return Err(bad("expected C followed by 3 digits, as C50.9 or C509"));
         }
         let n: u16 = digits.parse().map_err(|_| bad("not a number"))?;
-        Ok(Self {
-            site: (n / 10) as u8,
-            subsite: (n % 10) as u8,
-        })
+        Ok(Self { site: (n / 10) as u8, subsite: (n % 10) as u8 })
     }
 
     /// Reads a code and checks that it exists in ICD-O-3.
@@ -96,9 +73,7 @@ impl Topography {
 
     /// Whether this code is one of the 330 ICD-O-3 topography codes.
     pub fn is_valid(&self) -> bool {
-        SITES
-            .get(&self.site)
-            .is_some_and(|s| s.subsites.contains(&self.subsite))
+        SITES.get(&self.site).is_some_and(|s| s.subsites.contains(&self.subsite))
     }
 
     /// The three-character site number: 50 for C50.9.
@@ -130,11 +105,7 @@ impl Topography {
     pub fn all() -> Vec<Topography> {
         let mut v: Vec<Topography> = SITES
             .iter()
-            .flat_map(|(&site, e)| {
-                e.subsites
-                    .iter()
-                    .map(move |&subsite| Topography { site, subsite })
-            })
+            .flat_map(|(&site, e)| e.subsites.iter().map(move |&subsite| Topography { site, subsite }))
             .collect();
         v.sort();
         v
@@ -160,8 +131,8 @@ mod tests {
     #[test]
     fn valid_codes_from_icdo3() {
         for c in [
-            "C00.0", "C01.9", "C18.7", "C34.1", "C42.1", "C44.5", "C50.9", "C61.9", "C67.9",
-            "C71.9", "C77.2", "C80.9", "C509", "c34.1", " C16.0 ",
+            "C00.0", "C01.9", "C18.7", "C34.1", "C42.1", "C44.5", "C50.9", "C61.9", "C67.9", "C71.9", "C77.2", "C80.9",
+            "C509", "c34.1", " C16.0 ",
         ] {
             assert!(Topography::parse_valid(c).is_ok(), "{c} should be valid");
         }
@@ -171,10 +142,7 @@ mod tests {
     fn invalid_codes_are_unknown() {
         // C00.7 and C01.0 do not exist; C43, C45, C46, C78, C79 are ICD-10-only categories;
         // C81+ are ICD-10 haematological codes, not ICD-O-3 topographies.
-        for c in [
-            "C00.7", "C01.0", "C43.5", "C45.0", "C46.1", "C78.0", "C79.9", "C81.9", "C50.7",
-            "C61.0",
-        ] {
+        for c in ["C00.7", "C01.0", "C43.5", "C45.0", "C46.1", "C78.0", "C79.9", "C81.9", "C50.7", "C61.0"] {
             let e = Topography::parse_valid(c).unwrap_err();
             assert!(matches!(e, CodeError::Unknown { .. }), "{c}: {e}");
         }
@@ -182,9 +150,7 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_format_errors() {
-        for c in [
-            "", "50.9", "C5.9", "C50.", "C50.99", "C5O9", "D05.1", "C50-9",
-        ] {
+        for c in ["", "50.9", "C5.9", "C50.", "C50.99", "C5O9", "D05.1", "C50-9"] {
             let e = Topography::parse(c).unwrap_err();
             assert!(matches!(e, CodeError::Format { .. }), "{c}: {e}");
         }

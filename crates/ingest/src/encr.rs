@@ -39,21 +39,8 @@ use crate::rules::{Severity, Violation};
 /// The `--source` kind of this reader.
 pub const SOURCE_KIND: &str = "encr-csv";
 
-const REQUIRED: [&str; 9] = [
-    "PAT", "YoB", "Age", "Sex", "MoI", "YoI", "Topo", "Morpho", "Beh",
-];
-const OPTIONAL: [&str; 10] = [
-    "MoB",
-    "Geo_Code",
-    "TUM",
-    "BoD",
-    "Grade",
-    "Vit_stat",
-    "MoF",
-    "YoF",
-    "Surv_time",
-    "Stage",
-];
+const REQUIRED: [&str; 9] = ["PAT", "YoB", "Age", "Sex", "MoI", "YoI", "Topo", "Morpho", "Beh"];
+const OPTIONAL: [&str; 10] = ["MoB", "Geo_Code", "TUM", "BoD", "Grade", "Vit_stat", "MoF", "YoF", "Surv_time", "Stage"];
 
 /// What an ENCR extract yields.
 #[derive(Debug, Default)]
@@ -73,23 +60,12 @@ pub struct EncrExtract {
 /// Reads and validates an ENCR-style CSV extract. `today` bounds dates (nothing in the future).
 pub fn read_encr_csv(path: &Path, today: NaiveDate) -> Result<EncrExtract, IngestError> {
     let file = path.display().to_string();
-    let io = |e: std::io::Error| IngestError::Io {
-        file: file.clone(),
-        source: e,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| io(e.into()))?;
+    let io = |e: std::io::Error| IngestError::Io { file: file.clone(), source: e };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| io(e.into()))?;
     let header = reader.byte_headers().map_err(|e| io(e.into()))?.clone();
     let names: Vec<String> = header
         .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_ascii_lowercase()
-        })
+        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
     let mut columns = HashMap::new();
     for name in REQUIRED.iter().chain(OPTIONAL.iter()) {
@@ -97,18 +73,11 @@ pub fn read_encr_csv(path: &Path, today: NaiveDate) -> Result<EncrExtract, Inges
             columns.insert(*name, i);
         }
     }
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|c| !columns.contains_key(c))
-        .collect();
+    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !columns.contains_key(c)).collect();
     if !missing.is_empty() {
         return Err(IngestError::Layout {
             file,
-            message: format!(
-                "not an ENCR extract: missing column(s) {} in the header",
-                missing.join(", ")
-            ),
+            message: format!("not an ENCR extract: missing column(s) {} in the header", missing.join(", ")),
         });
     }
 
@@ -123,32 +92,19 @@ pub fn read_encr_csv(path: &Path, today: NaiveDate) -> Result<EncrExtract, Inges
         }
         out.counts.read += 1;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let provenance = Provenance {
-            source: SOURCE_KIND.into(),
-            file: file.clone(),
-            record: line,
+        let provenance = Provenance { source: SOURCE_KIND.into(), file: file.clone(), record: line };
+        let raw = record.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(",");
+        let quarantine = |violations: Vec<Violation>, record_id: Option<String>| QuarantinedRecord {
+            provenance: provenance.clone(),
+            record_id,
+            violations,
+            raw: raw.clone(),
         };
-        let raw = record
-            .iter()
-            .map(String::from_utf8_lossy)
-            .collect::<Vec<_>>()
-            .join(",");
-        let quarantine =
-            |violations: Vec<Violation>, record_id: Option<String>| QuarantinedRecord {
-                provenance: provenance.clone(),
-                record_id,
-                violations,
-                raw: raw.clone(),
-            };
         if record.len() != header.len() {
             out.quarantined.push(quarantine(
                 vec![Violation::error(
                     "record.shape",
-                    format!(
-                        "{} fields where the header has {}",
-                        record.len(),
-                        header.len()
-                    ),
+                    format!("{} fields where the header has {}", record.len(), header.len()),
                 )],
                 None,
             ));
@@ -156,22 +112,15 @@ pub fn read_encr_csv(path: &Path, today: NaiveDate) -> Result<EncrExtract, Inges
         }
         let fields: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
         let Ok(fields) = fields else {
-            out.quarantined.push(quarantine(
-                vec![Violation::error("record.encoding", "not valid UTF-8")],
-                None,
-            ));
+            out.quarantined.push(quarantine(vec![Violation::error("record.encoding", "not valid UTF-8")], None));
             continue;
         };
-        let row = Row {
-            fields: &fields,
-            columns: &columns,
-        };
+        let row = Row { fields: &fields, columns: &columns };
         match validate(&row, &provenance, today) {
             Ok((patient, tumour, warnings)) => {
                 out.counts.accepted += 1;
                 out.counts.warnings += warnings.len() as u64;
-                out.warnings
-                    .extend(warnings.into_iter().map(|w| (provenance.clone(), w)));
+                out.warnings.extend(warnings.into_iter().map(|w| (provenance.clone(), w)));
                 if !patient_index.contains_key(&patient.patient_id) {
                     patient_index.insert(patient.patient_id.clone(), out.patients.len());
                     out.patients.push(patient);
@@ -209,10 +158,7 @@ impl Findings {
     fn required(&mut self, row: &Row, name: &str) -> Option<String> {
         let v = row.get(name).map(str::to_string);
         if v.is_none() {
-            self.0.push(Violation::error(
-                "record.required",
-                format!("{name} is missing"),
-            ));
+            self.0.push(Violation::error("record.required", format!("{name} is missing")));
         }
         v
     }
@@ -229,11 +175,7 @@ impl Findings {
             _ => {
                 self.0.push(Violation::error(
                     "record.format",
-                    format!(
-                        "{name} '{v}' is not a number from {} to {}",
-                        range.start(),
-                        range.end()
-                    ),
+                    format!("{name} '{v}' is not a number from {} to {}", range.start(), range.end()),
                 ));
                 None
             }
@@ -251,10 +193,7 @@ fn month(f: &mut Findings, name: &str, value: Option<&str>) -> Option<u8> {
         99 => None,
         m @ 1..=12 => Some(m),
         m => {
-            f.0.push(Violation::error(
-                "record.format",
-                format!("{name} '{m}' is not a month (1-12, 99 unknown)"),
-            ));
+            f.0.push(Violation::error("record.format", format!("{name} '{m}' is not a month (1-12, 99 unknown)")));
             None
         }
     }
@@ -275,10 +214,7 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
         "2" => Some(Sex::Female),
         "9" => Some(Sex::Unknown),
         _ => {
-            f.0.push(Violation::error(
-                "record.format",
-                format!("Sex '{s}' is not 1, 2 or 9"),
-            ));
+            f.0.push(Violation::error("record.format", format!("Sex '{s}' is not 1, 2 or 9")));
             None
         }
     });
@@ -292,32 +228,28 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
     let yoi = f.required(row, "YoI");
     let yoi = f.number::<i32>("YoI", yoi.as_deref(), 1850..=2200);
 
-    let topo = f
-        .required(row, "Topo")
-        .and_then(|t| match Topography::parse_valid(&t) {
-            Ok(t) => Some(t),
-            Err(e @ oncodata_coding::CodeError::Unknown { .. }) => {
-                f.0.push(Violation::error("iarc.topography", e.to_string()));
-                None
-            }
-            Err(e) => {
-                f.0.push(Violation::error("record.format", e.to_string()));
-                None
-            }
-        });
-    let morpho = f
-        .required(row, "Morpho")
-        .and_then(|m| match Morphology::parse_valid(&m) {
-            Ok(m) => Some(m),
-            Err(e @ oncodata_coding::CodeError::Unknown { .. }) => {
-                f.0.push(Violation::error("iarc.morphology", e.to_string()));
-                None
-            }
-            Err(e) => {
-                f.0.push(Violation::error("record.format", e.to_string()));
-                None
-            }
-        });
+    let topo = f.required(row, "Topo").and_then(|t| match Topography::parse_valid(&t) {
+        Ok(t) => Some(t),
+        Err(e @ oncodata_coding::CodeError::Unknown { .. }) => {
+            f.0.push(Violation::error("iarc.topography", e.to_string()));
+            None
+        }
+        Err(e) => {
+            f.0.push(Violation::error("record.format", e.to_string()));
+            None
+        }
+    });
+    let morpho = f.required(row, "Morpho").and_then(|m| match Morphology::parse_valid(&m) {
+        Ok(m) => Some(m),
+        Err(e @ oncodata_coding::CodeError::Unknown { .. }) => {
+            f.0.push(Violation::error("iarc.morphology", e.to_string()));
+            None
+        }
+        Err(e) => {
+            f.0.push(Violation::error("record.format", e.to_string()));
+            None
+        }
+    });
     let beh = f.required(row, "Beh").and_then(|b| match Behaviour::parse(&b) {
         Ok(b) if b.is_registrable() => Some(b),
         Ok(b) => {
@@ -339,10 +271,7 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
         Some("1") => VitalStatus::Alive,
         Some("2") => VitalStatus::Dead,
         Some(v) => {
-            f.0.push(Violation::error(
-                "record.format",
-                format!("Vit_stat '{v}' is not 1, 2 or 9"),
-            ));
+            f.0.push(Violation::error("record.format", format!("Vit_stat '{v}' is not 1, 2 or 9")));
             VitalStatus::Unknown
         }
     };
@@ -354,38 +283,21 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
     if let (Some(sex), Some(t)) = (sex, topo) {
         let s = t.site();
         if sex == Sex::Male && (51..=58).contains(&s) {
-            f.0.push(Violation::error(
-                "iarc.sex-topography",
-                format!("female genital site {t} in a man"),
-            ));
+            f.0.push(Violation::error("iarc.sex-topography", format!("female genital site {t} in a man")));
         }
         if sex == Sex::Female && (60..=63).contains(&s) {
-            f.0.push(Violation::error(
-                "iarc.sex-topography",
-                format!("male genital site {t} in a woman"),
-            ));
+            f.0.push(Violation::error("iarc.sex-topography", format!("male genital site {t} in a woman")));
         }
     }
 
     // Dates.
-    let birth = yob.map(|year| PartialDate {
-        year,
-        month: mob,
-        day: None,
-    });
-    let incidence = yoi.map(|year| PartialDate {
-        year,
-        month: moi,
-        day: None,
-    });
+    let birth = yob.map(|year| PartialDate { year, month: mob, day: None });
+    let incidence = yoi.map(|year| PartialDate { year, month: moi, day: None });
     if let (Some(b), Some(i)) = (birth, incidence) {
         let (b_lo, b_hi) = b.bounds();
         let (i_lo, i_hi) = i.bounds();
         if b_lo > i_hi {
-            f.0.push(Violation::error(
-                "date.birth-incidence",
-                format!("birth {b} is after incidence {i}"),
-            ));
+            f.0.push(Violation::error("date.birth-incidence", format!("birth {b} is after incidence {i}")));
         } else if let Some(age) = age {
             let youngest = completed_years(b_hi, i_lo).max(0);
             let oldest = completed_years(b_lo, i_hi);
@@ -401,10 +313,7 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
         if let Some(d) = d
             && d.bounds().0 > today
         {
-            f.0.push(Violation::error(
-                "date.future",
-                format!("{what} {d} is after today {today}"),
-            ));
+            f.0.push(Violation::error("date.future", format!("{what} {d} is after today {today}")));
         }
     }
     let incidence_date = incidence.map(|i| match i.month {
@@ -414,26 +323,16 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
     let last_contact = match (surv, incidence_date, mof, yof) {
         (Some(days), Some(inc), _, _) => {
             if days < 0 {
-                f.0.push(Violation::error(
-                    "date.last-contact",
-                    format!("Surv_time {days} is negative"),
-                ));
+                f.0.push(Violation::error("date.last-contact", format!("Surv_time {days} is negative")));
                 None
             } else {
                 Some(inc + Duration::days(days))
             }
         }
         (None, Some(inc), m, Some(y)) => {
-            let d = PartialDate {
-                year: y,
-                month: m,
-                day: None,
-            };
+            let d = PartialDate { year: y, month: m, day: None };
             if d.bounds().1 < incidence.expect("incidence is known here").bounds().0 {
-                f.0.push(Violation::error(
-                    "date.last-contact",
-                    format!("last follow-up {d} is before incidence"),
-                ));
+                f.0.push(Violation::error("date.last-contact", format!("last follow-up {d} is before incidence")));
                 None
             } else {
                 Some(d.midpoint().max(inc))
@@ -444,25 +343,14 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
     if let Some(lc) = last_contact
         && lc > today
     {
-        f.0.push(Violation::error(
-            "date.last-contact",
-            format!("last follow-up {lc} is after today {today}"),
-        ));
+        f.0.push(Violation::error("date.last-contact", format!("last follow-up {lc} is after today {today}")));
     }
 
     if f.has_errors() {
         return Err((f.0, record_id));
     }
-    let (
-        Some(pat),
-        Some(sex),
-        Some(birth),
-        Some(age),
-        Some(incidence_date),
-        Some(topo),
-        Some(morpho),
-        Some(beh),
-    ) = (pat, sex, birth, age, incidence_date, topo, morpho, beh)
+    let (Some(pat), Some(sex), Some(birth), Some(age), Some(incidence_date), Some(topo), Some(morpho), Some(beh)) =
+        (pat, sex, birth, age, incidence_date, topo, morpho, beh)
     else {
         unreachable!("every missing field raised an error");
     };
@@ -482,9 +370,7 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
         commune: None,
         vital_status: vital,
         last_contact,
-        death_date: (vital == VitalStatus::Dead)
-            .then_some(last_contact)
-            .flatten(),
+        death_date: (vital == VitalStatus::Dead).then_some(last_contact).flatten(),
         provenance: provenance.clone(),
     };
     let tumour = Tumour {

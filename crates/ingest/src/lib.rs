@@ -31,9 +31,5 @@ pub enum IngestError {
     Layout { file: String, message: String },
     /// A reference-data row is wrong (population files are loaded whole or not at all).
     #[error("{file} line {line}: {message}")]
-    Row {
-        file: String,
-        line: u64,
-        message: String,
-    },
+    Row { file: String, line: u64, message: String },
 }

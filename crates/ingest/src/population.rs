@@ -12,49 +12,26 @@ use crate::IngestError;
 /// Reads a population file.
 pub fn read_population_csv(path: &Path) -> Result<Vec<PopulationCount>, IngestError> {
     let file = path.display().to_string();
-    let mut reader = csv::Reader::from_path(path).map_err(|e| IngestError::Io {
-        file: file.clone(),
-        source: e.into(),
-    })?;
-    let headers = reader
-        .headers()
-        .map_err(|e| IngestError::Io {
-            file: file.clone(),
-            source: e.into(),
-        })?
-        .clone();
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| IngestError::Io { file: file.clone(), source: e.into() })?;
+    let headers = reader.headers().map_err(|e| IngestError::Io { file: file.clone(), source: e.into() })?.clone();
     let want = ["area", "year", "sex", "age_group", "persons"];
     let idx: Vec<usize> = want
         .iter()
         .map(|w| {
-            headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(w))
-                .ok_or_else(|| IngestError::Layout {
-                    file: file.clone(),
-                    message: format!(
-                        "population file without a '{w}' column (expected {})",
-                        want.join(",")
-                    ),
-                })
+            headers.iter().position(|h| h.trim().eq_ignore_ascii_case(w)).ok_or_else(|| IngestError::Layout {
+                file: file.clone(),
+                message: format!("population file without a '{w}' column (expected {})", want.join(",")),
+            })
         })
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for rec in reader.records() {
-        let rec = rec.map_err(|e| IngestError::Layout {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let rec = rec.map_err(|e| IngestError::Layout { file: file.clone(), message: e.to_string() })?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let bad = |message: String| IngestError::Row {
-            file: file.clone(),
-            line,
-            message,
-        };
+        let bad = |message: String| IngestError::Row { file: file.clone(), line, message };
         let get = |i: usize| rec.get(idx[i]).unwrap_or("").trim();
-        let year = get(1)
-            .parse::<i32>()
-            .map_err(|_| bad(format!("year '{}' is not a year", get(1))))?;
+        let year = get(1).parse::<i32>().map_err(|_| bad(format!("year '{}' is not a year", get(1))))?;
         let sex = match Sex::parse(get(2)) {
             Some(s @ (Sex::Male | Sex::Female)) => s,
             _ => return Err(bad(format!("sex '{}' is not 1/2/male/female", get(2)))),
@@ -65,13 +42,7 @@ pub fn read_population_csv(path: &Path) -> Result<Vec<PopulationCount>, IngestEr
             .ok()
             .filter(|p| p.is_finite() && *p >= 0.0)
             .ok_or_else(|| bad(format!("persons '{}' is not a non-negative number", get(4))))?;
-        out.push(PopulationCount {
-            area: get(0).to_string(),
-            year,
-            sex,
-            age_group: age_group.label(),
-            persons,
-        });
+        out.push(PopulationCount { area: get(0).to_string(), year, sex, age_group: age_group.label(), persons });
     }
     Ok(out)
 }
@@ -85,24 +56,13 @@ mod tests {
     #[test]
     fn reads_rows_and_names_the_bad_line() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(
-            f,
-            "area,year,sex,age_group,persons\n50,2021,1,0-4,1000\n50,2021,female,85+,2000.5"
-        )
-        .unwrap();
+        writeln!(f, "area,year,sex,age_group,persons\n50,2021,1,0-4,1000\n50,2021,female,85+,2000.5").unwrap();
         let rows = read_population_csv(f.path()).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(
-            (rows[1].sex, rows[1].age_group.as_str(), rows[1].persons),
-            (Sex::Female, "85+", 2000.5)
-        );
+        assert_eq!((rows[1].sex, rows[1].age_group.as_str(), rows[1].persons), (Sex::Female, "85+", 2000.5));
 
         let mut g = tempfile::NamedTempFile::new().unwrap();
-        writeln!(
-            g,
-            "area,year,sex,age_group,persons\n50,2021,1,0-4,1000\n50,2021,1,0-5,-3"
-        )
-        .unwrap();
+        writeln!(g, "area,year,sex,age_group,persons\n50,2021,1,0-4,1000\n50,2021,1,0-5,-3").unwrap();
         let e = read_population_csv(g.path()).unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("0-5"), "{e}");
     }

@@ -20,20 +20,12 @@ pub struct QuarantinedRecord {
 impl QuarantinedRecord {
     /// The rule ids, `;`-separated.
     pub fn rule_ids(&self) -> String {
-        self.violations
-            .iter()
-            .map(|v| v.rule)
-            .collect::<Vec<_>>()
-            .join(";")
+        self.violations.iter().map(|v| v.rule).collect::<Vec<_>>().join(";")
     }
 
     /// The messages, `; `-separated.
     pub fn messages(&self) -> String {
-        self.violations
-            .iter()
-            .map(|v| v.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.violations.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; ")
     }
 }
 

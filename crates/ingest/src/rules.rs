@@ -29,19 +29,11 @@ pub struct Violation {
 
 impl Violation {
     pub(crate) fn error(rule: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            rule,
-            severity: Severity::Error,
-            message: message.into(),
-        }
+        Self { rule, severity: Severity::Error, message: message.into() }
     }
 
     pub(crate) fn warning(rule: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            rule,
-            severity: Severity::Warning,
-            message: message.into(),
-        }
+        Self { rule, severity: Severity::Warning, message: message.into() }
     }
 }
 
@@ -69,16 +61,8 @@ pub const RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         description: "the record has as many fields as the header",
     },
-    RuleInfo {
-        id: "record.encoding",
-        severity: Severity::Error,
-        description: "the record is valid UTF-8",
-    },
-    RuleInfo {
-        id: "record.required",
-        severity: Severity::Error,
-        description: "the mandatory variables are present",
-    },
+    RuleInfo { id: "record.encoding", severity: Severity::Error, description: "the record is valid UTF-8" },
+    RuleInfo { id: "record.required", severity: Severity::Error, description: "the mandatory variables are present" },
     RuleInfo {
         id: "record.format",
         severity: Severity::Error,
@@ -104,31 +88,19 @@ pub const RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         description: "no female genital site in a man, no male genital site in a woman (IARC check 20)",
     },
-    RuleInfo {
-        id: "date.birth-incidence",
-        severity: Severity::Error,
-        description: "birth is not after incidence",
-    },
+    RuleInfo { id: "date.birth-incidence", severity: Severity::Error, description: "birth is not after incidence" },
     RuleInfo {
         id: "date.age-incidence",
         severity: Severity::Error,
         description: "the stated age agrees with birth and incidence dates (tolerance 1 year when days are unknown)",
     },
-    RuleInfo {
-        id: "date.future",
-        severity: Severity::Error,
-        description: "no date after today",
-    },
+    RuleInfo { id: "date.future", severity: Severity::Error, description: "no date after today" },
     RuleInfo {
         id: "date.last-contact",
         severity: Severity::Error,
         description: "last contact or death is not before incidence",
     },
-    RuleInfo {
-        id: "code.icd10",
-        severity: Severity::Warning,
-        description: "the ICD-O-3 codes convert to ICD-10",
-    },
+    RuleInfo { id: "code.icd10", severity: Severity::Warning, description: "the ICD-O-3 codes convert to ICD-10" },
 ];
 
 /// The rule with this id.

@@ -22,11 +22,7 @@ impl PartialDate {
     /// A complete date.
     pub fn from_date(d: NaiveDate) -> Self {
         use chrono::Datelike;
-        Self {
-            year: d.year(),
-            month: Some(d.month() as u8),
-            day: Some(d.day() as u8),
-        }
+        Self { year: d.year(), month: Some(d.month() as u8), day: Some(d.day() as u8) }
     }
 
     /// The complete date, if day and month are known.
@@ -102,19 +98,11 @@ mod tests {
         let full = PartialDate::from_date(d(1952, 1, 12));
         assert_eq!(full.to_string(), "1952-01-12");
         assert_eq!(full.bounds(), (d(1952, 1, 12), d(1952, 1, 12)));
-        let ym = PartialDate {
-            year: 2024,
-            month: Some(2),
-            day: None,
-        };
+        let ym = PartialDate { year: 2024, month: Some(2), day: None };
         assert_eq!(ym.to_string(), "2024-02");
         assert_eq!(ym.bounds(), (d(2024, 2, 1), d(2024, 2, 29)));
         assert_eq!(ym.midpoint(), d(2024, 2, 15));
-        let y = PartialDate {
-            year: 1950,
-            month: None,
-            day: None,
-        };
+        let y = PartialDate { year: 1950, month: None, day: None };
         assert_eq!(y.bounds(), (d(1950, 1, 1), d(1950, 12, 31)));
         assert_eq!(y.midpoint(), d(1950, 7, 1));
     }

@@ -60,10 +60,7 @@ pub fn regularized_lower_gamma(a: f64, x: f64) -> f64 {
 /// The `p` quantile of a gamma distribution with `shape` and `scale`: the `x` with
 /// `P(X ≤ x) = p`. `p` must be in [0, 1); `shape` and `scale` positive.
 pub fn gamma_quantile(p: f64, shape: f64, scale: f64) -> f64 {
-    assert!(
-        (0.0..1.0).contains(&p) && shape > 0.0 && scale > 0.0,
-        "gamma_quantile({p}, {shape}, {scale})"
-    );
+    assert!((0.0..1.0).contains(&p) && shape > 0.0 && scale > 0.0, "gamma_quantile({p}, {shape}, {scale})");
     if p == 0.0 {
         return 0.0;
     }
@@ -83,11 +80,7 @@ pub fn gamma_quantile(p: f64, shape: f64, scale: f64) -> f64 {
     }
     // Start from the small-x approximation P(a, x) ≈ x^a / Γ(a + 1) when it lies in the bracket.
     let guess = ((p.ln() + ln_gamma(shape + 1.0)) / shape).exp();
-    let mut x = if guess > lo && guess < hi {
-        guess
-    } else {
-        (lo * hi).sqrt()
-    };
+    let mut x = if guess > lo && guess < hi { guess } else { (lo * hi).sqrt() };
     for _ in 0..500 {
         let f = cdf(x) - p;
         if f == 0.0 {
@@ -99,18 +92,9 @@ pub fn gamma_quantile(p: f64, shape: f64, scale: f64) -> f64 {
             hi = x
         }
         let d = pdf(x);
-        let newton = if d > 0.0 && d.is_finite() {
-            x - f / d
-        } else {
-            f64::NAN
-        };
-        let next = if newton > lo && newton < hi {
-            newton
-        } else {
-            (lo * hi).sqrt()
-        };
-        let done =
-            (next - x).abs() <= 4.0 * f64::EPSILON * x || hi / lo - 1.0 <= 4.0 * f64::EPSILON;
+        let newton = if d > 0.0 && d.is_finite() { x - f / d } else { f64::NAN };
+        let next = if newton > lo && newton < hi { newton } else { (lo * hi).sqrt() };
+        let done = (next - x).abs() <= 4.0 * f64::EPSILON * x || hi / lo - 1.0 <= 4.0 * f64::EPSILON;
         x = next;
         if done {
             break;
@@ -124,11 +108,7 @@ pub fn gamma_quantile(p: f64, shape: f64, scale: f64) -> f64 {
 /// shapes `c` and `c + 1` (SEER*Stat's exact crude-rate interval; R `poisson.test`).
 pub fn poisson_exact_interval(count: f64, conf: f64) -> (f64, f64) {
     let alpha = 1.0 - conf;
-    let lower = if count > 0.0 {
-        gamma_quantile(alpha / 2.0, count, 1.0)
-    } else {
-        0.0
-    };
+    let lower = if count > 0.0 { gamma_quantile(alpha / 2.0, count, 1.0) } else { 0.0 };
     let upper = gamma_quantile(1.0 - alpha / 2.0, count + 1.0, 1.0);
     (lower, upper)
 }
@@ -149,10 +129,7 @@ mod tests {
     }
 
     fn csv_rows(text: &str) -> Vec<Vec<f64>> {
-        text.lines()
-            .skip(1)
-            .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-            .collect()
+        text.lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect()
     }
 
     /// R 4.2 `poisson.test(x)$conf.int` (reference/distributions.R → poisson_exact.csv).
@@ -160,12 +137,7 @@ mod tests {
     fn exact_poisson_intervals_match_r() {
         for r in csv_rows(include_str!("../reference/poisson_exact.csv")) {
             let (l, h) = poisson_exact_interval(r[0], 0.95);
-            assert!(
-                close(l, r[1], 1e-13) || (l == 0.0 && r[1] == 0.0),
-                "{}: lower {l} vs {}",
-                r[0],
-                r[1]
-            );
+            assert!(close(l, r[1], 1e-13) || (l == 0.0 && r[1] == 0.0), "{}: lower {l} vs {}", r[0], r[1]);
             assert!(close(h, r[2], 1e-13), "{}: upper {h} vs {}", r[0], r[2]);
         }
     }
@@ -176,20 +148,10 @@ mod tests {
     fn gamma_quantiles_match_r() {
         for r in csv_rows(include_str!("../reference/gamma_quantiles.csv")) {
             let got = gamma_quantile(r[0], r[1], 1.0);
-            assert!(
-                close(got, r[2], 1e-12),
-                "qgamma({}, {}) = {got}, R {}",
-                r[0],
-                r[1],
-                r[2]
-            );
+            assert!(close(got, r[2], 1e-12), "qgamma({}, {}) = {got}, R {}", r[0], r[1], r[2]);
         }
         // Scale multiplies.
-        assert!(close(
-            gamma_quantile(0.5, 1.0, 3.0),
-            3.0 * std::f64::consts::LN_2,
-            1e-14
-        ));
+        assert!(close(gamma_quantile(0.5, 1.0, 3.0), 3.0 * std::f64::consts::LN_2, 1e-14));
     }
 
     #[test]

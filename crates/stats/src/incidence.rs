@@ -36,18 +36,10 @@ pub struct Rate {
 /// A crude rate with its exact Poisson interval.
 pub fn crude_rate(cases: f64, person_years: f64, conf: f64) -> Rate {
     if person_years <= 0.0 {
-        return Rate {
-            value: f64::NAN,
-            lower: f64::NAN,
-            upper: f64::NAN,
-        };
+        return Rate { value: f64::NAN, lower: f64::NAN, upper: f64::NAN };
     }
     let (lo, hi) = poisson_exact_interval(cases, conf);
-    Rate {
-        value: cases / person_years * PER,
-        lower: lo / person_years * PER,
-        upper: hi / person_years * PER,
-    }
+    Rate { value: cases / person_years * PER, lower: lo / person_years * PER, upper: hi / person_years * PER }
 }
 
 /// The interval of an age-standardised rate.
@@ -88,21 +80,12 @@ pub fn standardised_rate(
             weights.len()
         )));
     }
-    if let Some(bad) = cases
-        .iter()
-        .chain(person_years)
-        .chain(weights)
-        .find(|x| !x.is_finite() || **x < 0.0)
-    {
-        return Err(StatsError::Input(format!(
-            "negative or non-finite input {bad}"
-        )));
+    if let Some(bad) = cases.iter().chain(person_years).chain(weights).find(|x| !x.is_finite() || **x < 0.0) {
+        return Err(StatsError::Input(format!("negative or non-finite input {bad}")));
     }
     let total_weight: f64 = weights.iter().sum();
     if total_weight <= 0.0 {
-        return Err(StatsError::Input(
-            "the standard's weights sum to zero".into(),
-        ));
+        return Err(StatsError::Input("the standard's weights sum to zero".into()));
     }
     // w̃_i for strata with a population (SEER: P_i := c_i when P_i = 0 < c_i; c_i = P_i = 0
     // contributes a zero rate and no weight to the interval).
@@ -120,11 +103,7 @@ pub fn standardised_rate(
     let alpha = 1.0 - conf;
     let se = v.sqrt();
     let gamma_lower = || {
-        if y > 0.0 {
-            gamma_quantile(alpha / 2.0, y * y / v, v / y)
-        } else {
-            0.0
-        }
+        if y > 0.0 { gamma_quantile(alpha / 2.0, y * y / v, v / y) } else { 0.0 }
     };
     let (lower, upper) = match interval {
         AsrInterval::Normal => {
@@ -134,42 +113,24 @@ pub fn standardised_rate(
         AsrInterval::FayFeuer => {
             let wm = strata.iter().map(|(_, wt)| *wt).fold(0.0, f64::max);
             let (ys, vs) = (y + wm, v + wm * wm);
-            (
-                gamma_lower(),
-                gamma_quantile(1.0 - alpha / 2.0, ys * ys / vs, vs / ys),
-            )
+            (gamma_lower(), gamma_quantile(1.0 - alpha / 2.0, ys * ys / vs, vs / ys))
         }
         AsrInterval::Tiwari => {
             let k = strata.len() as f64;
             let mean_w = strata.iter().map(|(_, wt)| wt).sum::<f64>() / k;
             let mean_w2 = strata.iter().map(|(_, wt)| wt * wt).sum::<f64>() / k;
             let (ys, vs) = (y + mean_w, v + mean_w2);
-            (
-                gamma_lower(),
-                gamma_quantile(1.0 - alpha / 2.0, ys * ys / vs, vs / ys),
-            )
+            (gamma_lower(), gamma_quantile(1.0 - alpha / 2.0, ys * ys / vs, vs / ys))
         }
     };
-    Ok(StandardisedRate {
-        rate: Rate {
-            value: y * PER,
-            lower: lower * PER,
-            upper: upper * PER,
-        },
-        se: se * PER,
-    })
+    Ok(StandardisedRate { rate: Rate { value: y * PER, lower: lower * PER, upper: upper * PER }, se: se * PER })
 }
 
 /// The cumulative rate over age groups of `width` years, `Σ width · c_i / P_i` (as a
 /// proportion), and the cumulative risk `1 − exp(−cumulative rate)` (Day 1976; IARC, Cancer
 /// Incidence in Five Continents; Rcan `csu_cumrisk`). Both as percentages.
 pub fn cumulative_rate_and_risk(cases: &[f64], person_years: &[f64], width: f64) -> (f64, f64) {
-    let cum: f64 = cases
-        .iter()
-        .zip(person_years)
-        .filter(|(_, p)| **p > 0.0)
-        .map(|(c, p)| width * c / p)
-        .sum();
+    let cum: f64 = cases.iter().zip(person_years).filter(|(_, p)| **p > 0.0).map(|(c, p)| width * c / p).sum();
     (100.0 * cum, 100.0 * (1.0 - (-cum).exp()))
 }
 
@@ -192,27 +153,15 @@ mod tests {
         let ff = standardised_rate(&x, &n, &std, AsrInterval::FayFeuer, 0.95).unwrap();
         assert!((ff.rate.value - 75.52901).abs() < 5e-6, "{}", ff.rate.value);
         assert!((ff.rate.lower - 67.70212).abs() < 5e-6, "{}", ff.rate.lower);
-        assert!(
-            (ff.rate.upper - 188.30017).abs() < 5e-6,
-            "{}",
-            ff.rate.upper
-        );
+        assert!((ff.rate.upper - 188.30017).abs() < 5e-6, "{}", ff.rate.upper);
         // SEER's Poisson standard error, 4.10208 (registry-and-epi-methods.md §10.1).
         assert!((ff.se - 4.10208).abs() < 5e-6, "{}", ff.se);
         // Tiwari's upper limit 112.85843 (same source, from the asht definition).
         let t = standardised_rate(&x, &n, &std, AsrInterval::Tiwari, 0.95).unwrap();
-        assert!(
-            (t.rate.lower - 67.70212).abs() < 5e-6 && (t.rate.upper - 112.85843).abs() < 5e-6,
-            "{:?}",
-            t.rate
-        );
+        assert!((t.rate.lower - 67.70212).abs() < 5e-6 && (t.rate.upper - 112.85843).abs() < 5e-6, "{:?}", t.rate);
         // Normal interval 67.489–83.569.
         let z = standardised_rate(&x, &n, &std, AsrInterval::Normal, 0.95).unwrap();
-        assert!(
-            (z.rate.lower - 67.489).abs() < 5e-4 && (z.rate.upper - 83.569).abs() < 5e-4,
-            "{:?}",
-            z.rate
-        );
+        assert!((z.rate.lower - 67.489).abs() < 5e-4 && (z.rate.upper - 83.569).abs() < 5e-4, "{:?}", z.rate);
     }
 
     /// Hand calculation: two age groups of 10,000 person-years, weights 60/40, 1 and 5 cases.
@@ -220,14 +169,8 @@ mod tests {
     /// SE = sqrt(1·(0.6/10⁴)² + 5·(0.4/10⁴)²) per person-year.
     #[test]
     fn hand_calculation() {
-        let r = standardised_rate(
-            &[1.0, 5.0],
-            &[10_000.0, 10_000.0],
-            &[60.0, 40.0],
-            AsrInterval::Normal,
-            0.95,
-        )
-        .unwrap();
+        let r =
+            standardised_rate(&[1.0, 5.0], &[10_000.0, 10_000.0], &[60.0, 40.0], AsrInterval::Normal, 0.95).unwrap();
         assert!(close(r.rate.value, 26.0, 1e-12));
         let se = (1.0 * (0.6f64 / 1e4).powi(2) + 5.0 * (0.4f64 / 1e4).powi(2)).sqrt() * PER;
         assert!(close(r.se, se, 1e-12), "{} {se}", r.se);
@@ -235,39 +178,17 @@ mod tests {
         assert!(close(c.value, 30.0, 1e-12));
         // Exact interval of 6 events: R poisson.test(6) gives 2.2018942534908512–13.059474022518685
         // (reference/poisson_exact.csv).
-        assert!(
-            close(c.lower, 2.2018942534908512 / 20_000.0 * PER, 1e-13),
-            "{}",
-            c.lower
-        );
-        assert!(
-            close(c.upper, 13.059474022518685 / 20_000.0 * PER, 1e-13),
-            "{}",
-            c.upper
-        );
+        assert!(close(c.lower, 2.2018942534908512 / 20_000.0 * PER, 1e-13), "{}", c.lower);
+        assert!(close(c.upper, 13.059474022518685 / 20_000.0 * PER, 1e-13), "{}", c.upper);
     }
 
     #[test]
     fn seer_conventions_for_empty_strata() {
         // An empty stratum with no population adds a zero rate but its weight still counts.
-        let r = standardised_rate(
-            &[0.0, 4.0],
-            &[0.0, 1000.0],
-            &[50.0, 50.0],
-            AsrInterval::Tiwari,
-            0.95,
-        )
-        .unwrap();
+        let r = standardised_rate(&[0.0, 4.0], &[0.0, 1000.0], &[50.0, 50.0], AsrInterval::Tiwari, 0.95).unwrap();
         assert!(close(r.rate.value, 200.0, 1e-12));
         // No cases at all: zero rate, zero lower limit, positive upper limit.
-        let z = standardised_rate(
-            &[0.0, 0.0],
-            &[500.0, 1000.0],
-            &[50.0, 50.0],
-            AsrInterval::FayFeuer,
-            0.95,
-        )
-        .unwrap();
+        let z = standardised_rate(&[0.0, 0.0], &[500.0, 1000.0], &[50.0, 50.0], AsrInterval::FayFeuer, 0.95).unwrap();
         assert_eq!((z.rate.value, z.rate.lower), (0.0, 0.0));
         assert!(z.rate.upper > 0.0);
         assert!(standardised_rate(&[1.0], &[1.0, 2.0], &[1.0], AsrInterval::Tiwari, 0.95).is_err());
@@ -283,4 +204,54 @@ mod tests {
         assert!(close(rate, 7.5, 1e-12));
         assert!(close(risk, 100.0 * (1.0 - (-0.075f64).exp()), 1e-12));
     }
+}
+
+/// The age-specific counts of one stratum (e.g. one site group and sex), ready to summarise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stratum {
+    /// The stratum's labels, in the order of the grouping columns.
+    pub key: Vec<String>,
+    /// Cases by age group.
+    pub cases: Vec<f64>,
+    /// Person-years by age group.
+    pub person_years: Vec<f64>,
+}
+
+/// One row of an incidence table: counts, crude rate and age-standardised rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidenceRow {
+    /// The stratum's labels.
+    pub key: Vec<String>,
+    /// Σ cases.
+    pub cases: f64,
+    /// Σ person-years.
+    pub person_years: f64,
+    /// Crude rate with exact interval.
+    pub crude: Rate,
+    /// Age-standardised rate with its interval and standard error.
+    pub asr: StandardisedRate,
+}
+
+/// Summarises strata into incidence rows with the standard `weights` (one per age group).
+pub fn incidence_table(
+    strata: &[Stratum],
+    weights: &[f64],
+    interval: AsrInterval,
+    conf: f64,
+) -> Result<Vec<IncidenceRow>, StatsError> {
+    strata
+        .iter()
+        .map(|s| {
+            let cases: f64 = s.cases.iter().sum();
+            let person_years: f64 = s.person_years.iter().sum();
+            Ok(IncidenceRow {
+                key: s.key.clone(),
+                cases,
+                person_years,
+                crude: crude_rate(cases, person_years, conf),
+                asr: standardised_rate(&s.cases, &s.person_years, weights, interval, conf)
+                    .map_err(|e| StatsError::Input(format!("{}: {e}", s.key.join(", "))))?,
+            })
+        })
+        .collect()
 }

@@ -25,11 +25,7 @@ pub struct IncidenceModel {
 
 /// The age a group stands for in the rate curve: its middle (90 for 85+).
 fn representative_age(g: AgeGroup) -> f64 {
-    if g.index() == AgeGroup::COUNT - 1 {
-        90.0
-    } else {
-        g.lower_age() as f64 + 2.5
-    }
+    if g.index() == AgeGroup::COUNT - 1 { 90.0 } else { g.lower_age() as f64 + 2.5 }
 }
 
 impl IncidenceModel {
@@ -47,11 +43,7 @@ impl IncidenceModel {
                     })
                     .collect();
                 let people = &shares[sex_index(p.sex)];
-                let expected_per_k: f64 = shape
-                    .iter()
-                    .zip(people)
-                    .map(|(s, share)| s * share * france)
-                    .sum();
+                let expected_per_k: f64 = shape.iter().zip(people).map(|(s, share)| s * share * france).sum();
                 let k = p.cases / expected_per_k;
                 let mut r = [0.0; AgeGroup::COUNT];
                 for (i, s) in shape.iter().enumerate() {
@@ -161,16 +153,7 @@ pub fn draw_cases(
         let n = Poisson::new(expected).expect("positive mean").sample(rng) as u64;
         for _ in 0..n {
             *next_number += 1;
-            out.push(one_case(
-                rng,
-                params,
-                departement,
-                year,
-                sex,
-                group,
-                follow_up_end,
-                *next_number,
-            ));
+            out.push(one_case(rng, params, departement, year, sex, group, follow_up_end, *next_number));
         }
     }
     out
@@ -194,10 +177,7 @@ fn one_case(
         group.lower_age() as u16 + rng.random_range(0..5)
     };
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("year");
-    let days_in_year = NaiveDate::from_ymd_opt(year + 1, 1, 1)
-        .expect("year")
-        .signed_duration_since(jan1)
-        .num_days();
+    let days_in_year = NaiveDate::from_ymd_opt(year + 1, 1, 1).expect("year").signed_duration_since(jan1).num_days();
     let incidence_date = jan1 + Duration::days(rng.random_range(0..days_in_year));
     // A birth date whose completed age at incidence is `age`: the last birthday falls in the
     // year before incidence.
@@ -205,10 +185,9 @@ fn one_case(
     let birth_year = last_birthday.year() - age as i32;
     // A 29 February birthday in a common year falls back to the 28th (one day earlier, so the
     // age at incidence is unchanged).
-    let birth_date =
-        NaiveDate::from_ymd_opt(birth_year, last_birthday.month(), last_birthday.day())
-            .or_else(|| NaiveDate::from_ymd_opt(birth_year, 2, 28))
-            .expect("valid date");
+    let birth_date = NaiveDate::from_ymd_opt(birth_year, last_birthday.month(), last_birthday.day())
+        .or_else(|| NaiveDate::from_ymd_opt(birth_year, 2, 28))
+        .expect("valid date");
     debug_assert_eq!(completed_years(birth_date, incidence_date), age as i32);
 
     let options: Vec<(&crate::params::SiteCoding, f64)> = CODING
@@ -221,67 +200,33 @@ fn one_case(
         || coding.morphology.starts_with("98")
         || coding.morphology.starts_with("99")
         || coding.morphology.starts_with("96");
-    let basis = *pick(
-        rng,
-        &[
-            (7u8, 80.0),
-            (6, 2.0),
-            (5, 8.0),
-            (4, 1.0),
-            (2, 5.0),
-            (1, 2.5),
-            (0, 1.5),
-        ],
-    );
+    let basis = *pick(rng, &[(7u8, 80.0), (6, 2.0), (5, 8.0), (4, 1.0), (2, 5.0), (1, 2.5), (0, 1.5)]);
     // Without microscopic verification a solid tumour's histology is unknown: 8000.
-    let morphology = if basis < 5 && !haematological {
-        "8000"
-    } else {
-        coding.morphology
-    };
-    let grade = if haematological
-        || morphology == "8000"
-        || params.site_group == "melanoma"
-        || params.site_group == "cns"
-    {
-        9
-    } else {
-        *pick(rng, &[(1u8, 25.0), (2, 40.0), (3, 25.0), (9, 10.0)])
-    };
+    let morphology = if basis < 5 && !haematological { "8000" } else { coding.morphology };
+    let grade =
+        if haematological || morphology == "8000" || params.site_group == "melanoma" || params.site_group == "cns" {
+            9
+        } else {
+            *pick(rng, &[(1u8, 25.0), (2, 40.0), (3, 25.0), (9, 10.0)])
+        };
     let stage = if haematological {
         ""
     } else {
         let advanced = 0.1 + 0.5 * (1.0 - params.net_survival_5y);
         let early = (1.0 - advanced - 0.1) / 3.0;
-        *pick(
-            rng,
-            &[
-                ("I", early * 1.4),
-                ("II", early),
-                ("III", early * 0.6),
-                ("IV", advanced),
-                ("X", 0.1),
-            ],
-        )
+        *pick(rng, &[("I", early * 1.4), ("II", early), ("III", early * 0.6), ("IV", advanced), ("X", 0.1)])
     };
 
     let excess = -params.net_survival_5y.ln() / 5.0;
     let exact_age = incidence_date.signed_duration_since(birth_date).num_days() as f64 / 365.25;
     let t = time_to_death(sex, exact_age, excess, Exp1.sample(rng));
     let death = incidence_date + Duration::days((t * 365.25).floor() as i64);
-    let (mut last_contact, dead) = if death <= follow_up_end {
-        (death, true)
-    } else {
-        (follow_up_end, false)
-    };
+    let (mut last_contact, dead) = if death <= follow_up_end { (death, true) } else { (follow_up_end, false) };
     // One case in a hundred is lost to follow-up before death or the end of follow-up.
     let lost = rng.random::<f64>() < 0.01;
     let dead = dead && !lost;
     if lost {
-        let span = last_contact
-            .signed_duration_since(incidence_date)
-            .num_days()
-            .max(1);
+        let span = last_contact.signed_duration_since(incidence_date).num_days().max(1);
         last_contact = incidence_date + Duration::days(rng.random_range(0..span));
     }
     Case {
@@ -312,15 +257,8 @@ mod tests {
         let france: f64 = DEPARTEMENTS.iter().map(|d| d.population).sum();
         let shares = pyramid_shares();
         for (p, r) in &m.rates {
-            let n: f64 = (0..AgeGroup::COUNT)
-                .map(|g| r[g] * shares[sex_index(p.sex)][g] * france)
-                .sum();
-            assert!(
-                (n / p.cases - 1.0).abs() < 1e-9,
-                "{} {:?}",
-                p.site_group,
-                p.sex
-            );
+            let n: f64 = (0..AgeGroup::COUNT).map(|g| r[g] * shares[sex_index(p.sex)][g] * france).sum();
+            assert!((n / p.cases - 1.0).abs() < 1e-9, "{} {:?}", p.site_group, p.sex);
         }
     }
 

@@ -20,12 +20,8 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind.
-    pub const ALL: [FaultKind; 4] = [
-        Self::InvalidTopography,
-        Self::InvalidMorphology,
-        Self::SexSiteConflict,
-        Self::BirthAfterIncidence,
-    ];
+    pub const ALL: [FaultKind; 4] =
+        [Self::InvalidTopography, Self::InvalidMorphology, Self::SexSiteConflict, Self::BirthAfterIncidence];
 
     /// Name written in `truth/faults.csv`.
     pub fn label(&self) -> &'static str {
@@ -66,12 +62,7 @@ impl Default for FaultRates {
 impl FaultRates {
     /// No faults.
     pub fn none() -> Self {
-        Self {
-            invalid_topography: 0.0,
-            invalid_morphology: 0.0,
-            sex_site_conflict: 0.0,
-            birth_after_incidence: 0.0,
-        }
+        Self { invalid_topography: 0.0, invalid_morphology: 0.0, sex_site_conflict: 0.0, birth_after_incidence: 0.0 }
     }
 
     fn rate(&self, kind: FaultKind) -> f64 {
@@ -135,11 +126,7 @@ mod tests {
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         for _ in 0..20 {
-            assert!(
-                !Morphology::parse(corrupt_morphology(&mut rng))
-                    .unwrap()
-                    .is_valid()
-            );
+            assert!(!Morphology::parse(corrupt_morphology(&mut rng)).unwrap().is_valid());
         }
     }
 

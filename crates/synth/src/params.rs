@@ -52,16 +52,13 @@ pub struct SiteCoding {
 }
 
 fn rows(name: &str, text: &'static str, header: &str) -> Vec<Vec<&'static str>> {
-    let mut lines = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty());
+    let mut lines = text.lines().filter(|l| !l.starts_with('#') && !l.is_empty());
     assert_eq!(lines.next(), Some(header), "data/{name}: header");
     lines.map(|l| l.split(',').collect()).collect()
 }
 
 fn num(name: &str, s: &str) -> f64 {
-    s.parse()
-        .unwrap_or_else(|_| panic!("data/{name}: bad number {s}"))
+    s.parse().unwrap_or_else(|_| panic!("data/{name}: bad number {s}"))
 }
 
 fn sex(name: &str, s: &str) -> Sex {
@@ -74,29 +71,21 @@ fn sex(name: &str, s: &str) -> Sex {
 
 /// All départements.
 pub static DEPARTEMENTS: LazyLock<Vec<Departement>> = LazyLock::new(|| {
-    rows(
-        "departements.csv",
-        include_str!("../data/departements.csv"),
-        "code,name,population,registry",
-    )
-    .into_iter()
-    .map(|f| Departement {
-        code: f[0],
-        name: f[1],
-        population: num("departements.csv", f[2]),
-        registry: f[3] == "yes",
-    })
-    .collect()
+    rows("departements.csv", include_str!("../data/departements.csv"), "code,name,population,registry")
+        .into_iter()
+        .map(|f| Departement {
+            code: f[0],
+            name: f[1],
+            population: num("departements.csv", f[2]),
+            registry: f[3] == "yes",
+        })
+        .collect()
 });
 
 /// National population by sex and age group (thousands): `[male, female][age group]`.
 pub static AGE_PYRAMID: LazyLock<[[f64; AgeGroup::COUNT]; 2]> = LazyLock::new(|| {
     let mut p = [[0.0; AgeGroup::COUNT]; 2];
-    for f in rows(
-        "age_pyramid.csv",
-        include_str!("../data/age_pyramid.csv"),
-        "age_group,male,female",
-    ) {
+    for f in rows("age_pyramid.csv", include_str!("../data/age_pyramid.csv"), "age_group,male,female") {
         let g = AgeGroup::parse(f[0]).expect("data/age_pyramid.csv: age group");
         p[0][g.index()] = num("age_pyramid.csv", f[1]);
         p[1][g.index()] = num("age_pyramid.csv", f[2]);
@@ -106,42 +95,34 @@ pub static AGE_PYRAMID: LazyLock<[[f64; AgeGroup::COUNT]; 2]> = LazyLock::new(||
 
 /// Incidence and survival parameters.
 pub static SITES: LazyLock<Vec<SiteParams>> = LazyLock::new(|| {
-    rows(
-        "incidence.csv",
-        include_str!("../data/incidence.csv"),
-        "site_group,sex,cases,peak_age,spread,net_survival_5y",
-    )
-    .into_iter()
-    .map(|f| SiteParams {
-        site_group: f[0],
-        sex: sex("incidence.csv", f[1]),
-        cases: num("incidence.csv", f[2]),
-        peak_age: num("incidence.csv", f[3]),
-        spread: num("incidence.csv", f[4]),
-        net_survival_5y: num("incidence.csv", f[5]),
-    })
-    .collect()
+    rows("incidence.csv", include_str!("../data/incidence.csv"), "site_group,sex,cases,peak_age,spread,net_survival_5y")
+        .into_iter()
+        .map(|f| SiteParams {
+            site_group: f[0],
+            sex: sex("incidence.csv", f[1]),
+            cases: num("incidence.csv", f[2]),
+            peak_age: num("incidence.csv", f[3]),
+            spread: num("incidence.csv", f[4]),
+            net_survival_5y: num("incidence.csv", f[5]),
+        })
+        .collect()
 });
 
 /// Coding options of every site group.
 pub static CODING: LazyLock<Vec<SiteCoding>> = LazyLock::new(|| {
-    rows(
-        "site_coding.csv",
-        include_str!("../data/site_coding.csv"),
-        "site_group,sex,topography,morphology,weight",
-    )
-    .into_iter()
-    .map(|f| SiteCoding {
-        site_group: f[0],
-        sex: match f[1] {
-            "both" => None,
-            s => Some(sex("site_coding.csv", s)),
-        },
-        topography: f[2],
-        morphology: f[3],
-        weight: num("site_coding.csv", f[4]),
-    })
-    .collect()
+    rows("site_coding.csv", include_str!("../data/site_coding.csv"), "site_group,sex,topography,morphology,weight")
+        .into_iter()
+        .map(|f| SiteCoding {
+            site_group: f[0],
+            sex: match f[1] {
+                "both" => None,
+                s => Some(sex("site_coding.csv", s)),
+            },
+            topography: f[2],
+            morphology: f[3],
+            weight: num("site_coding.csv", f[4]),
+        })
+        .collect()
 });
 
 /// Index of a sex in the `[male, female]` arrays.
@@ -168,24 +149,14 @@ mod tests {
         let total: f64 = DEPARTEMENTS.iter().map(|d| d.population).sum();
         assert!((66.0e6..69.0e6).contains(&total), "{total}");
         // Registries cover about 22% of the population (INCa activity report 2024).
-        let covered: f64 = DEPARTEMENTS
-            .iter()
-            .filter(|d| d.registry)
-            .map(|d| d.population)
-            .sum();
+        let covered: f64 = DEPARTEMENTS.iter().filter(|d| d.registry).map(|d| d.population).sum();
         let share = covered / total;
         assert!((0.20..0.25).contains(&share), "{share}");
     }
 
     #[test]
     fn national_totals_match_the_2023_estimates() {
-        let by_sex = |s| {
-            SITES
-                .iter()
-                .filter(|p| p.sex == s)
-                .map(|p| p.cases)
-                .sum::<f64>()
-        };
+        let by_sex = |s| SITES.iter().filter(|p| p.sex == s).map(|p| p.cases).sum::<f64>();
         assert_eq!(by_sex(Sex::Male), 245_610.0);
         assert_eq!(by_sex(Sex::Female), 187_526.0);
     }
@@ -200,9 +171,7 @@ mod tests {
         }
         for s in SITES.iter() {
             assert!(
-                CODING
-                    .iter()
-                    .any(|c| c.site_group == s.site_group && c.sex.is_none_or(|x| x == s.sex)),
+                CODING.iter().any(|c| c.site_group == s.site_group && c.sex.is_none_or(|x| x == s.sex)),
                 "{} has no coding for {:?}",
                 s.site_group,
                 s.sex

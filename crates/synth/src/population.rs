@@ -58,10 +58,7 @@ mod tests {
         assert_eq!(rows.len(), 36);
         let total: f64 = rows.iter().map(|r| r.persons).sum();
         assert!((total - 492_000.0).abs() < 36.0, "{total}");
-        let next: f64 = denominators(&[manche], &[2022])
-            .iter()
-            .map(|r| r.persons)
-            .sum();
+        let next: f64 = denominators(&[manche], &[2022]).iter().map(|r| r.persons).sum();
         assert!((next / total - ANNUAL_GROWTH).abs() < 1e-4);
     }
 }

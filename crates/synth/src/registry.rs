@@ -17,9 +17,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::SynthError;
 use crate::cases::{Case, IncidenceModel, draw_cases};
-use crate::faults::{
-    FaultKind, FaultRates, corrupt_morphology, corrupt_topography, site_of_other_sex,
-};
+use crate::faults::{FaultKind, FaultRates, corrupt_morphology, corrupt_topography, site_of_other_sex};
 use crate::params::{Departement, departement};
 use crate::population::{denominators, persons};
 
@@ -79,17 +77,11 @@ impl RegistryConfig {
 
     fn resolve(&self) -> Result<Vec<&'static Departement>, SynthError> {
         if self.first_year > self.last_year {
-            return Err(SynthError::Config(format!(
-                "empty year range {}-{}",
-                self.first_year, self.last_year
-            )));
+            return Err(SynthError::Config(format!("empty year range {}-{}", self.first_year, self.last_year)));
         }
         self.departements
             .iter()
-            .map(|c| {
-                departement(c)
-                    .ok_or_else(|| SynthError::Config(format!("unknown département '{c}'")))
-            })
+            .map(|c| departement(c).ok_or_else(|| SynthError::Config(format!("unknown département '{c}'"))))
             .collect()
     }
 }
@@ -119,10 +111,7 @@ fn sex_code(s: Sex) -> &'static str {
 
 /// The ENCR fields of a case, before faults.
 fn encr_fields(c: &Case) -> Vec<String> {
-    let surv = c
-        .last_contact
-        .signed_duration_since(c.incidence_date)
-        .num_days();
+    let surv = c.last_contact.signed_duration_since(c.incidence_date).num_days();
     vec![
         format!("{:08}", c.number),
         c.birth_date.month().to_string(),
@@ -158,23 +147,16 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
     let truth = out.join("truth");
     fs::create_dir_all(&truth).map_err(|e| SynthError::io(&truth, e))?;
     let name = deps.iter().map(|d| d.code).collect::<Vec<_>>().join("-");
-    let encr_csv = out.join(format!(
-        "encr_{name}_{}-{}.csv",
-        cfg.first_year, cfg.last_year
-    ));
+    let encr_csv = out.join(format!("encr_{name}_{}-{}.csv", cfg.first_year, cfg.last_year));
     let population_csv = out.join("population.csv");
     let faults_csv = truth.join("faults.csv");
 
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let model = IncidenceModel::calibrate();
-    let mut encr =
-        csv::Writer::from_path(&encr_csv).map_err(|e| SynthError::io(&encr_csv, e.into()))?;
-    let mut faults =
-        csv::Writer::from_path(&faults_csv).map_err(|e| SynthError::io(&faults_csv, e.into()))?;
+    let mut encr = csv::Writer::from_path(&encr_csv).map_err(|e| SynthError::io(&encr_csv, e.into()))?;
+    let mut faults = csv::Writer::from_path(&faults_csv).map_err(|e| SynthError::io(&faults_csv, e.into()))?;
     encr.write_record(ENCR_HEADER).map_err(werr(&encr_csv))?;
-    faults
-        .write_record(["line", "PAT", "TUM", "fault"])
-        .map_err(werr(&faults_csv))?;
+    faults.write_record(["line", "PAT", "TUM", "fault"]).map_err(werr(&faults_csv))?;
 
     let mut number = 0u64;
     let mut faulty = 0u64;
@@ -183,32 +165,16 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
             for sex in [Sex::Male, Sex::Female] {
                 for group in AgeGroup::all() {
                     let n = persons(dep, year, sex, group);
-                    for case in draw_cases(
-                        &mut rng,
-                        &model,
-                        dep.code,
-                        year,
-                        sex,
-                        group,
-                        n,
-                        cfg.follow_up_end,
-                        &mut number,
-                    ) {
+                    for case in
+                        draw_cases(&mut rng, &model, dep.code, year, sex, group, n, cfg.follow_up_end, &mut number)
+                    {
                         let mut f = encr_fields(&case);
                         if let Some(kind) = cfg.faults.draw(&mut rng) {
                             match kind {
-                                FaultKind::InvalidTopography => {
-                                    f[10] = corrupt_topography(case.topography)
-                                }
-                                FaultKind::InvalidMorphology => {
-                                    f[11] = corrupt_morphology(&mut rng).to_string()
-                                }
-                                FaultKind::SexSiteConflict => {
-                                    f[10] = site_of_other_sex(case.sex).to_string()
-                                }
-                                FaultKind::BirthAfterIncidence => {
-                                    f[2] = (case.incidence_date.year() + 1).to_string()
-                                }
+                                FaultKind::InvalidTopography => f[10] = corrupt_topography(case.topography),
+                                FaultKind::InvalidMorphology => f[11] = corrupt_morphology(&mut rng).to_string(),
+                                FaultKind::SexSiteConflict => f[10] = site_of_other_sex(case.sex).to_string(),
+                                FaultKind::BirthAfterIncidence => f[2] = (case.incidence_date.year() + 1).to_string(),
                             }
                             faulty += 1;
                             // Line 1 is the header.
@@ -226,10 +192,8 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
     encr.flush().map_err(|e| SynthError::io(&encr_csv, e))?;
     faults.flush().map_err(|e| SynthError::io(&faults_csv, e))?;
 
-    let mut pop = csv::Writer::from_path(&population_csv)
-        .map_err(|e| SynthError::io(&population_csv, e.into()))?;
-    pop.write_record(["area", "year", "sex", "age_group", "persons"])
-        .map_err(werr(&population_csv))?;
+    let mut pop = csv::Writer::from_path(&population_csv).map_err(|e| SynthError::io(&population_csv, e.into()))?;
+    pop.write_record(["area", "year", "sex", "age_group", "persons"]).map_err(werr(&population_csv))?;
     for r in denominators(&deps, &years) {
         pop.write_record([
             r.area,
@@ -240,16 +204,9 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
         ])
         .map_err(werr(&population_csv))?;
     }
-    pop.flush()
-        .map_err(|e| SynthError::io(&population_csv, e))?;
+    pop.flush().map_err(|e| SynthError::io(&population_csv, e))?;
 
-    Ok(Generated {
-        encr_csv,
-        population_csv,
-        faults_csv,
-        tumours: number,
-        faulty,
-    })
+    Ok(Generated { encr_csv, population_csv, faults_csv, tumours: number, faulty })
 }
 
 #[cfg(test)]
@@ -258,11 +215,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_bytes_and_another_seed_differs() {
-        let (a, b, c) = (
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-        );
+        let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let ga = generate_registry(&RegistryConfig::demo(42), a.path()).unwrap();
         let gb = generate_registry(&RegistryConfig::demo(42), b.path()).unwrap();
         let gc = generate_registry(&RegistryConfig::demo(43), c.path()).unwrap();
@@ -278,17 +231,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let g = generate_registry(&RegistryConfig::demo(1), dir.path()).unwrap();
         // Expected: Manche's share of the national 433,136 cases a year, for two years.
-        let france: f64 = crate::params::DEPARTEMENTS
-            .iter()
-            .map(|d| d.population)
-            .sum();
+        let france: f64 = crate::params::DEPARTEMENTS.iter().map(|d| d.population).sum();
         let expected = 433_136.0 * 492_000.0 / france * (1.0 + crate::population::ANNUAL_GROWTH);
         let sd = expected.sqrt();
-        assert!(
-            ((g.tumours as f64) - expected).abs() < 4.0 * sd,
-            "{} vs {expected}",
-            g.tumours
-        );
+        assert!(((g.tumours as f64) - expected).abs() < 4.0 * sd, "{} vs {expected}", g.tumours);
         let lines = fs::read_to_string(&g.encr_csv).unwrap().lines().count() as u64;
         assert_eq!(lines, g.tumours + 1);
         let faults = fs::read_to_string(&g.faults_csv).unwrap().lines().count() as u64;

@@ -31,12 +31,8 @@ pub fn register(ctx: &SessionContext) {
     type Classifier = fn(Topography, Morphology, Behaviour) -> Option<String>;
     let classifiers: [(&str, Classifier); 3] = [
         ("icd10", |t, m, b| icd10::from_icdo3(t, m, b).ok()),
-        ("iccc", |t, m, b| {
-            iccc::classify(t, m, b).map(|s| s.subgroup.to_string())
-        }),
-        ("site_group", |t, m, b| {
-            site_group::classify(t, m, b).map(|g| g.id.to_string())
-        }),
+        ("iccc", |t, m, b| iccc::classify(t, m, b).map(|s| s.subgroup.to_string())),
+        ("site_group", |t, m, b| site_group::classify(t, m, b).map(|g| g.id.to_string())),
     ];
     for (name, f) in classifiers {
         ctx.register_udf(create_udf(
@@ -58,10 +54,7 @@ fn to_arrays(args: &[ColumnarValue]) -> Result<(Vec<ArrayRef>, bool)> {
             _ => None,
         })
         .unwrap_or(1);
-    Ok((
-        args.iter().map(|a| a.to_array(n)).collect::<Result<_>>()?,
-        scalar,
-    ))
+    Ok((args.iter().map(|a| a.to_array(n)).collect::<Result<_>>()?, scalar))
 }
 
 fn finish(out: StringBuilder, scalar: bool) -> Result<ColumnarValue> {
@@ -97,11 +90,7 @@ fn classify(
     let t = cast(&arrays[0], &DataType::Utf8)?;
     let m = cast(&arrays[1], &DataType::Utf8)?;
     let b = cast(&arrays[2], &DataType::Int64)?;
-    let (t, m, b) = (
-        t.as_string::<i32>(),
-        m.as_string::<i32>(),
-        b.as_primitive::<Int64Type>(),
-    );
+    let (t, m, b) = (t.as_string::<i32>(), m.as_string::<i32>(), b.as_primitive::<Int64Type>());
     let mut out = StringBuilder::new();
     for i in 0..t.len() {
         let code = (!t.is_null(i) && !m.is_null(i) && !b.is_null(i))

@@ -62,22 +62,14 @@ impl Warehouse {
     /// Opens the warehouse at `root`, creating the directory if needed.
     pub fn open(root: &Path) -> Result<Self, WarehouseError> {
         let tables = root.join("tables");
-        std::fs::create_dir_all(&tables).map_err(|e| WarehouseError::Io {
-            path: tables.display().to_string(),
-            source: e,
-        })?;
+        std::fs::create_dir_all(&tables)
+            .map_err(|e| WarehouseError::Io { path: tables.display().to_string(), source: e })?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| WarehouseError::Io {
-                path: root.display().to_string(),
-                source: e,
-            })?;
-        Ok(Self {
-            root: root.to_path_buf(),
-            runtime,
-        })
+            .map_err(|e| WarehouseError::Io { path: root.display().to_string(), source: e })?;
+        Ok(Self { root: root.to_path_buf(), runtime })
     }
 
     /// The warehouse directory.
@@ -92,18 +84,11 @@ impl Warehouse {
     /// The tables present, sorted.
     pub fn tables(&self) -> Result<Vec<String>, WarehouseError> {
         let dir = self.root.join("tables");
-        let entries = std::fs::read_dir(&dir).map_err(|e| WarehouseError::Io {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.strip_suffix(".parquet"))
-                    .map(str::to_string)
-            })
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".parquet")).map(str::to_string))
             .collect();
         names.sort();
         Ok(names)

@@ -61,11 +61,7 @@ impl QueryResult {
 
     /// Column names, in order.
     pub fn columns(&self) -> Vec<String> {
-        self.schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect()
+        self.schema.fields().iter().map(|f| f.name().clone()).collect()
     }
 
     /// Number of rows.
@@ -77,11 +73,7 @@ impl QueryResult {
     pub fn rows(&self) -> Result<Vec<Vec<Value>>, WarehouseError> {
         let mut out = Vec::with_capacity(self.num_rows());
         for b in &self.batches {
-            let columns: Vec<Vec<Value>> = b
-                .columns()
-                .iter()
-                .map(|c| column_values(c))
-                .collect::<Result<_, _>>()?;
+            let columns: Vec<Vec<Value>> = b.columns().iter().map(|c| column_values(c)).collect::<Result<_, _>>()?;
             for r in 0..b.num_rows() {
                 out.push(columns.iter().map(|c| c[r].clone()).collect());
             }
@@ -101,9 +93,7 @@ impl QueryResult {
     pub fn to_csv(&self) -> Result<String, WarehouseError> {
         let mut buf = Vec::new();
         {
-            let mut w = datafusion::arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(&mut buf);
+            let mut w = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(&mut buf);
             if self.batches.is_empty() {
                 w.write(&RecordBatch::new_empty(self.schema.clone()))?;
             }
@@ -134,50 +124,17 @@ fn column_values(array: &dyn Array) -> Result<Vec<Value>, WarehouseError> {
     let values = if dt.is_integer() {
         let a = cast(array, &DataType::Int64)?;
         let a = a.as_primitive::<Int64Type>();
-        (0..n)
-            .map(|i| {
-                if a.is_null(i) {
-                    Value::Null
-                } else {
-                    Value::Int(a.value(i))
-                }
-            })
-            .collect()
-    } else if dt.is_floating() || matches!(dt, DataType::Decimal128(..) | DataType::Decimal256(..))
-    {
+        (0..n).map(|i| if a.is_null(i) { Value::Null } else { Value::Int(a.value(i)) }).collect()
+    } else if dt.is_floating() || matches!(dt, DataType::Decimal128(..) | DataType::Decimal256(..)) {
         let a = cast(array, &DataType::Float64)?;
         let a = a.as_primitive::<Float64Type>();
-        (0..n)
-            .map(|i| {
-                if a.is_null(i) {
-                    Value::Null
-                } else {
-                    Value::Float(a.value(i))
-                }
-            })
-            .collect()
+        (0..n).map(|i| if a.is_null(i) { Value::Null } else { Value::Float(a.value(i)) }).collect()
     } else if *dt == DataType::Boolean {
         let a = array.as_boolean();
-        (0..n)
-            .map(|i| {
-                if a.is_null(i) {
-                    Value::Null
-                } else {
-                    Value::Bool(a.value(i))
-                }
-            })
-            .collect()
+        (0..n).map(|i| if a.is_null(i) { Value::Null } else { Value::Bool(a.value(i)) }).collect()
     } else {
         let f = ArrayFormatter::try_new(array, &FormatOptions::default())?;
-        (0..n)
-            .map(|i| {
-                if array.is_null(i) {
-                    Value::Null
-                } else {
-                    Value::Text(f.value(i).to_string())
-                }
-            })
-            .collect()
+        (0..n).map(|i| if array.is_null(i) { Value::Null } else { Value::Text(f.value(i).to_string()) }).collect()
     };
     Ok(values)
 }

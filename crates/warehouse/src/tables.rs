@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int32Builder, StringBuilder, UInt8Builder,
-    UInt16Builder, UInt64Builder,
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, StringBuilder, UInt8Builder, UInt16Builder, UInt64Builder,
 };
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -20,10 +19,7 @@ use oncodata_model::{Patient, PopulationCount, Provenance, Tumour, schema};
 use crate::{Warehouse, WarehouseError};
 
 fn days(d: NaiveDate) -> i32 {
-    d.num_days_from_ce()
-        - NaiveDate::from_ymd_opt(1970, 1, 1)
-            .expect("epoch")
-            .num_days_from_ce()
+    d.num_days_from_ce() - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch").num_days_from_ce()
 }
 
 /// The three provenance columns.
@@ -35,11 +31,7 @@ struct ProvenanceColumns {
 
 impl ProvenanceColumns {
     fn new() -> Self {
-        Self {
-            source: StringBuilder::new(),
-            file: StringBuilder::new(),
-            record: UInt64Builder::new(),
-        }
+        Self { source: StringBuilder::new(), file: StringBuilder::new(), record: UInt64Builder::new() }
     }
 
     fn push(&mut self, p: &Provenance) {
@@ -63,14 +55,9 @@ impl Warehouse {
     fn write_table(&self, name: &str, batch: RecordBatch) -> Result<(), WarehouseError> {
         let path = self.table_path(name);
         let tmp = path.with_extension("parquet.tmp");
-        let io = |e: std::io::Error| WarehouseError::Io {
-            path: tmp.display().to_string(),
-            source: e,
-        };
+        let io = |e: std::io::Error| WarehouseError::Io { path: tmp.display().to_string(), source: e };
         let file = File::create(&tmp).map_err(io)?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-            .build();
+        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?)).build();
         let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
         writer.write(&batch)?;
         let file = writer.into_inner()?;
@@ -81,17 +68,9 @@ impl Warehouse {
 
     /// Replaces the `patients` table.
     pub fn write_patients(&self, rows: &[Patient]) -> Result<(), WarehouseError> {
-        let (mut id, mut sex, mut birth, mut birth_year) = (
-            StringBuilder::new(),
-            StringBuilder::new(),
-            StringBuilder::new(),
-            Int32Builder::new(),
-        );
-        let (mut dep, mut commune, mut vital) = (
-            StringBuilder::new(),
-            StringBuilder::new(),
-            StringBuilder::new(),
-        );
+        let (mut id, mut sex, mut birth, mut birth_year) =
+            (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), Int32Builder::new());
+        let (mut dep, mut commune, mut vital) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
         let (mut last, mut death) = (Date32Builder::new(), Date32Builder::new());
         let mut prov = ProvenanceColumns::new();
         for p in rows {
@@ -124,17 +103,9 @@ impl Warehouse {
     /// Replaces the `tumours` table.
     pub fn write_tumours(&self, rows: &[Tumour]) -> Result<(), WarehouseError> {
         let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();
-        let (mut beh, mut grade, mut lat, mut bod) = (
-            UInt8Builder::new(),
-            UInt8Builder::new(),
-            UInt8Builder::new(),
-            UInt8Builder::new(),
-        );
-        let (mut date, mut year, mut age) = (
-            Date32Builder::new(),
-            Int32Builder::new(),
-            UInt16Builder::new(),
-        );
+        let (mut beh, mut grade, mut lat, mut bod) =
+            (UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new());
+        let (mut date, mut year, mut age) = (Date32Builder::new(), Int32Builder::new(), UInt16Builder::new());
         let mut t: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::new()).collect();
         let mut prov = ProvenanceColumns::new();
         for r in rows {
@@ -149,24 +120,13 @@ impl Warehouse {
             date.append_value(days(r.incidence_date));
             year.append_value(r.incidence_date.year());
             age.append_value(r.age_at_diagnosis);
-            for (b, v) in t.iter_mut().zip([
-                &r.tnm_t,
-                &r.tnm_n,
-                &r.tnm_m,
-                &r.stage,
-                &r.icd10,
-                &r.iccc,
-                &r.site_group,
-            ]) {
+            for (b, v) in t.iter_mut().zip([&r.tnm_t, &r.tnm_n, &r.tnm_m, &r.stage, &r.icd10, &r.iccc, &r.site_group]) {
                 b.append_option(v.as_deref());
             }
             t[7].append_value(&r.source_ids);
             prov.push(&r.provenance);
         }
-        let mut cols: Vec<ArrayRef> = s
-            .into_iter()
-            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
-            .collect();
+        let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
         cols.extend([
             Arc::new(beh.finish()) as ArrayRef,
             Arc::new(grade.finish()),
@@ -218,10 +178,7 @@ impl Warehouse {
             s[3].append_value(&q.raw);
             prov.push(&q.provenance);
         }
-        let mut cols: Vec<ArrayRef> = s
-            .into_iter()
-            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
-            .collect();
+        let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
         prov.finish(&mut cols);
         self.write_table("quarantine", batch(schema::quarantine(), cols)?)
     }

@@ -6,11 +6,7 @@ use oncodata_model::{PartialDate, Patient, PopulationCount, Provenance, Sex, Tum
 use super::*;
 
 fn prov(record: u64) -> Provenance {
-    Provenance {
-        source: "encr-csv".into(),
-        file: "encr_test.csv".into(),
-        record,
-    }
+    Provenance { source: "encr-csv".into(), file: "encr_test.csv".into(), record }
 }
 
 fn tumour(id: &str, topo: &str, morph: &str, age: u16, group: &str) -> Tumour {
@@ -50,11 +46,7 @@ fn tables_round_trip_through_sql() {
     w.write_patients(&[Patient {
         patient_id: "1".into(),
         sex: Sex::Female,
-        birth_date: PartialDate {
-            year: 1950,
-            month: Some(6),
-            day: None,
-        },
+        birth_date: PartialDate { year: 1950, month: Some(6), day: None },
         departement: Some("50".into()),
         commune: None,
         vital_status: VitalStatus::Alive,
@@ -71,10 +63,7 @@ fn tables_round_trip_through_sql() {
         persons: 5000.0,
     }])
     .unwrap();
-    assert_eq!(
-        w.tables().unwrap(),
-        vec!["patients", "population", "tumours"]
-    );
+    assert_eq!(w.tables().unwrap(), vec!["patients", "population", "tumours"]);
 
     let r = w
         .query("SELECT site_group, age_group(age_at_diagnosis) AS age_group, count(*) AS n FROM tumours GROUP BY 1, 2 ORDER BY 1, 2")
@@ -83,26 +72,12 @@ fn tables_round_trip_through_sql() {
     assert_eq!(
         r.rows().unwrap(),
         vec![
-            vec![
-                Value::Text("breast".into()),
-                Value::Text("70-74".into()),
-                Value::Int(1)
-            ],
-            vec![
-                Value::Text("prostate".into()),
-                Value::Text("80-84".into()),
-                Value::Int(1)
-            ],
-            vec![
-                Value::Text("prostate".into()),
-                Value::Text("85+".into()),
-                Value::Int(1)
-            ],
+            vec![Value::Text("breast".into()), Value::Text("70-74".into()), Value::Int(1)],
+            vec![Value::Text("prostate".into()), Value::Text("80-84".into()), Value::Int(1)],
+            vec![Value::Text("prostate".into()), Value::Text("85+".into()), Value::Int(1)],
         ]
     );
-    let p = w
-        .query("SELECT birth_date, last_contact, sex, source_file, source_record FROM patients")
-        .unwrap();
+    let p = w.query("SELECT birth_date, last_contact, sex, source_file, source_record FROM patients").unwrap();
     assert_eq!(
         p.rows().unwrap()[0],
         vec![
@@ -113,25 +88,11 @@ fn tables_round_trip_through_sql() {
             Value::Int(2)
         ]
     );
-    let csv = w
-        .query("SELECT area, persons FROM population")
-        .unwrap()
-        .to_csv()
-        .unwrap();
+    let csv = w.query("SELECT area, persons FROM population").unwrap().to_csv().unwrap();
     assert_eq!(csv, "area,persons\n50,5000.0\n");
-    let json = w
-        .query("SELECT area, year FROM population")
-        .unwrap()
-        .to_json()
-        .unwrap();
+    let json = w.query("SELECT area, year FROM population").unwrap().to_json().unwrap();
     assert_eq!(json, r#"[{"area":"50","year":2022}]"#);
-    assert!(
-        w.query("SELECT 1 AS one")
-            .unwrap()
-            .to_pretty()
-            .unwrap()
-            .contains("| one |")
-    );
+    assert!(w.query("SELECT 1 AS one").unwrap().to_pretty().unwrap().contains("| one |"));
 }
 
 #[test]
@@ -161,9 +122,6 @@ fn platform_functions_classify_like_the_coding_tables() {
 fn sql_errors_name_the_problem() {
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
-    let e = w
-        .query("SELECT * FROM nosuchtable")
-        .unwrap_err()
-        .to_string();
+    let e = w.query("SELECT * FROM nosuchtable").unwrap_err().to_string();
     assert!(e.contains("nosuchtable"), "{e}");
 }

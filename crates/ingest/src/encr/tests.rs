@@ -23,11 +23,7 @@ fn every_fixture_record_raises_exactly_its_rules() {
     let encr_header = header.splitn(3, ',').nth(2).unwrap();
     for line in lines {
         let mut parts = line.splitn(3, ',');
-        let (case, expect, record) = (
-            parts.next().unwrap(),
-            parts.next().unwrap(),
-            parts.next().unwrap(),
-        );
+        let (case, expect, record) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
         let file = write(&format!("{encr_header}\n{record}\n"));
         let out = read_encr_csv(file.path(), today()).unwrap();
         assert_eq!(out.counts.read, 1, "{case}");
@@ -39,16 +35,10 @@ fn every_fixture_record_raises_exactly_its_rules() {
             .collect();
         got.sort();
         got.dedup();
-        let mut want: Vec<&str> = if expect == "accept" {
-            vec![]
-        } else {
-            expect.split(' ').collect()
-        };
+        let mut want: Vec<&str> = if expect == "accept" { vec![] } else { expect.split(' ').collect() };
         want.sort();
         assert_eq!(got, want, "{case}: {:?}", out.quarantined);
-        let rejected = want
-            .iter()
-            .any(|r| crate::rules::rule(r).unwrap().severity == Severity::Error);
+        let rejected = want.iter().any(|r| crate::rules::rule(r).unwrap().severity == Severity::Error);
         assert_eq!(out.counts.quarantined, rejected as u64, "{case}");
         assert_eq!(out.counts.accepted, !rejected as u64, "{case}");
         if let Some(q) = out.quarantined.first() {
@@ -62,41 +52,20 @@ fn every_fixture_record_raises_exactly_its_rules() {
 fn accepted_record_is_fully_coded() {
     let fixture = include_str!("../../fixtures/encr_rules.csv");
     let mut lines = fixture.lines();
-    let header = lines
-        .next()
-        .unwrap()
-        .splitn(3, ',')
-        .nth(2)
-        .unwrap()
-        .to_string();
-    let record = lines
-        .next()
-        .unwrap()
-        .splitn(3, ',')
-        .nth(2)
-        .unwrap()
-        .to_string();
+    let header = lines.next().unwrap().splitn(3, ',').nth(2).unwrap().to_string();
+    let record = lines.next().unwrap().splitn(3, ',').nth(2).unwrap().to_string();
     let file = write(&format!("{header}\n{record}\n"));
     let out = read_encr_csv(file.path(), today()).unwrap();
     let t = &out.tumours[0];
-    assert_eq!(
-        (t.topography.as_str(), t.morphology.as_str(), t.behaviour),
-        ("C50.4", "8500", 3)
-    );
+    assert_eq!((t.topography.as_str(), t.morphology.as_str(), t.behaviour), ("C50.4", "8500", 3));
     assert_eq!(t.icd10.as_deref(), Some("C50.4"));
     assert_eq!(t.site_group.as_deref(), Some("breast"));
     assert_eq!(t.iccc.as_deref(), Some("XIf"));
-    assert_eq!(
-        t.incidence_date,
-        NaiveDate::from_ymd_opt(2022, 3, 15).unwrap()
-    );
+    assert_eq!(t.incidence_date, NaiveDate::from_ymd_opt(2022, 3, 15).unwrap());
     assert_eq!(t.stage.as_deref(), Some("II"));
     let p = &out.patients[0];
     assert_eq!(p.birth_date.to_string(), "1950-06");
-    assert_eq!(
-        p.last_contact,
-        Some(NaiveDate::from_ymd_opt(2023, 12, 15).unwrap())
-    );
+    assert_eq!(p.last_contact, Some(NaiveDate::from_ymd_opt(2023, 12, 15).unwrap()));
     assert_eq!(p.vital_status, VitalStatus::Alive);
 }
 
@@ -109,10 +78,7 @@ fn malformed_records_are_quarantined_not_dropped() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(&bytes).unwrap();
     let out = read_encr_csv(f.path(), today()).unwrap();
-    assert_eq!(
-        (out.counts.read, out.counts.accepted, out.counts.quarantined),
-        (3, 1, 2)
-    );
+    assert_eq!((out.counts.read, out.counts.accepted, out.counts.quarantined), (3, 1, 2));
     assert_eq!(out.quarantined[0].violations[0].rule, "record.shape");
     assert_eq!(out.quarantined[0].provenance.record, 2);
     assert_eq!(out.quarantined[1].violations[0].rule, "record.encoding");
@@ -124,13 +90,8 @@ fn a_file_without_the_encr_columns_is_refused_with_its_name() {
     let f = write("a,b,c\n1,2,3\n");
     let e = read_encr_csv(f.path(), today()).unwrap_err().to_string();
     assert!(e.contains(&f.path().display().to_string()), "{e}");
-    assert!(
-        e.contains("missing column(s) PAT, YoB, Age, Sex, MoI, YoI, Topo, Morpho, Beh"),
-        "{e}"
-    );
-    let missing = read_encr_csv(Path::new("/nonexistent/encr.csv"), today())
-        .unwrap_err()
-        .to_string();
+    assert!(e.contains("missing column(s) PAT, YoB, Age, Sex, MoI, YoI, Topo, Morpho, Beh"), "{e}");
+    let missing = read_encr_csv(Path::new("/nonexistent/encr.csv"), today()).unwrap_err().to_string();
     assert!(missing.contains("/nonexistent/encr.csv"), "{missing}");
 }
 
@@ -147,14 +108,10 @@ fn columns_in_any_order_and_case() {
 #[test]
 fn synthetic_extract_quarantines_exactly_the_planted_faults() {
     let dir = tempfile::tempdir().unwrap();
-    let g = oncodata_synth::generate_registry(&oncodata_synth::RegistryConfig::demo(7), dir.path())
-        .unwrap();
+    let g = oncodata_synth::generate_registry(&oncodata_synth::RegistryConfig::demo(7), dir.path()).unwrap();
     let out = read_encr_csv(&g.encr_csv, today()).unwrap();
     assert_eq!(out.counts.read, g.tumours);
-    assert_eq!(
-        out.counts.read,
-        out.counts.accepted + out.counts.quarantined
-    );
+    assert_eq!(out.counts.read, out.counts.accepted + out.counts.quarantined);
     let mut truth = csv::Reader::from_path(&g.faults_csv).unwrap();
     let planted: Vec<(u64, String)> = truth
         .records()
@@ -164,11 +121,7 @@ fn synthetic_extract_quarantines_exactly_the_planted_faults() {
         })
         .collect();
     assert!(!planted.is_empty());
-    let got: Vec<(u64, &str)> = out
-        .quarantined
-        .iter()
-        .map(|q| (q.provenance.record, q.violations[0].rule))
-        .collect();
+    let got: Vec<(u64, &str)> = out.quarantined.iter().map(|q| (q.provenance.record, q.violations[0].rule)).collect();
     assert_eq!(got.len(), planted.len(), "{got:?}");
     for ((line, kind), (qline, rule)) in planted.iter().zip(&got) {
         assert_eq!(line, qline);
@@ -181,9 +134,5 @@ fn synthetic_extract_quarantines_exactly_the_planted_faults() {
         };
         assert_eq!(*rule, expected, "line {line}");
     }
-    assert!(
-        out.warnings.is_empty(),
-        "{:?}",
-        &out.warnings[..out.warnings.len().min(3)]
-    );
+    assert!(out.warnings.is_empty(), "{:?}", &out.warnings[..out.warnings.len().min(3)]);
 }

@@ -1,0 +1,19 @@
+//! One module per subcommand.
+
+pub mod codes;
+pub mod demo;
+pub mod sql;
+
+/// Output formats shared by the commands that print tables.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A table for the terminal.
+    Table,
+    /// CSV with a header.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+/// Errors of the command line: a message for the user (file, record and reason are part of it).
+pub type CliResult = Result<(), Box<dyn std::error::Error>>;

@@ -1,0 +1,26 @@
+//! Progress display on standard error: a spinner per step that ends in a one-line summary, so
+//! that standard output carries only results.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A running step.
+pub struct Step(ProgressBar);
+
+impl Step {
+    /// Starts a step with a message.
+    pub fn start(message: &str) -> Self {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("template"));
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        Self(bar)
+    }
+
+    /// Ends the step with its summary line.
+    pub fn done(self, summary: &str) {
+        self.0.finish_and_clear();
+        eprintln!("✓ {summary}");
+    }
+}

@@ -1,0 +1,88 @@
+//! `oncodata demo` against the independent computation in `tests/reference/`.
+
+use std::collections::HashMap;
+
+use crate::{oncodata, run_demo};
+
+type Table = HashMap<(String, String), HashMap<String, f64>>;
+
+fn read_table(text: &str) -> Table {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let key = (rec[0].to_string(), rec[1].to_string());
+            let values =
+                headers.iter().zip(rec.iter()).skip(2).map(|(h, v)| (h.to_string(), v.parse().unwrap())).collect();
+            (key, values)
+        })
+        .collect()
+}
+
+/// The demo's incidence table equals, to 1e-9 relative, the table computed by
+/// `tests/reference/demo_incidence.py` (scipy) from the same synthetic extract: its own site
+/// grouping, exact Poisson crude intervals and Tiwari ASR intervals.
+#[test]
+fn demo_rates_match_the_independent_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_demo(dir.path());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("ASR world (95% CI)"), "{stdout}");
+    assert!(stdout.contains("All invasive cancers"), "{stdout}");
+
+    let ours = read_table(&std::fs::read_to_string(dir.path().join("reports/incidence_by_site_sex.csv")).unwrap());
+    let reference = read_table(include_str!("../reference/demo_incidence_seed20241.csv"));
+    let mut keys: Vec<_> = ours.keys().collect();
+    keys.sort();
+    let mut ref_keys: Vec<_> = reference.keys().collect();
+    ref_keys.sort();
+    assert_eq!(keys, ref_keys);
+    for (key, want) in &reference {
+        let got = &ours[key];
+        for (column, w) in want {
+            let g = got[column];
+            assert!((g - w).abs() <= 1e-9 * w.abs(), "{key:?} {column}: {g} vs reference {w}");
+        }
+    }
+    assert!(reference[&("breast".into(), "female".into())]["cases"] > 500.0);
+}
+
+/// Every record read is accepted or quarantined, and the quarantine is in the warehouse.
+#[test]
+fn demo_counts_add_up_and_quarantine_is_queryable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_demo(dir.path());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let line = stderr.lines().find(|l| l.contains("read ")).expect("counts line");
+    let nums: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .take(4)
+        .collect();
+    // "... read R = accepted A + quarantined Q (W warnings)": reversed W, Q, A, R.
+    let (q, a, r) = (nums[1], nums[2], nums[3]);
+    assert_eq!(r, a + q, "{line}");
+    assert!(q > 0 && a > 5000, "{line}");
+
+    let w = dir.path().to_str().unwrap();
+    let sql = oncodata(&["sql", "--warehouse", w, "--format", "csv", "SELECT count(*) AS n FROM quarantine"]);
+    assert!(sql.status.success(), "{}", String::from_utf8_lossy(&sql.stderr));
+    assert_eq!(String::from_utf8(sql.stdout).unwrap(), format!("n\n{q}\n"));
+    let t = oncodata(&["sql", "--warehouse", w, "--format", "csv", "SELECT count(*) AS n FROM tumours"]);
+    assert_eq!(String::from_utf8(t.stdout).unwrap(), format!("n\n{a}\n"));
+}
+
+/// Same seed, same table: the demo is reproducible.
+#[test]
+fn demo_is_deterministic() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_demo(a.path());
+    run_demo(b.path());
+    let read = |d: &tempfile::TempDir| std::fs::read(d.path().join("reports/incidence_by_site_sex.csv")).unwrap();
+    assert_eq!(read(&a), read(&b));
+}

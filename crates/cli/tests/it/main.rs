@@ -1,0 +1,19 @@
+//! End-to-end tests of the `oncodata` binary: each runs the real executable as a user would.
+
+mod cli;
+mod demo;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `oncodata` with arguments.
+pub fn oncodata(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oncodata")).args(args).output().expect("run oncodata")
+}
+
+/// Runs `oncodata demo` into `dir` and checks it succeeded.
+pub fn run_demo(dir: &Path) -> Output {
+    let out = oncodata(&["demo", "--warehouse", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
