@@ -178,8 +178,8 @@ mod tests {
         assert!(close(c.value, 30.0, 1e-12));
         // Exact interval of 6 events: R poisson.test(6) gives 2.2018942534908512–13.059474022518685
         // (reference/poisson_exact.csv).
-        assert!(close(c.lower, 2.2018942534908512 / 20_000.0 * PER, 1e-13), "{}", c.lower);
-        assert!(close(c.upper, 13.059474022518685 / 20_000.0 * PER, 1e-13), "{}", c.upper);
+        assert!(close(c.lower, 2.201_894_253_490_851 / 20_000.0 * PER, 1e-13), "{}", c.lower);
+        assert!(close(c.upper, 13.059_474_022_518_685 / 20_000.0 * PER, 1e-13), "{}", c.upper);
     }
 
     #[test]

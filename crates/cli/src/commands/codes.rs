@@ -33,7 +33,7 @@ pub fn run(args: Args) -> CliResult {
             "behaviour_usual",
             if m.behaviour_is_usual(b) { "yes".into() } else { format!("no: /{b} is unusual for {m}") },
         ),
-        ("icd10", icd.as_ref().map(|c| c.clone()).unwrap_or_else(|e| format!("none ({e})"))),
+        ("icd10", icd.clone().unwrap_or_else(|e| format!("none ({e})"))),
         (
             "iccc3",
             sub.map(|s| {
