@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{Duration, NaiveDate};
-use oncodata_coding::{Behaviour, Morphology, Topography, iccc, icd10, site_group};
+use oncodata_coding::{Behaviour, CodeError, Morphology, Topography, iccc, icd10, site_group};
 use oncodata_model::date::completed_years;
 use oncodata_model::{PartialDate, Patient, Provenance, Sex, Tumour, VitalStatus};
 
@@ -182,6 +182,22 @@ impl Findings {
         }
     }
 
+    /// A code read with its classification: an unknown code breaks `unknown_rule`, a malformed
+    /// one `record.format`.
+    fn code<T>(&mut self, unknown_rule: &'static str, read: Result<T, CodeError>) -> Option<T> {
+        match read {
+            Ok(c) => Some(c),
+            Err(e @ CodeError::Unknown { .. }) => {
+                self.0.push(Violation::error(unknown_rule, e.to_string()));
+                None
+            }
+            Err(e) => {
+                self.0.push(Violation::error("record.format", e.to_string()));
+                None
+            }
+        }
+    }
+
     fn has_errors(&self) -> bool {
         self.0.iter().any(|v| v.severity == Severity::Error)
     }
@@ -228,28 +244,10 @@ fn validate(row: &Row, provenance: &Provenance, today: NaiveDate) -> Result<Acce
     let yoi = f.required(row, "YoI");
     let yoi = f.number::<i32>("YoI", yoi.as_deref(), 1850..=2200);
 
-    let topo = f.required(row, "Topo").and_then(|t| match Topography::parse_valid(&t) {
-        Ok(t) => Some(t),
-        Err(e @ oncodata_coding::CodeError::Unknown { .. }) => {
-            f.0.push(Violation::error("iarc.topography", e.to_string()));
-            None
-        }
-        Err(e) => {
-            f.0.push(Violation::error("record.format", e.to_string()));
-            None
-        }
-    });
-    let morpho = f.required(row, "Morpho").and_then(|m| match Morphology::parse_valid(&m) {
-        Ok(m) => Some(m),
-        Err(e @ oncodata_coding::CodeError::Unknown { .. }) => {
-            f.0.push(Violation::error("iarc.morphology", e.to_string()));
-            None
-        }
-        Err(e) => {
-            f.0.push(Violation::error("record.format", e.to_string()));
-            None
-        }
-    });
+    let topo = f.required(row, "Topo");
+    let topo = topo.and_then(|t| f.code("iarc.topography", Topography::parse_valid(&t)));
+    let morpho = f.required(row, "Morpho");
+    let morpho = morpho.and_then(|m| f.code("iarc.morphology", Morphology::parse_valid(&m)));
     let beh = f.required(row, "Beh").and_then(|b| match Behaviour::parse(&b) {
         Ok(b) if b.is_registrable() => Some(b),
         Ok(b) => {
