@@ -10,8 +10,25 @@ use statrs::function::gamma::ln_gamma;
 
 /// The regularised lower incomplete gamma function `P(a, x) = γ(a, x) / Γ(a)`, `a > 0, x ≥ 0`.
 pub fn regularized_lower_gamma(a: f64, x: f64) -> f64 {
+    incomplete_gamma(a, x).0
+}
+
+/// The regularised upper incomplete gamma function `Q(a, x) = 1 − P(a, x)`, computed directly
+/// (not as 1 − P) so that small tail probabilities keep their precision.
+pub fn regularized_upper_gamma(a: f64, x: f64) -> f64 {
+    incomplete_gamma(a, x).1
+}
+
+/// The upper tail `P(X > x)` of a chi-square distribution with `df` degrees of freedom (the
+/// p-value of a chi-square test), as R's `pchisq(x, df, lower.tail = FALSE)`.
+pub fn chi_square_upper_tail(x: f64, df: f64) -> f64 {
+    if x <= 0.0 { 1.0 } else { regularized_upper_gamma(df / 2.0, x / 2.0) }
+}
+
+/// `(P(a, x), Q(a, x))`, each computed where it is accurate and the other as its complement.
+fn incomplete_gamma(a: f64, x: f64) -> (f64, f64) {
     if x <= 0.0 {
-        return 0.0;
+        return (0.0, 1.0);
     }
     let log_prefix = -x + a * x.ln() - ln_gamma(a);
     if x < a + 1.0 {
@@ -25,7 +42,8 @@ pub fn regularized_lower_gamma(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        (sum.ln() + log_prefix).exp()
+        let p = (sum.ln() + log_prefix).exp();
+        (p, 1.0 - p)
     } else {
         // Q(a, x) by the continued fraction 1/(x+1−a− 1·(1−a)/(x+3−a− 2·(2−a)/(x+5−a− …))).
         let tiny = 1e-300;
@@ -53,7 +71,8 @@ pub fn regularized_lower_gamma(a: f64, x: f64) -> f64 {
             }
             i += 1.0;
         }
-        1.0 - (log_prefix + h.ln()).exp()
+        let q = (log_prefix + h.ln()).exp();
+        (1.0 - q, q)
     }
 }
 

@@ -4,10 +4,12 @@
 //! - [`distributions`]: gamma and Poisson quantiles to full double precision;
 //! - [`incidence`]: crude and age-specific rates with exact Poisson intervals, directly
 //!   age-standardised rates with Fay–Feuer, Tiwari and normal intervals, truncated and cumulative
-//!   rates.
+//!   rates;
+//! - [`survival`]: Kaplan–Meier, its intervals and quantiles, the log-rank test.
 
 pub mod distributions;
 pub mod incidence;
+pub mod survival;
 
 /// Why a statistic cannot be computed from its inputs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -1,0 +1,364 @@
+//! Survival: Kaplan–Meier with Greenwood variance, its confidence intervals and quantiles, and
+//! the log-rank test, reproducing R's `survival` package (Therneau; `survfit`, `survdiff`):
+//!
+//! - `S(t) = Π_{t_j ≤ t} (1 − d_j / n_j)` over the distinct times `t_j` with `n_j` at risk and
+//!   `d_j` events;
+//! - Greenwood: `σ²(t) = Σ_{t_j ≤ t} d_j / (n_j (n_j − d_j))`, the variance of `log S`; the
+//!   standard error of `S` is `S σ` (R's `summary.survfit` `std.err`);
+//! - intervals (R `survfit_confint`), `z = Φ⁻¹(1 − α/2)`: `log` `S e^{±zσ}` (upper capped at 1,
+//!   R's default); `log-log` `exp(−exp(log(−log S) ∓ zσ / log S))`; `plain` `S ± zσS` within
+//!   [0, 1]; undefined (NaN) where R gives NA (S = 0; S ∈ {0, 1} for log-log);
+//! - quantiles (R `quantile.survfit`): the first time the curve reaches `1 − p` (to a tolerance
+//!   of √ε), the midpoint to the next time when it stays exactly there; the interval from the
+//!   bound curves (Brookmeyer & Crowley);
+//! - log-rank (`survdiff`, ρ = 0): `O_g`, `E_g = Σ_j d_j n_gj / n_j`, variance
+//!   `V_gh = Σ_j d_j (n_j − d_j)/(n_j − 1) · n_gj/n_j (δ_gh − n_hj/n_j)`, `χ² = (O−E)ᵀ V⁻ (O−E)`
+//!   on k − 1 groups, p from χ²(k − 1).
+
+use crate::StatsError;
+use crate::distributions::{chi_square_upper_tail, normal_quantile};
+
+/// How the interval of a survival probability is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiTransform {
+    /// On log S (R's default).
+    Log,
+    /// On log(−log S) (SAS, Stata, lifelines, popEpi default).
+    LogLog,
+    /// On S itself.
+    Plain,
+}
+
+/// One row of a survival table: one distinct time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SurvivalRow {
+    /// Time.
+    pub time: f64,
+    /// At risk just before `time`.
+    pub n_risk: f64,
+    /// Events at `time`.
+    pub n_event: f64,
+    /// Censored at `time`.
+    pub n_censor: f64,
+    /// Survival probability just after `time`.
+    pub surv: f64,
+    /// Standard error of `surv`.
+    pub std_err: f64,
+    /// Lower confidence limit.
+    pub lower: f64,
+    /// Upper confidence limit.
+    pub upper: f64,
+}
+
+/// A quantile of survival time with its interval (`None` where the curve does not reach it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SurvivalQuantile {
+    /// The quantile.
+    pub value: Option<f64>,
+    /// Lower confidence limit.
+    pub lower: Option<f64>,
+    /// Upper confidence limit.
+    pub upper: Option<f64>,
+}
+
+/// A Kaplan–Meier estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KaplanMeier {
+    /// One row per distinct time (events or censorings), in increasing order.
+    pub rows: Vec<SurvivalRow>,
+    /// Number of subjects.
+    pub n: usize,
+    /// Number of events.
+    pub events: usize,
+}
+
+fn check(time: &[f64], event: &[bool]) -> Result<(), StatsError> {
+    if time.len() != event.len() {
+        return Err(StatsError::Input(format!("{} times but {} event indicators", time.len(), event.len())));
+    }
+    if let Some(t) = time.iter().find(|t| !t.is_finite() || **t < 0.0) {
+        return Err(StatsError::Input(format!("survival time {t} is negative or not a number")));
+    }
+    Ok(())
+}
+
+/// The interval of `surv` with log-scale standard error `sigma` (R `survfit_confint`).
+pub fn confidence_interval(surv: f64, sigma: f64, transform: CiTransform, z: f64) -> (f64, f64) {
+    match transform {
+        CiTransform::Log => {
+            if surv == 0.0 || sigma.is_nan() {
+                return (f64::NAN, f64::NAN);
+            }
+            let l = surv.ln();
+            ((l - z * sigma).exp(), (l + z * sigma).exp().min(1.0))
+        }
+        CiTransform::LogLog => {
+            if surv == 0.0 || surv == 1.0 || sigma.is_nan() {
+                return (f64::NAN, f64::NAN);
+            }
+            let se2 = z * sigma / surv.ln();
+            let ll = (-surv.ln()).ln();
+            ((-(ll - se2).exp()).exp(), (-(ll + se2).exp()).exp())
+        }
+        CiTransform::Plain => {
+            let se2 = sigma * surv * z;
+            if se2.is_nan() {
+                return (f64::NAN, f64::NAN);
+            }
+            ((surv - se2).max(0.0), (surv + se2).min(1.0))
+        }
+    }
+}
+
+/// The Kaplan–Meier estimate of right-censored data (`event[i]` true for an event, false for
+/// a censoring), with intervals at confidence `conf`.
+pub fn kaplan_meier(
+    time: &[f64],
+    event: &[bool],
+    transform: CiTransform,
+    conf: f64,
+) -> Result<KaplanMeier, StatsError> {
+    check(time, event)?;
+    let mut order: Vec<usize> = (0..time.len()).collect();
+    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    let z = normal_quantile(1.0 - (1.0 - conf) / 2.0);
+    let mut rows = Vec::new();
+    let (mut at_risk, mut surv, mut greenwood) = (time.len() as f64, 1.0_f64, 0.0_f64);
+    let mut i = 0;
+    while i < order.len() {
+        let t = time[order[i]];
+        let (mut d, mut c) = (0.0, 0.0);
+        while i < order.len() && time[order[i]] == t {
+            if event[order[i]] {
+                d += 1.0
+            } else {
+                c += 1.0
+            }
+            i += 1;
+        }
+        if d > 0.0 {
+            surv *= 1.0 - d / at_risk;
+            greenwood += d / (at_risk * (at_risk - d));
+        }
+        let sigma = greenwood.sqrt();
+        let (lower, upper) = confidence_interval(surv, sigma, transform, z);
+        rows.push(SurvivalRow {
+            time: t,
+            n_risk: at_risk,
+            n_event: d,
+            n_censor: c,
+            surv,
+            std_err: surv * sigma,
+            lower,
+            upper,
+        });
+        at_risk -= d + c;
+    }
+    Ok(KaplanMeier { rows, n: time.len(), events: event.iter().filter(|e| **e).count() })
+}
+
+/// R's `findq`: the time at which the distribution `y` (= 1 − S, starting at 0 at `first`)
+/// reaches `p`, to tolerance `tol`, with the midpoint rule for flat stretches at exactly `p`.
+fn find_quantile(first: f64, times: &[f64], curve: impl Iterator<Item = f64>, p: f64) -> Option<f64> {
+    let tol = f64::EPSILON.sqrt();
+    let mut x = vec![first];
+    let mut y = vec![0.0];
+    for (t, s) in times.iter().zip(curve) {
+        if s.is_nan() {
+            continue; // approx() drops NA points
+        }
+        x.push(*t);
+        y.push(1.0 - s);
+    }
+    let xmax = *x.last().expect("first point");
+    if y.iter().cloned().fold(f64::NEG_INFINITY, f64::max) < p {
+        return None;
+    }
+    // Keep the first occurrence of each distinct y.
+    let mut keep_x = Vec::new();
+    let mut keep_y: Vec<f64> = Vec::new();
+    for (xi, yi) in x.into_iter().zip(y) {
+        if !keep_y.contains(&yi) {
+            keep_x.push(xi);
+            keep_y.push(yi);
+        }
+    }
+    // approx(y ± tol, 1:n, p, "constant", f = 1): the first index whose shifted y is ≥ p,
+    // NA when p is outside the shifted range.
+    let index = |shift: f64| -> Option<usize> {
+        let ys: Vec<f64> = keep_y.iter().map(|v| v + shift).collect();
+        if p < ys[0] || p > *ys.last().expect("non-empty") {
+            return None;
+        }
+        ys.iter().position(|v| *v >= p)
+    };
+    let n = keep_y.len();
+    if p == 0.0 {
+        return Some(keep_x[0]);
+    }
+    let i1 = index(tol);
+    let last_point = (p - keep_y[n - 1]).abs() < tol;
+    if last_point {
+        return i1.map(|i| (keep_x[i] + xmax) / 2.0);
+    }
+    let i2 = index(-tol);
+    match (i1, i2) {
+        (Some(a), Some(b)) => Some((keep_x[a] + keep_x[b]) / 2.0),
+        _ => None,
+    }
+}
+
+impl KaplanMeier {
+    /// The `p` quantile of survival time (0.5 for the median) with its interval, by R's rule.
+    pub fn quantile(&self, p: f64) -> SurvivalQuantile {
+        let times: Vec<f64> = self.rows.iter().map(|r| r.time).collect();
+        SurvivalQuantile {
+            value: find_quantile(0.0, &times, self.rows.iter().map(|r| r.surv), p),
+            lower: find_quantile(0.0, &times, self.rows.iter().map(|r| r.lower), p),
+            upper: find_quantile(0.0, &times, self.rows.iter().map(|r| r.upper), p),
+        }
+    }
+
+    /// The median survival time with its interval.
+    pub fn median(&self) -> SurvivalQuantile {
+        self.quantile(0.5)
+    }
+
+    /// The estimate in force at time `t` (the last row at or before `t`; before the first time,
+    /// everyone is at risk and S = 1). `None` after the last time, where R also stops.
+    pub fn at(&self, t: f64) -> Option<SurvivalRow> {
+        let last = self.rows.last()?;
+        if t > last.time {
+            return None;
+        }
+        let idx = self.rows.partition_point(|r| r.time <= t);
+        Some(match idx {
+            0 => SurvivalRow {
+                time: t,
+                n_risk: self.n as f64,
+                n_event: 0.0,
+                n_censor: 0.0,
+                surv: 1.0,
+                std_err: 0.0,
+                lower: 1.0,
+                upper: 1.0,
+            },
+            k => {
+                let r = self.rows[k - 1];
+                // n_risk at t is those still at risk just after the previous time.
+                let next_risk = r.n_risk - r.n_event - r.n_censor;
+                let n_risk = if r.time == t { r.n_risk } else { next_risk };
+                let events: f64 = self.rows[..k].iter().map(|x| x.n_event).sum();
+                let censored: f64 = self.rows[..k].iter().map(|x| x.n_censor).sum();
+                SurvivalRow { time: t, n_risk, n_event: events, n_censor: censored, ..r }
+            }
+        })
+    }
+}
+
+/// The result of a log-rank test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRank {
+    /// Observed events per group.
+    pub observed: Vec<f64>,
+    /// Expected events per group.
+    pub expected: Vec<f64>,
+    /// The χ² statistic.
+    pub chisq: f64,
+    /// Degrees of freedom (groups − 1).
+    pub df: usize,
+    /// p-value.
+    pub p: f64,
+}
+
+/// The log-rank test of equal survival in `groups` (indices 0..k).
+pub fn log_rank(time: &[f64], event: &[bool], group: &[usize]) -> Result<LogRank, StatsError> {
+    check(time, event)?;
+    if group.len() != time.len() {
+        return Err(StatsError::Input(format!("{} times but {} group labels", time.len(), group.len())));
+    }
+    let k = group.iter().max().map_or(0, |g| g + 1);
+    if k < 2 {
+        return Err(StatsError::Input("the log-rank test needs at least two groups".into()));
+    }
+    let mut order: Vec<usize> = (0..time.len()).collect();
+    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    let mut at_risk = vec![0.0; k];
+    for &g in group {
+        at_risk[g] += 1.0;
+    }
+    let (mut observed, mut expected) = (vec![0.0; k], vec![0.0; k]);
+    let mut var = vec![vec![0.0; k]; k];
+    let mut i = 0;
+    while i < order.len() {
+        let t = time[order[i]];
+        let mut deaths = vec![0.0; k];
+        let mut leaving = vec![0.0; k];
+        while i < order.len() && time[order[i]] == t {
+            let j = order[i];
+            if event[j] {
+                deaths[group[j]] += 1.0;
+            }
+            leaving[group[j]] += 1.0;
+            i += 1;
+        }
+        let d: f64 = deaths.iter().sum();
+        let n: f64 = at_risk.iter().sum();
+        if d > 0.0 {
+            for g in 0..k {
+                observed[g] += deaths[g];
+                expected[g] += d * at_risk[g] / n;
+            }
+            if n > 1.0 {
+                let f = d * (n - d) / (n - 1.0);
+                for g in 0..k {
+                    for h in 0..k {
+                        let delta = if g == h { 1.0 } else { 0.0 };
+                        var[g][h] += f * at_risk[g] / n * (delta - at_risk[h] / n);
+                    }
+                }
+            }
+        }
+        for g in 0..k {
+            at_risk[g] -= leaving[g];
+        }
+    }
+    // χ² on groups 1..k (the variance matrix has rank k − 1).
+    let m = k - 1;
+    let diff: Vec<f64> = (1..k).map(|g| observed[g] - expected[g]).collect();
+    let mut a: Vec<Vec<f64>> = (1..k).map(|g| (1..k).map(|h| var[g][h]).collect()).collect();
+    let solution = solve(&mut a, diff.clone()).ok_or_else(|| {
+        StatsError::Input("log-rank variance is singular (a group has no one at risk at any event)".into())
+    })?;
+    let chisq: f64 = solution.iter().zip(&diff).map(|(s, d)| s * d).sum();
+    Ok(LogRank { observed, expected, chisq, df: m, p: chi_square_upper_tail(chisq, m as f64) })
+}
+
+/// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` if singular.
+fn solve(a: &mut [Vec<f64>], mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in col + 1..n {
+            let f = a[row][col] / a[col][col];
+            for c in col..n {
+                a[row][c] -= f * a[col][c];
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|c| a[row][c] * x[c]).sum();
+        x[row] = (b[row] - s) / a[row][row];
+    }
+    Some(x)
+}
+
+#[cfg(test)]
+mod tests;
