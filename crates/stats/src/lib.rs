@@ -5,10 +5,12 @@
 //! - [`incidence`]: crude and age-specific rates with exact Poisson intervals, directly
 //!   age-standardised rates with Fay–Feuer, Tiwari and normal intervals, truncated and cumulative
 //!   rates;
-//! - [`survival`]: Kaplan–Meier, its intervals and quantiles, the log-rank test.
+//! - [`survival`]: Kaplan–Meier, its intervals and quantiles, the log-rank test;
+//! - [`relative`]: relative (Ederer II) and net (Pohar-Perme) survival against a life table.
 
 pub mod distributions;
 pub mod incidence;
+pub mod relative;
 pub mod survival;
 
 /// Why a statistic cannot be computed from its inputs.
