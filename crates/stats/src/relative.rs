@@ -322,7 +322,7 @@ impl State {
     }
 
     /// Days from `elapsed` to the next cut point of either dimension.
-    fn to_next_cut(&self, s: &Subject, table: &RateTable, elapsed: f64) -> f64 {
+    fn days_to_next_cut(&self, s: &Subject, table: &RateTable, elapsed: f64) -> f64 {
         let age_next = if self.age + 1 < table.ages {
             table.age_cut(self.age + 1) - (s.age_days + elapsed)
         } else {
@@ -400,7 +400,7 @@ fn exact_interval(subs: &[Subject], state: &mut [State], table: &RateTable, prev
         while at < t {
             st.advance(s, table, at);
             // advance() has crossed every cut at or before `at`, so the next one is ahead.
-            let next = st.to_next_cut(s, table, at);
+            let next = st.days_to_next_cut(s, table, at);
             let piece = if next > 0.0 { next.min(t - at) } else { t - at };
             cumulative += piece * table.hazard_at(s.sex, st.age, st.year);
             at += piece;
