@@ -1,6 +1,8 @@
 //! `oncodata`: the command-line tool of the oncodata cancer data platform.
 
+mod columns;
 mod commands;
+mod plot;
 mod progress;
 
 use std::path::PathBuf;
@@ -44,6 +46,16 @@ enum Command {
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."
     )]
     Sql(commands::sql::Args),
+    /// Survival: Kaplan-Meier, relative (Ederer II) or net (Pohar-Perme), with intervals,
+    /// medians, the log-rank test and a plot.
+    #[command(
+        after_help = "Examples:\n  oncodata survival --data lung.csv --time time --event status --by sex --plot km.svg\n  \
+        oncodata survival --data cases.csv --time days --event dead --method pohar-perme \\\n      \
+        --ratetable lifetable.csv --age age --sex sex --year diagnosis_date --at 365.241,1826.205\n\n\
+        Kaplan-Meier and log-rank reproduce R's survfit/survdiff; Ederer II and Pohar-Perme reproduce \
+        relsurv's rs.surv (times and ages in days as relsurv wants them: --time-unit and --age-unit convert)."
+    )]
+    Survival(commands::survival::Args),
     /// Check ICD-O-3 codes and convert them to ICD-10, ICCC-3 and the national site groups.
     #[command(after_help = "Examples:\n  oncodata codes C44.5 8720/3\n  oncodata codes C509 8500/2\n  \
         oncodata codes --format json C64.9 8960/3")]
@@ -56,6 +68,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(a),
         Command::Sql(a) => commands::sql::run(a),
         Command::Codes(a) => commands::codes::run(a),
+        Command::Survival(a) => commands::survival::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

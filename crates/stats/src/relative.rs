@@ -17,7 +17,8 @@
 //! - [`Integration::Daily`] (default): relsurv's own scheme (C routine `netfastpinter2`,
 //!   precision 1 day) — steps of one day with the hazard looked up at the start of each step,
 //!   including its running-average approximation of the integral of the weighted population
-//!   hazard — so results equal relsurv's to rounding;
+//!   hazard — so results equal relsurv's to rounding (except at time 0, where relsurv gives
+//!   NaN for deaths on the day of diagnosis and here they count as in Kaplan–Meier);
 //! - [`Integration::Exact`]: piecewise-constant hazards integrated exactly between the table's
 //!   cut points (birthdays, 1 January), and for Pohar-Perme the integral of
 //!   `Σ λ_i/S_i / Σ 1/S_i`, which is `d log Σ 1/S_i`, taken exactly as
@@ -349,6 +350,19 @@ fn daily_interval(subs: &[Subject], state: &mut [State], table: &RateTable, prev
         hazard: 0.0,
         weighted_hazard: 0.0,
     };
+    if length <= 0.0 {
+        // An interval of length zero (deaths on the day of diagnosis, time 0): relsurv takes no
+        // step and returns NaN from there on; here the events count with no population hazard.
+        for (s, st) in subs.iter().zip(state.iter()) {
+            iv.at_risk_weighted += 1.0 / st.surv;
+            if s.time == t && s.event {
+                iv.deaths += 1.0;
+                iv.deaths_weighted += 1.0 / st.surv;
+                iv.deaths_weighted_sq += 1.0 / (st.surv * st.surv);
+            }
+        }
+        return iv;
+    }
     // Running sums over the steps of this interval, as relsurv keeps them (not reset per step).
     let (mut f_lambda, mut f_lambda2, mut f_inv, mut f_inv2) = (0.0, 0.0, 0.0, 0.0);
     let mut elapsed_in = 0.0;

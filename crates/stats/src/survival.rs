@@ -224,36 +224,47 @@ impl KaplanMeier {
         self.quantile(0.5)
     }
 
-    /// The estimate in force at time `t` (the last row at or before `t`; before the first time,
-    /// everyone is at risk and S = 1). `None` after the last time, where R also stops.
+    /// The estimate in force at time `t`, as R's `summary(fit, times = t)`; `None` after the
+    /// last time.
     pub fn at(&self, t: f64) -> Option<SurvivalRow> {
-        let last = self.rows.last()?;
-        if t > last.time {
-            return None;
-        }
-        let idx = self.rows.partition_point(|r| r.time <= t);
-        Some(match idx {
-            0 => SurvivalRow {
+        summary_at(&self.rows, self.n as f64, &[t]).first().map(|(r, _)| *r)
+    }
+}
+
+/// Values of a survival table at chosen times, as R's `summary.survfit(times = …)`: the estimate
+/// of the last time at or before each (1 before the first), the number at risk at that time,
+/// and the events and censorings since the previous chosen time. Times after the last row are
+/// dropped, as R does. Returns each row with the index of the table row it came from.
+pub fn summary_at(rows: &[SurvivalRow], n: f64, times: &[f64]) -> Vec<(SurvivalRow, Option<usize>)> {
+    let Some(last) = rows.last() else { return Vec::new() };
+    let mut sorted: Vec<f64> = times.iter().copied().filter(|t| *t <= last.time).collect();
+    sorted.sort_by(f64::total_cmp);
+    let mut out = Vec::new();
+    let mut previous = f64::NEG_INFINITY;
+    for t in sorted {
+        let k = rows.partition_point(|r| r.time <= t);
+        let first_at_or_after = rows.partition_point(|r| r.time < t);
+        let n_risk = if first_at_or_after < rows.len() { rows[first_at_or_after].n_risk } else { 0.0 };
+        let between = rows.iter().filter(|r| r.time > previous && r.time <= t);
+        let (n_event, n_censor) = between.fold((0.0, 0.0), |(e, c), r| (e + r.n_event, c + r.n_censor));
+        let base = if k == 0 {
+            SurvivalRow {
                 time: t,
-                n_risk: self.n as f64,
+                n_risk: n,
                 n_event: 0.0,
                 n_censor: 0.0,
                 surv: 1.0,
                 std_err: 0.0,
                 lower: 1.0,
                 upper: 1.0,
-            },
-            k => {
-                let r = self.rows[k - 1];
-                // n_risk at t is those still at risk just after the previous time.
-                let next_risk = r.n_risk - r.n_event - r.n_censor;
-                let n_risk = if r.time == t { r.n_risk } else { next_risk };
-                let events: f64 = self.rows[..k].iter().map(|x| x.n_event).sum();
-                let censored: f64 = self.rows[..k].iter().map(|x| x.n_censor).sum();
-                SurvivalRow { time: t, n_risk, n_event: events, n_censor: censored, ..r }
             }
-        })
+        } else {
+            rows[k - 1]
+        };
+        out.push((SurvivalRow { time: t, n_risk, n_event, n_censor, ..base }, k.checked_sub(1)));
+        previous = t;
     }
+    out
 }
 
 /// The result of a log-rank test.

@@ -64,6 +64,19 @@ pub fn population_hazard(sex: Sex, age_years: f64) -> f64 {
     (c + b * age_years).exp()
 }
 
+/// The mean Gompertz hazard between two ages, `∫ e^{c+bx} dx / (to − from)`: the life-table
+/// hazard of a year of age that reproduces the simulation's cumulative hazard.
+pub fn mean_population_hazard(sex: Sex, from: f64, to: f64) -> f64 {
+    let (c, b) = gompertz(sex);
+    ((c + b * to).exp() - (c + b * from).exp()) / b / (to - from)
+}
+
+/// The constant excess hazard (per year) of a site group and sex: `−ln(S₅)/5`, so that its net
+/// survival at 5 years is the target.
+pub fn excess_hazard(params: &SiteParams) -> f64 {
+    -params.net_survival_5y.ln() / 5.0
+}
+
 fn gompertz(sex: Sex) -> (f64, f64) {
     match sex {
         Sex::Female => (-11.4, 0.098),
@@ -217,7 +230,7 @@ fn one_case(
         *pick(rng, &[("I", early * 1.4), ("II", early), ("III", early * 0.6), ("IV", advanced), ("X", 0.1)])
     };
 
-    let excess = -params.net_survival_5y.ln() / 5.0;
+    let excess = excess_hazard(params);
     let exact_age = incidence_date.signed_duration_since(birth_date).num_days() as f64 / 365.25;
     let t = time_to_death(sex, exact_age, excess, Exp1.sample(rng));
     let death = incidence_date + Duration::days((t * 365.25).floor() as i64);

@@ -95,6 +95,11 @@ pub struct Generated {
     pub population_csv: PathBuf,
     /// The planted faults (`line,PAT,TUM,fault`).
     pub faults_csv: PathBuf,
+    /// The population life table the deaths were drawn from (`age,sex,year,hazard`, per
+    /// person-year).
+    pub life_table_csv: PathBuf,
+    /// The true survival parameters (`truth/net_survival.csv`).
+    pub net_survival_csv: PathBuf,
     /// Tumours written.
     pub tumours: u64,
     /// Records with a planted fault.
@@ -206,7 +211,50 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
     }
     pop.flush().map_err(|e| SynthError::io(&population_csv, e))?;
 
-    Ok(Generated { encr_csv, population_csv, faults_csv, tumours: number, faulty })
+    let life_table_csv = out.join("life_table.csv");
+    write_life_table(&life_table_csv, cfg.first_year, cfg.follow_up_end.year())?;
+    let net_survival_csv = truth.join("net_survival.csv");
+    write_net_survival_truth(&net_survival_csv)?;
+
+    Ok(Generated { encr_csv, population_csv, faults_csv, life_table_csv, net_survival_csv, tumours: number, faulty })
+}
+
+/// The life table of the generator's population mortality: for each whole year of age, the
+/// Gompertz hazard averaged over that year, `e^{c+ba}(e^b − 1)/b`, so that the table's
+/// cumulative hazard over each year of age equals the simulation's exactly. The same for every
+/// calendar year (the generator has no mortality trend yet).
+fn write_life_table(path: &Path, first_year: i32, last_year: i32) -> Result<(), SynthError> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| SynthError::io(path, e.into()))?;
+    w.write_record(["age", "sex", "year", "hazard"]).map_err(werr(path))?;
+    for year in first_year..=last_year {
+        for sex in [Sex::Male, Sex::Female] {
+            for age in 0..=110u32 {
+                let h = crate::cases::mean_population_hazard(sex, age as f64, age as f64 + 1.0);
+                w.write_record([age.to_string(), sex_code(sex).to_string(), year.to_string(), h.to_string()])
+                    .map_err(werr(path))?;
+            }
+        }
+    }
+    w.flush().map_err(|e| SynthError::io(path, e))
+}
+
+/// The true excess hazards and net survival of every site group and sex.
+fn write_net_survival_truth(path: &Path) -> Result<(), SynthError> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| SynthError::io(path, e.into()))?;
+    w.write_record(["site_group", "sex", "excess_hazard_per_year", "net_survival_1y", "net_survival_5y"])
+        .map_err(werr(path))?;
+    for p in crate::params::SITES.iter() {
+        let excess = crate::cases::excess_hazard(p);
+        w.write_record([
+            p.site_group.to_string(),
+            sex_code(p.sex).to_string(),
+            excess.to_string(),
+            (-excess).exp().to_string(),
+            (-5.0 * excess).exp().to_string(),
+        ])
+        .map_err(werr(path))?;
+    }
+    w.flush().map_err(|e| SynthError::io(path, e))
 }
 
 #[cfg(test)]

@@ -52,6 +52,43 @@ impl From<datafusion::parquet::errors::ParquetError> for WarehouseError {
     }
 }
 
+/// Reads a user's own file whole — CSV with a header line (`.csv`, `.tsv` with tabs) or Parquet
+/// (`.parquet`) — so that analyses run on files as on the warehouse. Column types are inferred
+/// from the whole file.
+pub fn read_file(path: &Path) -> Result<QueryResult, WarehouseError> {
+    let name = path.display().to_string();
+    if !path.is_file() {
+        return Err(WarehouseError::Io { path: name, source: std::io::Error::from(std::io::ErrorKind::NotFound) });
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| WarehouseError::Io { path: name.clone(), source: e })?;
+    let ctx = SessionContext::new();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let dotted = if ext.is_empty() { String::new() } else { format!(".{ext}") };
+    let (schema, batches) = runtime
+        .block_on(async {
+            let df = match ext.as_str() {
+                "parquet" => ctx.read_parquet(name.as_str(), ParquetReadOptions::default()).await?,
+                _ => {
+                    let delimiter = if ext == "tsv" { b'\t' } else { b',' };
+                    let options = datafusion::prelude::CsvReadOptions::new()
+                        .has_header(true)
+                        .delimiter(delimiter)
+                        .file_extension(&dotted)
+                        .schema_infer_max_records(usize::MAX);
+                    ctx.read_csv(name.as_str(), options).await?
+                }
+            };
+            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+            df.collect().await.map(|b| (schema, b))
+        })
+        .map_err(|e| WarehouseError::Query(format!("{name}: {e}")))?;
+    Ok(QueryResult::new(schema, batches))
+}
+
 /// A warehouse directory.
 pub struct Warehouse {
     root: PathBuf,

@@ -167,6 +167,21 @@ impl Warehouse {
         self.write_table("population", batch(schema::population(), cols)?)
     }
 
+    /// Replaces the `life_table` table.
+    pub fn write_life_table(&self, rows: &[oncodata_model::LifeTableEntry]) -> Result<(), WarehouseError> {
+        let (mut age, mut sex, mut year, mut hazard) =
+            (UInt16Builder::new(), StringBuilder::new(), Int32Builder::new(), Float64Builder::new());
+        for r in rows {
+            age.append_value(r.age);
+            sex.append_value(r.sex.label());
+            year.append_value(r.year);
+            hazard.append_value(r.hazard);
+        }
+        let cols: Vec<ArrayRef> =
+            vec![Arc::new(age.finish()), Arc::new(sex.finish()), Arc::new(year.finish()), Arc::new(hazard.finish())];
+        self.write_table("life_table", batch(schema::life_table(), cols)?)
+    }
+
     /// Replaces the `quarantine` table.
     pub fn write_quarantine(&self, rows: &[QuarantinedRecord]) -> Result<(), WarehouseError> {
         let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();

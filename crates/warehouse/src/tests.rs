@@ -125,3 +125,27 @@ fn sql_errors_name_the_problem() {
     let e = w.query("SELECT * FROM nosuchtable").unwrap_err().to_string();
     assert!(e.contains("nosuchtable"), "{e}");
 }
+
+#[test]
+fn reads_a_users_csv_and_parquet_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("data.csv");
+    std::fs::write(&csv, "time,status,group\n5,1,a\n7,0,NA\n").unwrap();
+    let r = read_file(&csv).unwrap();
+    assert_eq!(r.columns(), vec!["time", "status", "group"]);
+    assert_eq!(r.rows().unwrap()[1], vec![Value::Int(7), Value::Int(0), Value::Text("NA".into())]);
+    // The same through Parquet: write it with the warehouse, read it back as a file.
+    let w = Warehouse::open(dir.path()).unwrap();
+    w.write_population(&[PopulationCount {
+        area: "50".into(),
+        year: 2022,
+        sex: Sex::Male,
+        age_group: "85+".into(),
+        persons: 5.0,
+    }])
+    .unwrap();
+    let p = read_file(&dir.path().join("tables/population.parquet")).unwrap();
+    assert_eq!(p.num_rows(), 1);
+    let e = read_file(&dir.path().join("missing.csv")).unwrap_err().to_string();
+    assert!(e.contains("missing.csv"), "{e}");
+}

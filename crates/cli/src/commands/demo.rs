@@ -6,7 +6,9 @@
 //! 3. write the warehouse's Parquet tables;
 //! 4. aggregate cases and person-years in SQL and compute crude and world age-standardised
 //!    rates with their 95 % intervals;
-//! 5. print the table and write it, with the quarantine, under `DIR/reports/`.
+//! 5. estimate net survival (Pohar-Perme) of the main sites against the generator's life table,
+//!    beside the generator's true net survival;
+//! 6. print the tables and write them, with the quarantine and two plots, under `DIR/reports/`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,13 +16,20 @@ use std::path::{Path, PathBuf};
 
 use oncodata_coding::{AgeGroup, site_group, standard_population};
 use oncodata_ingest::encr::read_encr_csv;
-use oncodata_ingest::population::read_population_csv;
+use oncodata_ingest::population::{read_life_table_csv, read_population_csv};
+use oncodata_model::PartialDate;
 use oncodata_stats::incidence::{AsrInterval, IncidenceRow, Stratum, incidence_table};
+use oncodata_stats::relative::{
+    DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, RelativeRow, Subject, days_since_1960,
+    relative_survival,
+};
+use oncodata_stats::survival::CiTransform;
 use oncodata_synth::{RegistryConfig, generate_registry};
 use oncodata_warehouse::Warehouse;
 
 use super::CliResult;
 use crate::WarehouseArg;
+use crate::plot::{BarSeries, Curve, rate_bars, survival_curves};
 use crate::progress::Step;
 
 /// The demo's default seed: the same seed gives the same data and the same table.
@@ -62,6 +71,7 @@ pub fn run(args: Args) -> CliResult {
     let today = chrono::Local::now().date_naive();
     let extract = read_encr_csv(&generated.encr_csv, today)?;
     let population = read_population_csv(&generated.population_csv)?;
+    let life_table = read_life_table_csv(&generated.life_table_csv)?;
     let c = extract.counts;
     step.done(&format!(
         "{}: read {} = accepted {} + quarantined {} ({} warnings)",
@@ -78,6 +88,7 @@ pub fn run(args: Args) -> CliResult {
     warehouse.write_tumours(&extract.tumours)?;
     warehouse.write_population(&population)?;
     warehouse.write_quarantine(&extract.quarantined)?;
+    warehouse.write_life_table(&life_table)?;
     step.done(&format!("warehouse {}: tables {}", dir.display(), warehouse.tables()?.join(", ")));
 
     let step = Step::start("computing incidence");
@@ -85,7 +96,17 @@ pub fn run(args: Args) -> CliResult {
     let report = reports.join(REPORT);
     write_report(&report, &rows)?;
     write_quarantine(&reports.join("quarantine.csv"), &extract.quarantined)?;
-    step.done(&format!("wrote {}", report.display()));
+    let asr_plot = reports.join("incidence_asr.svg");
+    plot_asr(&asr_plot, &rows, cfg.first_year, cfg.last_year)?;
+    step.done(&format!("wrote {} and {}", report.display(), asr_plot.display()));
+
+    let step = Step::start("estimating net survival");
+    let survival = net_survival_by_site(&warehouse, &generated.net_survival_csv)?;
+    let survival_csv = reports.join("net_survival_by_site.csv");
+    write_survival(&survival_csv, &survival)?;
+    let survival_plot = reports.join("net_survival.svg");
+    plot_net_survival(&survival_plot, &survival)?;
+    step.done(&format!("wrote {} and {}", survival_csv.display(), survival_plot.display()));
 
     println!();
     println!(
@@ -95,6 +116,13 @@ pub fn run(args: Args) -> CliResult {
     println!("ASR: world standard population (Segi 1960); 95% intervals: exact Poisson (crude), Tiwari (ASR)");
     println!();
     print_table(&rows);
+    println!();
+    println!("Net survival (Pohar-Perme) against the population life table, 95% intervals (log);");
+    println!("follow-up to {}; 'true' is the generator's net survival for the same site and sex", cfg.follow_up_end);
+    println!();
+    print_survival(&survival);
+    println!();
+    println!("Files: {}", reports.display());
     Ok(())
 }
 
@@ -219,4 +247,218 @@ fn print_table(rows: &[IncidenceRow]) {
             ci(r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper)
         );
     }
+}
+
+/// Net survival of one site group and sex.
+pub struct SiteSurvival {
+    /// Site group id.
+    pub site_group: String,
+    /// `male` or `female`.
+    pub sex: String,
+    /// Patients.
+    pub n: usize,
+    /// Deaths.
+    pub deaths: usize,
+    /// The Pohar-Perme table.
+    pub rows: Vec<RelativeRow>,
+    /// The generator's true 1-year net survival.
+    pub true_1y: f64,
+}
+
+impl SiteSurvival {
+    /// The estimate at `years` after diagnosis.
+    pub fn at_years(&self, years: f64) -> Option<&RelativeRow> {
+        let k = self.rows.partition_point(|r| r.time <= years * DAYS_PER_YEAR);
+        (k > 0 && self.rows.last().is_some_and(|l| l.time >= years * DAYS_PER_YEAR)).then(|| &self.rows[k - 1])
+    }
+}
+
+/// The sites and sexes the demo reports survival for.
+const SURVIVAL_SITES: [(&str, &str); 6] = [
+    ("prostate", "male"),
+    ("breast", "female"),
+    ("colorectum", "male"),
+    ("colorectum", "female"),
+    ("lung", "male"),
+    ("lung", "female"),
+];
+
+/// Pohar-Perme net survival of the main sites from the warehouse's tumours, patients and life
+/// table.
+pub fn net_survival_by_site(
+    warehouse: &Warehouse,
+    truth_csv: &Path,
+) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
+    let lt = warehouse.query("SELECT age, sex, year, hazard FROM life_table")?;
+    let rows: Vec<(u32, String, i32, f64)> = lt
+        .rows()?
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_f64().unwrap_or(0.0) as u32,
+                r[1].as_text(),
+                r[2].as_f64().unwrap_or(0.0) as i32,
+                r[3].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    let table = RateTable::from_rows(&rows, RateUnit::Year)?;
+    let data = warehouse.query(
+        "SELECT t.site_group, p.sex, CAST(t.incidence_date AS VARCHAR), p.birth_date, CAST(p.last_contact AS VARCHAR), p.vital_status \
+         FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
+         WHERE t.behaviour = 3 AND p.last_contact IS NOT NULL",
+    )?;
+    let mut truth = BTreeMap::new();
+    for r in csv::Reader::from_path(truth_csv)?.records() {
+        let r = r?;
+        let sex = if &r[1] == "1" { "male" } else { "female" };
+        truth.insert((r[0].to_string(), sex.to_string()), r[3].parse::<f64>()?);
+    }
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d");
+    let mut by_site: BTreeMap<(String, String), Vec<Subject>> = BTreeMap::new();
+    for r in data.rows()? {
+        let key = (r[0].as_text(), r[1].as_text());
+        if !SURVIVAL_SITES.contains(&(key.0.as_str(), key.1.as_str())) {
+            continue;
+        }
+        let incidence = date(&r[2].as_text())?;
+        let birth_text = r[3].as_text();
+        let mut parts = birth_text.split('-').map(|x| x.parse::<u32>());
+        let birth = PartialDate {
+            year: parts.next().ok_or("birth year")?? as i32,
+            month: parts.next().transpose()?.map(|m| m as u8),
+            day: parts.next().transpose()?.map(|d| d as u8),
+        };
+        let last = date(&r[4].as_text())?;
+        let sex = table.sex_index(&key.1).ok_or("sex missing from the life table")?;
+        by_site.entry(key).or_default().push(Subject {
+            time: (last - incidence).num_days() as f64,
+            event: r[5].as_text() == "dead",
+            age_days: (incidence - birth.midpoint()).num_days() as f64,
+            sex,
+            date_days: days_since_1960(incidence),
+        });
+    }
+    let mut out = Vec::new();
+    for (site, sex) in SURVIVAL_SITES {
+        let Some(subjects) = by_site.get(&(site.to_string(), sex.to_string())) else { continue };
+        let rows = relative_survival(
+            subjects,
+            &table,
+            RelativeMethod::PoharPerme,
+            Integration::Daily,
+            CiTransform::Log,
+            0.95,
+        )?;
+        out.push(SiteSurvival {
+            site_group: site.into(),
+            sex: sex.into(),
+            n: subjects.len(),
+            deaths: subjects.iter().filter(|s| s.event).count(),
+            rows,
+            true_1y: truth.get(&(site.to_string(), sex.to_string())).copied().unwrap_or(f64::NAN),
+        });
+    }
+    Ok(out)
+}
+
+fn write_survival(path: &Path, sites: &[SiteSurvival]) -> CliResult {
+    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    w.write_record([
+        "site_group",
+        "sex",
+        "time",
+        "n_risk",
+        "n_event",
+        "n_censor",
+        "surv",
+        "std_err",
+        "lower",
+        "upper",
+        "expected",
+    ])?;
+    for s in sites {
+        for r in &s.rows {
+            let nums = [r.time, r.n_risk, r.n_event, r.n_censor, r.surv, r.std_err, r.lower, r.upper, r.expected];
+            let mut rec = vec![s.site_group.clone(), s.sex.clone()];
+            rec.extend(nums.iter().map(|v| v.to_string()));
+            w.write_record(&rec)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn print_survival(sites: &[SiteSurvival]) {
+    let cell = |r: Option<&RelativeRow>| {
+        r.map_or("-".to_string(), |r| format!("{:.3} ({:.3}-{:.3})", r.surv, r.lower, r.upper))
+    };
+    println!(
+        "{:<28} {:<7} {:>6} {:>7}  {:>22}  {:>22}  {:>9}",
+        "site group", "sex", "n", "deaths", "1 year", "2 years", "true 1y"
+    );
+    println!("{}", "-".repeat(111));
+    for s in sites {
+        let title = site_group::by_id(&s.site_group).map_or(s.site_group.as_str(), |g| g.title);
+        println!(
+            "{:<28} {:<7} {:>6} {:>7}  {:>22}  {:>22}  {:>9.3}",
+            title,
+            s.sex,
+            s.n,
+            s.deaths,
+            cell(s.at_years(1.0)),
+            cell(s.at_years(2.0)),
+            s.true_1y
+        );
+    }
+}
+
+fn plot_net_survival(path: &Path, sites: &[SiteSurvival]) -> CliResult {
+    let curves: Vec<Curve> = sites
+        .iter()
+        .map(|s| Curve {
+            label: format!(
+                "{} ({})",
+                site_group::by_id(&s.site_group).map_or(s.site_group.as_str(), |g| g.title),
+                s.sex
+            ),
+            points: s.rows.iter().map(|r| (r.time / DAYS_PER_YEAR, r.surv, r.lower, r.upper)).collect(),
+        })
+        .collect();
+    survival_curves(path, "Net survival (Pohar-Perme), Manche registry (synthetic)", "years since diagnosis", &curves)
+}
+
+fn plot_asr(path: &Path, rows: &[IncidenceRow], first: i32, last: i32) -> CliResult {
+    let sites: Vec<&str> = {
+        let mut v: Vec<&str> = Vec::new();
+        for r in rows {
+            if r.key[0] != "all" && !v.contains(&r.key[0].as_str()) {
+                v.push(&r.key[0]);
+            }
+        }
+        v
+    };
+    let labels: Vec<String> =
+        sites.iter().map(|id| site_group::by_id(id).map_or(id.to_string(), |g| g.title.to_string())).collect();
+    let series: Vec<BarSeries> = ["male", "female"]
+        .iter()
+        .map(|sex| {
+            let values = sites
+                .iter()
+                .map(|site| {
+                    rows.iter()
+                        .find(|r| r.key[0] == *site && r.key[1] == *sex)
+                        .map(|r| (r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper))
+                })
+                .collect();
+            (sex.to_string(), values)
+        })
+        .collect();
+    rate_bars(
+        path,
+        &format!("Incidence {first}-{last}, world age-standardised rate per 100,000 (95% CI)"),
+        "ASR (world) per 100,000",
+        &labels,
+        &series,
+    )
 }

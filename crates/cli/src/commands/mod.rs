@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod demo;
 pub mod sql;
+pub mod survival;
 
 /// Output formats shared by the commands that print tables.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,6 +2,8 @@
 
 mod cli;
 mod demo;
+mod net_survival_truth;
+mod survival;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -40,3 +40,15 @@ logrank <- function(fit, name) {
 }
 logrank(survdiff(Surv(time, status) ~ sex, data = lung_data), "lung_sex")
 logrank(survdiff(Surv(time, status) ~ rx, data = colon_data), "colon_rx")
+
+# summary(fit, times = ...): values at chosen times (events and censorings counted since the
+# previous chosen time).
+at <- function(fit, times, name) {
+  s <- summary(fit, times = times)
+  group <- if (is.null(s$strata)) rep("all", length(s$time)) else sub(".*=", "", as.character(s$strata))
+  write.csv(data.frame(group = group, time = g17(s$time), n_risk = s$n.risk, n_event = s$n.event,
+                       n_censor = s$n.censor, surv = g17(s$surv), std_err = g17(s$std.err),
+                       lower = g17(s$lower), upper = g17(s$upper)),
+            paste0("at_", name, ".csv"), row.names = FALSE, quote = FALSE)
+}
+at(survfit(Surv(time, status) ~ sex, data = lung_data), c(0, 100, 365.25, 730.5, 1000), "lung_sex")

@@ -228,3 +228,20 @@ fn exact_integration_is_the_limit_of_fine_quadrature() {
     }
     assert!(worst < 5e-6, "exact vs 1/16-day quadrature: {worst:e}");
 }
+
+/// Deaths at time 0 (death-certificate-only cases, deaths on the day of diagnosis) count as in
+/// Kaplan–Meier instead of turning every later estimate into NaN as relsurv does.
+#[test]
+fn deaths_at_time_zero_count() {
+    let table = RateTable::from_rows(&[(0, "1".into(), 1900, 0.0)], RateUnit::Year).unwrap();
+    let subs: Vec<Subject> = [(0.0, true), (10.0, true), (20.0, false), (30.0, true)]
+        .iter()
+        .map(|&(time, event)| Subject { time, event, age_days: 0.0, sex: 0, date_days: 0.0 })
+        .collect();
+    for integration in [Integration::Daily, Integration::Exact] {
+        let r =
+            relative_survival(&subs, &table, RelativeMethod::PoharPerme, integration, CiTransform::Log, 0.95).unwrap();
+        assert_eq!(r[0].surv, 0.75, "{integration:?}");
+        assert_eq!(r[1].surv, 0.75 * (1.0 - 1.0 / 3.0), "{integration:?}");
+    }
+}

@@ -256,3 +256,33 @@ fn hand_calculation_and_edge_cases() {
     assert!(kaplan_meier(&[1.0], &[true, false], CiTransform::Log, 0.95).is_err());
     assert!(log_rank(&[1.0, 2.0], &[true, true], &[0, 0]).is_err());
 }
+
+/// `summary(fit, times = c(0, 100, 365.25, 730.5, 1000))` on lung by sex (reference/survival/
+/// at_lung_sex.csv): the estimate, at-risk count and events since the previous time.
+#[test]
+fn values_at_chosen_times_match_r_summary() {
+    let groups = data(LUNG, Some("sex"), "2");
+    let (_, rows) = csv(include_str!("../../reference/survival/at_lung_sex.csv"));
+    let times = [0.0, 100.0, 365.25, 730.5, 1000.0];
+    for (g, (t, e)) in &groups {
+        let km = kaplan_meier(t, e, CiTransform::Log, 0.95).unwrap();
+        let ours = summary_at(&km.rows, km.n as f64, &times);
+        let want: Vec<&Vec<String>> = rows.iter().filter(|r| &r[0] == g).collect();
+        assert_eq!(ours.len(), want.len(), "group {g}");
+        for ((o, _), r) in ours.iter().zip(want) {
+            let what = format!("group {g} time {}", r[1]);
+            for (name, a, b) in [
+                ("time", o.time, num(&r[1])),
+                ("n_risk", o.n_risk, num(&r[2])),
+                ("n_event", o.n_event, num(&r[3])),
+                ("n_censor", o.n_censor, num(&r[4])),
+                ("surv", o.surv, num(&r[5])),
+                ("std_err", o.std_err, num(&r[6])),
+                ("lower", o.lower, num(&r[7])),
+                ("upper", o.upper, num(&r[8])),
+            ] {
+                same(a, b, &format!("{what} {name}"));
+            }
+        }
+    }
+}

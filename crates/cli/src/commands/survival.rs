@@ -1,0 +1,458 @@
+//! `oncodata survival`: Kaplan–Meier, Ederer II relative survival or Pohar-Perme net survival
+//! of a user's file, with intervals, medians, the log-rank test and a plot.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use oncodata_stats::relative::{
+    DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
+};
+use oncodata_stats::survival::{CiTransform, SurvivalRow, kaplan_meier, log_rank, summary_at};
+use serde_json::json;
+
+use super::{CliResult, Format};
+use crate::columns::Columns;
+use crate::plot::{Curve, survival_curves};
+
+/// The estimator.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Kaplan–Meier (observed survival).
+    Km,
+    /// Ederer II relative survival.
+    Ederer2,
+    /// Pohar-Perme net survival.
+    PoharPerme,
+}
+
+/// Interval transform.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ci {
+    /// On log S (R's default).
+    Log,
+    /// On log(−log S).
+    LogLog,
+    /// On S.
+    Plain,
+}
+
+/// A unit of time or age.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Days.
+    Days,
+    /// Years (365.241 days, as relsurv).
+    Years,
+}
+
+/// Unit of the rate table's hazards.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateUnitArg {
+    /// Per day.
+    Day,
+    /// Per person-year.
+    Year,
+}
+
+/// Integration of population hazards.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntegrationArg {
+    /// One-day steps with the hazard at the start of each day (reproduces relsurv).
+    Daily,
+    /// Exact integration between the rate table's cut points.
+    Exact,
+}
+
+/// Arguments of `oncodata survival`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Data file (CSV with a header, or Parquet).
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Column of follow-up times.
+    #[arg(long, value_name = "COL")]
+    time: String,
+    /// Column of event indicators: 1/0, TRUE/FALSE, or 2/1 as in R (2 = event).
+    #[arg(long, value_name = "COL")]
+    event: String,
+    /// Columns defining the groups (repeat or separate by commas).
+    #[arg(long, value_name = "COL", value_delimiter = ',')]
+    by: Vec<String>,
+    /// Estimator.
+    #[arg(long, value_enum, default_value_t = Method::Km)]
+    method: Method,
+    /// Interval transform.
+    #[arg(long, value_enum, default_value_t = Ci::Log)]
+    ci: Ci,
+    /// Confidence level.
+    #[arg(long, default_value_t = 0.95)]
+    conf: f64,
+    /// Unit of the time column (relative methods work in days).
+    #[arg(long, value_enum, default_value_t = Unit::Days)]
+    time_unit: Unit,
+    /// Report at these times only (in the time column's unit), e.g. 365.25,1826.
+    #[arg(long, value_name = "T1,T2,…", value_delimiter = ',')]
+    at: Vec<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the curves with their bands to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
+    /// Rate table for relative methods: CSV or Parquet with columns age (whole years), sex,
+    /// year (from which the row applies), hazard.
+    #[arg(long, value_name = "FILE")]
+    ratetable: Option<PathBuf>,
+    /// Unit of the rate table's hazards.
+    #[arg(long, value_enum, default_value_t = RateUnitArg::Day)]
+    rate_unit: RateUnitArg,
+    /// Column of age at diagnosis (relative methods).
+    #[arg(long, value_name = "COL")]
+    age: Option<String>,
+    /// Unit of the age column.
+    #[arg(long, value_enum, default_value_t = Unit::Years)]
+    age_unit: Unit,
+    /// Column of sex, with the rate table's labels (relative methods).
+    #[arg(long, value_name = "COL")]
+    sex: Option<String>,
+    /// Column of the date of diagnosis: an ISO date, or a decimal calendar year (relative
+    /// methods).
+    #[arg(long, value_name = "COL")]
+    year: Option<String>,
+    /// Integration of population hazards (relative methods).
+    #[arg(long, value_enum, default_value_t = IntegrationArg::Daily)]
+    integration: IntegrationArg,
+}
+
+/// One output row, whatever the method.
+struct Row {
+    group: String,
+    time: f64,
+    n_risk: f64,
+    n_event: f64,
+    n_censor: f64,
+    surv: f64,
+    std_err: f64,
+    lower: f64,
+    upper: f64,
+    expected: Option<f64>,
+}
+
+fn event_values(cols: &Columns, name: &str) -> Result<Vec<bool>, String> {
+    let raw = cols.texts(name)?;
+    let lower: Vec<String> = raw.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+    // R's Surv() convention: numeric 1/2 codes mean censored/dead.
+    let one_two = lower.iter().all(|v| v == "1" || v == "2") && lower.iter().any(|v| v == "2");
+    lower
+        .iter()
+        .enumerate()
+        .map(|(r, v)| match v.as_str() {
+            "1" => Ok(!one_two),
+            "2" if one_two => Ok(true),
+            "0" | "false" | "f" => Ok(false),
+            "true" | "t" => Ok(true),
+            other => Err(cols.bad(r, name, &format!("is '{other}', not an event indicator (1/0, TRUE/FALSE, or 2/1)"))),
+        })
+        .collect()
+}
+
+/// Days since 1960-01-01 of an ISO date or a decimal year (fraction of the year's days).
+fn date_days(cols: &Columns, row: usize, column: &str, text: &str) -> Result<f64, String> {
+    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        return Ok(days_since_1960(d));
+    }
+    let y: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| cols.bad(row, column, &format!("is '{text}', not a date or a decimal year")))?;
+    let whole = y.floor() as i32;
+    let jan1 = NaiveDate::from_ymd_opt(whole, 1, 1).ok_or_else(|| cols.bad(row, column, "is out of range"))?;
+    let days = NaiveDate::from_ymd_opt(whole + 1, 1, 1).expect("year").signed_duration_since(jan1).num_days() as f64;
+    Ok(days_since_1960(jan1) + (y - whole as f64) * days)
+}
+
+/// Runs the analysis.
+pub fn run(args: Args) -> CliResult {
+    if !(0.0..1.0).contains(&args.conf) || args.conf <= 0.0 {
+        return Err(format!("--conf {} must be between 0 and 1", args.conf).into());
+    }
+    let cols = Columns::read(&args.data)?;
+    if cols.len() == 0 {
+        return Err(format!("{}: no data rows", args.data.display()).into());
+    }
+    let time = cols.numbers(&args.time)?;
+    let event = event_values(&cols, &args.event)?;
+    let keys: Vec<Vec<String>> = args.by.iter().map(|b| cols.texts(b)).collect::<Result<_, _>>()?;
+    let group_of = |i: usize| {
+        if keys.is_empty() {
+            "all".to_string()
+        } else {
+            keys.iter().map(|k| k[i].clone()).collect::<Vec<_>>().join(",")
+        }
+    };
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..cols.len() {
+        groups.entry(group_of(i)).or_default().push(i);
+    }
+    let transform = match args.ci {
+        Ci::Log => CiTransform::Log,
+        Ci::LogLog => CiTransform::LogLog,
+        Ci::Plain => CiTransform::Plain,
+    };
+    let to_days = if args.time_unit == Unit::Years { DAYS_PER_YEAR } else { 1.0 };
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut summary = Vec::new();
+    match args.method {
+        Method::Km => {
+            for (g, idx) in &groups {
+                let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+                let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+                let km = kaplan_meier(&t, &e, transform, args.conf)?;
+                let m = km.median();
+                summary.push(json!({"group": g, "n": km.n, "events": km.events, "median": m.value, "median_lower": m.lower, "median_upper": m.upper}));
+                let pick: Vec<SurvivalRow> = if args.at.is_empty() {
+                    km.rows.clone()
+                } else {
+                    summary_at(&km.rows, km.n as f64, &args.at).into_iter().map(|(r, _)| r).collect()
+                };
+                rows.extend(pick.into_iter().map(|r| Row {
+                    group: g.clone(),
+                    time: r.time,
+                    n_risk: r.n_risk,
+                    n_event: r.n_event,
+                    n_censor: r.n_censor,
+                    surv: r.surv,
+                    std_err: r.std_err,
+                    lower: r.lower,
+                    upper: r.upper,
+                    expected: None,
+                }));
+            }
+        }
+        Method::Ederer2 | Method::PoharPerme => {
+            let need = |o: &Option<String>, flag: &str| {
+                o.clone().ok_or_else(|| format!("--method {:?} needs {flag}", args.method))
+            };
+            let rt_path =
+                args.ratetable.clone().ok_or_else(|| format!("--method {:?} needs --ratetable FILE", args.method))?;
+            let (age_col, sex_col, year_col) =
+                (need(&args.age, "--age COL")?, need(&args.sex, "--sex COL")?, need(&args.year, "--year COL")?);
+            let table = read_rate_table(&rt_path, args.rate_unit)?;
+            let age = cols.numbers(&age_col)?;
+            let sex = cols.texts(&sex_col)?;
+            let year = cols.texts(&year_col)?;
+            let age_factor = if args.age_unit == Unit::Years { DAYS_PER_YEAR } else { 1.0 };
+            let subjects: Vec<Subject> = (0..cols.len())
+                .map(|i| {
+                    let s = table.sex_index(&sex[i]).ok_or_else(|| {
+                        cols.bad(
+                            i,
+                            &sex_col,
+                            &format!(
+                                "is '{}', which the rate table does not have (it has {})",
+                                sex[i],
+                                table.sexes().join(", ")
+                            ),
+                        )
+                    })?;
+                    Ok(Subject {
+                        time: time[i] * to_days,
+                        event: event[i],
+                        age_days: age[i] * age_factor,
+                        sex: s,
+                        date_days: date_days(&cols, i, &year_col, &year[i])?,
+                    })
+                })
+                .collect::<Result<_, String>>()?;
+            let method =
+                if args.method == Method::Ederer2 { RelativeMethod::EdererII } else { RelativeMethod::PoharPerme };
+            let integration =
+                if args.integration == IntegrationArg::Exact { Integration::Exact } else { Integration::Daily };
+            for (g, idx) in &groups {
+                let subs: Vec<Subject> = idx.iter().map(|&i| subjects[i]).collect();
+                let r = relative_survival(&subs, &table, method, integration, transform, args.conf)?;
+                summary.push(json!({"group": g, "n": subs.len(), "events": subs.iter().filter(|s| s.event).count()}));
+                let as_rows: Vec<SurvivalRow> = r
+                    .iter()
+                    .map(|x| SurvivalRow {
+                        time: x.time,
+                        n_risk: x.n_risk,
+                        n_event: x.n_event,
+                        n_censor: x.n_censor,
+                        surv: x.surv,
+                        std_err: x.std_err,
+                        lower: x.lower,
+                        upper: x.upper,
+                    })
+                    .collect();
+                let at_rows: Vec<(SurvivalRow, f64)> = if args.at.is_empty() {
+                    as_rows.into_iter().zip(r.iter().map(|x| x.expected)).collect()
+                } else {
+                    let days: Vec<f64> = args.at.iter().map(|t| t * to_days).collect();
+                    summary_at(&as_rows, subs.len() as f64, &days)
+                        .into_iter()
+                        .map(|(row, k)| (row, k.map_or(1.0, |k| r[k].expected)))
+                        .collect()
+                };
+                rows.extend(at_rows.into_iter().map(|(x, expected)| Row {
+                    group: g.clone(),
+                    time: x.time / to_days,
+                    n_risk: x.n_risk,
+                    n_event: x.n_event,
+                    n_censor: x.n_censor,
+                    surv: x.surv,
+                    std_err: x.std_err,
+                    lower: x.lower,
+                    upper: x.upper,
+                    expected: Some(expected),
+                }));
+            }
+        }
+    }
+    let test = if groups.len() > 1 && args.method == Method::Km {
+        let index: BTreeMap<&String, usize> = groups.keys().enumerate().map(|(i, g)| (g, i)).collect();
+        let labels: Vec<usize> = (0..cols.len()).map(|i| index[&group_of(i)]).collect();
+        Some(log_rank(&time, &event, &labels)?)
+    } else {
+        None
+    };
+
+    if let Some(path) = &args.plot {
+        let curves: Vec<Curve> = groups
+            .keys()
+            .map(|g| Curve {
+                label: if args.by.is_empty() { g.clone() } else { format!("{} = {g}", args.by.join(",")) },
+                points: rows.iter().filter(|r| &r.group == g).map(|r| (r.time, r.surv, r.lower, r.upper)).collect(),
+            })
+            .collect();
+        let what = match args.method {
+            Method::Km => "Kaplan-Meier survival",
+            Method::Ederer2 => "Relative survival (Ederer II)",
+            Method::PoharPerme => "Net survival (Pohar-Perme)",
+        };
+        let unit = if args.time_unit == Unit::Years { "years" } else { "days" };
+        survival_curves(path, &format!("{what}, {}", args.data.display()), &format!("time ({unit})"), &curves)?;
+        eprintln!("✓ wrote {}", path.display());
+    }
+    print_output(&args, &rows, &summary, test.as_ref())
+}
+
+fn read_rate_table(path: &std::path::Path, unit: RateUnitArg) -> Result<RateTable, Box<dyn std::error::Error>> {
+    let c = Columns::read(path)?;
+    let age = c.numbers("age")?;
+    let sex = c.texts("sex")?;
+    let year = c.numbers("year")?;
+    let hazard = c.numbers("hazard")?;
+    let rows: Vec<(u32, String, i32, f64)> = (0..c.len())
+        .map(|i| {
+            if age[i] < 0.0 || age[i].fract() != 0.0 {
+                return Err(c.bad(i, "age", &format!("is {}, not a whole number of years", age[i])));
+            }
+            Ok((age[i] as u32, sex[i].clone(), year[i] as i32, hazard[i]))
+        })
+        .collect::<Result<_, String>>()?;
+    let unit = if unit == RateUnitArg::Year { RateUnit::Year } else { RateUnit::Day };
+    Ok(RateTable::from_rows(&rows, unit).map_err(|e| format!("{}: {e}", path.display()))?)
+}
+
+fn print_output(
+    args: &Args,
+    rows: &[Row],
+    summary: &[serde_json::Value],
+    test: Option<&oncodata_stats::survival::LogRank>,
+) -> CliResult {
+    let relative = args.method != Method::Km;
+    let mut header = vec!["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"];
+    if relative {
+        header.push("expected");
+    }
+    let fields = |r: &Row| -> Vec<String> {
+        let mut v = vec![r.group.clone()];
+        v.extend(
+            [r.time, r.n_risk, r.n_event, r.n_censor, r.surv, r.std_err, r.lower, r.upper].iter().map(|x| fmt_full(*x)),
+        );
+        if let Some(e) = r.expected {
+            v.push(fmt_full(e));
+        }
+        v
+    };
+    match args.format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record(&header)?;
+            for r in rows {
+                w.write_record(fields(r))?;
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            let table: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    let f = fields(r);
+                    let mut o = serde_json::Map::new();
+                    for (h, v) in header.iter().zip(f) {
+                        let value = if *h == "group" {
+                            json!(v)
+                        } else {
+                            v.parse::<f64>().ok().filter(|x| x.is_finite()).map_or(json!(null), |x| json!(x))
+                        };
+                        o.insert(h.to_string(), value);
+                    }
+                    serde_json::Value::Object(o)
+                })
+                .collect();
+            let lr = test.map(
+                |t| json!({"chisq": t.chisq, "df": t.df, "p": t.p, "observed": t.observed, "expected": t.expected}),
+            );
+            println!("{}", json!({"table": table, "summary": summary, "log_rank": lr}));
+        }
+        Format::Table => {
+            println!("{}", header.iter().map(|h| format!("{h:>10}")).collect::<Vec<_>>().join(" "));
+            for r in rows {
+                let f = fields(r);
+                let mut out = vec![format!("{:>10}", f[0])];
+                out.extend(f[1..].iter().map(|v| format!("{:>10}", short(v))));
+                println!("{}", out.join(" "));
+            }
+            println!();
+            for s in summary {
+                let med = |k: &str| s[k].as_f64().map_or("NA".to_string(), |v| format!("{v}"));
+                if args.method == Method::Km {
+                    println!(
+                        "group {}: n = {}, events = {}, median = {} ({}% CI {} - {})",
+                        s["group"].as_str().unwrap_or(""),
+                        s["n"],
+                        s["events"],
+                        med("median"),
+                        args.conf * 100.0,
+                        med("median_lower"),
+                        med("median_upper")
+                    );
+                } else {
+                    println!("group {}: n = {}, deaths = {}", s["group"].as_str().unwrap_or(""), s["n"], s["events"]);
+                }
+            }
+            if let Some(t) = test {
+                println!("log-rank test: chisq = {:.4} on {} df, p = {:.6}", t.chisq, t.df, t.p);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Full precision for files (Rust's shortest round-trip form); NA for undefined values.
+fn fmt_full(x: f64) -> String {
+    if x.is_finite() { x.to_string() } else { "NA".into() }
+}
+
+/// Six significant digits for the terminal.
+fn short(v: &str) -> String {
+    match v.parse::<f64>() {
+        Ok(x) if x.fract() == 0.0 && x.abs() < 1e9 => format!("{x}"),
+        Ok(x) => format!("{:.6}", x).trim_end_matches('0').to_string(),
+        Err(_) => v.to_string(),
+    }
+}

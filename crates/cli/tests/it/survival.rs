@@ -1,0 +1,127 @@
+//! `oncodata survival` on the reference data sets, against R's output files in
+//! crates/stats/reference/survival/.
+
+use crate::oncodata;
+
+const REF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../stats/reference/survival");
+
+fn table(csv_text: &str) -> Vec<Vec<String>> {
+    csv_text.lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
+}
+
+fn close(ours: &str, r: &str, what: &str) {
+    if r == "NA" {
+        assert!(ours == "NA", "{what}: {ours} vs NA");
+        return;
+    }
+    let (a, b): (f64, f64) = (ours.parse().unwrap(), r.parse().unwrap());
+    assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-300), "{what}: {a} vs R {b}");
+}
+
+#[test]
+fn kaplan_meier_csv_equals_r_survfit() {
+    let out = oncodata(&[
+        "survival",
+        "--data",
+        &format!("{REF}/lung.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--by",
+        "sex",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours = table(&String::from_utf8(out.stdout).unwrap());
+    let r = table(&std::fs::read_to_string(format!("{REF}/km_lung_sex_log.csv")).unwrap());
+    assert_eq!(ours.len(), r.len());
+    for (o, w) in ours.iter().zip(&r) {
+        assert_eq!(o[0], w[0]);
+        for c in 1..9 {
+            close(&o[c], &w[c], &format!("group {} time {} column {c}", w[0], w[1]));
+        }
+    }
+}
+
+#[test]
+fn net_survival_csv_equals_relsurv_and_json_has_the_log_rank_test() {
+    let out = oncodata(&[
+        "survival",
+        "--data",
+        &format!("{REF}/rdata.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--method",
+        "pohar-perme",
+        "--ratetable",
+        &format!("{REF}/slopop.csv"),
+        "--age",
+        "age",
+        "--sex",
+        "sex",
+        "--year",
+        "date",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours = table(&String::from_utf8(out.stdout).unwrap());
+    let r = table(&std::fs::read_to_string(format!("{REF}/rs_pohar-perme_all_log.csv")).unwrap());
+    assert_eq!(ours.len(), r.len());
+    for (o, w) in ours.iter().zip(&r) {
+        close(&o[5], &w[5], &format!("time {} surv", w[1]));
+        close(&o[7], &w[7], &format!("time {} lower", w[1]));
+    }
+
+    let json = oncodata(&[
+        "survival",
+        "--data",
+        &format!("{REF}/lung.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--by",
+        "sex",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!((v["log_rank"]["chisq"].as_f64().unwrap() - 10.326741954885632).abs() < 1e-9);
+    assert_eq!(v["summary"][0]["median"], 270.0);
+}
+
+#[test]
+fn plot_is_written_and_bad_input_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("km.svg");
+    let out = oncodata(&[
+        "survival",
+        "--data",
+        &format!("{REF}/lung.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--by",
+        "sex",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("sex = 2") && text.contains("<polyline"), "{}", &text[..200]);
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "t,e\n5,1\n7,maybe\n").unwrap();
+    let out = oncodata(&["survival", "--data", bad.to_str().unwrap(), "--time", "t", "--event", "e"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bad.csv row 2: column 'e' is 'maybe'"), "{err}");
+    let out = oncodata(&["survival", "--data", bad.to_str().unwrap(), "--time", "nope", "--event", "e"]);
+    assert!(String::from_utf8(out.stderr).unwrap().contains("no column 'nope' (columns: t, e)"));
+}
