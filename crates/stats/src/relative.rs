@@ -28,7 +28,7 @@ use chrono::NaiveDate;
 
 use crate::StatsError;
 use crate::distributions::normal_quantile;
-use crate::survival::CiTransform;
+use crate::survival::{CiTransform, SurvivalRow};
 
 /// Days in a year, as relsurv and the survival package convert ages and hazards.
 pub const DAYS_PER_YEAR: f64 = 365.241;
@@ -169,27 +169,15 @@ pub enum Integration {
     Exact,
 }
 
-/// One row of a relative survival table.
+/// One row of a relative survival table: the survival row (`surv` is the relative or net
+/// survival; `std_err` is `surv` × relsurv's `std.err`, which is on the cumulative excess
+/// hazard scale) and the expected survival of the subjects at risk (Ederer II's expected,
+/// `Π exp(−Σ Y_i dΛ_Pi / Σ Y_i)`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RelativeRow {
-    /// Time (days).
-    pub time: f64,
-    /// At risk.
-    pub n_risk: f64,
-    /// Deaths at `time`.
-    pub n_event: f64,
-    /// Censored at `time`.
-    pub n_censor: f64,
-    /// Relative or net survival.
-    pub surv: f64,
-    /// Standard error of `surv` (`surv` × relsurv's `std.err`, which is on the cumulative
-    /// excess hazard scale).
-    pub std_err: f64,
-    /// Lower limit.
-    pub lower: f64,
-    /// Upper limit.
-    pub upper: f64,
-    /// Expected survival of the subjects at risk (Ederer II's expected: `Π exp(−Σ Y_i dΛ_Pi / Σ Y_i)`).
+    /// Time (days), counts, estimate and interval.
+    pub row: SurvivalRow,
+    /// Expected survival.
     pub expected: f64,
 }
 
@@ -275,14 +263,16 @@ pub fn relative_survival(
         let (lower, upper) = relsurv_interval(surv, se, transform, z);
         let next_risk = intervals.get(j + 1).map_or(0.0, |n| n.at_risk);
         rows.push(RelativeRow {
-            time: *t,
-            n_risk: iv.at_risk,
-            n_event: iv.deaths,
-            n_censor: iv.at_risk - next_risk - iv.deaths,
-            surv,
-            std_err: surv * se,
-            lower,
-            upper,
+            row: SurvivalRow {
+                time: *t,
+                n_risk: iv.at_risk,
+                n_event: iv.deaths,
+                n_censor: iv.at_risk - next_risk - iv.deaths,
+                surv,
+                std_err: surv * se,
+                lower,
+                upper,
+            },
             expected,
         });
     }
@@ -299,6 +289,28 @@ fn relsurv_interval(surv: f64, se: f64, transform: CiTransform, z: f64) -> (f64,
             let s = se * z / surv.ln();
             ((-(ll - s).exp()).exp(), (-(ll + s).exp()).exp())
         }
+    }
+}
+
+impl Interval {
+    fn new(at_risk: usize) -> Self {
+        Self {
+            at_risk: at_risk as f64,
+            deaths: 0.0,
+            deaths_weighted: 0.0,
+            deaths_weighted_sq: 0.0,
+            at_risk_weighted: 0.0,
+            hazard: 0.0,
+            weighted_hazard: 0.0,
+        }
+    }
+
+    /// Counts a death at the end of the interval, weighted by the subject's expected survival
+    /// then.
+    fn death(&mut self, expected_survival: f64) {
+        self.deaths += 1.0;
+        self.deaths_weighted += 1.0 / expected_survival;
+        self.deaths_weighted_sq += 1.0 / (expected_survival * expected_survival);
     }
 }
 
@@ -341,24 +353,14 @@ impl State {
 /// relsurv's `netfastpinter2` over one interval (previous, t] with steps of one day.
 fn daily_interval(subs: &[Subject], state: &mut [State], table: &RateTable, previous: f64, t: f64) -> Interval {
     let length = t - previous;
-    let mut iv = Interval {
-        at_risk: subs.len() as f64,
-        deaths: 0.0,
-        deaths_weighted: 0.0,
-        deaths_weighted_sq: 0.0,
-        at_risk_weighted: 0.0,
-        hazard: 0.0,
-        weighted_hazard: 0.0,
-    };
+    let mut iv = Interval::new(subs.len());
     if length <= 0.0 {
         // An interval of length zero (deaths on the day of diagnosis, time 0): relsurv takes no
         // step and returns NaN from there on; here the events count with no population hazard.
         for (s, st) in subs.iter().zip(state.iter()) {
             iv.at_risk_weighted += 1.0 / st.surv;
             if s.time == t && s.event {
-                iv.deaths += 1.0;
-                iv.deaths_weighted += 1.0 / st.surv;
-                iv.deaths_weighted_sq += 1.0 / (st.surv * st.surv);
+                iv.death(st.surv);
             }
         }
         return iv;
@@ -383,9 +385,7 @@ fn daily_interval(subs: &[Subject], state: &mut [State], table: &RateTable, prev
             st.surv *= decay;
             inv_sum += 1.0 / st.surv;
             if last_step && s.time == t && s.event {
-                iv.deaths += 1.0;
-                iv.deaths_weighted += 1.0 / st.surv;
-                iv.deaths_weighted_sq += 1.0 / (st.surv * st.surv);
+                iv.death(st.surv);
             }
         }
         iv.weighted_hazard += (f_lambda / f_inv / 2.0 + f_lambda2 / f_inv2 / 2.0) * step;
@@ -397,15 +397,7 @@ fn daily_interval(subs: &[Subject], state: &mut [State], table: &RateTable, prev
 
 /// Exact integration of piecewise-constant hazards over one interval (previous, t].
 fn exact_interval(subs: &[Subject], state: &mut [State], table: &RateTable, previous: f64, t: f64) -> Interval {
-    let mut iv = Interval {
-        at_risk: subs.len() as f64,
-        deaths: 0.0,
-        deaths_weighted: 0.0,
-        deaths_weighted_sq: 0.0,
-        at_risk_weighted: 0.0,
-        hazard: 0.0,
-        weighted_hazard: 0.0,
-    };
+    let mut iv = Interval::new(subs.len());
     let mut inv_before = 0.0;
     for (s, st) in subs.iter().zip(state.iter_mut()) {
         inv_before += 1.0 / st.surv;
@@ -423,9 +415,7 @@ fn exact_interval(subs: &[Subject], state: &mut [State], table: &RateTable, prev
         st.surv *= (-cumulative).exp();
         iv.at_risk_weighted += 1.0 / st.surv;
         if s.time == t && s.event {
-            iv.deaths += 1.0;
-            iv.deaths_weighted += 1.0 / st.surv;
-            iv.deaths_weighted_sq += 1.0 / (st.surv * st.surv);
+            iv.death(st.surv);
         }
     }
     iv.weighted_hazard = (iv.at_risk_weighted / inv_before).ln();

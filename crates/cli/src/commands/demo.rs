@@ -23,7 +23,7 @@ use oncodata_stats::relative::{
     DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, RelativeRow, Subject, days_since_1960,
     relative_survival,
 };
-use oncodata_stats::survival::CiTransform;
+use oncodata_stats::survival::{CiTransform, SurvivalRow};
 use oncodata_synth::{RegistryConfig, generate_registry};
 use oncodata_warehouse::Warehouse;
 
@@ -267,9 +267,9 @@ pub struct SiteSurvival {
 
 impl SiteSurvival {
     /// The estimate at `years` after diagnosis.
-    pub fn at_years(&self, years: f64) -> Option<&RelativeRow> {
-        let k = self.rows.partition_point(|r| r.time <= years * DAYS_PER_YEAR);
-        (k > 0 && self.rows.last().is_some_and(|l| l.time >= years * DAYS_PER_YEAR)).then(|| &self.rows[k - 1])
+    pub fn at_years(&self, years: f64) -> Option<&SurvivalRow> {
+        let k = self.rows.partition_point(|r| r.row.time <= years * DAYS_PER_YEAR);
+        (k > 0 && self.rows.last().is_some_and(|l| l.row.time >= years * DAYS_PER_YEAR)).then(|| &self.rows[k - 1].row)
     }
 }
 
@@ -378,8 +378,9 @@ fn write_survival(path: &Path, sites: &[SiteSurvival]) -> CliResult {
         "expected",
     ])?;
     for s in sites {
-        for r in &s.rows {
-            let nums = [r.time, r.n_risk, r.n_event, r.n_censor, r.surv, r.std_err, r.lower, r.upper, r.expected];
+        for x in &s.rows {
+            let r = &x.row;
+            let nums = [r.time, r.n_risk, r.n_event, r.n_censor, r.surv, r.std_err, r.lower, r.upper, x.expected];
             let mut rec = vec![s.site_group.clone(), s.sex.clone()];
             rec.extend(nums.iter().map(|v| v.to_string()));
             w.write_record(&rec)?;
@@ -390,7 +391,7 @@ fn write_survival(path: &Path, sites: &[SiteSurvival]) -> CliResult {
 }
 
 fn print_survival(sites: &[SiteSurvival]) {
-    let cell = |r: Option<&RelativeRow>| {
+    let cell = |r: Option<&SurvivalRow>| {
         r.map_or("-".to_string(), |r| format!("{:.3} ({:.3}-{:.3})", r.surv, r.lower, r.upper))
     };
     println!(
@@ -422,7 +423,7 @@ fn plot_net_survival(path: &Path, sites: &[SiteSurvival]) -> CliResult {
                 site_group::by_id(&s.site_group).map_or(s.site_group.as_str(), |g| g.title),
                 s.sex
             ),
-            points: s.rows.iter().map(|r| (r.time / DAYS_PER_YEAR, r.surv, r.lower, r.upper)).collect(),
+            points: s.rows.iter().map(|x| (x.row.time / DAYS_PER_YEAR, x.row.surv, x.row.lower, x.row.upper)).collect(),
         })
         .collect();
     survival_curves(path, "Net survival (Pohar-Perme), Manche registry (synthetic)", "years since diagnosis", &curves)

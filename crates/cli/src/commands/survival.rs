@@ -274,19 +274,7 @@ pub fn run(args: Args) -> CliResult {
                 let subs: Vec<Subject> = idx.iter().map(|&i| subjects[i]).collect();
                 let r = relative_survival(&subs, &table, method, integration, transform, args.conf)?;
                 summary.push(json!({"group": g, "n": subs.len(), "events": subs.iter().filter(|s| s.event).count()}));
-                let as_rows: Vec<SurvivalRow> = r
-                    .iter()
-                    .map(|x| SurvivalRow {
-                        time: x.time,
-                        n_risk: x.n_risk,
-                        n_event: x.n_event,
-                        n_censor: x.n_censor,
-                        surv: x.surv,
-                        std_err: x.std_err,
-                        lower: x.lower,
-                        upper: x.upper,
-                    })
-                    .collect();
+                let as_rows: Vec<SurvivalRow> = r.iter().map(|x| x.row).collect();
                 let at_rows: Vec<(SurvivalRow, f64)> = if args.at.is_empty() {
                     as_rows.into_iter().zip(r.iter().map(|x| x.expected)).collect()
                 } else {

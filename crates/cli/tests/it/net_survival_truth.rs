@@ -72,8 +72,8 @@ fn pohar_perme_recovers_the_true_net_survival() {
         )
         .unwrap();
         let five = 5.0 * DAYS_PER_YEAR;
-        let k = r.partition_point(|x| x.time <= five);
-        let at5 = r[k - 1];
+        let k = r.partition_point(|x| x.row.time <= five);
+        let at5 = r[k - 1].row;
         let want = truth[&(site.to_string(), sex.to_string())];
         let z = (at5.surv - want) / at5.std_err;
         assert!(
