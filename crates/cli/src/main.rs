@@ -46,6 +46,15 @@ enum Command {
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."
     )]
     Sql(commands::sql::Args),
+    /// Incidence: cases, crude and age-standardised rates with intervals, cumulative risk 0-74,
+    /// by any grouping, on the warehouse or on your own files.
+    #[command(after_help = "Examples:\n  oncodata incidence --by site_group,sex --plot asr.svg\n  \
+        oncodata incidence --cases cases.csv --population pop.csv --by sex --standard esp2013 --ci fay-feuer --format csv\n  \
+        oncodata incidence --by site_group --age-range 0-74\n\n\
+        Cases: one row per case, or rows with a `count` column; an `age` (years) or `age_group` column. \
+        Population: the --by columns it has, `age_group`, `person_years`. Rates per 100,000; ASR divided \
+        by the sum of the standard's weights; intervals: exact Poisson (crude), Tiwari (default) or Fay-Feuer (ASR).")]
+    Incidence(commands::incidence::Args),
     /// Survival: Kaplan-Meier, relative (Ederer II) or net (Pohar-Perme), with intervals,
     /// medians, the log-rank test and a plot.
     #[command(
@@ -69,6 +78,7 @@ fn main() -> ExitCode {
         Command::Sql(a) => commands::sql::run(a),
         Command::Codes(a) => commands::codes::run(a),
         Command::Survival(a) => commands::survival::run(a),
+        Command::Incidence(a) => commands::incidence::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod demo;
+pub mod incidence;
 pub mod sql;
 pub mod survival;
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod incidence;
 mod net_survival_truth;
 mod survival;
 

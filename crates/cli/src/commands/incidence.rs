@@ -1,0 +1,435 @@
+//! `oncodata incidence`: counts, crude and age-standardised rates with their intervals, and
+//! cumulative rate and risk 0-74, by any grouping, from the warehouse or from a user's files.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use oncodata_coding::{AgeGroup, standard_population};
+use oncodata_stats::incidence::{AsrInterval, Stratum, cumulative_rate_and_risk, incidence_table};
+use oncodata_warehouse::Warehouse;
+use serde_json::json;
+
+use super::{CliResult, Format};
+use crate::WarehouseArg;
+use crate::columns::Columns;
+use crate::plot::{BarSeries, rate_bars};
+
+/// Interval of the age-standardised rate.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CiMethod {
+    /// Tiwari, Clegg & Zou 2006 (SEER*Stat's default).
+    Tiwari,
+    /// Fay & Feuer 1997 gamma interval.
+    FayFeuer,
+    /// Normal approximation.
+    Normal,
+}
+
+/// Arguments of `oncodata incidence`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    /// Cases file (CSV or Parquet): one row per case, or aggregated rows with a `count` column;
+    /// an `age` (years) or `age_group` column, and the --by columns. Without it, the warehouse.
+    #[arg(long, value_name = "FILE", requires = "population")]
+    cases: Option<PathBuf>,
+    /// Population file: the --by columns it has (e.g. sex, year), `age_group`, `person_years`.
+    #[arg(long, value_name = "FILE", requires = "cases")]
+    population: Option<PathBuf>,
+    /// Grouping columns (comma-separated). On the warehouse: site_group, sex, year, area, icd10, iccc.
+    #[arg(long, value_name = "COLS", value_delimiter = ',', required = true)]
+    by: Vec<String>,
+    /// Standard population: world (Segi 1960), esp1976, esp2013, who, or a CSV/Parquet file
+    /// with columns age_group, weight.
+    #[arg(long, default_value = "world")]
+    standard: String,
+    /// Interval of the age-standardised rate.
+    #[arg(long, value_enum, default_value_t = CiMethod::Tiwari)]
+    ci: CiMethod,
+    /// Restrict to an age range of whole 5-year groups (truncated rates), e.g. 0-74 or 35-64.
+    #[arg(long, value_name = "A-B")]
+    age_range: Option<String>,
+    /// Confidence level.
+    #[arg(long, default_value_t = 0.95)]
+    conf: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write a chart of the age-standardised rates (SVG).
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
+}
+
+/// Counts by stratum and age group.
+struct Counts {
+    /// Age-group labels, in order.
+    labels: Vec<String>,
+    /// Cases by key and age group.
+    cases: BTreeMap<Vec<String>, Vec<f64>>,
+    /// Person-years by the population's part of the key and age group.
+    person_years: HashMap<Vec<String>, Vec<f64>>,
+    /// Which --by columns the population has (their positions in the key).
+    population_keys: Vec<usize>,
+}
+
+/// The standard's age-group labels and weights.
+fn standard(name: &str) -> Result<(Vec<String>, Vec<f64>), Box<dyn std::error::Error>> {
+    if let Some(s) = standard_population::built_in(name) {
+        return Ok((AgeGroup::all().map(|g| g.label()).collect(), s.weights.to_vec()));
+    }
+    let path = PathBuf::from(name);
+    if !path.exists() {
+        return Err(format!(
+            "--standard {name}: neither a built-in standard ({}) nor a file",
+            standard_population::BUILT_IN_NAMES.join(", ")
+        )
+        .into());
+    }
+    let c = Columns::read(&path)?;
+    let labels = c.texts("age_group")?;
+    let weights = c.numbers("weight")?;
+    if let Some(i) = weights.iter().position(|w| !w.is_finite() || *w < 0.0) {
+        return Err(c.bad(i, "weight", "is negative or not a number").into());
+    }
+    Ok((labels, weights))
+}
+
+/// The index of an age-group label among the standard's labels (5-year labels are matched in
+/// any of their spellings, e.g. 00-04).
+fn label_index(labels: &[String], text: &str) -> Option<usize> {
+    labels.iter().position(|l| l == text.trim()).or_else(|| {
+        let g = AgeGroup::parse(text).ok()?;
+        labels.iter().position(|l| AgeGroup::parse(l).ok() == Some(g))
+    })
+}
+
+fn from_files(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::error::Error>> {
+    let cases = Columns::read(args.cases.as_ref().expect("clap: --cases"))?;
+    let pop = Columns::read(args.population.as_ref().expect("clap: --population"))?;
+    let by: Vec<Vec<String>> = args.by.iter().map(|b| cases.texts(b)).collect::<Result<_, _>>()?;
+    let counts: Vec<f64> = if cases.index("count").is_ok() { cases.numbers("count")? } else { vec![1.0; cases.len()] };
+    let groups: Vec<usize> = if cases.index("age_group").is_ok() {
+        let t = cases.texts("age_group")?;
+        t.iter()
+            .enumerate()
+            .map(|(r, l)| {
+                label_index(&labels, l).ok_or_else(|| {
+                    cases.bad(r, "age_group", &format!("is '{l}', not one of the standard's age groups"))
+                })
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        let ages = cases.numbers("age")?;
+        ages.iter()
+            .enumerate()
+            .map(|(r, a)| {
+                if !(0.0..=150.0).contains(a) {
+                    return Err(cases.bad(r, "age", &format!("is {a}, not an age in years")));
+                }
+                label_index(&labels, &AgeGroup::from_age(*a as u32).label())
+                    .ok_or_else(|| cases.bad(r, "age", "has no 5-year group in the standard; give an age_group column"))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut out = Counts {
+        labels: labels.clone(),
+        cases: BTreeMap::new(),
+        person_years: HashMap::new(),
+        population_keys: vec![],
+    };
+    for i in 0..cases.len() {
+        let key: Vec<String> = by.iter().map(|c| c[i].clone()).collect();
+        out.cases.entry(key).or_insert_with(|| vec![0.0; labels.len()])[groups[i]] += counts[i];
+    }
+    out.population_keys = (0..args.by.len()).filter(|&k| pop.index(&args.by[k]).is_ok()).collect();
+    let pop_by: Vec<Vec<String>> =
+        out.population_keys.iter().map(|&k| pop.texts(&args.by[k])).collect::<Result<_, _>>()?;
+    let pop_groups = pop.texts("age_group")?;
+    let py = pop.numbers("person_years")?;
+    for i in 0..pop.len() {
+        let g = label_index(&labels, &pop_groups[i]).ok_or_else(|| {
+            pop.bad(i, "age_group", &format!("is '{}', not one of the standard's age groups", pop_groups[i]))
+        })?;
+        if !py[i].is_finite() || py[i] < 0.0 {
+            return Err(pop.bad(i, "person_years", "is negative or not a number").into());
+        }
+        let key: Vec<String> = pop_by.iter().map(|c| c[i].clone()).collect();
+        out.person_years.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += py[i];
+    }
+    Ok(out)
+}
+
+/// Warehouse columns for each grouping name: (tumour/patient expression, population column).
+const WAREHOUSE_BY: [(&str, &str, Option<&str>); 6] = [
+    ("site_group", "t.site_group", None),
+    ("sex", "p.sex", Some("sex")),
+    ("year", "CAST(t.incidence_year AS VARCHAR)", Some("CAST(year AS VARCHAR)")),
+    ("area", "p.departement", Some("area")),
+    ("icd10", "t.icd10", None),
+    ("iccc", "t.iccc", None),
+];
+
+fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::error::Error>> {
+    if labels.len() != AgeGroup::COUNT
+        || labels.iter().zip(AgeGroup::all()).any(|(l, g)| label_index(&[l.clone()], &g.label()).is_none())
+    {
+        return Err("on the warehouse, --standard must use the 5-year age groups 0-4 ... 85+".into());
+    }
+    let dir = &args.warehouse.warehouse;
+    if !dir.join("tables").is_dir() {
+        return Err(format!(
+            "{}: no warehouse here (give --cases and --population, or run `oncodata demo`)",
+            dir.display()
+        )
+        .into());
+    }
+    let w = Warehouse::open(dir)?;
+    let spec: Vec<&(&str, &str, Option<&str>)> =
+        args.by
+            .iter()
+            .map(|b| {
+                WAREHOUSE_BY.iter().find(|(n, _, _)| n == b).ok_or_else(|| {
+                    format!("--by {b}: on the warehouse, group by {}", WAREHOUSE_BY.map(|x| x.0).join(", "))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    let exprs: Vec<&str> = spec.iter().map(|s| s.1).collect();
+    let not_null: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
+    let group_by: Vec<String> = (1..=exprs.len() + 1).map(|i| i.to_string()).collect();
+    let sql = format!(
+        "SELECT {}, age_group(t.age_at_diagnosis) AS age_group, count(*) AS n \
+         FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
+         WHERE t.behaviour = 3 AND {} GROUP BY {}",
+        exprs.join(", "),
+        not_null.join(" AND "),
+        group_by.join(", ")
+    );
+    let mut out = Counts {
+        labels: labels.clone(),
+        cases: BTreeMap::new(),
+        person_years: HashMap::new(),
+        population_keys: vec![],
+    };
+    for r in w.query(&sql)?.rows()? {
+        let k = exprs.len();
+        let key: Vec<String> = r[..k].iter().map(|v| v.as_text()).collect();
+        let g = label_index(&labels, &r[k].as_text()).ok_or("age group")?;
+        out.cases.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += r[k + 1].as_f64().unwrap_or(0.0);
+    }
+    out.population_keys = spec.iter().enumerate().filter(|(_, s)| s.2.is_some()).map(|(i, _)| i).collect();
+    let pop_exprs: Vec<&str> = out.population_keys.iter().map(|&i| spec[i].2.expect("population column")).collect();
+    let select: Vec<&str> = pop_exprs.iter().copied().chain(["age_group", "sum(persons)"]).collect();
+    let group: Vec<String> = (1..=pop_exprs.len() + 1).map(|i| i.to_string()).collect();
+    let sql = format!("SELECT {} FROM population GROUP BY {}", select.join(", "), group.join(", "));
+    for r in w.query(&sql)?.rows()? {
+        let k = pop_exprs.len();
+        let key: Vec<String> = r[..k].iter().map(|v| v.as_text()).collect();
+        let g = label_index(&labels, &r[k].as_text()).ok_or("population age group")?;
+        out.person_years.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += r[k + 1].as_f64().unwrap_or(0.0);
+    }
+    Ok(out)
+}
+
+/// The age groups an `A-B` range keeps: whole 5-year groups from A to B.
+fn age_range(text: &str, labels: &[String]) -> Result<Vec<usize>, String> {
+    let bad = || format!("--age-range {text}: expected whole 5-year groups as A-B (0-74, 35-64) or A+ (e.g. 50+)");
+    let (lo, hi) = match text.split_once('-') {
+        Some((a, b)) => {
+            (a.trim().parse::<u32>().map_err(|_| bad())?, Some(b.trim().parse::<u32>().map_err(|_| bad())?))
+        }
+        None => (text.trim().trim_end_matches('+').parse::<u32>().map_err(|_| bad())?, None),
+    };
+    if lo % 5 != 0 || hi.is_some_and(|h| h % 5 != 4 || h < lo) {
+        return Err(bad());
+    }
+    let keep: Vec<usize> = labels
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let g = AgeGroup::parse(l).ok()?;
+            let inside = g.lower_age() >= lo && hi.is_none_or(|h| g.lower_age() < h && g.index() < AgeGroup::COUNT - 1);
+            inside.then_some(i)
+        })
+        .collect();
+    if keep.is_empty() { Err(bad()) } else { Ok(keep) }
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> CliResult {
+    if args.conf <= 0.0 || args.conf >= 1.0 {
+        return Err(format!("--conf {} must be between 0 and 1", args.conf).into());
+    }
+    let (labels, weights) = standard(&args.standard)?;
+    let counts = if args.cases.is_some() { from_files(&args, labels)? } else { from_warehouse(&args, labels)? };
+    let keep: Vec<usize> = match &args.age_range {
+        Some(r) => age_range(r, &counts.labels)?,
+        None => (0..counts.labels.len()).collect(),
+    };
+    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let mut strata = Vec::new();
+    for (key, cases) in &counts.cases {
+        let pkey: Vec<String> = counts.population_keys.iter().map(|&i| key[i].clone()).collect();
+        let py = counts.person_years.get(&pkey).ok_or_else(|| {
+            let cols: Vec<&str> = counts.population_keys.iter().map(|&i| args.by[i].as_str()).collect();
+            format!("no population for {} = {}", cols.join(","), pkey.join(","))
+        })?;
+        strata.push(Stratum { key: key.clone(), cases: pick(cases), person_years: pick(py) });
+    }
+    let interval = match args.ci {
+        CiMethod::Tiwari => AsrInterval::Tiwari,
+        CiMethod::FayFeuer => AsrInterval::FayFeuer,
+        CiMethod::Normal => AsrInterval::Normal,
+    };
+    let table = incidence_table(&strata, &pick(&weights), interval, args.conf)?;
+    // Cumulative rate and risk 0-74 need 5-year groups; given only when the labels are those.
+    let five_year: Vec<usize> = (0..counts.labels.len())
+        .filter(|&i| AgeGroup::parse(&counts.labels[i]).is_ok_and(|g| g.index() < 15))
+        .collect();
+    let cumulative: Vec<Option<(f64, f64)>> = strata
+        .iter()
+        .map(|s| {
+            (five_year.len() == 15 && args.age_range.is_none()).then(|| {
+                let c: Vec<f64> = five_year.iter().map(|&i| s.cases[i]).collect();
+                let p: Vec<f64> = five_year.iter().map(|&i| s.person_years[i]).collect();
+                cumulative_rate_and_risk(&c, &p, 5.0)
+            })
+        })
+        .collect();
+
+    let mut header: Vec<String> = args.by.clone();
+    header.extend(
+        [
+            "cases",
+            "person_years",
+            "crude_rate",
+            "crude_lower",
+            "crude_upper",
+            "asr",
+            "asr_lower",
+            "asr_upper",
+            "asr_se",
+            "cum_rate_0_74",
+            "cum_risk_0_74",
+        ]
+        .map(String::from),
+    );
+    let records: Vec<Vec<String>> = table
+        .iter()
+        .zip(&cumulative)
+        .map(|(r, cum)| {
+            let mut v = r.key.clone();
+            let nums = [
+                r.cases,
+                r.person_years,
+                r.crude.value,
+                r.crude.lower,
+                r.crude.upper,
+                r.asr.rate.value,
+                r.asr.rate.lower,
+                r.asr.rate.upper,
+                r.asr.se,
+            ];
+            v.extend(nums.iter().map(|x| if x.is_finite() { x.to_string() } else { "NA".into() }));
+            v.push(cum.map_or("NA".into(), |c| c.0.to_string()));
+            v.push(cum.map_or("NA".into(), |c| c.1.to_string()));
+            v
+        })
+        .collect();
+    if let Some(path) = &args.plot {
+        let firsts: Vec<String> = {
+            let mut f: Vec<String> = table.iter().map(|r| r.key[0].clone()).collect();
+            f.dedup();
+            f
+        };
+        let seconds: Vec<String> = {
+            let mut s: Vec<String> = table.iter().map(|r| r.key.get(1).cloned().unwrap_or_default()).collect();
+            s.sort();
+            s.dedup();
+            s
+        };
+        let series: Vec<BarSeries> = seconds
+            .iter()
+            .map(|second| {
+                let values = firsts
+                    .iter()
+                    .map(|first| {
+                        table
+                            .iter()
+                            .find(|r| &r.key[0] == first && r.key.get(1).cloned().unwrap_or_default() == *second)
+                            .map(|r| (r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper))
+                    })
+                    .collect();
+                (if second.is_empty() { "ASR".into() } else { format!("{} = {second}", args.by[1]) }, values)
+            })
+            .collect();
+        rate_bars(
+            path,
+            &format!("Age-standardised incidence ({} standard) per 100,000", args.standard),
+            "ASR per 100,000",
+            &firsts,
+            &series,
+        )?;
+        eprintln!("✓ wrote {}", path.display());
+    }
+    match args.format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record(&header)?;
+            for r in &records {
+                w.write_record(r)?;
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = records
+                .iter()
+                .map(|r| {
+                    let o: serde_json::Map<String, serde_json::Value> = header
+                        .iter()
+                        .zip(r)
+                        .enumerate()
+                        .map(|(i, (h, v))| {
+                            let value = if i < args.by.len() {
+                                json!(v)
+                            } else {
+                                v.parse::<f64>().map_or(json!(null), |x| json!(x))
+                            };
+                            (h.clone(), value)
+                        })
+                        .collect();
+                    serde_json::Value::Object(o)
+                })
+                .collect();
+            println!("{}", serde_json::Value::Array(rows));
+        }
+        Format::Table => {
+            println!(
+                "Rates per 100,000 person-years; ASR: {} standard, {}% intervals ({:?})",
+                args.standard,
+                args.conf * 100.0,
+                args.ci
+            );
+            let widths: Vec<usize> = (0..header.len())
+                .map(|c| records.iter().map(|r| short(&r[c]).len()).chain([header[c].len()]).max().unwrap_or(4))
+                .collect();
+            let line = |cells: Vec<String>| {
+                cells.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ")
+            };
+            println!("{}", line(header.clone()));
+            for r in &records {
+                println!("{}", line(r.iter().map(|c| short(c)).collect()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Numbers rounded for the terminal.
+fn short(v: &str) -> String {
+    match v.parse::<f64>() {
+        Ok(x) if x.fract() == 0.0 => format!("{x}"),
+        Ok(x) => format!("{x:.2}"),
+        Err(_) => v.to_string(),
+    }
+}
