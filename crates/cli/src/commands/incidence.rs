@@ -172,7 +172,7 @@ const WAREHOUSE_BY: [(&str, &str, Option<&str>); 6] = [
 
 fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::error::Error>> {
     if labels.len() != AgeGroup::COUNT
-        || labels.iter().zip(AgeGroup::all()).any(|(l, g)| label_index(&[l.clone()], &g.label()).is_none())
+        || labels.iter().zip(AgeGroup::all()).any(|(l, g)| label_index(std::slice::from_ref(l), &g.label()).is_none())
     {
         return Err("on the warehouse, --standard must use the 5-year age groups 0-4 ... 85+".into());
     }
