@@ -286,3 +286,32 @@ fn values_at_chosen_times_match_r_summary() {
         }
     }
 }
+
+/// lifelines' KaplanMeierFitter and scikit-survival's kaplan_meier_estimator (both with their
+/// default log(−log) interval) on lung by sex (reference/survival/km_python.py).
+#[test]
+fn kaplan_meier_matches_lifelines_and_scikit_survival() {
+    let groups = data(LUNG, Some("sex"), "2");
+    for (name, text) in [
+        ("lifelines", include_str!("../../reference/survival/km_lung_sex_lifelines.csv")),
+        ("scikit-survival", include_str!("../../reference/survival/km_lung_sex_sksurv.csv")),
+    ] {
+        let (_, rows) = csv(text);
+        for (g, (t, e)) in &groups {
+            let km = kaplan_meier(t, e, CiTransform::LogLog, 0.95).unwrap();
+            let want: Vec<&Vec<String>> = rows.iter().filter(|r| &r[0] == g).collect();
+            assert_eq!(km.rows.len(), want.len(), "{name} group {g}");
+            for (o, r) in km.rows.iter().zip(want) {
+                let what = format!("{name} group {g} time {}", r[1]);
+                same(o.time, num(&r[1]), &format!("{what} time"));
+                for (col, ours, theirs) in [("surv", o.surv, num(&r[2])), ("lower", o.lower, num(&r[3])), ("upper", o.upper, num(&r[4]))] {
+                    // Both packages report S = 1 bounds where R (and we) report NA.
+                    if ours.is_nan() && o.surv == 1.0 {
+                        continue;
+                    }
+                    assert!((ours - theirs).abs() <= 1e-9 * theirs.abs(), "{what} {col}: {ours} vs {theirs}");
+                }
+            }
+        }
+    }
+}
