@@ -118,24 +118,15 @@ pub fn kaplan_meier(
     transform: CiTransform,
     conf: f64,
 ) -> Result<KaplanMeier, StatsError> {
-    check(time, event)?;
-    let mut order: Vec<usize> = (0..time.len()).collect();
-    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    if time.len() != event.len() {
+        return Err(StatsError::Input(format!("{} times but {} event indicators", time.len(), event.len())));
+    }
     let z = normal_quantile(1.0 - (1.0 - conf) / 2.0);
     let mut rows = Vec::new();
     let (mut at_risk, mut surv, mut greenwood) = (time.len() as f64, 1.0_f64, 0.0_f64);
-    let mut i = 0;
-    while i < order.len() {
-        let t = time[order[i]];
-        let (mut d, mut c) = (0.0, 0.0);
-        while i < order.len() && time[order[i]] == t {
-            if event[order[i]] {
-                d += 1.0
-            } else {
-                c += 1.0
-            }
-            i += 1;
-        }
+    let mut events = 0;
+    for (t, d, c) in distinct_times(time, event)? {
+        events += d as usize;
         if d > 0.0 {
             surv *= 1.0 - d / at_risk;
             greenwood += d / (at_risk * (at_risk - d));
@@ -154,7 +145,75 @@ pub fn kaplan_meier(
         });
         at_risk -= d + c;
     }
-    Ok(KaplanMeier { rows, n: time.len(), events: event.iter().filter(|e| **e).count() })
+    Ok(KaplanMeier { rows, n: time.len(), events })
+}
+
+/// The distinct times in increasing order with their numbers of events and censorings.
+///
+/// Registry follow-up is usually in whole days: when every time is an integer and their range
+/// is not much larger than the data, the counts are taken in one pass into an array indexed by
+/// time (a counting sort, linear in n); otherwise the (time, event) pairs are sorted.
+fn distinct_times(time: &[f64], event: &[bool]) -> Result<Vec<(f64, f64, f64)>, StatsError> {
+    if time.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut lo, mut hi, mut integral, mut bad) = (f64::INFINITY, f64::NEG_INFINITY, true, false);
+    for &t in time {
+        lo = lo.min(t);
+        hi = hi.max(t);
+        integral &= t == t.trunc();
+        bad |= !(t >= 0.0); // negative or NaN
+    }
+    if bad || !hi.is_finite() {
+        let bad = time.iter().find(|t| !t.is_finite() || **t < 0.0).copied().unwrap_or(f64::NAN);
+        return Err(StatsError::Input(format!("survival time {bad} is negative or not a number")));
+    }
+    let span = hi - lo;
+    if integral && span <= (4 * time.len()).max(1 << 16) as f64 {
+        // [censorings, events] per time; indexing by the event flag avoids a branch that
+        // random event patterns would mispredict.
+        let count = |times: &[f64], events: &[bool]| {
+            let mut counts = vec![[0u32; 2]; span as usize + 1];
+            for (&t, &e) in times.iter().zip(events) {
+                counts[(t - lo) as usize][e as usize] += 1;
+            }
+            counts
+        };
+        // Large inputs are counted in two halves on two threads.
+        let counts = if time.len() >= 1 << 18 {
+            let half = time.len() / 2;
+            let (a, b) = std::thread::scope(|scope| {
+                let first = scope.spawn(|| count(&time[..half], &event[..half]));
+                let second = count(&time[half..], &event[half..]);
+                (first.join().expect("counting thread"), second)
+            });
+            a.iter().zip(&b).map(|(x, y)| [x[0] + y[0], x[1] + y[1]]).collect()
+        } else {
+            count(time, event)
+        };
+        return Ok(counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c[0] + c[1] > 0)
+            .map(|(k, c)| (lo + k as f64, c[1] as f64, c[0] as f64))
+            .collect());
+    }
+    let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out: Vec<(f64, f64, f64)> = Vec::new();
+    for (t, e) in pairs {
+        match out.last_mut() {
+            Some(last) if last.0 == t => {
+                if e {
+                    last.1 += 1.0
+                } else {
+                    last.2 += 1.0
+                }
+            }
+            _ => out.push((t, if e { 1.0 } else { 0.0 }, if e { 0.0 } else { 1.0 })),
+        }
+    }
+    Ok(out)
 }
 
 /// R's `findq`: the time at which the distribution `y` (= 1 − S, starting at 0 at `first`)

@@ -304,7 +304,9 @@ fn kaplan_meier_matches_lifelines_and_scikit_survival() {
             for (o, r) in km.rows.iter().zip(want) {
                 let what = format!("{name} group {g} time {}", r[1]);
                 same(o.time, num(&r[1]), &format!("{what} time"));
-                for (col, ours, theirs) in [("surv", o.surv, num(&r[2])), ("lower", o.lower, num(&r[3])), ("upper", o.upper, num(&r[4]))] {
+                for (col, ours, theirs) in
+                    [("surv", o.surv, num(&r[2])), ("lower", o.lower, num(&r[3])), ("upper", o.upper, num(&r[4]))]
+                {
                     // Both packages report S = 1 bounds where R (and we) report NA.
                     if ours.is_nan() && o.surv == 1.0 {
                         continue;
@@ -313,5 +315,21 @@ fn kaplan_meier_matches_lifelines_and_scikit_survival() {
                 }
             }
         }
+    }
+}
+
+/// Whole-day times take the counting path, fractional times the sorting path: same estimates.
+#[test]
+fn counting_and_sorting_paths_agree() {
+    let (t, e) = &data(COLON, None, "1")["all"];
+    let whole = kaplan_meier(t, e, CiTransform::Log, 0.95).unwrap();
+    let shifted: Vec<f64> = t.iter().map(|x| x + 0.5).collect();
+    let frac = kaplan_meier(&shifted, e, CiTransform::Log, 0.95).unwrap();
+    assert_eq!(whole.rows.len(), frac.rows.len());
+    for (a, b) in whole.rows.iter().zip(&frac.rows) {
+        assert_eq!(
+            (a.time + 0.5, a.n_risk, a.n_event, a.surv, a.lower),
+            (b.time, b.n_risk, b.n_event, b.surv, b.lower)
+        );
     }
 }
