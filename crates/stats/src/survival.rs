@@ -162,7 +162,7 @@ fn distinct_times(time: &[f64], event: &[bool]) -> Result<Vec<(f64, f64, f64)>, 
         lo = lo.min(t);
         hi = hi.max(t);
         integral &= t == t.trunc();
-        bad |= !(t >= 0.0); // negative or NaN
+        bad |= t < 0.0 || t.is_nan();
     }
     if bad || !hi.is_finite() {
         let bad = time.iter().find(|t| !t.is_finite() || **t < 0.0).copied().unwrap_or(f64::NAN);
