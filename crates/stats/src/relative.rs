@@ -24,6 +24,9 @@
 //!   `Σ λ_i/S_i / Σ 1/S_i`, which is `d log Σ 1/S_i`, taken exactly as
 //!   `log(Σ 1/S_i(t_j) / Σ 1/S_i(t_{j−1}))` over the subjects at risk.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use chrono::NaiveDate;
 
 use crate::StatsError;
@@ -226,23 +229,30 @@ pub fn relative_survival(
     times.sort_by(f64::total_cmp);
     times.dedup();
 
-    let mut state = vec![State::default(); subs.len()];
-    for (st, s) in state.iter_mut().zip(&subs) {
-        st.surv = 1.0;
-        let (a, y) = table.cell(s.age_days, s.date_days);
-        st.age = a;
-        st.year = y;
-    }
     let mut intervals = Vec::with_capacity(times.len());
     let mut previous = 0.0;
-    for &t in &times {
-        let n = subs.partition_point(|s| s.time >= t);
-        let iv = match integration {
-            Integration::Daily => daily_interval(&subs[..n], &mut state[..n], table, previous, t),
-            Integration::Exact => exact_interval(&subs[..n], &mut state[..n], table, previous, t),
-        };
-        intervals.push(iv);
-        previous = t;
+    match integration {
+        Integration::Daily => {
+            let mut cells = DailyCells::new(&subs, table);
+            for &t in &times {
+                let n = subs.partition_point(|s| s.time >= t);
+                cells.keep_at_risk(n);
+                intervals.push(cells.interval(n, previous, t));
+                previous = t;
+            }
+        }
+        Integration::Exact => {
+            let mut state = vec![State::default(); subs.len()];
+            for (st, s) in state.iter_mut().zip(&subs) {
+                st.surv = 1.0;
+                (st.age, st.year) = table.cell(s.age_days, s.date_days);
+            }
+            for &t in &times {
+                let n = subs.partition_point(|s| s.time >= t);
+                intervals.push(exact_interval(&subs[..n], &mut state[..n], table, previous, t));
+                previous = t;
+            }
+        }
     }
 
     let z = normal_quantile(1.0 - (1.0 - conf) / 2.0);
@@ -350,49 +360,230 @@ impl State {
     }
 }
 
-/// relsurv's `netfastpinter2` over one interval (previous, t] with steps of one day.
-fn daily_interval(subs: &[Subject], state: &mut [State], table: &RateTable, previous: f64, t: f64) -> Interval {
-    let length = t - previous;
-    let mut iv = Interval::new(subs.len());
-    if length <= 0.0 {
-        // An interval of length zero (deaths on the day of diagnosis, time 0): relsurv takes no
-        // step and returns NaN from there on; here the events count with no population hazard.
-        for (s, st) in subs.iter().zip(state.iter()) {
-            iv.at_risk_weighted += 1.0 / st.surv;
-            if s.time == t && s.event {
-                iv.death(st.surv);
+/// relsurv's daily scheme (`netfastpinter2`) computed on rate-table cells instead of subjects.
+///
+/// relsurv visits every subject at risk on every day. But subjects in the same cell (age, sex,
+/// period) share the day's hazard λ, so the sums it needs — Σ λ/S_i, Σ 1/S_i, Σ λ — are λ and
+/// the cell's count and Σ 1/S_i, and a day multiplies the cell's Σ 1/S_i by e^λ. A subject's
+/// own S is only needed when it changes cell (at a birthday or 1 January, found with a heap of
+/// next cut points) and when it dies: each subject keeps its cumulative hazard on entering its
+/// cell, and the cell its cumulative hazard since. The work per day is then proportional to the
+/// number of occupied cells (a few hundred) rather than of subjects (hundreds of thousands),
+/// with the same arithmetic as relsurv up to the order of summation.
+struct DailyCells<'a> {
+    table: &'a RateTable,
+    subs: &'a [Subject],
+    /// Per subject: current cell (index into the table's hazards), age and period indices,
+    /// cumulative hazard on entering the cell, the cell's cumulative hazard then, whether at risk.
+    cell: Vec<usize>,
+    age: Vec<usize>,
+    year: Vec<usize>,
+    entry_hazard: Vec<f64>,
+    entry_mark: Vec<f64>,
+    at_risk: Vec<bool>,
+    /// Subjects at risk: a prefix of `subs` of this length.
+    n_at_risk: usize,
+    /// Per cell: subjects, Σ 1/S_i, cumulative hazard of the cell's stay so far.
+    count: Vec<f64>,
+    inverse_sum: Vec<f64>,
+    cumulative: Vec<f64>,
+    /// Occupied cells and each cell's position in that list.
+    occupied: Vec<usize>,
+    position: Vec<usize>,
+    /// Subjects by the elapsed time (days since diagnosis) of their next cut point.
+    next_cut: BinaryHeap<Reverse<(OrderedDays, usize)>>,
+}
+
+/// Days as a totally ordered heap key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedDays(f64);
+
+impl Eq for OrderedDays {}
+
+impl PartialOrd for OrderedDays {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedDays {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+const NOT_OCCUPIED: usize = usize::MAX;
+
+impl<'a> DailyCells<'a> {
+    fn new(subs: &'a [Subject], table: &'a RateTable) -> Self {
+        let cells = table.hazard.len();
+        let n = subs.len();
+        let mut me = Self {
+            table,
+            subs,
+            cell: vec![0; n],
+            age: vec![0; n],
+            year: vec![0; n],
+            entry_hazard: vec![0.0; n],
+            entry_mark: vec![0.0; n],
+            at_risk: vec![true; n],
+            n_at_risk: n,
+            count: vec![0.0; cells],
+            inverse_sum: vec![0.0; cells],
+            cumulative: vec![0.0; cells],
+            occupied: Vec::new(),
+            position: vec![NOT_OCCUPIED; cells],
+            next_cut: BinaryHeap::with_capacity(n),
+        };
+        for (i, s) in subs.iter().enumerate() {
+            (me.age[i], me.year[i]) = table.cell(s.age_days, s.date_days);
+            me.enter(i, 0.0);
+            me.schedule(i);
+        }
+        me
+    }
+
+    fn cell_of(&self, i: usize) -> usize {
+        (self.subs[i].sex * self.table.year_cuts.len() + self.year[i]) * self.table.ages + self.age[i]
+    }
+
+    /// Subject i's cumulative population hazard since diagnosis.
+    fn hazard_of(&self, i: usize) -> f64 {
+        self.entry_hazard[i] + self.cumulative[self.cell[i]] - self.entry_mark[i]
+    }
+
+    fn enter(&mut self, i: usize, hazard: f64) {
+        let c = self.cell_of(i);
+        self.cell[i] = c;
+        self.entry_hazard[i] = hazard;
+        self.entry_mark[i] = self.cumulative[c];
+        if self.position[c] == NOT_OCCUPIED {
+            self.position[c] = self.occupied.len();
+            self.occupied.push(c);
+        }
+        self.count[c] += 1.0;
+        self.inverse_sum[c] += hazard.exp();
+    }
+
+    /// Takes subject i out of its cell; returns its cumulative hazard.
+    fn leave(&mut self, i: usize) -> f64 {
+        let h = self.hazard_of(i);
+        let c = self.cell[i];
+        self.count[c] -= 1.0;
+        if self.count[c] == 0.0 {
+            self.inverse_sum[c] = 0.0;
+            self.cumulative[c] = 0.0;
+            let p = self.position[c];
+            self.occupied.swap_remove(p);
+            if p < self.occupied.len() {
+                self.position[self.occupied[p]] = p;
+            }
+            self.position[c] = NOT_OCCUPIED;
+        } else {
+            self.inverse_sum[c] -= h.exp();
+        }
+        h
+    }
+
+    /// Puts subject i on the heap at its next cut point, if any.
+    fn schedule(&mut self, i: usize) {
+        let s = &self.subs[i];
+        let t = self.table;
+        let age_next = if self.age[i] + 1 < t.ages { t.age_cut(self.age[i] + 1) - s.age_days } else { f64::INFINITY };
+        let year_next = if self.year[i] + 1 < t.year_cuts.len() {
+            t.year_cuts[self.year[i] + 1] - s.date_days
+        } else {
+            f64::INFINITY
+        };
+        let next = age_next.min(year_next);
+        if next.is_finite() {
+            self.next_cut.push(Reverse((OrderedDays(next), i)));
+        }
+    }
+
+    /// Moves the subjects whose attained age or date has reached a cut point by `elapsed` days
+    /// into their new cells (relsurv's test: `x + elapsed ≥ cut`).
+    fn cross_cuts(&mut self, elapsed: f64) {
+        let mut due = Vec::new();
+        while let Some(Reverse((OrderedDays(at), i))) = self.next_cut.peek().copied() {
+            if at > elapsed {
+                break;
+            }
+            self.next_cut.pop();
+            due.push(i);
+        }
+        for i in due {
+            if !self.at_risk[i] {
+                continue;
+            }
+            let s = self.subs[i];
+            let (age, date) = (s.age_days + elapsed, s.date_days + elapsed);
+            let (mut a, mut y) = (self.age[i], self.year[i]);
+            while a + 1 < self.table.ages && age >= self.table.age_cut(a + 1) {
+                a += 1;
+            }
+            while y + 1 < self.table.year_cuts.len() && date >= self.table.year_cuts[y + 1] {
+                y += 1;
+            }
+            if (a, y) != (self.age[i], self.year[i]) {
+                let h = self.leave(i);
+                (self.age[i], self.year[i]) = (a, y);
+                self.enter(i, h);
+            }
+            self.schedule(i);
+        }
+    }
+
+    /// Takes out of their cells the subjects no longer at risk (those from index `n` on).
+    fn keep_at_risk(&mut self, n: usize) {
+        for i in n..self.n_at_risk {
+            self.leave(i);
+            self.at_risk[i] = false;
+        }
+        self.n_at_risk = self.n_at_risk.min(n);
+    }
+
+    /// The sums of the interval (previous, t] for the `n` subjects at risk at t.
+    fn interval(&mut self, n: usize, previous: f64, t: f64) -> Interval {
+        let mut iv = Interval::new(n);
+        let length = t - previous;
+        let (mut f_lambda, mut f_lambda2, mut f_inv, mut f_inv2) = (0.0, 0.0, 0.0, 0.0);
+        let mut elapsed_in = 0.0;
+        // Zero-length intervals (deaths at time 0) take no step: relsurv gives NaN there; here
+        // the deaths count with no population hazard.
+        while elapsed_in < length {
+            let start = previous + elapsed_in;
+            let step = if length - elapsed_in < 1.0 { length - elapsed_in } else { 1.0 };
+            self.cross_cuts(start);
+            let mut inverse_sum = 0.0;
+            for &c in &self.occupied {
+                let lambda = self.table.hazard[c];
+                let a = self.inverse_sum[c];
+                let decay = (-step * lambda).exp();
+                f_lambda += lambda * a;
+                f_lambda2 += lambda * a / decay;
+                f_inv += a;
+                f_inv2 += a / decay;
+                iv.hazard += step * lambda * self.count[c];
+                self.inverse_sum[c] = a / decay;
+                self.cumulative[c] += step * lambda;
+                inverse_sum += self.inverse_sum[c];
+            }
+            iv.weighted_hazard += (f_lambda / f_inv / 2.0 + f_lambda2 / f_inv2 / 2.0) * step;
+            iv.at_risk_weighted = inverse_sum;
+            elapsed_in += step;
+        }
+        if length <= 0.0 {
+            iv.at_risk_weighted = self.occupied.iter().map(|&c| self.inverse_sum[c]).sum();
+        }
+        let first_ending = self.subs[..n].partition_point(|s| s.time > t);
+        for i in first_ending..n {
+            if self.subs[i].event {
+                iv.death((-self.hazard_of(i)).exp());
             }
         }
-        return iv;
+        iv
     }
-    // Running sums over the steps of this interval, as relsurv keeps them (not reset per step).
-    let (mut f_lambda, mut f_lambda2, mut f_inv, mut f_inv2) = (0.0, 0.0, 0.0, 0.0);
-    let mut elapsed_in = 0.0;
-    while elapsed_in < length {
-        let start = previous + elapsed_in;
-        let step = if length - elapsed_in < 1.0 { length - elapsed_in } else { 1.0 };
-        let mut inv_sum = 0.0;
-        let last_step = elapsed_in + step >= length;
-        for (s, st) in subs.iter().zip(state.iter_mut()) {
-            st.advance(s, table, start);
-            let lambda = table.hazard_at(s.sex, st.age, st.year);
-            let decay = (-step * lambda).exp();
-            f_lambda += lambda / st.surv;
-            f_lambda2 += lambda / (st.surv * decay);
-            f_inv += 1.0 / st.surv;
-            f_inv2 += 1.0 / (st.surv * decay);
-            iv.hazard += step * lambda;
-            st.surv *= decay;
-            inv_sum += 1.0 / st.surv;
-            if last_step && s.time == t && s.event {
-                iv.death(st.surv);
-            }
-        }
-        iv.weighted_hazard += (f_lambda / f_inv / 2.0 + f_lambda2 / f_inv2 / 2.0) * step;
-        iv.at_risk_weighted = inv_sum;
-        elapsed_in += step;
-    }
-    iv
 }
 
 /// Exact integration of piecewise-constant hazards over one interval (previous, t].
