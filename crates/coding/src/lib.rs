@@ -7,13 +7,15 @@
 //! - [`site_group`]: the site groups of the French national incidence estimates;
 //! - [`iccc`]: the International Classification of Childhood Cancer, third edition;
 //! - [`age_group`]: the 5-year age groups 0-4 … 85+ of population denominators;
-//! - [`standard_population`]: World (Segi 1960), European 1976, European 2013 and WHO weights.
+//! - [`standard_population`]: World (Segi 1960), European 1976, European 2013 and WHO weights;
+//! - [`icss`]: the International Cancer Survival Standard weights for age-standardised survival.
 //!
 //! The crate has no dependencies on the rest of oncodata: every other crate builds on it.
 
 pub mod age_group;
 pub mod iccc;
 pub mod icd10;
+pub mod icss;
 pub mod morphology;
 mod rules;
 pub mod site_group;

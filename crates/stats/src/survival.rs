@@ -433,3 +433,51 @@ fn solve(a: &mut [Vec<f64>], mut b: Vec<f64>) -> Option<Vec<f64>> {
 
 #[cfg(test)]
 mod tests;
+
+/// Age-standardised survival: `S(t) = Σ_j w_j S_j(t) / Σ_j w_j` over age groups j, with the
+/// variance `Σ_j w_j² Var S_j(t) / (Σ_j w_j)²` (Corazziari, Quinn & Capocaccia 2004; the
+/// ICSS weights are in `oncodata_coding::icss`). Each group's curve is a step function; the
+/// standardised curve is given at every time of any group, and is undefined (NaN) after the
+/// end of a group's follow-up. Counts are summed over the groups; the interval is built from
+/// the standardised estimate and its standard error with the chosen transform.
+pub fn standardised_survival(
+    groups: &[(f64, Vec<SurvivalRow>)],
+    transform: CiTransform,
+    conf: f64,
+) -> Vec<SurvivalRow> {
+    let z = normal_quantile(1.0 - (1.0 - conf) / 2.0);
+    let total: f64 = groups.iter().map(|(w, _)| w).sum();
+    let mut times: Vec<f64> = groups.iter().flat_map(|(_, rows)| rows.iter().map(|r| r.time)).collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    times
+        .into_iter()
+        .map(|t| {
+            let (mut surv, mut var) = (0.0, 0.0);
+            let (mut n_risk, mut n_event, mut n_censor) = (0.0, 0.0, 0.0);
+            for (w, rows) in groups {
+                let k = rows.partition_point(|r| r.time <= t);
+                let ended = rows.last().is_none_or(|last| t > last.time);
+                let (s, se) = if ended {
+                    (f64::NAN, f64::NAN)
+                } else if k == 0 {
+                    (1.0, 0.0)
+                } else {
+                    (rows[k - 1].surv, rows[k - 1].std_err)
+                };
+                surv += w / total * s;
+                var += (w / total).powi(2) * se * se;
+                // At risk at t: those followed to t or beyond, the at-risk count of the group's
+                // first time at or after t.
+                n_risk += rows.get(rows.partition_point(|r| r.time < t)).map_or(0.0, |r| r.n_risk);
+                if k > 0 && rows[k - 1].time == t {
+                    n_event += rows[k - 1].n_event;
+                    n_censor += rows[k - 1].n_censor;
+                }
+            }
+            let se = var.sqrt();
+            let (lower, upper) = confidence_interval(surv, se / surv, transform, z);
+            SurvivalRow { time: t, n_risk, n_event, n_censor, surv, std_err: se, lower, upper }
+        })
+        .collect()
+}

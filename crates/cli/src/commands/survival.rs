@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use oncodata_coding::icss;
 use oncodata_stats::relative::{
     DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
 };
-use oncodata_stats::survival::{CiTransform, SurvivalRow, kaplan_meier, log_rank, summary_at};
+use oncodata_stats::survival::{CiTransform, SurvivalRow, kaplan_meier, log_rank, standardised_survival, summary_at};
 use serde_json::json;
 
 use super::{CliResult, Format};
@@ -123,6 +124,10 @@ pub struct Args {
     /// Integration of population hazards (relative methods).
     #[arg(long, value_enum, default_value_t = IntegrationArg::Daily)]
     integration: IntegrationArg,
+    /// Age-standardise with the International Cancer Survival Standard weights (icss1, icss2,
+    /// icss3) over the age groups 15-44, 45-54, 55-64, 65-74, 75+ (needs --age).
+    #[arg(long, value_name = "ICSS")]
+    standardise: Option<String>,
 }
 
 /// One output row, whatever the method.
@@ -202,43 +207,17 @@ pub fn run(args: Args) -> CliResult {
     };
     let to_days = if args.time_unit == Unit::Years { DAYS_PER_YEAR } else { 1.0 };
 
-    let mut rows: Vec<Row> = Vec::new();
-    let mut summary = Vec::new();
-    match args.method {
-        Method::Km => {
-            for (g, idx) in &groups {
-                let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
-                let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-                let km = kaplan_meier(&t, &e, transform, args.conf)?;
-                let m = km.median();
-                summary.push(json!({"group": g, "n": km.n, "events": km.events, "median": m.value, "median_lower": m.lower, "median_upper": m.upper}));
-                let pick: Vec<SurvivalRow> = if args.at.is_empty() {
-                    km.rows.clone()
-                } else {
-                    summary_at(&km.rows, km.n as f64, &args.at).into_iter().map(|(r, _)| r).collect()
-                };
-                rows.extend(pick.into_iter().map(|r| Row {
-                    group: g.clone(),
-                    time: r.time,
-                    n_risk: r.n_risk,
-                    n_event: r.n_event,
-                    n_censor: r.n_censor,
-                    surv: r.surv,
-                    std_err: r.std_err,
-                    lower: r.lower,
-                    upper: r.upper,
-                    expected: None,
-                }));
-            }
-        }
+    // Subjects for the relative methods (age, sex and date against the rate table).
+    let relative = match args.method {
+        Method::Km => None,
         Method::Ederer2 | Method::PoharPerme => {
             let need = |o: &Option<String>, flag: &str| {
                 o.clone().ok_or_else(|| format!("--method {:?} needs {flag}", args.method))
             };
             let rt_path =
                 args.ratetable.clone().ok_or_else(|| format!("--method {:?} needs --ratetable FILE", args.method))?;
-            let (age_col, sex_col, year_col) =
-                (need(&args.age, "--age COL")?, need(&args.sex, "--sex COL")?, need(&args.year, "--year COL")?);
+            let (sex_col, year_col) = (need(&args.sex, "--sex COL")?, need(&args.year, "--year COL")?);
+            let age_col = need(&args.age, "--age COL")?;
             let table = read_rate_table(&rt_path, args.rate_unit)?;
             let age = cols.numbers(&age_col)?;
             let sex = cols.texts(&sex_col)?;
@@ -270,34 +249,98 @@ pub fn run(args: Args) -> CliResult {
                 if args.method == Method::Ederer2 { RelativeMethod::EdererII } else { RelativeMethod::PoharPerme };
             let integration =
                 if args.integration == IntegrationArg::Exact { Integration::Exact } else { Integration::Daily };
-            for (g, idx) in &groups {
+            Some((subjects, table, method, integration))
+        }
+    };
+    // One curve (rows in days for the relative methods, with their expected survival).
+    let estimate = |idx: &[usize]| -> Result<(Vec<SurvivalRow>, Option<Vec<f64>>), Box<dyn std::error::Error>> {
+        match &relative {
+            None => {
+                let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+                let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+                Ok((kaplan_meier(&t, &e, transform, args.conf)?.rows, None))
+            }
+            Some((subjects, table, method, integration)) => {
                 let subs: Vec<Subject> = idx.iter().map(|&i| subjects[i]).collect();
-                let r = relative_survival(&subs, &table, method, integration, transform, args.conf)?;
-                summary.push(json!({"group": g, "n": subs.len(), "events": subs.iter().filter(|s| s.event).count()}));
-                let as_rows: Vec<SurvivalRow> = r.iter().map(|x| x.row).collect();
-                let at_rows: Vec<(SurvivalRow, f64)> = if args.at.is_empty() {
-                    as_rows.into_iter().zip(r.iter().map(|x| x.expected)).collect()
-                } else {
-                    let days: Vec<f64> = args.at.iter().map(|t| t * to_days).collect();
-                    summary_at(&as_rows, subs.len() as f64, &days)
-                        .into_iter()
-                        .map(|(row, k)| (row, k.map_or(1.0, |k| r[k].expected)))
-                        .collect()
-                };
-                rows.extend(at_rows.into_iter().map(|(x, expected)| Row {
-                    group: g.clone(),
-                    time: x.time / to_days,
-                    n_risk: x.n_risk,
-                    n_event: x.n_event,
-                    n_censor: x.n_censor,
-                    surv: x.surv,
-                    std_err: x.std_err,
-                    lower: x.lower,
-                    upper: x.upper,
-                    expected: Some(expected),
-                }));
+                let r = relative_survival(&subs, table, *method, *integration, transform, args.conf)?;
+                Ok((r.iter().map(|x| x.row).collect(), Some(r.iter().map(|x| x.expected).collect())))
             }
         }
+    };
+    // ICSS age groups of each subject, for --standardise.
+    let weights = match &args.standardise {
+        None => None,
+        Some(name) => {
+            let w = icss::weights(name).ok_or_else(|| format!("--standardise {name}: use icss1, icss2 or icss3"))?;
+            let age_col = args.age.clone().ok_or("--standardise needs --age COL (age at diagnosis)")?;
+            let factor = if args.age_unit == Unit::Days { 1.0 / DAYS_PER_YEAR } else { 1.0 };
+            let groups: Vec<Option<usize>> =
+                cols.numbers(&age_col)?.iter().map(|a| icss::group_of_age(a * factor)).collect();
+            let under = groups.iter().filter(|g| g.is_none()).count();
+            if under > 0 {
+                eprintln!(
+                    "note: {under} patients under 15 are outside the ICSS standard and left out of the standardised estimate"
+                );
+            }
+            Some((w, groups))
+        }
+    };
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut summary = Vec::new();
+    for (g, idx) in &groups {
+        let n = idx.len();
+        let events = idx.iter().filter(|&&i| event[i]).count();
+        let (table_rows, expected) = match &weights {
+            None => estimate(idx)?,
+            Some((w, age_groups)) => {
+                let mut curves = Vec::new();
+                for (k, weight) in w.iter().enumerate() {
+                    let members: Vec<usize> = idx.iter().copied().filter(|&i| age_groups[i] == Some(k)).collect();
+                    if members.is_empty() {
+                        return Err(format!(
+                            "group {g}: no patients aged {} — an ICSS-standardised estimate needs every age group",
+                            icss::GROUPS[k]
+                        )
+                        .into());
+                    }
+                    curves.push((*weight, estimate(&members)?.0));
+                }
+                (standardised_survival(&curves, transform, args.conf), None)
+            }
+        };
+        let mut entry = json!({"group": g, "n": n, "events": events});
+        if relative.is_none() && weights.is_none() {
+            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+            let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+            let m = kaplan_meier(&t, &e, transform, args.conf)?.median();
+            entry["median"] = json!(m.value);
+            entry["median_lower"] = json!(m.lower);
+            entry["median_upper"] = json!(m.upper);
+        }
+        summary.push(entry);
+        let unit = if relative.is_some() { to_days } else { 1.0 };
+        let picked: Vec<(SurvivalRow, Option<f64>)> = if args.at.is_empty() {
+            table_rows.iter().enumerate().map(|(k, r)| (*r, expected.as_ref().map(|e| e[k]))).collect()
+        } else {
+            let at: Vec<f64> = args.at.iter().map(|t| t * unit).collect();
+            summary_at(&table_rows, n as f64, &at)
+                .into_iter()
+                .map(|(r, k)| (r, expected.as_ref().map(|e| k.map_or(1.0, |k| e[k]))))
+                .collect()
+        };
+        rows.extend(picked.into_iter().map(|(x, expected)| Row {
+            group: g.clone(),
+            time: x.time / unit,
+            n_risk: x.n_risk,
+            n_event: x.n_event,
+            n_censor: x.n_censor,
+            surv: x.surv,
+            std_err: x.std_err,
+            lower: x.lower,
+            upper: x.upper,
+            expected,
+        }));
     }
     let test = if groups.len() > 1 && args.method == Method::Km {
         let index: BTreeMap<&String, usize> = groups.keys().enumerate().map(|(i, g)| (g, i)).collect();
@@ -351,9 +394,8 @@ fn print_output(
     summary: &[serde_json::Value],
     test: Option<&oncodata_stats::survival::LogRank>,
 ) -> CliResult {
-    let relative = args.method != Method::Km;
     let mut header = vec!["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"];
-    if relative {
+    if rows.iter().any(|r| r.expected.is_some()) {
         header.push("expected");
     }
     let fields = |r: &Row| -> Vec<String> {
@@ -408,7 +450,7 @@ fn print_output(
             println!();
             for s in summary {
                 let med = |k: &str| s[k].as_f64().map_or("NA".to_string(), |v| format!("{v}"));
-                if args.method == Method::Km {
+                if s.get("median").is_some() {
                     println!(
                         "group {}: n = {}, events = {}, median = {} ({}% CI {} - {})",
                         s["group"].as_str().unwrap_or(""),

@@ -125,3 +125,68 @@ fn plot_is_written_and_bad_input_is_named() {
     let out = oncodata(&["survival", "--data", bad.to_str().unwrap(), "--time", "nope", "--event", "e"]);
     assert!(String::from_utf8(out.stderr).unwrap().contains("no column 'nope' (columns: t, e)"));
 }
+
+/// `--standardise icss1`: the estimate at 5 years is Σ w_j S_j over the five ICSS age groups,
+/// each S_j the Pohar-Perme estimate of that group alone (computed here with the library).
+#[test]
+fn icss_standardised_net_survival_is_the_weighted_sum_of_age_groups() {
+    use oncodata_stats::relative::{
+        DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
+    };
+    use oncodata_stats::survival::CiTransform;
+    let out = oncodata(&[
+        "survival",
+        "--data",
+        &format!("{REF}/rdata.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--method",
+        "pohar-perme",
+        "--ratetable",
+        &format!("{REF}/slopop.csv"),
+        "--age",
+        "age",
+        "--sex",
+        "sex",
+        "--year",
+        "date",
+        "--at",
+        "1826.205",
+        "--standardise",
+        "icss1",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours: f64 = table(&String::from_utf8(out.stdout).unwrap())[0][5].parse().unwrap();
+
+    let rt: Vec<(u32, String, i32, f64)> = table(&std::fs::read_to_string(format!("{REF}/slopop.csv")).unwrap())
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r[1].clone(), r[2].parse().unwrap(), r[3].parse().unwrap()))
+        .collect();
+    let rt = RateTable::from_rows(&rt, RateUnit::Day).unwrap();
+    let data = table(&std::fs::read_to_string(format!("{REF}/rdata.csv")).unwrap());
+    let weights = [0.07, 0.12, 0.23, 0.29, 0.29];
+    let bounds = [(15.0, 45.0), (45.0, 55.0), (55.0, 65.0), (65.0, 75.0), (75.0, 200.0)];
+    let mut want = 0.0;
+    for (w, (lo, hi)) in weights.iter().zip(bounds) {
+        let subs: Vec<Subject> = data
+            .iter()
+            .filter(|r| (lo..hi).contains(&r[2].parse::<f64>().unwrap()))
+            .map(|r| Subject {
+                time: r[0].parse().unwrap(),
+                event: r[1] == "1",
+                age_days: r[2].parse::<f64>().unwrap() * DAYS_PER_YEAR,
+                sex: rt.sex_index(&r[3]).unwrap(),
+                date_days: days_since_1960(chrono::NaiveDate::parse_from_str(&r[4], "%Y-%m-%d").unwrap()),
+            })
+            .collect();
+        let r = relative_survival(&subs, &rt, RelativeMethod::PoharPerme, Integration::Daily, CiTransform::Log, 0.95)
+            .unwrap();
+        let k = r.partition_point(|x| x.row.time <= 1826.205);
+        want += w * r[k - 1].row.surv;
+    }
+    assert!((ours - want).abs() < 1e-12, "{ours} vs {want}");
+}

@@ -333,3 +333,31 @@ fn counting_and_sorting_paths_agree() {
         );
     }
 }
+
+/// Hand calculation: two age groups with weights 0.25 and 0.75. Group A: S = 0.8 from t = 1
+/// (SE 0.1); group B: S = 0.5 from t = 2 (SE 0.2). Standardised S(1) = 0.25·0.8 + 0.75·1 = 0.95,
+/// SE(1) = 0.25·0.1 = 0.025; S(2) = 0.25·0.8 + 0.75·0.5 = 0.575, SE = sqrt(0.025² + 0.15²).
+#[test]
+fn standardised_survival_hand_calculation() {
+    let row = |time, n_risk, surv, std_err| SurvivalRow {
+        time,
+        n_risk,
+        n_event: 1.0,
+        n_censor: 0.0,
+        surv,
+        std_err,
+        lower: 0.0,
+        upper: 0.0,
+    };
+    let a = vec![row(1.0, 5.0, 0.8, 0.1), row(3.0, 4.0, 0.8, 0.1)];
+    let b = vec![row(2.0, 2.0, 0.5, 0.2), row(3.0, 1.0, 0.5, 0.2)];
+    let s = standardised_survival(&[(1.0, a), (3.0, b)], CiTransform::Log, 0.95);
+    assert_eq!(s.iter().map(|r| r.time).collect::<Vec<_>>(), vec![1.0, 2.0, 3.0]);
+    assert!((s[0].surv - 0.95).abs() < 1e-15 && (s[0].std_err - 0.025).abs() < 1e-15);
+    assert!((s[1].surv - 0.575).abs() < 1e-15);
+    assert!((s[1].std_err - (0.025f64.powi(2) + 0.15f64.powi(2)).sqrt()).abs() < 1e-15);
+    // At risk at t = 1: 5 in A and the 2 of B still followed; events only where a group has a time.
+    assert_eq!((s[0].n_risk, s[0].n_event), (7.0, 1.0));
+    let z = normal_quantile(0.975);
+    assert!((s[0].lower - 0.95 * (-z * 0.025 / 0.95f64).exp()).abs() < 1e-15);
+}
