@@ -130,6 +130,9 @@ pub struct Args {
     standardise: Option<String>,
 }
 
+/// A survival table and, for the relative methods, the expected survival of each row.
+type Estimate = (Vec<SurvivalRow>, Option<Vec<f64>>);
+
 /// One output row, whatever the method.
 struct Row {
     group: String,
@@ -253,7 +256,7 @@ pub fn run(args: Args) -> CliResult {
         }
     };
     // One curve (rows in days for the relative methods, with their expected survival).
-    let estimate = |idx: &[usize]| -> Result<(Vec<SurvivalRow>, Option<Vec<f64>>), Box<dyn std::error::Error>> {
+    let estimate = |idx: &[usize]| -> Result<Estimate, Box<dyn std::error::Error>> {
         match &relative {
             None => {
                 let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
