@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use oncodata_coding::{AgeGroup, standard_population};
-use oncodata_stats::incidence::{AsrInterval, Stratum, cumulative_rate_and_risk, incidence_table};
+use oncodata_stats::incidence::{
+    AsrInterval, Rate, Stratum, cumulative_rate_and_risk, incidence_table, rate_ratio, standardised_incidence_ratio,
+};
 use oncodata_warehouse::Warehouse;
 use serde_json::json;
 
@@ -59,6 +61,47 @@ pub struct Args {
     /// Write a chart of the age-standardised rates (SVG).
     #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
+    /// Standardised incidence ratios against these reference rates: a CSV or Parquet file with
+    /// the --by columns it stratifies on (any of them, or none), `age_group` and `rate` (per
+    /// 100,000 person-years). Adds expected, sir, sir_lower, sir_upper.
+    #[arg(long, value_name = "FILE")]
+    sir_reference: Option<PathBuf>,
+    /// Rate ratios of each row's ASR to the row with COL=VALUE and the same other groups
+    /// (e.g. sex=female), with the test-based interval of CanReg5/Rcan. Adds rate_ratio,
+    /// rr_lower, rr_upper.
+    #[arg(long, value_name = "COL=VALUE")]
+    ratio_to: Option<String>,
+}
+
+/// Reference rates per 100,000 by a subset of the --by columns and age group.
+struct ReferenceRates {
+    /// Positions in the key of the columns the reference stratifies on.
+    key_columns: Vec<usize>,
+    rates: HashMap<Vec<String>, Vec<f64>>,
+}
+
+fn reference_rates(
+    path: &std::path::Path,
+    by: &[String],
+    labels: &[String],
+) -> Result<ReferenceRates, Box<dyn std::error::Error>> {
+    let c = Columns::read(path)?;
+    let key_columns: Vec<usize> = (0..by.len()).filter(|&k| c.index(&by[k]).is_ok()).collect();
+    let keys: Vec<Vec<String>> = key_columns.iter().map(|&k| c.texts(&by[k])).collect::<Result<_, _>>()?;
+    let groups = c.texts("age_group")?;
+    let rate = c.numbers("rate")?;
+    let mut rates: HashMap<Vec<String>, Vec<f64>> = HashMap::new();
+    for i in 0..c.len() {
+        let g = label_index(labels, &groups[i]).ok_or_else(|| {
+            c.bad(i, "age_group", &format!("is '{}', not one of the standard's age groups", groups[i]))
+        })?;
+        if !rate[i].is_finite() || rate[i] < 0.0 {
+            return Err(c.bad(i, "rate", "is negative or not a number").into());
+        }
+        let key: Vec<String> = keys.iter().map(|k| k[i].clone()).collect();
+        rates.entry(key).or_insert_with(|| vec![f64::NAN; labels.len()])[g] = rate[i];
+    }
+    Ok(ReferenceRates { key_columns, rates })
 }
 
 /// Counts by stratum and age group.
@@ -297,6 +340,63 @@ pub fn run(args: Args) -> CliResult {
         })
         .collect();
 
+    // Standardised incidence ratios.
+    let sirs: Option<Vec<(f64, Rate)>> = match &args.sir_reference {
+        None => None,
+        Some(path) => {
+            let reference = reference_rates(path, &args.by, &counts.labels)?;
+            let mut out = Vec::new();
+            for s in &strata {
+                let rkey: Vec<String> = reference.key_columns.iter().map(|&k| s.key[k].clone()).collect();
+                let rates = reference
+                    .rates
+                    .get(&rkey)
+                    .ok_or_else(|| format!("{}: no reference rates for {}", path.display(), rkey.join(",")))?;
+                let rates = pick(rates);
+                if let Some(k) = rates.iter().position(|r| r.is_nan()) {
+                    return Err(format!(
+                        "{}: no reference rate for age group {} of {}",
+                        path.display(),
+                        counts.labels[keep[k]],
+                        rkey.join(",")
+                    )
+                    .into());
+                }
+                let expected: f64 = rates.iter().zip(&s.person_years).map(|(r, p)| r * p / 100_000.0).sum();
+                out.push((expected, standardised_incidence_ratio(s.cases.iter().sum(), expected, args.conf)));
+            }
+            Some(out)
+        }
+    };
+    // Rate ratios to a reference level of one grouping column.
+    let ratios: Option<Vec<Rate>> = match &args.ratio_to {
+        None => None,
+        Some(spec) => {
+            let (col, value) = spec
+                .split_once('=')
+                .ok_or_else(|| format!("--ratio-to {spec}: expected COL=VALUE, e.g. sex=female"))?;
+            let k = args
+                .by
+                .iter()
+                .position(|b| b == col)
+                .ok_or_else(|| format!("--ratio-to {spec}: {col} is not a --by column"))?;
+            let out = table
+                .iter()
+                .map(|r| {
+                    let mut key = r.key.clone();
+                    key[k] = value.to_string();
+                    table
+                        .iter()
+                        .find(|x| x.key == key)
+                        .map_or(Rate { value: f64::NAN, lower: f64::NAN, upper: f64::NAN }, |reference| {
+                            rate_ratio(&r.asr, &reference.asr, args.conf)
+                        })
+                })
+                .collect();
+            Some(out)
+        }
+    };
+
     let mut header: Vec<String> = args.by.clone();
     header.extend(
         [
@@ -314,10 +414,18 @@ pub fn run(args: Args) -> CliResult {
         ]
         .map(String::from),
     );
+    if sirs.is_some() {
+        header.extend(["expected", "sir", "sir_lower", "sir_upper"].map(String::from));
+    }
+    if ratios.is_some() {
+        header.extend(["rate_ratio", "rr_lower", "rr_upper"].map(String::from));
+    }
+    let num = |x: f64| if x.is_finite() { x.to_string() } else { "NA".into() };
     let records: Vec<Vec<String>> = table
         .iter()
         .zip(&cumulative)
-        .map(|(r, cum)| {
+        .enumerate()
+        .map(|(i, (r, cum))| {
             let mut v = r.key.clone();
             let nums = [
                 r.cases,
@@ -333,6 +441,13 @@ pub fn run(args: Args) -> CliResult {
             v.extend(nums.iter().map(|x| if x.is_finite() { x.to_string() } else { "NA".into() }));
             v.push(cum.map_or("NA".into(), |c| c.0.to_string()));
             v.push(cum.map_or("NA".into(), |c| c.1.to_string()));
+            if let Some(s) = &sirs {
+                let (e, sir) = s[i];
+                v.extend([num(e), num(sir.value), num(sir.lower), num(sir.upper)]);
+            }
+            if let Some(rr) = &ratios {
+                v.extend([num(rr[i].value), num(rr[i].lower), num(rr[i].upper)]);
+            }
             v
         })
         .collect();

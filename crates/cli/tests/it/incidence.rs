@@ -96,3 +96,39 @@ fn warehouse_rates_equal_the_demo_table_and_truncation_works() {
     let bad = oncodata(&["incidence", "--warehouse", w, "--by", "colour"]);
     assert!(String::from_utf8(bad.stderr).unwrap().contains("--by colour: on the warehouse, group by site_group, sex"));
 }
+
+/// `--sir-reference` and `--ratio-to` against R (poisson.test(O, T = E); the test-based
+/// interval of CanReg5/Rcan written out in R).
+#[test]
+fn sir_and_rate_ratios_match_r() {
+    let out = oncodata(&[
+        "incidence",
+        "--cases",
+        &format!("{REF}/incidence_cases.csv"),
+        "--population",
+        &format!("{REF}/incidence_population.csv"),
+        "--by",
+        "site_group,sex",
+        "--sir-reference",
+        &format!("{REF}/incidence_reference_rates.csv"),
+        "--ratio-to",
+        "sex=female",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours = rows(&String::from_utf8(out.stdout).unwrap());
+    let sir = rows(&std::fs::read_to_string(format!("{REF}/incidence_sir_reference.csv")).unwrap());
+    for (key, want) in &sir {
+        for col in ["expected", "sir", "sir_lower", "sir_upper"] {
+            close(&ours[key][col], &want[col], &format!("{key:?} {col}"));
+        }
+    }
+    let rr = rows(&std::fs::read_to_string(format!("{REF}/incidence_rr_reference.csv")).unwrap());
+    for (key, want) in &rr {
+        for col in ["rate_ratio", "rr_lower", "rr_upper"] {
+            close(&ours[key][col], &want[col], &format!("{key:?} {col}"));
+        }
+    }
+    assert_eq!(ours[&("lung".into(), "female".into())]["rate_ratio"], "1");
+}

@@ -43,3 +43,32 @@ for (site in c("colorectum", "lung")) for (sex in c("female", "male")) {
     cum_rate_0_74 = g17(100 * cum), cum_risk_0_74 = g17(100 * (1 - exp(-cum)))))
 }
 write.csv(out, "incidence_reference.csv", row.names = FALSE, quote = FALSE)
+
+# Standardised incidence ratios against reference rates by sex and age group (per 100,000):
+# expected = sum(rate * person_years) / 1e5, interval poisson.test(O, T = E).
+ref <- expand.grid(age_group = groups, sex = c("male", "female"), stringsAsFactors = FALSE)
+ref$rate <- round(0.1 * exp(0.09 * 5 * match(ref$age_group, groups)) * ifelse(ref$sex == "male", 1.2, 1), 3)
+write.csv(ref[, c("sex", "age_group", "rate")], "incidence_reference_rates.csv", row.names = FALSE, quote = FALSE)
+sir <- NULL
+for (site in c("colorectum", "lung")) for (sex in c("female", "male")) {
+  sel <- cases[cases$site_group == site & cases$sex == sex, ]
+  O <- nrow(sel)
+  E <- sum(sapply(groups, function(g) ref$rate[ref$sex == sex & ref$age_group == g] *
+                                      pop$person_years[pop$sex == sex & pop$age_group == g])) / 1e5
+  ci <- poisson.test(O, T = E)$conf.int
+  sir <- rbind(sir, data.frame(site_group = site, sex = sex, expected = g17(E), sir = g17(O / E),
+                               sir_lower = g17(ci[1]), sir_upper = g17(ci[2])))
+}
+write.csv(sir, "incidence_sir_reference.csv", row.names = FALSE, quote = FALSE)
+
+# Rate ratio male/female of the world ASRs, test-based interval (CanReg5 / Rcan CalcSRR):
+# SRR = ASR1/ASR2, chi = (ASR1 - ASR2)/sqrt(var1 + var2), SRR^(1 -/+ z/chi).
+rr <- NULL
+for (site in c("colorectum", "lung")) {
+  m <- out[out$site_group == site & out$sex == "male", ]; f <- out[out$site_group == site & out$sex == "female", ]
+  a1 <- as.numeric(m$asr); a2 <- as.numeric(f$asr); s1 <- as.numeric(m$asr_se); s2 <- as.numeric(f$asr_se)
+  srr <- a1 / a2; chi <- (a1 - a2) / sqrt(s1^2 + s2^2); z <- qnorm(0.975)
+  lim <- sort(srr^(1 + c(-1, 1) * z / chi))
+  rr <- rbind(rr, data.frame(site_group = site, sex = "male", rate_ratio = g17(srr), rr_lower = g17(lim[1]), rr_upper = g17(lim[2])))
+}
+write.csv(rr, "incidence_rr_reference.csv", row.names = FALSE, quote = FALSE)
