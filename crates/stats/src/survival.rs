@@ -150,53 +150,43 @@ pub fn kaplan_meier(
 
 /// The distinct times in increasing order with their numbers of events and censorings.
 ///
-/// Registry follow-up is usually in whole days: when every time is an integer and their range
-/// is not much larger than the data, the counts are taken in one pass into an array indexed by
-/// time (a counting sort, linear in n); otherwise the (time, event) pairs are sorted.
+/// Registry follow-up is usually in whole days: then the counts are taken in a single pass into
+/// an array indexed by the time itself (a counting sort, linear in n, on two threads for large
+/// inputs). Any other time (fractional, or beyond four times the number of subjects) falls back
+/// to sorting the (time, event) pairs.
 fn distinct_times(time: &[f64], event: &[bool]) -> Result<Vec<(f64, f64, f64)>, StatsError> {
-    if time.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (mut lo, mut hi, mut integral, mut bad) = (f64::INFINITY, f64::NEG_INFINITY, true, false);
-    for &t in time {
-        lo = lo.min(t);
-        hi = hi.max(t);
-        integral &= t == t.trunc();
-        bad |= t < 0.0 || t.is_nan();
-    }
-    if bad || !hi.is_finite() {
-        let bad = time.iter().find(|t| !t.is_finite() || **t < 0.0).copied().unwrap_or(f64::NAN);
-        return Err(StatsError::Input(format!("survival time {bad} is negative or not a number")));
-    }
-    let span = hi - lo;
-    if integral && span <= (4 * time.len()).max(1 << 16) as f64 {
-        // [censorings, events] per time; indexing by the event flag avoids a branch that
-        // random event patterns would mispredict.
-        let count = |times: &[f64], events: &[bool]| {
-            let mut counts = vec![[0u32; 2]; span as usize + 1];
-            for (&t, &e) in times.iter().zip(events) {
-                counts[(t - lo) as usize][e as usize] += 1;
+    let cap = (4 * time.len()).max(1 << 16);
+    let counts = if time.len() >= 1 << 18 {
+        let half = time.len() / 2;
+        let (a, b) = std::thread::scope(|scope| {
+            let first = scope.spawn(|| whole_day_counts(&time[..half], &event[..half], cap));
+            let second = whole_day_counts(&time[half..], &event[half..], cap);
+            (first.join().expect("counting thread"), second)
+        });
+        a.zip(b).map(|(mut a, b)| {
+            if a.len() < b.len() {
+                a.resize(b.len(), [0, 0]);
             }
-            counts
-        };
-        // Large inputs are counted in two halves on two threads.
-        let counts = if time.len() >= 1 << 18 {
-            let half = time.len() / 2;
-            let (a, b) = std::thread::scope(|scope| {
-                let first = scope.spawn(|| count(&time[..half], &event[..half]));
-                let second = count(&time[half..], &event[half..]);
-                (first.join().expect("counting thread"), second)
-            });
-            a.iter().zip(&b).map(|(x, y)| [x[0] + y[0], x[1] + y[1]]).collect()
-        } else {
-            count(time, event)
-        };
+            for (x, y) in a.iter_mut().zip(&b) {
+                x[0] += y[0];
+                x[1] += y[1];
+            }
+            a
+        })
+    } else {
+        whole_day_counts(time, event, cap)
+    };
+    if let Some(counts) = counts {
         return Ok(counts
             .iter()
             .enumerate()
             .filter(|(_, c)| c[0] + c[1] > 0)
-            .map(|(k, c)| (lo + k as f64, c[1] as f64, c[0] as f64))
+            .map(|(k, c)| (k as f64, c[1] as f64, c[0] as f64))
             .collect());
+    }
+    // Whole-day counting accepts only whole non-negative numbers; anything else is checked here.
+    if let Some(bad) = time.iter().find(|t| t.is_nan() || **t < 0.0 || t.is_infinite()) {
+        return Err(StatsError::Input(format!("survival time {bad} is negative or not a number")));
     }
     let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
@@ -214,6 +204,27 @@ fn distinct_times(time: &[f64], event: &[bool]) -> Result<Vec<(f64, f64, f64)>, 
         }
     }
     Ok(out)
+}
+
+/// `[censorings, events]` per whole-day time in one pass, or `None` at the first time that is
+/// not a whole number of days below `cap`. Indexing by the event flag avoids a branch that
+/// random event patterns would mispredict.
+fn whole_day_counts(time: &[f64], event: &[bool], cap: usize) -> Option<Vec<[u32; 2]>> {
+    let mut counts: Vec<[u32; 2]> = Vec::new();
+    for (&t, &e) in time.iter().zip(event) {
+        let k = t as usize;
+        if k as f64 != t {
+            return None;
+        }
+        if k >= counts.len() {
+            if k >= cap {
+                return None;
+            }
+            counts.resize((k + 1).next_power_of_two().min(cap), [0, 0]);
+        }
+        counts[k][e as usize] += 1;
+    }
+    Some(counts)
 }
 
 /// R's `findq`: the time at which the distribution `y` (= 1 − S, starting at 0 at `first`)
