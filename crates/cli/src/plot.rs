@@ -126,10 +126,21 @@ pub fn rate_bars(
 pub type TrendSeries = (String, Vec<(f64, f64, f64, f64)>);
 
 /// Draws lines with markers and interval bars, e.g. age-standardised rates by calendar year.
-pub fn trend_lines(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[TrendSeries]) -> Result<(), Box<dyn std::error::Error>> {
+pub fn trend_lines(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[TrendSeries],
+) -> Result<(), Box<dyn std::error::Error>> {
     let xs = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
     let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-    let y_max = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.3)).filter(|v| v.is_finite()).fold(0.0_f64, f64::max).max(1e-9);
+    let y_max = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|q| q.3))
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
     let pad = ((x_max - x_min) * 0.05).max(0.5);
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -139,7 +150,14 @@ pub fn trend_lines(path: &Path, title: &str, x_label: &str, y_label: &str, serie
         .x_label_area_size(45)
         .y_label_area_size(60)
         .build_cartesian_2d(x_min - pad..x_max + pad, 0.0..y_max * 1.1)?;
-    chart.configure_mesh().x_desc(x_label).y_desc(y_label).x_label_formatter(&|x| format!("{x:.0}")).draw()?;
+    let whole = |x: &f64| if (x - x.round()).abs() < 1e-9 { format!("{x:.0}") } else { String::new() };
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_labels(((x_max - x_min) as usize + 3).min(30))
+        .x_label_formatter(&whole)
+        .draw()?;
     for (k, (label, points)) in series.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
         chart
@@ -147,7 +165,9 @@ pub fn trend_lines(path: &Path, title: &str, x_label: &str, y_label: &str, serie
             .label(label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
         chart.draw_series(points.iter().map(|p| Circle::new((p.0, p.1), 4, colour.filled())))?;
-        chart.draw_series(points.iter().map(|p| PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.stroke_width(1))))?;
+        chart.draw_series(
+            points.iter().map(|p| PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.stroke_width(1))),
+        )?;
     }
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
     root.present()?;

@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use oncodata_coding::{AgeGroup, site_group, standard_population};
+use oncodata_coding::site_group;
 use oncodata_ingest::encr::read_encr_csv;
 use oncodata_ingest::population::{read_life_table_csv, read_population_csv};
 use oncodata_model::PartialDate;
-use oncodata_stats::incidence::{AsrInterval, IncidenceRow, Stratum, incidence_table};
+use oncodata_stats::incidence::IncidenceRow;
 use oncodata_stats::relative::{
     DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, RelativeRow, Subject, days_since_1960,
     relative_survival,
@@ -29,7 +29,7 @@ use oncodata_warehouse::Warehouse;
 
 use super::CliResult;
 use crate::WarehouseArg;
-use crate::plot::{BarSeries, Curve, rate_bars, survival_curves};
+use crate::plot::{BarSeries, Curve, TrendSeries, rate_bars, survival_curves, trend_lines};
 use crate::progress::Step;
 
 /// The demo's default seed: the same seed gives the same data and the same table.
@@ -92,13 +92,35 @@ pub fn run(args: Args) -> CliResult {
     step.done(&format!("warehouse {}: tables {}", dir.display(), warehouse.tables()?.join(", ")));
 
     let step = Step::start("computing incidence");
-    let rows = incidence_by_site_and_sex(&warehouse)?;
+    let rows = incidence_by_site_and_sex(&dir)?;
     let report = reports.join(REPORT);
     write_report(&report, &rows)?;
     write_quarantine(&reports.join("quarantine.csv"), &extract.quarantined)?;
     let asr_plot = reports.join("incidence_asr.svg");
     plot_asr(&asr_plot, &rows, cfg.first_year, cfg.last_year)?;
-    step.done(&format!("wrote {} and {}", report.display(), asr_plot.display()));
+    let trend_plot = reports.join("incidence_trend.svg");
+    let by_year = super::incidence::warehouse_table(&dir, &["year", "sex"], "world")?;
+    let series: Vec<TrendSeries> = ["male", "female"]
+        .iter()
+        .map(|sex| {
+            let points = by_year
+                .iter()
+                .filter(|r| r.key[1] == *sex)
+                .filter_map(|r| {
+                    Some((r.key[0].parse::<f64>().ok()?, r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper))
+                })
+                .collect();
+            (sex.to_string(), points)
+        })
+        .collect();
+    trend_lines(
+        &trend_plot,
+        "All invasive cancers, world age-standardised rate per 100,000",
+        "year of diagnosis",
+        "ASR per 100,000",
+        &series,
+    )?;
+    step.done(&format!("wrote {}, {} and {}", report.display(), asr_plot.display(), trend_plot.display()));
 
     let step = Step::start("estimating net survival");
     let survival = net_survival_by_site(&warehouse, &generated.net_survival_csv)?;
@@ -126,47 +148,24 @@ pub fn run(args: Args) -> CliResult {
     Ok(())
 }
 
-/// Cases by site group, sex and age group, and person-years by sex and age group, aggregated
-/// in the warehouse; rates computed with the world standard.
-pub fn incidence_by_site_and_sex(warehouse: &Warehouse) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
-    let cases = warehouse.query(
-        "SELECT t.site_group, p.sex, age_group(t.age_at_diagnosis) AS age_group, count(*) AS cases \
-         FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
-         WHERE t.behaviour = 3 AND t.site_group IS NOT NULL \
-         GROUP BY 1, 2, 3",
-    )?;
-    let pop = warehouse.query("SELECT sex, age_group, sum(persons) AS person_years FROM population GROUP BY 1, 2")?;
-
-    let n = AgeGroup::COUNT;
-    let mut py: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for r in pop.rows()? {
-        let g = AgeGroup::parse(&r[1].as_text())?;
-        py.entry(r[0].as_text()).or_insert_with(|| vec![0.0; n])[g.index()] += r[2].as_f64().unwrap_or(0.0);
-    }
-    let mut counts: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for r in cases.rows()? {
-        let g = AgeGroup::parse(&r[2].as_text())?;
-        let c = r[3].as_f64().unwrap_or(0.0);
-        for site in [r[0].as_text(), "all".to_string()] {
-            counts.entry((site, r[1].as_text())).or_insert_with(|| vec![0.0; n])[g.index()] += c;
-        }
-    }
-    let order: Vec<&str> = site_group::in_report_order().map(|g| g.id).chain(["all"]).collect();
-    let mut strata = Vec::new();
-    for site in order {
+/// Incidence by site group and sex, in the order of the national reports, then all invasive
+/// cancers by sex (key `all`), world standard, Tiwari intervals.
+pub fn incidence_by_site_and_sex(dir: &Path) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
+    let by_site = super::incidence::warehouse_table(dir, &["site_group", "sex"], "world")?;
+    let mut rows = Vec::new();
+    for group in site_group::in_report_order() {
         for sex in ["male", "female"] {
-            let (Some(c), Some(p)) = (counts.get(&(site.to_string(), sex.to_string())), py.get(sex)) else {
-                continue;
-            };
-            strata.push(Stratum {
-                key: vec![site.to_string(), sex.to_string()],
-                cases: c.clone(),
-                person_years: p.clone(),
-            });
+            rows.extend(by_site.iter().filter(|r| r.key[0] == group.id && r.key[1] == sex).cloned());
         }
     }
-    let world = standard_population::built_in("world").expect("built-in standard");
-    Ok(incidence_table(&strata, &world.weights, AsrInterval::Tiwari, 0.95)?)
+    for sex in ["male", "female"] {
+        for mut r in super::incidence::warehouse_table(dir, &["sex"], "world")?.into_iter().filter(|r| r.key[0] == sex)
+        {
+            r.key = vec!["all".to_string(), sex.to_string()];
+            rows.push(r);
+        }
+    }
+    Ok(rows)
 }
 
 fn write_report(path: &Path, rows: &[IncidenceRow]) -> CliResult {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use oncodata_coding::{AgeGroup, standard_population};
 use oncodata_stats::incidence::{
-    AsrInterval, Rate, Stratum, cumulative_rate_and_risk, incidence_table, rate_ratio, standardised_incidence_ratio,
+    AsrInterval, IncidenceRow, Rate, Stratum, crude_rate, cumulative_rate_and_risk, incidence_table, rate_ratio,
+    standardised_incidence_ratio,
 };
 use oncodata_warehouse::Warehouse;
 use serde_json::json;
@@ -14,7 +15,7 @@ use serde_json::json;
 use super::{CliResult, Format};
 use crate::WarehouseArg;
 use crate::columns::Columns;
-use crate::plot::{BarSeries, rate_bars};
+use crate::plot::{BarSeries, TrendSeries, rate_bars, trend_lines};
 
 /// Interval of the age-standardised rate.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +72,34 @@ pub struct Args {
     /// rr_lower, rr_upper.
     #[arg(long, value_name = "COL=VALUE")]
     ratio_to: Option<String>,
+    /// Print age-specific rates instead: one row per group and age group (cases,
+    /// person_years, rate, lower, upper with the exact Poisson interval).
+    #[arg(long)]
+    age_specific: bool,
+}
+
+/// Age-specific rates per 100,000 with exact Poisson intervals.
+fn print_age_specific(args: &Args, labels: &[String], keep: &[usize], strata: &[Stratum]) -> CliResult {
+    let mut header: Vec<String> = args.by.clone();
+    header.extend(["age_group", "cases", "person_years", "rate", "lower", "upper"].map(String::from));
+    let num = |x: f64| if x.is_finite() { x.to_string() } else { "NA".into() };
+    let mut records = Vec::new();
+    for s in strata {
+        for (k, &g) in keep.iter().enumerate() {
+            let r = crude_rate(s.cases[k], s.person_years[k], args.conf);
+            let mut v = s.key.clone();
+            v.push(labels[g].clone());
+            v.extend([num(s.cases[k]), num(s.person_years[k]), num(r.value), num(r.lower), num(r.upper)]);
+            records.push(v);
+        }
+    }
+    write_records(
+        args.format,
+        args.by.len() + 1,
+        &header,
+        &records,
+        "Age-specific rates per 100,000 person-years, exact Poisson intervals",
+    )
 }
 
 /// Reference rates per 100,000 by a subset of the --by columns and age group.
@@ -298,6 +327,51 @@ fn age_range(text: &str, labels: &[String]) -> Result<Vec<usize>, String> {
     if keep.is_empty() { Err(bad()) } else { Ok(keep) }
 }
 
+/// Rates from the warehouse at `dir` by the given columns, with a built-in standard and the
+/// Tiwari interval: what `oncodata incidence --by …` prints, for other commands (the demo).
+pub fn warehouse_table(
+    dir: &std::path::Path,
+    by: &[&str],
+    standard_name: &str,
+) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
+    let args = Args {
+        warehouse: WarehouseArg { warehouse: dir.to_path_buf() },
+        cases: None,
+        population: None,
+        by: by.iter().map(|s| s.to_string()).collect(),
+        standard: standard_name.to_string(),
+        ci: CiMethod::Tiwari,
+        age_range: None,
+        conf: 0.95,
+        format: Format::Csv,
+        plot: None,
+        sir_reference: None,
+        ratio_to: None,
+        age_specific: false,
+    };
+    let (labels, weights) = standard(standard_name)?;
+    let counts = from_warehouse(&args, labels)?;
+    let strata = strata_of(&args, &counts, &(0..counts.labels.len()).collect::<Vec<_>>())?;
+    Ok(incidence_table(&strata, &weights, AsrInterval::Tiwari, 0.95)?)
+}
+
+/// Pairs each stratum's cases with its population's person-years, over the kept age groups.
+fn strata_of(args: &Args, counts: &Counts, keep: &[usize]) -> Result<Vec<Stratum>, String> {
+    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    counts
+        .cases
+        .iter()
+        .map(|(key, cases)| {
+            let pkey: Vec<String> = counts.population_keys.iter().map(|&i| key[i].clone()).collect();
+            let py = counts.person_years.get(&pkey).ok_or_else(|| {
+                let cols: Vec<&str> = counts.population_keys.iter().map(|&i| args.by[i].as_str()).collect();
+                format!("no population for {} = {}", cols.join(","), pkey.join(","))
+            })?;
+            Ok(Stratum { key: key.clone(), cases: pick(cases), person_years: pick(py) })
+        })
+        .collect()
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
     if args.conf <= 0.0 || args.conf >= 1.0 {
@@ -310,15 +384,7 @@ pub fn run(args: Args) -> CliResult {
         None => (0..counts.labels.len()).collect(),
     };
     let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    let mut strata = Vec::new();
-    for (key, cases) in &counts.cases {
-        let pkey: Vec<String> = counts.population_keys.iter().map(|&i| key[i].clone()).collect();
-        let py = counts.person_years.get(&pkey).ok_or_else(|| {
-            let cols: Vec<&str> = counts.population_keys.iter().map(|&i| args.by[i].as_str()).collect();
-            format!("no population for {} = {}", cols.join(","), pkey.join(","))
-        })?;
-        strata.push(Stratum { key: key.clone(), cases: pick(cases), person_years: pick(py) });
-    }
+    let strata = strata_of(&args, &counts, &keep)?;
     let interval = match args.ci {
         CiMethod::Tiwari => AsrInterval::Tiwari,
         CiMethod::FayFeuer => AsrInterval::FayFeuer,
@@ -452,46 +518,91 @@ pub fn run(args: Args) -> CliResult {
         })
         .collect();
     if let Some(path) = &args.plot {
-        let firsts: Vec<String> = {
-            let mut f: Vec<String> = table.iter().map(|r| r.key[0].clone()).collect();
-            f.dedup();
-            f
-        };
-        let seconds: Vec<String> = {
-            let mut s: Vec<String> = table.iter().map(|r| r.key.get(1).cloned().unwrap_or_default()).collect();
-            s.sort();
-            s.dedup();
-            s
-        };
-        let series: Vec<BarSeries> = seconds
-            .iter()
-            .map(|second| {
-                let values = firsts
+        if let Some(y) = args.by.iter().position(|b| b == "year") {
+            // Trends: one line per combination of the other grouping columns, ASR by year.
+            let mut series: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
+            for r in &table {
+                let Ok(year) = r.key[y].parse::<f64>() else { continue };
+                let label: Vec<String> = r
+                    .key
                     .iter()
-                    .map(|first| {
-                        table
-                            .iter()
-                            .find(|r| &r.key[0] == first && r.key.get(1).cloned().unwrap_or_default() == *second)
-                            .map(|r| (r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper))
-                    })
+                    .enumerate()
+                    .filter(|(k, _)| *k != y)
+                    .map(|(k, v)| format!("{} = {v}", args.by[k]))
                     .collect();
-                (if second.is_empty() { "ASR".into() } else { format!("{} = {second}", args.by[1]) }, values)
-            })
-            .collect();
-        rate_bars(
-            path,
-            &format!("Age-standardised incidence ({} standard) per 100,000", args.standard),
-            "ASR per 100,000",
-            &firsts,
-            &series,
-        )?;
+                let label = if label.is_empty() { "all".to_string() } else { label.join(", ") };
+                series.entry(label).or_default().push((year, r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper));
+            }
+            let series: Vec<TrendSeries> = series.into_iter().collect();
+            trend_lines(
+                path,
+                &format!("Age-standardised incidence ({} standard) per 100,000, by year", args.standard),
+                "year",
+                "ASR per 100,000",
+                &series,
+            )?;
+        } else {
+            let firsts: Vec<String> = {
+                let mut f: Vec<String> = table.iter().map(|r| r.key[0].clone()).collect();
+                f.dedup();
+                f
+            };
+            let seconds: Vec<String> = {
+                let mut s: Vec<String> = table.iter().map(|r| r.key.get(1).cloned().unwrap_or_default()).collect();
+                s.sort();
+                s.dedup();
+                s
+            };
+            let series: Vec<BarSeries> = seconds
+                .iter()
+                .map(|second| {
+                    let values = firsts
+                        .iter()
+                        .map(|first| {
+                            table
+                                .iter()
+                                .find(|r| &r.key[0] == first && r.key.get(1).cloned().unwrap_or_default() == *second)
+                                .map(|r| (r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper))
+                        })
+                        .collect();
+                    (if second.is_empty() { "ASR".into() } else { format!("{} = {second}", args.by[1]) }, values)
+                })
+                .collect();
+            rate_bars(
+                path,
+                &format!("Age-standardised incidence ({} standard) per 100,000", args.standard),
+                "ASR per 100,000",
+                &firsts,
+                &series,
+            )?;
+        }
         eprintln!("✓ wrote {}", path.display());
     }
-    match args.format {
+    if args.age_specific {
+        return print_age_specific(&args, &counts.labels, &keep, &strata);
+    }
+    let title = format!(
+        "Rates per 100,000 person-years; ASR: {} standard, {}% intervals ({:?})",
+        args.standard,
+        args.conf * 100.0,
+        args.ci
+    );
+    write_records(args.format, args.by.len(), &header, &records, &title)
+}
+
+/// Prints a table as CSV, JSON (numbers from column `text_columns` on) or aligned text.
+fn write_records(
+    format: Format,
+    text_columns: usize,
+    header: &[String],
+    records: &[Vec<String>],
+    title: &str,
+) -> CliResult {
+    match format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record(&header)?;
-            for r in &records {
+            w.write_record(header)?;
+            for r in records {
                 w.write_record(r)?;
             }
             w.flush()?;
@@ -505,7 +616,7 @@ pub fn run(args: Args) -> CliResult {
                         .zip(r)
                         .enumerate()
                         .map(|(i, (h, v))| {
-                            let value = if i < args.by.len() {
+                            let value = if i < text_columns {
                                 json!(v)
                             } else {
                                 v.parse::<f64>().map_or(json!(null), |x| json!(x))
@@ -519,20 +630,15 @@ pub fn run(args: Args) -> CliResult {
             println!("{}", serde_json::Value::Array(rows));
         }
         Format::Table => {
-            println!(
-                "Rates per 100,000 person-years; ASR: {} standard, {}% intervals ({:?})",
-                args.standard,
-                args.conf * 100.0,
-                args.ci
-            );
+            println!("{title}");
             let widths: Vec<usize> = (0..header.len())
                 .map(|c| records.iter().map(|r| short(&r[c]).len()).chain([header[c].len()]).max().unwrap_or(4))
                 .collect();
             let line = |cells: Vec<String>| {
                 cells.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ")
             };
-            println!("{}", line(header.clone()));
-            for r in &records {
+            println!("{}", line(header.to_vec()));
+            for r in records {
                 println!("{}", line(r.iter().map(|c| short(c)).collect()));
             }
         }

@@ -132,3 +132,32 @@ fn sir_and_rate_ratios_match_r() {
     }
     assert_eq!(ours[&("lung".into(), "female".into())]["rate_ratio"], "1");
 }
+
+/// `--age-specific`: one row per group and age group; counts add up to the totals and each rate
+/// is cases / person-years per 100,000.
+#[test]
+fn age_specific_rates_add_up() {
+    let out = oncodata(&[
+        "incidence",
+        "--cases",
+        &format!("{REF}/incidence_cases.csv"),
+        "--population",
+        &format!("{REF}/incidence_population.csv"),
+        "--by",
+        "sex",
+        "--age-specific",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 36);
+    let total: f64 = rows.iter().map(|x| x[2].parse::<f64>().unwrap()).sum();
+    assert_eq!(total, 990.0);
+    for x in &rows {
+        let (c, p, rate): (f64, f64, f64) = (x[2].parse().unwrap(), x[3].parse().unwrap(), x[4].parse().unwrap());
+        assert!((rate - c / p * 1e5).abs() <= 1e-12 * rate.max(1.0));
+    }
+}
