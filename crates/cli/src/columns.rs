@@ -19,6 +19,11 @@ impl Columns {
         Ok(Self { file: path.display().to_string(), names: r.columns(), rows: r.rows()? })
     }
 
+    /// A table built in memory (e.g. from the warehouse), named `name` in error messages.
+    pub fn from_rows(name: &str, names: Vec<String>, rows: Vec<Vec<Value>>) -> Self {
+        Self { file: name.to_string(), names, rows }
+    }
+
     /// Number of data rows.
     pub fn len(&self) -> usize {
         self.rows.len()

@@ -13,6 +13,7 @@ use oncodata_stats::survival::{CiTransform, SurvivalRow, kaplan_meier, log_rank,
 use serde_json::json;
 
 use super::{CliResult, Format};
+use crate::WarehouseArg;
 use crate::columns::Columns;
 use crate::plot::{Curve, survival_curves};
 
@@ -68,15 +69,22 @@ pub enum IntegrationArg {
 /// Arguments of `oncodata survival`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Data file (CSV with a header, or Parquet).
+    /// Data file (CSV with a header, or Parquet). Without it, the warehouse's invasive tumours
+    /// with their follow-up: columns time (days), status, age_days, sex, date, site_group, area,
+    /// year, iccc, icd10, and its life_table as rate table.
     #[arg(long, value_name = "FILE")]
-    data: PathBuf,
-    /// Column of follow-up times.
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    /// On the warehouse: a SQL condition on those columns, e.g. "site_group = 'lung' AND year >= 2015".
+    #[arg(long = "where", value_name = "SQL")]
+    filter: Option<String>,
+    /// Column of follow-up times (with --data).
     #[arg(long, value_name = "COL")]
-    time: String,
-    /// Column of event indicators: 1/0, TRUE/FALSE, or 2/1 as in R (2 = event).
+    time: Option<String>,
+    /// Column of event indicators: 1/0, TRUE/FALSE, or 2/1 as in R (2 = event) (with --data).
     #[arg(long, value_name = "COL")]
-    event: String,
+    event: Option<String>,
     /// Columns defining the groups (repeat or separate by commas).
     #[arg(long, value_name = "COL", value_delimiter = ',')]
     by: Vec<String>,
@@ -185,12 +193,35 @@ pub fn run(args: Args) -> CliResult {
     if !(0.0..1.0).contains(&args.conf) || args.conf <= 0.0 {
         return Err(format!("--conf {} must be between 0 and 1", args.conf).into());
     }
-    let cols = Columns::read(&args.data)?;
+    let mut args = args;
+    let (cols, warehouse_rates) = match &args.data {
+        Some(path) => (Columns::read(path)?, None),
+        None => {
+            let (cols, rates) = from_warehouse(&args)?;
+            // The warehouse's columns and units.
+            args.time.get_or_insert_with(|| "time".into());
+            args.event.get_or_insert_with(|| "status".into());
+            args.age.get_or_insert_with(|| "age_days".into());
+            args.sex.get_or_insert_with(|| "sex".into());
+            args.year.get_or_insert_with(|| "date".into());
+            if args.age.as_deref() == Some("age_days") {
+                args.age_unit = Unit::Days;
+            }
+            args.time_unit = Unit::Days;
+            (cols, Some(rates))
+        }
+    };
+    let source = args
+        .data
+        .as_ref()
+        .map_or_else(|| format!("warehouse {}", args.warehouse.warehouse.display()), |p| p.display().to_string());
     if cols.len() == 0 {
-        return Err(format!("{}: no data rows", args.data.display()).into());
+        return Err(format!("{source}: no data rows").into());
     }
-    let time = cols.numbers(&args.time)?;
-    let event = event_values(&cols, &args.event)?;
+    let time_col = args.time.clone().ok_or("--data needs --time COL")?;
+    let event_col = args.event.clone().ok_or("--data needs --event COL")?;
+    let time = cols.numbers(&time_col)?;
+    let event = event_values(&cols, &event_col)?;
     let keys: Vec<Vec<String>> = args.by.iter().map(|b| cols.texts(b)).collect::<Result<_, _>>()?;
     let group_of = |i: usize| {
         if keys.is_empty() {
@@ -217,11 +248,15 @@ pub fn run(args: Args) -> CliResult {
             let need = |o: &Option<String>, flag: &str| {
                 o.clone().ok_or_else(|| format!("--method {:?} needs {flag}", args.method))
             };
-            let rt_path =
-                args.ratetable.clone().ok_or_else(|| format!("--method {:?} needs --ratetable FILE", args.method))?;
+            let table = match (&args.ratetable, &warehouse_rates) {
+                (Some(path), _) => read_rate_table(path, args.rate_unit)?,
+                (None, Some(rows)) => {
+                    RateTable::from_rows(rows, RateUnit::Year).map_err(|e| format!("warehouse life_table: {e}"))?
+                }
+                (None, None) => return Err(format!("--method {:?} needs --ratetable FILE", args.method).into()),
+            };
             let (sex_col, year_col) = (need(&args.sex, "--sex COL")?, need(&args.year, "--year COL")?);
             let age_col = need(&args.age, "--age COL")?;
-            let table = read_rate_table(&rt_path, args.rate_unit)?;
             let age = cols.numbers(&age_col)?;
             let sex = cols.texts(&sex_col)?;
             let year = cols.texts(&year_col)?;
@@ -367,10 +402,81 @@ pub fn run(args: Args) -> CliResult {
             Method::PoharPerme => "Net survival (Pohar-Perme)",
         };
         let unit = if args.time_unit == Unit::Years { "years" } else { "days" };
-        survival_curves(path, &format!("{what}, {}", args.data.display()), &format!("time ({unit})"), &curves)?;
+        survival_curves(path, &format!("{what}, {source}"), &format!("time ({unit})"), &curves)?;
         eprintln!("✓ wrote {}", path.display());
     }
     print_output(&args, &rows, &summary, test.as_ref())
+}
+
+/// The warehouse's invasive tumours with their follow-up, as a table with the columns named in
+/// [`Args::data`]'s help, and the warehouse's life table rows.
+type RateRows = Vec<(u32, String, i32, f64)>;
+
+fn from_warehouse(args: &Args) -> Result<(Columns, RateRows), Box<dyn std::error::Error>> {
+    use oncodata_model::PartialDate;
+    use oncodata_warehouse::{Value, Warehouse};
+    let dir = &args.warehouse.warehouse;
+    if !dir.join("tables").is_dir() {
+        return Err(format!("{}: no warehouse here (give --data FILE, or run `oncodata demo`)", dir.display()).into());
+    }
+    let w = Warehouse::open(dir)?;
+    let filter = args.filter.as_deref().map_or(String::new(), |f| format!("WHERE {f}"));
+    let sql = format!(
+        "SELECT * FROM (SELECT CAST(t.incidence_date AS VARCHAR) AS date, CAST(p.last_contact AS VARCHAR) AS last_contact, \
+         p.vital_status, p.birth_date, p.sex, t.site_group, p.departement AS area, t.incidence_year AS year, t.iccc, t.icd10, \
+         t.age_at_diagnosis AS age \
+         FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
+         WHERE t.behaviour = 3 AND p.last_contact IS NOT NULL) {filter}"
+    );
+    let result = w.query(&sql)?;
+    let names = result.columns();
+    let col = |n: &str| names.iter().position(|c| c == n).expect("selected column");
+    let date = |v: &Value| chrono::NaiveDate::parse_from_str(&v.as_text(), "%Y-%m-%d");
+    let mut rows = Vec::new();
+    for r in result.rows()? {
+        let incidence = date(&r[col("date")])?;
+        let last = date(&r[col("last_contact")])?;
+        let birth_text = r[col("birth_date")].as_text();
+        let mut parts = birth_text.split('-').map(|x| x.parse::<u32>());
+        let birth = PartialDate {
+            year: parts.next().ok_or("birth year")?? as i32,
+            month: parts.next().transpose()?.map(|m| m as u8),
+            day: parts.next().transpose()?.map(|d| d as u8),
+        };
+        let time = (last - incidence).num_days() as f64;
+        let dead = r[col("vital_status")].as_text() == "dead";
+        let age_days = (incidence - birth.midpoint()).num_days() as f64;
+        rows.push(vec![
+            Value::Float(time),
+            Value::Int(dead as i64),
+            Value::Float(age_days),
+            r[col("sex")].clone(),
+            r[col("date")].clone(),
+            r[col("site_group")].clone(),
+            r[col("area")].clone(),
+            r[col("year")].clone(),
+            r[col("iccc")].clone(),
+            r[col("icd10")].clone(),
+            r[col("age")].clone(),
+        ]);
+    }
+    let names = ["time", "status", "age_days", "sex", "date", "site_group", "area", "year", "iccc", "icd10", "age"]
+        .map(String::from)
+        .to_vec();
+    let rates = w
+        .query("SELECT age, sex, year, hazard FROM life_table")?
+        .rows()?
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_f64().unwrap_or(0.0) as u32,
+                r[1].as_text(),
+                r[2].as_f64().unwrap_or(0.0) as i32,
+                r[3].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    Ok((Columns::from_rows(&format!("warehouse {}", dir.display()), names, rows), rates))
 }
 
 fn read_rate_table(path: &std::path::Path, unit: RateUnitArg) -> Result<RateTable, Box<dyn std::error::Error>> {

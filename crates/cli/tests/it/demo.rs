@@ -86,3 +86,42 @@ fn demo_is_deterministic() {
     let read = |d: &tempfile::TempDir| std::fs::read(d.path().join("reports/incidence_by_site_sex.csv")).unwrap();
     assert_eq!(read(&a), read(&b));
 }
+
+/// `oncodata survival` on the warehouse (no --data) with a selection gives the demo's net
+/// survival for the same site and sex.
+#[test]
+fn survival_on_the_warehouse_equals_the_demo_report() {
+    let dir = tempfile::tempdir().unwrap();
+    run_demo(dir.path());
+    let w = dir.path().to_str().unwrap();
+    let out = oncodata(&[
+        "survival",
+        "--warehouse",
+        w,
+        "--where",
+        "site_group = 'lung' AND sex = 'male'",
+        "--method",
+        "pohar-perme",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours: Vec<Vec<String>> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let report = std::fs::read_to_string(dir.path().join("reports/net_survival_by_site.csv")).unwrap();
+    let demo: Vec<Vec<String>> = report
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter(|r| r[0] == "lung" && r[1] == "male")
+        .collect();
+    assert_eq!(ours.len(), demo.len());
+    for (o, d) in ours.iter().zip(&demo) {
+        assert_eq!(o[1], d[2], "time");
+        assert_eq!(o[5], d[6], "surv at {}", d[2]);
+    }
+}
