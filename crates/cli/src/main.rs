@@ -38,6 +38,13 @@ enum Command {
         rate and world age-standardised rate per 100,000 with 95% intervals. The same table \
         is written to DIR/reports/incidence_by_site_sex.csv.")]
     Demo(commands::demo::Args),
+    /// Generate a synthetic registry data set (ENCR-style extract, denominators, life table,
+    /// truth) for any départements, years and population scale.
+    #[command(after_help = "Examples:\n  oncodata synth --out synth-data --years 2010-2024 --scale 0.05\n  \
+        oncodata synth --out national --departements all --years 2010-2024 --scale 1.0 --warehouse national-wh\n\n\
+        Calibrated on France: INSEE populations and age pyramid, the 2023 national incidence estimates by site, \
+        sex and age, net survival by site. Same seed and arguments, same bytes.")]
+    Synth(commands::synth::Args),
     /// Run SQL on the warehouse (Apache DataFusion dialect).
     #[command(
         after_help = "Examples:\n  oncodata sql \"SELECT site_group, count(*) AS n FROM tumours GROUP BY site_group ORDER BY n DESC\"\n  \
@@ -75,6 +82,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => commands::demo::run(a),
+        Command::Synth(a) => commands::synth::run(a),
         Command::Sql(a) => commands::sql::run(a),
         Command::Codes(a) => commands::codes::run(a),
         Command::Survival(a) => commands::survival::run(a),

@@ -18,15 +18,16 @@ pub fn pyramid_shares() -> [[f64; AgeGroup::COUNT]; 2] {
     s
 }
 
-/// Mid-year persons of a département in one year, sex and age group (whole persons).
-pub fn persons(dep: &Departement, year: i32, sex: Sex, group: AgeGroup) -> f64 {
+/// Mid-year persons of a département in one year, sex and age group (whole persons), for a
+/// population scaled by `scale` (1.0 = the real population; 0.01 for quick runs).
+pub fn persons(dep: &Departement, year: i32, sex: Sex, group: AgeGroup, scale: f64) -> f64 {
     let share = pyramid_shares()[sex_index(sex)][group.index()];
-    (dep.population * share * ANNUAL_GROWTH.powi(year - 2021)).round()
+    (dep.population * scale * share * ANNUAL_GROWTH.powi(year - 2021)).round()
 }
 
 /// All denominator rows of some départements and years, in a fixed order (département, year,
 /// sex, age group).
-pub fn denominators(deps: &[&Departement], years: &[i32]) -> Vec<PopulationCount> {
+pub fn denominators(deps: &[&Departement], years: &[i32], scale: f64) -> Vec<PopulationCount> {
     let mut rows = Vec::new();
     for dep in deps {
         for &year in years {
@@ -37,7 +38,7 @@ pub fn denominators(deps: &[&Departement], years: &[i32]) -> Vec<PopulationCount
                         year,
                         sex,
                         age_group: group.label(),
-                        persons: persons(dep, year, sex, group),
+                        persons: persons(dep, year, sex, group, scale),
                     });
                 }
             }
@@ -54,11 +55,11 @@ mod tests {
     #[test]
     fn a_departement_sums_to_its_population() {
         let manche = departement("50").unwrap();
-        let rows = denominators(&[manche], &[2021]);
+        let rows = denominators(&[manche], &[2021], 1.0);
         assert_eq!(rows.len(), 36);
         let total: f64 = rows.iter().map(|r| r.persons).sum();
         assert!((total - 492_000.0).abs() < 36.0, "{total}");
-        let next: f64 = denominators(&[manche], &[2022]).iter().map(|r| r.persons).sum();
+        let next: f64 = denominators(&[manche], &[2022], 1.0).iter().map(|r| r.persons).sum();
         assert!((next / total - ANNUAL_GROWTH).abs() < 1e-4);
     }
 }

@@ -59,6 +59,8 @@ pub struct RegistryConfig {
     pub seed: u64,
     /// Fault rates.
     pub faults: FaultRates,
+    /// Population scale: 1.0 is the real population of the départements; 0.01 a hundredth.
+    pub scale: f64,
 }
 
 impl RegistryConfig {
@@ -72,10 +74,14 @@ impl RegistryConfig {
             follow_up_end: NaiveDate::from_ymd_opt(2023, 12, 31).expect("date"),
             seed,
             faults: FaultRates::default(),
+            scale: 1.0,
         }
     }
 
     fn resolve(&self) -> Result<Vec<&'static Departement>, SynthError> {
+        if !(self.scale > 0.0 && self.scale <= 10.0) {
+            return Err(SynthError::Config(format!("scale {} must be in (0, 10]", self.scale)));
+        }
         if self.first_year > self.last_year {
             return Err(SynthError::Config(format!("empty year range {}-{}", self.first_year, self.last_year)));
         }
@@ -147,6 +153,17 @@ fn werr(p: &Path) -> impl Fn(csv::Error) -> SynthError + '_ {
 /// Generates the registry data set into `out`: `encr_<registry>.csv` and `population.csv` in
 /// `out`, and `truth/faults.csv`.
 pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, SynthError> {
+    generate_registry_with_progress(cfg, out, &mut |_, _| {})
+}
+
+/// [`generate_registry`], calling `progress(done, total)` after each département-year, so that
+/// long runs can show a progress bar. Rows are written as they are drawn: memory stays bounded
+/// whatever the scale.
+pub fn generate_registry_with_progress(
+    cfg: &RegistryConfig,
+    out: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Generated, SynthError> {
     let deps = cfg.resolve()?;
     let years: Vec<i32> = (cfg.first_year..=cfg.last_year).collect();
     let truth = out.join("truth");
@@ -165,11 +182,14 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
 
     let mut number = 0u64;
     let mut faulty = 0u64;
+    let total = (deps.len() * years.len()) as u64;
+    let mut done = 0u64;
     for dep in &deps {
         for &year in &years {
+            done += 1;
             for sex in [Sex::Male, Sex::Female] {
                 for group in AgeGroup::all() {
-                    let n = persons(dep, year, sex, group);
+                    let n = persons(dep, year, sex, group, cfg.scale);
                     for case in
                         draw_cases(&mut rng, &model, dep.code, year, sex, group, n, cfg.follow_up_end, &mut number)
                     {
@@ -192,6 +212,7 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
                     }
                 }
             }
+            progress(done, total);
         }
     }
     encr.flush().map_err(|e| SynthError::io(&encr_csv, e))?;
@@ -199,7 +220,7 @@ pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, 
 
     let mut pop = csv::Writer::from_path(&population_csv).map_err(|e| SynthError::io(&population_csv, e.into()))?;
     pop.write_record(["area", "year", "sex", "age_group", "persons"]).map_err(werr(&population_csv))?;
-    for r in denominators(&deps, &years) {
+    for r in denominators(&deps, &years, cfg.scale) {
         pop.write_record([
             r.area,
             r.year.to_string(),

@@ -12,11 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use oncodata_coding::site_group;
-use oncodata_ingest::encr::read_encr_csv;
-use oncodata_ingest::population::{read_life_table_csv, read_population_csv};
 use oncodata_model::PartialDate;
 use oncodata_stats::incidence::IncidenceRow;
 use oncodata_stats::relative::{
@@ -67,35 +65,29 @@ pub fn run(args: Args) -> CliResult {
         generated.encr_csv.display()
     ));
 
-    let step = Step::start("validating with the IARC checks");
-    let today = chrono::Local::now().date_naive();
-    let extract = read_encr_csv(&generated.encr_csv, today)?;
-    let population = read_population_csv(&generated.population_csv)?;
-    let life_table = read_life_table_csv(&generated.life_table_csv)?;
-    let c = extract.counts;
+    let step = Step::start("validating with the IARC checks and writing the warehouse");
+    let c = super::synth::load_registry(&generated, &dir)?;
+    let warehouse = Warehouse::open(&dir)?;
     step.done(&format!(
-        "{}: read {} = accepted {} + quarantined {} ({} warnings)",
+        "{}: read {} = accepted {} + quarantined {} ({} warnings); warehouse {}: tables {}",
         generated.encr_csv.display(),
         c.read,
         c.accepted,
         c.quarantined,
-        c.warnings
+        c.warnings,
+        dir.display(),
+        warehouse.tables()?.join(", ")
     ));
-
-    let step = Step::start("writing the warehouse");
-    let warehouse = Warehouse::open(&dir)?;
-    warehouse.write_patients(&extract.patients)?;
-    warehouse.write_tumours(&extract.tumours)?;
-    warehouse.write_population(&population)?;
-    warehouse.write_quarantine(&extract.quarantined)?;
-    warehouse.write_life_table(&life_table)?;
-    step.done(&format!("warehouse {}: tables {}", dir.display(), warehouse.tables()?.join(", ")));
 
     let step = Step::start("computing incidence");
     let rows = incidence_by_site_and_sex(&dir)?;
     let report = reports.join(REPORT);
     write_report(&report, &rows)?;
-    write_quarantine(&reports.join("quarantine.csv"), &extract.quarantined)?;
+    let quarantine = warehouse.query(
+        "SELECT source_file, source_record AS line, record_id, rule_ids, messages, raw FROM quarantine ORDER BY source_record",
+    )?;
+    let quarantine_csv = reports.join("quarantine.csv");
+    fs::write(&quarantine_csv, quarantine.to_csv()?).map_err(|e| format!("{}: {e}", quarantine_csv.display()))?;
     let asr_plot = reports.join("incidence_asr.svg");
     plot_asr(&asr_plot, &rows, cfg.first_year, cfg.last_year)?;
     let trend_plot = reports.join("incidence_trend.svg");
@@ -196,23 +188,6 @@ fn write_report(path: &Path, rows: &[IncidenceRow]) -> CliResult {
         let mut rec: Vec<String> = r.key.clone();
         rec.extend(nums.iter().map(|v| v.to_string()));
         w.write_record(&rec)?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-fn write_quarantine(path: &PathBuf, rows: &[oncodata_ingest::QuarantinedRecord]) -> CliResult {
-    let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    w.write_record(["source_file", "line", "record_id", "rule_ids", "messages", "raw"])?;
-    for q in rows {
-        w.write_record([
-            q.provenance.file.clone(),
-            q.provenance.record.to_string(),
-            q.record_id.clone().unwrap_or_default(),
-            q.rule_ids(),
-            q.messages(),
-            q.raw.clone(),
-        ])?;
     }
     w.flush()?;
     Ok(())

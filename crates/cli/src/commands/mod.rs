@@ -5,6 +5,7 @@ pub mod demo;
 pub mod incidence;
 pub mod sql;
 pub mod survival;
+pub mod synth;
 
 /// Output formats shared by the commands that print tables.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

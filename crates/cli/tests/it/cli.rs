@@ -7,7 +7,7 @@ fn help_lists_the_subcommands_and_each_has_an_example() {
     let out = oncodata(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for sub in ["demo", "sql", "codes", "survival", "incidence"] {
+    for sub in ["demo", "sql", "codes", "survival", "incidence", "synth"] {
         assert!(help.contains(sub), "{sub} missing from --help:\n{help}");
         let sub_help = String::from_utf8(oncodata(&[sub, "--help"]).stdout).unwrap();
         assert!(sub_help.contains("Example"), "{sub} --help has no example:\n{sub_help}");
@@ -41,4 +41,35 @@ fn bad_codes_and_missing_warehouse_are_clear_errors() {
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("no warehouse here"), "{err}");
+}
+
+/// `oncodata synth`: same seed and arguments give the same bytes; the scale scales the data;
+/// `--warehouse` loads what it generated with counts that add up.
+#[test]
+fn synth_is_deterministic_scaled_and_loadable() {
+    let (a, b, w) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = |out: &str| -> Vec<String> {
+        ["synth", "--out", out, "--departements", "14,50", "--years", "2020-2021", "--scale", "0.1", "--seed", "3"]
+            .map(String::from)
+            .to_vec()
+    };
+    for d in [&a, &b] {
+        let argv = args(d.path().to_str().unwrap());
+        let out = oncodata(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    for f in
+        ["encr_14-50_2020-2021.csv", "population.csv", "life_table.csv", "truth/faults.csv", "truth/net_survival.csv"]
+    {
+        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap(), "{f}");
+    }
+    // 10 % of Calvados and Manche (1,187,000 people) for two years: about 2 × 0.1 × 1.187e6 ×
+    // 433,136 / 67.6e6 ≈ 1,520 tumours.
+    let lines = std::fs::read_to_string(a.path().join("encr_14-50_2020-2021.csv")).unwrap().lines().count() - 1;
+    assert!((1350..1700).contains(&lines), "{lines}");
+    let mut argv = args(a.path().to_str().unwrap());
+    argv.extend(["--warehouse".to_string(), w.path().to_str().unwrap().to_string()]);
+    let out = oncodata(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("read {lines} = accepted")), "{err}");
 }

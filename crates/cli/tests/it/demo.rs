@@ -55,17 +55,10 @@ fn demo_counts_add_up_and_quarantine_is_queryable() {
     let out = run_demo(dir.path());
     let stderr = String::from_utf8(out.stderr).unwrap();
     let line = stderr.lines().find(|l| l.contains("read ")).expect("counts line");
-    let nums: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .take(4)
-        .collect();
-    // "... read R = accepted A + quarantined Q (W warnings)": reversed W, Q, A, R.
-    let (q, a, r) = (nums[1], nums[2], nums[3]);
+    // "... read R = accepted A + quarantined Q (W warnings) ..."
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let after = |w: &str| -> u64 { words[words.iter().position(|x| *x == w).unwrap() + 1].parse().unwrap() };
+    let (r, a, q) = (after("read"), after("accepted"), after("quarantined"));
     assert_eq!(r, a + q, "{line}");
     assert!(q > 0 && a > 5000, "{line}");
 

@@ -23,6 +23,7 @@ fn pohar_perme_recovers_the_true_net_survival() {
         follow_up_end: NaiveDate::from_ymd_opt(2023, 12, 31).unwrap(),
         seed: 5,
         faults: oncodata_synth::faults::FaultRates::none(),
+        scale: 1.0,
     };
     let g = generate_registry(&cfg, dir.path()).unwrap();
     let extract = read_encr_csv(&g.encr_csv, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();

@@ -1,0 +1,139 @@
+//! `oncodata synth`: a synthetic registry data set for any départements, years and population
+//! scale, optionally loaded into a warehouse.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use oncodata_ingest::encr::read_encr_csv;
+use oncodata_ingest::population::{read_life_table_csv, read_population_csv};
+use oncodata_synth::faults::FaultRates;
+use oncodata_synth::params::DEPARTEMENTS;
+use oncodata_synth::registry::generate_registry_with_progress;
+use oncodata_synth::{Generated, RegistryConfig};
+use oncodata_warehouse::Warehouse;
+
+use super::CliResult;
+
+/// Arguments of `oncodata synth`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Incidence years, e.g. 2010-2024.
+    #[arg(long, value_name = "A-B", default_value = "2010-2024")]
+    years: String,
+    /// Population scale: 1.0 is the real population (≈ 430,000 cancers a year for all of
+    /// France); 0.01 a hundredth.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Random seed; the same seed and arguments give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Départements: `registry` (those a general cancer registry covers, ≈ 22 % of the
+    /// population), `all` (all 101, as if the country were covered), or INSEE codes, e.g. 14,50.
+    #[arg(long, default_value = "registry")]
+    departements: String,
+    /// Follow-up end (ISO date); default 31 December of the year after the last incidence year.
+    #[arg(long, value_name = "DATE")]
+    follow_up_end: Option<String>,
+    /// Plant no faults (default: about 1 % of records, recorded in truth/faults.csv).
+    #[arg(long)]
+    no_faults: bool,
+    /// Also validate the data and load them into this warehouse (tables patients, tumours,
+    /// population, life_table, quarantine, replaced).
+    #[arg(long, value_name = "DIR")]
+    warehouse: Option<PathBuf>,
+}
+
+/// What loading a generated registry into a warehouse read and kept.
+pub struct Loaded {
+    /// Records read.
+    pub read: u64,
+    /// Accepted.
+    pub accepted: u64,
+    /// Quarantined.
+    pub quarantined: u64,
+    /// Warnings.
+    pub warnings: u64,
+}
+
+/// Validates a generated registry data set and writes it into the warehouse at `dir`.
+pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dyn std::error::Error>> {
+    let today = chrono::Local::now().date_naive();
+    let extract = read_encr_csv(&generated.encr_csv, today)?;
+    let population = read_population_csv(&generated.population_csv)?;
+    let life_table = read_life_table_csv(&generated.life_table_csv)?;
+    let warehouse = Warehouse::open(dir)?;
+    warehouse.write_patients(&extract.patients)?;
+    warehouse.write_tumours(&extract.tumours)?;
+    warehouse.write_population(&population)?;
+    warehouse.write_quarantine(&extract.quarantined)?;
+    warehouse.write_life_table(&life_table)?;
+    let c = extract.counts;
+    Ok(Loaded { read: c.read, accepted: c.accepted, quarantined: c.quarantined, warnings: c.warnings })
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> CliResult {
+    let (first, last) = args
+        .years
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<i32>().ok()?, b.trim().parse::<i32>().ok()?)))
+        .ok_or_else(|| format!("--years {}: expected A-B, e.g. 2010-2024", args.years))?;
+    let departements: Vec<String> = match args.departements.as_str() {
+        "registry" => DEPARTEMENTS.iter().filter(|d| d.registry).map(|d| d.code.to_string()).collect(),
+        "all" => DEPARTEMENTS.iter().map(|d| d.code.to_string()).collect(),
+        list => list.split(',').map(|c| c.trim().to_string()).collect(),
+    };
+    let follow_up_end = match &args.follow_up_end {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|e| format!("--follow-up-end {d}: {e}"))?,
+        None => chrono::NaiveDate::from_ymd_opt(last + 1, 12, 31).ok_or("--years: last year out of range")?,
+    };
+    let cfg = RegistryConfig {
+        departements,
+        first_year: first,
+        last_year: last,
+        follow_up_end,
+        seed: args.seed,
+        faults: if args.no_faults { FaultRates::none() } else { FaultRates::default() },
+        scale: args.scale,
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} département-years, {elapsed} elapsed, ETA {eta}")
+            .expect("template"),
+    );
+    let generated = generate_registry_with_progress(&cfg, &args.out, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    eprintln!(
+        "✓ {} tumours ({} with a planted fault) for {} départements, {first}-{last}, scale {}: {}",
+        generated.tumours,
+        generated.faulty,
+        cfg.departements.len(),
+        cfg.scale,
+        generated.encr_csv.display()
+    );
+    eprintln!(
+        "✓ denominators {}, life table {}, truth in {}",
+        generated.population_csv.display(),
+        generated.life_table_csv.display(),
+        args.out.join("truth").display()
+    );
+    if let Some(dir) = &args.warehouse {
+        let l = load_registry(&generated, dir)?;
+        eprintln!(
+            "✓ loaded into {}: read {} = accepted {} + quarantined {} ({} warnings)",
+            dir.display(),
+            l.read,
+            l.accepted,
+            l.quarantined,
+            l.warnings
+        );
+    }
+    Ok(())
+}
