@@ -15,7 +15,6 @@ use std::fs;
 use std::path::Path;
 
 use oncodata_coding::site_group;
-use oncodata_model::PartialDate;
 use oncodata_stats::incidence::IncidenceRow;
 use oncodata_stats::relative::{
     DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, RelativeRow, Subject, days_since_1960,
@@ -115,7 +114,7 @@ pub fn run(args: Args) -> CliResult {
     step.done(&format!("wrote {}, {} and {}", report.display(), asr_plot.display(), trend_plot.display()));
 
     let step = Step::start("estimating net survival");
-    let survival = net_survival_by_site(&warehouse, &generated.net_survival_csv)?;
+    let survival = net_survival_by_site(&dir, &generated.net_survival_csv)?;
     let survival_csv = reports.join("net_survival_by_site.csv");
     write_survival(&survival_csv, &survival)?;
     let survival_plot = reports.join("net_survival.svg");
@@ -162,31 +161,10 @@ pub fn incidence_by_site_and_sex(dir: &Path) -> Result<Vec<IncidenceRow>, Box<dy
 
 fn write_report(path: &Path, rows: &[IncidenceRow]) -> CliResult {
     let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    w.write_record([
-        "site_group",
-        "sex",
-        "cases",
-        "person_years",
-        "crude_rate",
-        "crude_lower",
-        "crude_upper",
-        "asr",
-        "asr_lower",
-        "asr_upper",
-    ])?;
+    w.write_record(["site_group", "sex"].iter().chain(&super::incidence::RATE_COLUMNS))?;
     for r in rows {
-        let nums = [
-            r.cases,
-            r.person_years,
-            r.crude.value,
-            r.crude.lower,
-            r.crude.upper,
-            r.asr.rate.value,
-            r.asr.rate.lower,
-            r.asr.rate.upper,
-        ];
         let mut rec: Vec<String> = r.key.clone();
-        rec.extend(nums.iter().map(|v| v.to_string()));
+        rec.extend(super::incidence::rate_fields(r));
         w.write_record(&rec)?;
     }
     w.flush()?;
@@ -259,57 +237,29 @@ const SURVIVAL_SITES: [(&str, &str); 6] = [
 
 /// Pohar-Perme net survival of the main sites from the warehouse's tumours, patients and life
 /// table.
-pub fn net_survival_by_site(
-    warehouse: &Warehouse,
-    truth_csv: &Path,
-) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
-    let lt = warehouse.query("SELECT age, sex, year, hazard FROM life_table")?;
-    let rows: Vec<(u32, String, i32, f64)> = lt
-        .rows()?
-        .iter()
-        .map(|r| {
-            (
-                r[0].as_f64().unwrap_or(0.0) as u32,
-                r[1].as_text(),
-                r[2].as_f64().unwrap_or(0.0) as i32,
-                r[3].as_f64().unwrap_or(f64::NAN),
-            )
-        })
-        .collect();
-    let table = RateTable::from_rows(&rows, RateUnit::Year)?;
-    let data = warehouse.query(
-        "SELECT t.site_group, p.sex, CAST(t.incidence_date AS VARCHAR), p.birth_date, CAST(p.last_contact AS VARCHAR), p.vital_status \
-         FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
-         WHERE t.behaviour = 3 AND p.last_contact IS NOT NULL",
-    )?;
+pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
+    let (cols, rates) = super::survival::from_warehouse(dir, None)?;
+    let table = RateTable::from_rows(&rates, RateUnit::Year)?;
     let mut truth = BTreeMap::new();
     for r in csv::Reader::from_path(truth_csv)?.records() {
         let r = r?;
         let sex = if &r[1] == "1" { "male" } else { "female" };
         truth.insert((r[0].to_string(), sex.to_string()), r[3].parse::<f64>()?);
     }
-    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d");
+    let (time, status, age) = (cols.numbers("time")?, cols.numbers("status")?, cols.numbers("age_days")?);
+    let (sex, site, date) = (cols.texts("sex")?, cols.texts("site_group")?, cols.texts("date")?);
     let mut by_site: BTreeMap<(String, String), Vec<Subject>> = BTreeMap::new();
-    for r in data.rows()? {
-        let key = (r[0].as_text(), r[1].as_text());
+    for i in 0..cols.len() {
+        let key = (site[i].clone(), sex[i].clone());
         if !SURVIVAL_SITES.contains(&(key.0.as_str(), key.1.as_str())) {
             continue;
         }
-        let incidence = date(&r[2].as_text())?;
-        let birth_text = r[3].as_text();
-        let mut parts = birth_text.split('-').map(|x| x.parse::<u32>());
-        let birth = PartialDate {
-            year: parts.next().ok_or("birth year")?? as i32,
-            month: parts.next().transpose()?.map(|m| m as u8),
-            day: parts.next().transpose()?.map(|d| d as u8),
-        };
-        let last = date(&r[4].as_text())?;
-        let sex = table.sex_index(&key.1).ok_or("sex missing from the life table")?;
+        let incidence = chrono::NaiveDate::parse_from_str(&date[i], "%Y-%m-%d")?;
         by_site.entry(key).or_default().push(Subject {
-            time: (last - incidence).num_days() as f64,
-            event: r[5].as_text() == "dead",
-            age_days: (incidence - birth.midpoint()).num_days() as f64,
-            sex,
+            time: time[i],
+            event: status[i] == 1.0,
+            age_days: age[i],
+            sex: table.sex_index(&sex[i]).ok_or("sex missing from the life table")?,
             date_days: days_since_1960(incidence),
         });
     }

@@ -464,22 +464,7 @@ pub fn run(args: Args) -> CliResult {
     };
 
     let mut header: Vec<String> = args.by.clone();
-    header.extend(
-        [
-            "cases",
-            "person_years",
-            "crude_rate",
-            "crude_lower",
-            "crude_upper",
-            "asr",
-            "asr_lower",
-            "asr_upper",
-            "asr_se",
-            "cum_rate_0_74",
-            "cum_risk_0_74",
-        ]
-        .map(String::from),
-    );
+    header.extend(RATE_COLUMNS.iter().chain(&["cum_rate_0_74", "cum_risk_0_74"]).map(|c| c.to_string()));
     if sirs.is_some() {
         header.extend(["expected", "sir", "sir_lower", "sir_upper"].map(String::from));
     }
@@ -493,18 +478,7 @@ pub fn run(args: Args) -> CliResult {
         .enumerate()
         .map(|(i, (r, cum))| {
             let mut v = r.key.clone();
-            let nums = [
-                r.cases,
-                r.person_years,
-                r.crude.value,
-                r.crude.lower,
-                r.crude.upper,
-                r.asr.rate.value,
-                r.asr.rate.lower,
-                r.asr.rate.upper,
-                r.asr.se,
-            ];
-            v.extend(nums.iter().map(|x| if x.is_finite() { x.to_string() } else { "NA".into() }));
+            v.extend(rate_fields(r));
             v.push(cum.map_or("NA".into(), |c| c.0.to_string()));
             v.push(cum.map_or("NA".into(), |c| c.1.to_string()));
             if let Some(s) = &sirs {
@@ -644,6 +618,28 @@ fn write_records(
         }
     }
     Ok(())
+}
+
+/// The columns every incidence table has after its grouping columns.
+pub const RATE_COLUMNS: [&str; 9] =
+    ["cases", "person_years", "crude_rate", "crude_lower", "crude_upper", "asr", "asr_lower", "asr_upper", "asr_se"];
+
+/// A row's values for [`RATE_COLUMNS`], at full precision (NA when undefined).
+pub fn rate_fields(r: &IncidenceRow) -> Vec<String> {
+    [
+        r.cases,
+        r.person_years,
+        r.crude.value,
+        r.crude.lower,
+        r.crude.upper,
+        r.asr.rate.value,
+        r.asr.rate.lower,
+        r.asr.rate.upper,
+        r.asr.se,
+    ]
+    .iter()
+    .map(|x| if x.is_finite() { x.to_string() } else { "NA".into() })
+    .collect()
 }
 
 /// Numbers rounded for the terminal.
