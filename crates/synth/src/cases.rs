@@ -6,7 +6,6 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use oncodata_coding::AgeGroup;
 use oncodata_model::Sex;
-#[cfg(debug_assertions)]
 use oncodata_model::date::completed_years;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Poisson};
