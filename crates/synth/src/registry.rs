@@ -168,7 +168,12 @@ pub fn generate_registry_with_progress(
     let years: Vec<i32> = (cfg.first_year..=cfg.last_year).collect();
     let truth = out.join("truth");
     fs::create_dir_all(&truth).map_err(|e| SynthError::io(&truth, e))?;
-    let name = deps.iter().map(|d| d.code).collect::<Vec<_>>().join("-");
+    // The départements in the file name, or their number when there are many.
+    let name = if deps.len() <= 4 {
+        deps.iter().map(|d| d.code).collect::<Vec<_>>().join("-")
+    } else {
+        format!("{}-departements", deps.len())
+    };
     let encr_csv = out.join(format!("encr_{name}_{}-{}.csv", cfg.first_year, cfg.last_year));
     let population_csv = out.join("population.csv");
     let faults_csv = truth.join("faults.csv");

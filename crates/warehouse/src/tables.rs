@@ -53,6 +53,8 @@ fn batch(schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch, Wareh
 
 impl Warehouse {
     fn write_table(&self, name: &str, batch: RecordBatch) -> Result<(), WarehouseError> {
+        // Queries after this write must see the new table.
+        *self.session.lock().expect("session lock") = None;
         let path = self.table_path(name);
         let tmp = path.with_extension("parquet.tmp");
         let io = |e: std::io::Error| WarehouseError::Io { path: tmp.display().to_string(), source: e };

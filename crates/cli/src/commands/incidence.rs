@@ -236,7 +236,7 @@ fn from_files(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::e
 const WAREHOUSE_BY: [(&str, &str, Option<&str>); 6] = [
     ("site_group", "t.site_group", None),
     ("sex", "p.sex", Some("sex")),
-    ("year", "CAST(t.incidence_year AS VARCHAR)", Some("CAST(year AS VARCHAR)")),
+    ("year", "t.incidence_year", Some("year")),
     ("area", "p.departement", Some("area")),
     ("icd10", "t.icd10", None),
     ("iccc", "t.iccc", None),
@@ -270,7 +270,7 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
     let not_null: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
     let group_by: Vec<String> = (1..=exprs.len() + 1).map(|i| i.to_string()).collect();
     let sql = format!(
-        "SELECT {}, age_group(t.age_at_diagnosis) AS age_group, count(*) AS n \
+        "SELECT {}, least(CAST(t.age_at_diagnosis AS INT) / 5, 17) AS age_index, count(*) AS n \
          FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
          WHERE t.behaviour = 3 AND {} GROUP BY {}",
         exprs.join(", "),
@@ -286,7 +286,8 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
     for r in w.query(&sql)?.rows()? {
         let k = exprs.len();
         let key: Vec<String> = r[..k].iter().map(|v| v.as_text()).collect();
-        let g = label_index(&labels, &r[k].as_text()).ok_or("age group")?;
+        // The 5-year group's index (labels are the 18 groups 0-4 … 85+ here).
+        let g = r[k].as_f64().map(|i| i as usize).filter(|i| *i < labels.len()).ok_or("age group")?;
         out.cases.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += r[k + 1].as_f64().unwrap_or(0.0);
     }
     out.population_keys = spec.iter().enumerate().filter(|(_, s)| s.2.is_some()).map(|(i, _)| i).collect();

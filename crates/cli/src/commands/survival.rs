@@ -185,7 +185,11 @@ fn date_days(cols: &Columns, row: usize, column: &str, text: &str) -> Result<f64
     let whole = y.floor() as i32;
     let jan1 = NaiveDate::from_ymd_opt(whole, 1, 1).ok_or_else(|| cols.bad(row, column, "is out of range"))?;
     let days = NaiveDate::from_ymd_opt(whole + 1, 1, 1).expect("year").signed_duration_since(jan1).num_days() as f64;
-    Ok(days_since_1960(jan1) + (y - whole as f64) * days)
+    // Decimal years usually encode a date: snap to the whole day they stand for, so that
+    // rounding in the fraction does not move the date across a rate-table cut point.
+    let offset = (y - whole as f64) * days;
+    let offset = if (offset - offset.round()).abs() < 1e-6 { offset.round() } else { offset };
+    Ok(days_since_1960(jan1) + offset)
 }
 
 /// Runs the analysis.

@@ -161,3 +161,40 @@ fn age_specific_rates_add_up() {
         assert!((rate - c / p * 1e5).abs() <= 1e-12 * rate.max(1.0));
     }
 }
+
+/// Cases given as aggregated rows with a `count` column and an `age_group` column give the same
+/// table as one row per case with ages.
+#[test]
+fn aggregated_cases_equal_individual_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!("{REF}/incidence_cases.csv")).unwrap();
+    let mut counts: std::collections::BTreeMap<(String, String, String), u32> = Default::default();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let age: u32 = f[2].parse().unwrap();
+        let group = if age >= 85 { "85+".to_string() } else { format!("{}-{}", age / 5 * 5, age / 5 * 5 + 4) };
+        *counts.entry((f[0].to_string(), f[1].to_string(), group)).or_default() += 1;
+    }
+    let mut agg = String::from("site_group,sex,age_group,count\n");
+    for ((s, x, g), n) in &counts {
+        agg.push_str(&format!("{s},{x},{g},{n}\n"));
+    }
+    let path = dir.path().join("aggregated.csv");
+    std::fs::write(&path, agg).unwrap();
+    let run = |cases: &str| {
+        let out = oncodata(&[
+            "incidence",
+            "--cases",
+            cases,
+            "--population",
+            &format!("{REF}/incidence_population.csv"),
+            "--by",
+            "site_group,sex",
+            "--format",
+            "csv",
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run(path.to_str().unwrap()), run(&format!("{REF}/incidence_cases.csv")));
+}

@@ -190,3 +190,52 @@ fn icss_standardised_net_survival_is_the_weighted_sum_of_age_groups() {
     }
     assert!((ours - want).abs() < 1e-12, "{ours} vs {want}");
 }
+
+/// `--year` as a decimal calendar year gives the same net survival as the ISO date it stands
+/// for (date = 1 January + fraction × days in the year).
+#[test]
+fn decimal_years_equal_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!("{REF}/rdata.csv")).unwrap();
+    let mut out = String::from("time,status,age,sex,year\n");
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let d = chrono::NaiveDate::parse_from_str(f[4], "%Y-%m-%d").unwrap();
+        let jan1 = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&d), 1, 1).unwrap();
+        let days_in_year =
+            if chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&d), 2, 29).is_some() { 366.0 } else { 365.0 };
+        let y = chrono::Datelike::year(&d) as f64 + (d - jan1).num_days() as f64 / days_in_year;
+        out.push_str(&format!("{},{},{},{},{y}\n", f[0], f[1], f[2], f[3]));
+    }
+    let path = dir.path().join("decimal.csv");
+    std::fs::write(&path, out).unwrap();
+    let run = |data: &str, year: &str| {
+        let o = oncodata(&[
+            "survival",
+            "--data",
+            data,
+            "--time",
+            "time",
+            "--event",
+            "status",
+            "--method",
+            "pohar-perme",
+            "--ratetable",
+            &format!("{REF}/slopop.csv"),
+            "--age",
+            "age",
+            "--sex",
+            "sex",
+            "--year",
+            year,
+            "--at",
+            "1826",
+            "--format",
+            "csv",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        table(&String::from_utf8(o.stdout).unwrap())[0][5].parse::<f64>().unwrap()
+    };
+    let (a, b) = (run(path.to_str().unwrap(), "year"), run(&format!("{REF}/rdata.csv"), "date"));
+    assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+}
