@@ -5,6 +5,32 @@ use crate::oncodata;
 
 const REF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../stats/reference/survival");
 
+/// `oncodata survival` Pohar-Perme on relsurv's rdata with slopop, plus `extra` arguments.
+fn net_survival(extra: &[&str]) -> std::process::Output {
+    let (data, rates) = (format!("{REF}/rdata.csv"), format!("{REF}/slopop.csv"));
+    let mut args = vec![
+        "survival",
+        "--data",
+        &data,
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--method",
+        "pohar-perme",
+        "--ratetable",
+        &rates,
+        "--age",
+        "age",
+        "--sex",
+        "sex",
+        "--year",
+        "date",
+    ];
+    args.extend(extra);
+    oncodata(&args)
+}
+
 fn table(csv_text: &str) -> Vec<Vec<String>> {
     csv_text.lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
 }
@@ -47,27 +73,7 @@ fn kaplan_meier_csv_equals_r_survfit() {
 
 #[test]
 fn net_survival_csv_equals_relsurv_and_json_has_the_log_rank_test() {
-    let out = oncodata(&[
-        "survival",
-        "--data",
-        &format!("{REF}/rdata.csv"),
-        "--time",
-        "time",
-        "--event",
-        "status",
-        "--method",
-        "pohar-perme",
-        "--ratetable",
-        &format!("{REF}/slopop.csv"),
-        "--age",
-        "age",
-        "--sex",
-        "sex",
-        "--year",
-        "date",
-        "--format",
-        "csv",
-    ]);
+    let out = net_survival(&["--format", "csv"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ours = table(&String::from_utf8(out.stdout).unwrap());
     let r = table(&std::fs::read_to_string(format!("{REF}/rs_pohar-perme_all_log.csv")).unwrap());
@@ -134,31 +140,7 @@ fn icss_standardised_net_survival_is_the_weighted_sum_of_age_groups() {
         DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
     };
     use oncodata_stats::survival::CiTransform;
-    let out = oncodata(&[
-        "survival",
-        "--data",
-        &format!("{REF}/rdata.csv"),
-        "--time",
-        "time",
-        "--event",
-        "status",
-        "--method",
-        "pohar-perme",
-        "--ratetable",
-        &format!("{REF}/slopop.csv"),
-        "--age",
-        "age",
-        "--sex",
-        "sex",
-        "--year",
-        "date",
-        "--at",
-        "1826.205",
-        "--standardise",
-        "icss1",
-        "--format",
-        "csv",
-    ]);
+    let out = net_survival(&["--at", "1826.205", "--standardise", "icss1", "--format", "csv"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ours: f64 = table(&String::from_utf8(out.stdout).unwrap())[0][5].parse().unwrap();
 
