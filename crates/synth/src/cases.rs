@@ -213,8 +213,10 @@ fn one_case(
         || coding.morphology.starts_with("99")
         || coding.morphology.starts_with("96");
     let basis = *pick(rng, &[(7u8, 80.0), (6, 2.0), (5, 8.0), (4, 1.0), (2, 5.0), (1, 2.5), (0, 1.5)]);
-    // Without microscopic verification a solid tumour's histology is unknown: 8000.
-    let morphology = if basis < 5 && !haematological { "8000" } else { coding.morphology };
+    // Without microscopic verification a solid tumour's histology is unknown: 8000, unless the
+    // histology is what defines its site group (a clinically diagnosed melanoma stays 8720).
+    let morphology =
+        if basis < 5 && !haematological && coding.unspecified_keeps_group { "8000" } else { coding.morphology };
     let grade =
         if haematological || morphology == "8000" || params.site_group == "melanoma" || params.site_group == "cns" {
             9

@@ -49,6 +49,9 @@ pub struct SiteCoding {
     pub morphology: &'static str,
     /// Relative weight within the site group.
     pub weight: f64,
+    /// Whether the tumour stays in its site group when its histology is unspecified (8000):
+    /// false where the histology defines the group (melanoma, mesothelioma, Kaposi sarcoma).
+    pub unspecified_keeps_group: bool,
 }
 
 fn rows(name: &str, text: &'static str, header: &str) -> Vec<Vec<&'static str>> {
@@ -121,6 +124,15 @@ pub static CODING: LazyLock<Vec<SiteCoding>> = LazyLock::new(|| {
             topography: f[2],
             morphology: f[3],
             weight: num("site_coding.csv", f[4]),
+            unspecified_keeps_group: {
+                use oncodata_coding::{Behaviour, Morphology, Topography, site_group};
+                let t = Topography::parse(f[2]).expect("data/site_coding.csv: topography");
+                let group = |m: &str| {
+                    let m = Morphology::parse(m).expect("data/site_coding.csv: morphology");
+                    site_group::classify(t, m, Behaviour::Malignant).map(|g| g.id)
+                };
+                group("8000") == group(f[3])
+            },
         })
         .collect()
 });

@@ -323,3 +323,100 @@ mod tests {
         assert!(e.to_string().contains("unknown département '20'"));
     }
 }
+
+#[cfg(test)]
+mod recovery_tests {
+    //! The generator's parameters come back out of its output: counts by site group and sex,
+    //! their age distribution, and the planted fault rates, each within four standard errors
+    //! (Poisson or binomial) on a tenth of France for one year (≈ 43,000 tumours).
+
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::cases::IncidenceModel;
+    use crate::params::DEPARTEMENTS;
+
+    fn national_tenth(seed: u64) -> (Generated, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = RegistryConfig {
+            departements: DEPARTEMENTS.iter().map(|d| d.code.to_string()).collect(),
+            first_year: 2021,
+            last_year: 2021,
+            follow_up_end: NaiveDate::from_ymd_opt(2022, 12, 31).unwrap(),
+            seed,
+            faults: FaultRates::default(),
+            scale: 0.1,
+        };
+        (generate_registry(&cfg, dir.path()).unwrap(), dir)
+    }
+
+    fn within(observed: f64, expected: f64, sd: f64, what: &str) {
+        assert!((observed - expected).abs() <= 4.0 * sd.max(1.0), "{what}: {observed} vs {expected} (sd {sd:.1})");
+    }
+
+    #[test]
+    fn incidence_age_and_fault_rates_are_recovered() {
+        let (g, _dir) = national_tenth(11);
+        let text = fs::read_to_string(&g.encr_csv).unwrap();
+        let faults: Vec<String> =
+            fs::read_to_string(&g.faults_csv).unwrap().lines().skip(1).map(|l| l.to_string()).collect();
+        let faulty_lines: std::collections::HashSet<usize> =
+            faults.iter().map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+        // Observed counts by (site group from the clean record's coding, sex, broad age band).
+        let mut observed: HashMap<(&str, u8, usize), f64> = HashMap::new();
+        for (i, line) in text.lines().enumerate().skip(1) {
+            if faulty_lines.contains(&(i + 1)) {
+                continue; // a faulty record's codes no longer say its site
+            }
+            let f: Vec<&str> = line.split(',').collect();
+            let t = oncodata_coding::Topography::parse(f[10]).unwrap();
+            let m = oncodata_coding::Morphology::parse(f[11]).unwrap();
+            let group = oncodata_coding::site_group::classify(t, m, oncodata_coding::Behaviour::Malignant).unwrap().id;
+            let age: u32 = f[3].parse().unwrap();
+            let band = if age < 50 {
+                0
+            } else if age < 70 {
+                1
+            } else {
+                2
+            };
+            *observed.entry((group, f[4].parse().unwrap(), band)).or_default() += 1.0;
+        }
+        let clean_share = 1.0 - g.faulty as f64 / g.tumours as f64;
+        // Expected from the calibrated rates and the same denominators.
+        let model = IncidenceModel::calibrate();
+        let deps: Vec<&Departement> = DEPARTEMENTS.iter().collect();
+        for (params, rates) in &model.rates {
+            let sex_code = if params.sex == Sex::Male { 1 } else { 2 };
+            let mut expected = [0.0; 3];
+            for group in AgeGroup::all() {
+                let band = if group.lower_age() < 50 {
+                    0
+                } else if group.lower_age() < 70 {
+                    1
+                } else {
+                    2
+                };
+                let persons: f64 = deps.iter().map(|d| persons(d, 2021, params.sex, group, 0.1)).sum();
+                expected[band] += rates[group.index()] * persons * clean_share;
+            }
+            for (band, e) in expected.iter().enumerate() {
+                let o = observed.get(&(params.site_group, sex_code, band)).copied().unwrap_or(0.0);
+                within(o, *e, e.sqrt(), &format!("{} sex {sex_code} age band {band}", params.site_group));
+            }
+        }
+        // Fault rates: each kind's share of records.
+        let rates = FaultRates::default();
+        let n = g.tumours as f64;
+        for (kind, p) in [
+            ("invalid_topography", rates.invalid_topography),
+            ("invalid_morphology", rates.invalid_morphology),
+            ("sex_site_conflict", rates.sex_site_conflict),
+            ("birth_after_incidence", rates.birth_after_incidence),
+        ] {
+            let o = faults.iter().filter(|l| l.ends_with(kind)).count() as f64;
+            within(o, n * p, (n * p * (1.0 - p)).sqrt(), kind);
+        }
+        assert!(g.tumours > 40_000 && g.tumours < 47_000, "{}", g.tumours);
+    }
+}
