@@ -11,10 +11,12 @@
 //! - [`cases`]: tumours, patients and their follow-up;
 //! - [`faults`]: the faults planted in the extracts;
 //! - [`registry`]: the ENCR-style registry CSV extract, and [`generate_registry`] which writes a
-//!   whole registry data set.
+//!   whole registry data set;
+//! - [`naaccr`]: the same extract in NAACCR XML.
 
 pub mod cases;
 pub mod faults;
+pub mod naaccr;
 pub mod params;
 pub mod population;
 pub mod registry;

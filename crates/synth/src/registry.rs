@@ -97,6 +97,8 @@ impl RegistryConfig {
 pub struct Generated {
     /// The ENCR-style CSV extract.
     pub encr_csv: PathBuf,
+    /// The same extract in NAACCR XML.
+    pub naaccr_xml: PathBuf,
     /// The population denominators (`area,year,sex,age_group,persons`).
     pub population_csv: PathBuf,
     /// The planted faults (`line,PAT,TUM,fault`).
@@ -150,8 +152,9 @@ fn werr(p: &Path) -> impl Fn(csv::Error) -> SynthError + '_ {
     move |e| SynthError::io(p, e.into())
 }
 
-/// Generates the registry data set into `out`: `encr_<registry>.csv` and `population.csv` in
-/// `out`, and `truth/faults.csv`.
+/// Generates the registry data set into `out`: `encr_<registry>.csv`, the same extract as
+/// `naaccr_<registry>.xml`, `population.csv` and `life_table.csv`, and `truth/faults.csv` and
+/// `truth/net_survival.csv`.
 pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, SynthError> {
     generate_registry_with_progress(cfg, out, &mut |_, _| {})
 }
@@ -176,6 +179,8 @@ pub fn generate_registry_with_progress(
     };
     let encr_csv = out.join(format!("encr_{name}_{}-{}.csv", cfg.first_year, cfg.last_year));
     let population_csv = out.join("population.csv");
+    let naaccr_xml = out.join(format!("naaccr_{name}_{}-{}.xml", cfg.first_year, cfg.last_year));
+    let mut xml = crate::naaccr::NaaccrWriter::create(&naaccr_xml, &format!("FR-{name}"))?;
     let faults_csv = truth.join("faults.csv");
 
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
@@ -214,6 +219,7 @@ pub fn generate_registry_with_progress(
                                 .map_err(werr(&faults_csv))?;
                         }
                         encr.write_record(&f).map_err(werr(&encr_csv))?;
+                        xml.write(&case, &f)?;
                     }
                 }
             }
@@ -221,6 +227,7 @@ pub fn generate_registry_with_progress(
         }
     }
     encr.flush().map_err(|e| SynthError::io(&encr_csv, e))?;
+    xml.finish()?;
     faults.flush().map_err(|e| SynthError::io(&faults_csv, e))?;
 
     let mut pop = csv::Writer::from_path(&population_csv).map_err(|e| SynthError::io(&population_csv, e.into()))?;
@@ -242,7 +249,16 @@ pub fn generate_registry_with_progress(
     let net_survival_csv = truth.join("net_survival.csv");
     write_net_survival_truth(&net_survival_csv)?;
 
-    Ok(Generated { encr_csv, population_csv, faults_csv, life_table_csv, net_survival_csv, tumours: number, faulty })
+    Ok(Generated {
+        encr_csv,
+        naaccr_xml,
+        population_csv,
+        faults_csv,
+        life_table_csv,
+        net_survival_csv,
+        tumours: number,
+        faulty,
+    })
 }
 
 /// The life table of the generator's population mortality: for each whole year of age, the
