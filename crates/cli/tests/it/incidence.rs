@@ -24,20 +24,16 @@ fn rows(text: &str) -> Rows {
         .collect()
 }
 
+/// `oncodata incidence` on the R reference files by site group and sex, plus `extra`.
+fn on_reference_files(extra: &[&str]) -> std::process::Output {
+    let (cases, population) = (format!("{REF}/incidence_cases.csv"), format!("{REF}/incidence_population.csv"));
+    let mut args = vec!["incidence", "--cases", &cases, "--population", &population, "--by", "site_group,sex"];
+    args.extend(extra);
+    oncodata(&args)
+}
+
 fn run_files(ci: &str) -> Rows {
-    let out = oncodata(&[
-        "incidence",
-        "--cases",
-        &format!("{REF}/incidence_cases.csv"),
-        "--population",
-        &format!("{REF}/incidence_population.csv"),
-        "--by",
-        "site_group,sex",
-        "--ci",
-        ci,
-        "--format",
-        "csv",
-    ]);
+    let out = on_reference_files(&["--ci", ci, "--format", "csv"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     rows(&String::from_utf8(out.stdout).unwrap())
 }
@@ -101,14 +97,7 @@ fn warehouse_rates_equal_the_demo_table_and_truncation_works() {
 /// interval of CanReg5/Rcan written out in R).
 #[test]
 fn sir_and_rate_ratios_match_r() {
-    let out = oncodata(&[
-        "incidence",
-        "--cases",
-        &format!("{REF}/incidence_cases.csv"),
-        "--population",
-        &format!("{REF}/incidence_population.csv"),
-        "--by",
-        "site_group,sex",
+    let out = on_reference_files(&[
         "--sir-reference",
         &format!("{REF}/incidence_reference_rates.csv"),
         "--ratio-to",
