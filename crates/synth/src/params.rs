@@ -34,6 +34,61 @@ pub struct SiteParams {
     pub spread: f64,
     /// 5-year net survival.
     pub net_survival_5y: f64,
+    /// Annual percent change of the rate around 2023.
+    pub apc: f64,
+}
+
+impl SiteParams {
+    /// Whether the site counts among the poor-prognosis cancers of the ten-year strategy:
+    /// 5-year survival under 33 % (INCa, *cancers de mauvais pronostic*).
+    pub fn poor_prognosis(&self) -> bool {
+        self.net_survival_5y < 0.33
+    }
+}
+
+/// One childhood and adolescent cancer type (`data/childhood.csv`).
+#[derive(Debug, Clone)]
+pub struct ChildhoodType {
+    /// Label, e.g. `neuroblastoma`.
+    pub label: &'static str,
+    /// ICD-O-3 morphology.
+    pub morphology: &'static str,
+    /// ICD-O-3 topography, `C74.9`.
+    pub topography: &'static str,
+    /// The sex it occurs in, or `None` for both.
+    pub sex: Option<Sex>,
+    /// Cases a year in France in the age groups 0-4, 5-9, 10-14 and 15-19 (both sexes).
+    pub cases: [f64; 4],
+    /// Share of boys.
+    pub male_share: f64,
+    /// 5-year survival.
+    pub survival_5y: f64,
+}
+
+/// A cancer centre sending clinical-warehouse extracts (`data/cancer_centres.csv`).
+#[derive(Debug, Clone)]
+pub struct CancerCentre {
+    /// Short id, used in file names.
+    pub id: &'static str,
+    /// Name.
+    pub name: &'static str,
+    /// City.
+    pub city: &'static str,
+    /// Establishment number used in the claims (synthetic).
+    pub establishment: &'static str,
+    /// Extract format.
+    pub format: WarehouseFormat,
+    /// `(département, share of its cancer patients treated here)`.
+    pub catchment: Vec<(&'static str, f64)>,
+}
+
+/// The format of a cancer centre's extract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarehouseFormat {
+    /// OMOP CDM 5.4 CSV tables.
+    Omop,
+    /// FHIR R4 mCODE bundles.
+    Fhir,
 }
 
 /// One coding option of a site group.
@@ -98,15 +153,70 @@ pub static AGE_PYRAMID: LazyLock<[[f64; AgeGroup::COUNT]; 2]> = LazyLock::new(||
 
 /// Incidence and survival parameters.
 pub static SITES: LazyLock<Vec<SiteParams>> = LazyLock::new(|| {
-    rows("incidence.csv", include_str!("../data/incidence.csv"), "site_group,sex,cases,peak_age,spread,net_survival_5y")
+    rows(
+        "incidence.csv",
+        include_str!("../data/incidence.csv"),
+        "site_group,sex,cases,peak_age,spread,net_survival_5y,apc",
+    )
+    .into_iter()
+    .map(|f| SiteParams {
+        site_group: f[0],
+        sex: sex("incidence.csv", f[1]),
+        cases: num("incidence.csv", f[2]),
+        peak_age: num("incidence.csv", f[3]),
+        spread: num("incidence.csv", f[4]),
+        net_survival_5y: num("incidence.csv", f[5]),
+        apc: num("incidence.csv", f[6]),
+    })
+    .collect()
+});
+
+/// Childhood and adolescent cancer types.
+pub static CHILDHOOD: LazyLock<Vec<ChildhoodType>> = LazyLock::new(|| {
+    const NAME: &str = "childhood.csv";
+    rows(
+        NAME,
+        include_str!("../data/childhood.csv"),
+        "label,morphology,topography,sex,age_0_4,age_5_9,age_10_14,age_15_19,male_share,survival_5y",
+    )
+    .into_iter()
+    .map(|f| ChildhoodType {
+        label: f[0],
+        morphology: f[1],
+        topography: f[2],
+        sex: match f[3] {
+            "both" => None,
+            s => Some(sex(NAME, s)),
+        },
+        cases: [num(NAME, f[4]), num(NAME, f[5]), num(NAME, f[6]), num(NAME, f[7])],
+        male_share: num(NAME, f[8]),
+        survival_5y: num(NAME, f[9]),
+    })
+    .collect()
+});
+
+/// The cancer centres.
+pub static CENTRES: LazyLock<Vec<CancerCentre>> = LazyLock::new(|| {
+    const NAME: &str = "cancer_centres.csv";
+    rows(NAME, include_str!("../data/cancer_centres.csv"), "id,name,city,establishment,format,catchment")
         .into_iter()
-        .map(|f| SiteParams {
-            site_group: f[0],
-            sex: sex("incidence.csv", f[1]),
-            cases: num("incidence.csv", f[2]),
-            peak_age: num("incidence.csv", f[3]),
-            spread: num("incidence.csv", f[4]),
-            net_survival_5y: num("incidence.csv", f[5]),
+        .map(|f| CancerCentre {
+            id: f[0],
+            name: f[1],
+            city: f[2],
+            establishment: f[3],
+            format: match f[4] {
+                "omop" => WarehouseFormat::Omop,
+                "fhir" => WarehouseFormat::Fhir,
+                other => panic!("data/{NAME}: unknown format {other}"),
+            },
+            catchment: f[5]
+                .split(' ')
+                .map(|p| {
+                    let (d, s) = p.split_once(':').unwrap_or_else(|| panic!("data/{NAME}: catchment {p}"));
+                    (d, num(NAME, s))
+                })
+                .collect(),
         })
         .collect()
 });
@@ -180,6 +290,20 @@ mod tests {
             let m = Morphology::parse_valid(c.morphology).unwrap();
             let g = site_group::classify(t, m, oncodata_coding::Behaviour::Malignant).unwrap();
             assert_eq!(g.id, c.site_group, "{} {}", c.topography, c.morphology);
+        }
+        for c in CHILDHOOD.iter() {
+            let t = Topography::parse_valid(c.topography).unwrap();
+            let m = Morphology::parse_valid(c.morphology).unwrap();
+            assert!(
+                oncodata_coding::iccc::classify(t, m, oncodata_coding::Behaviour::Malignant).is_some(),
+                "{}: no ICCC-3 group",
+                c.label
+            );
+        }
+        for centre in CENTRES.iter() {
+            for (d, share) in &centre.catchment {
+                assert!(departement(d).is_some() && *share > 0.0 && *share < 1.0, "{}: {d}", centre.id);
+            }
         }
         for s in SITES.iter() {
             assert!(

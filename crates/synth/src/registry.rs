@@ -1,25 +1,27 @@
-//! A registry data set: the ENCR-style CSV extract of the registry's départements and years, its
-//! population denominators, and the truth about its planted faults.
+//! Registry extracts: the ENCR-style CSV of the general registries' départements (or of the
+//! national paediatric registries), the same records in NAACCR XML, and the registry's identity
+//! file — kept apart from the medical data, as French registries keep them — with each
+//! record's registration faults.
 //!
 //! The extract follows the variables of the JRC-ENCR data set (ENCR call for data; JRC-ENCR
 //! Quality Check Software user compendium): `PAT, MoB, YoB, Age, Sex, Geo_Code, TUM, MoI, YoI,
 //! BoD, Topo, Morpho, Beh, Grade, Vit_stat, MoF, YoF, Surv_time, Stage` — month and year only
 //! for dates, survival time in days, topography as `C509`.
 
-use std::fs;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-use oncodata_coding::AgeGroup;
 use oncodata_model::Sex;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 
 use crate::SynthError;
-use crate::cases::{Case, IncidenceModel, draw_cases};
-use crate::faults::{FaultKind, FaultRates, corrupt_morphology, corrupt_topography, site_of_other_sex};
-use crate::params::{Departement, departement};
-use crate::population::{denominators, persons};
+use crate::cases::Case;
+use crate::faults::{
+    FaultKind, FaultRates, UNLIKELY_MORPHOLOGY, corrupt_morphology, corrupt_topography, site_of_other_sex,
+};
+use crate::identity::{Identity, IdentityFault, apply_identity_fault};
+use crate::naaccr::NaaccrWriter;
 
 /// The ENCR-style header, in order.
 pub const ENCR_HEADER: [&str; 19] = [
@@ -44,77 +46,11 @@ pub const ENCR_HEADER: [&str; 19] = [
     "Stage",
 ];
 
-/// What to generate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RegistryConfig {
-    /// INSEE codes of the départements the registry covers.
-    pub departements: Vec<String>,
-    /// Incidence years, inclusive.
-    pub first_year: i32,
-    /// Last incidence year.
-    pub last_year: i32,
-    /// Date at which follow-up ends (vital status is known up to it).
-    pub follow_up_end: NaiveDate,
-    /// Random seed.
-    pub seed: u64,
-    /// Fault rates.
-    pub faults: FaultRates,
-    /// Population scale: 1.0 is the real population of the départements; 0.01 a hundredth.
-    pub scale: f64,
-}
+/// The header of the registry identity file; its line `n` is the identity of the extract's
+/// line `n`.
+pub const IDENTITY_HEADER: [&str; 7] = ["PAT", "nir", "surname", "first_name", "birth_date", "sex", "departement"];
 
-impl RegistryConfig {
-    /// The demo's registry: the Manche general cancer registry, incidence 2021–2022, followed
-    /// up to the end of 2023, about 6,000 tumours.
-    pub fn demo(seed: u64) -> Self {
-        Self {
-            departements: vec!["50".into()],
-            first_year: 2021,
-            last_year: 2022,
-            follow_up_end: NaiveDate::from_ymd_opt(2023, 12, 31).expect("date"),
-            seed,
-            faults: FaultRates::default(),
-            scale: 1.0,
-        }
-    }
-
-    fn resolve(&self) -> Result<Vec<&'static Departement>, SynthError> {
-        if !(self.scale > 0.0 && self.scale <= 10.0) {
-            return Err(SynthError::Config(format!("scale {} must be in (0, 10]", self.scale)));
-        }
-        if self.first_year > self.last_year {
-            return Err(SynthError::Config(format!("empty year range {}-{}", self.first_year, self.last_year)));
-        }
-        self.departements
-            .iter()
-            .map(|c| departement(c).ok_or_else(|| SynthError::Config(format!("unknown département '{c}'"))))
-            .collect()
-    }
-}
-
-/// The files a registry data set was written to, and its counts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Generated {
-    /// The ENCR-style CSV extract.
-    pub encr_csv: PathBuf,
-    /// The same extract in NAACCR XML.
-    pub naaccr_xml: PathBuf,
-    /// The population denominators (`area,year,sex,age_group,persons`).
-    pub population_csv: PathBuf,
-    /// The planted faults (`line,PAT,TUM,fault`).
-    pub faults_csv: PathBuf,
-    /// The population life table the deaths were drawn from (`age,sex,year,hazard`, per
-    /// person-year).
-    pub life_table_csv: PathBuf,
-    /// The true survival parameters (`truth/net_survival.csv`).
-    pub net_survival_csv: PathBuf,
-    /// Tumours written.
-    pub tumours: u64,
-    /// Records with a planted fault.
-    pub faulty: u64,
-}
-
-fn sex_code(s: Sex) -> &'static str {
+pub(crate) fn sex_code(s: Sex) -> &'static str {
     match s {
         Sex::Male => "1",
         Sex::Female => "2",
@@ -122,11 +58,11 @@ fn sex_code(s: Sex) -> &'static str {
     }
 }
 
-/// The ENCR fields of a case, before faults.
-fn encr_fields(c: &Case) -> Vec<String> {
+/// The ENCR fields of a case under patient number `pat`, before faults.
+fn encr_fields(c: &Case, pat: &str) -> Vec<String> {
     let surv = c.last_contact.signed_duration_since(c.incidence_date).num_days();
     vec![
-        format!("{:08}", c.number),
+        pat.to_string(),
         c.birth_date.month().to_string(),
         c.birth_date.year().to_string(),
         c.age.to_string(),
@@ -148,291 +84,190 @@ fn encr_fields(c: &Case) -> Vec<String> {
     ]
 }
 
-fn werr(p: &Path) -> impl Fn(csv::Error) -> SynthError + '_ {
+pub(crate) fn werr(p: &Path) -> impl Fn(csv::Error) -> SynthError + '_ {
     move |e| SynthError::io(p, e.into())
 }
 
-/// Generates the registry data set into `out`: `encr_<registry>.csv`, the same extract as
-/// `naaccr_<registry>.xml`, `population.csv` and `life_table.csv`, and `truth/faults.csv` and
-/// `truth/net_survival.csv`.
-pub fn generate_registry(cfg: &RegistryConfig, out: &Path) -> Result<Generated, SynthError> {
-    generate_registry_with_progress(cfg, out, &mut |_, _| {})
+pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<File>, SynthError> {
+    csv::Writer::from_path(path).map_err(|e| SynthError::io(path, e.into()))
 }
 
-/// [`generate_registry`], calling `progress(done, total)` after each département-year, so that
-/// long runs can show a progress bar. Rows are written as they are drawn: memory stays bounded
-/// whatever the scale.
-pub fn generate_registry_with_progress(
-    cfg: &RegistryConfig,
-    out: &Path,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Generated, SynthError> {
-    let deps = cfg.resolve()?;
-    let years: Vec<i32> = (cfg.first_year..=cfg.last_year).collect();
-    let truth = out.join("truth");
-    fs::create_dir_all(&truth).map_err(|e| SynthError::io(&truth, e))?;
-    // The départements in the file name, or their number when there are many.
-    let name = if deps.len() <= 4 {
-        deps.iter().map(|d| d.code).collect::<Vec<_>>().join("-")
-    } else {
-        format!("{}-departements", deps.len())
-    };
-    let encr_csv = out.join(format!("encr_{name}_{}-{}.csv", cfg.first_year, cfg.last_year));
-    let population_csv = out.join("population.csv");
-    let naaccr_xml = out.join(format!("naaccr_{name}_{}-{}.xml", cfg.first_year, cfg.last_year));
-    let mut xml = crate::naaccr::NaaccrWriter::create(&naaccr_xml, &format!("FR-{name}"))?;
-    let faults_csv = truth.join("faults.csv");
+/// One registry extract being written: ENCR CSV, NAACCR XML and identity file, line for line.
+pub struct RegistryExtract {
+    /// The ENCR-style CSV.
+    pub encr_csv: PathBuf,
+    /// The NAACCR XML.
+    pub naaccr_xml: PathBuf,
+    /// The identity file.
+    pub identity_csv: PathBuf,
+    encr: csv::Writer<File>,
+    identity: csv::Writer<File>,
+    xml: NaaccrWriter,
+    /// Records written.
+    pub records: u64,
+}
 
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let model = IncidenceModel::calibrate();
-    let mut encr = csv::Writer::from_path(&encr_csv).map_err(|e| SynthError::io(&encr_csv, e.into()))?;
-    let mut faults = csv::Writer::from_path(&faults_csv).map_err(|e| SynthError::io(&faults_csv, e.into()))?;
-    encr.write_record(ENCR_HEADER).map_err(werr(&encr_csv))?;
-    faults.write_record(["line", "PAT", "TUM", "fault"]).map_err(werr(&faults_csv))?;
+/// A case as one registry recorded it: its ENCR fields and identity, after faults.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The case as registered (a death-certificate-only case has its incidence moved to death).
+    pub case: Case,
+    /// ENCR fields.
+    pub fields: Vec<String>,
+    /// The identity as typed.
+    pub identity: Identity,
+    /// The registration fault, if any, and the ENCR field it touched.
+    pub fault: Option<(FaultKind, &'static str)>,
+    /// The identity fault, if any, and the identity field it touched.
+    pub identity_fault: Option<(IdentityFault, &'static str)>,
+}
 
-    let mut number = 0u64;
-    let mut faulty = 0u64;
-    let total = (deps.len() * years.len()) as u64;
-    let mut done = 0u64;
-    for dep in &deps {
-        for &year in &years {
-            done += 1;
-            for sex in [Sex::Male, Sex::Female] {
-                for group in AgeGroup::all() {
-                    let n = persons(dep, year, sex, group, cfg.scale);
-                    for case in
-                        draw_cases(&mut rng, &model, dep.code, year, sex, group, n, cfg.follow_up_end, &mut number)
-                    {
-                        let mut f = encr_fields(&case);
-                        if let Some(kind) = cfg.faults.draw(&mut rng) {
-                            match kind {
-                                FaultKind::InvalidTopography => f[10] = corrupt_topography(case.topography),
-                                FaultKind::InvalidMorphology => f[11] = corrupt_morphology(&mut rng).to_string(),
-                                FaultKind::SexSiteConflict => f[10] = site_of_other_sex(case.sex).to_string(),
-                                FaultKind::BirthAfterIncidence => f[2] = (case.incidence_date.year() + 1).to_string(),
-                            }
-                            faulty += 1;
-                            // Line 1 is the header.
-                            let line = (case.number + 1).to_string();
-                            faults
-                                .write_record([line.as_str(), &f[0], &f[6], kind.label()])
-                                .map_err(werr(&faults_csv))?;
-                        }
-                        encr.write_record(&f).map_err(werr(&encr_csv))?;
-                        xml.write(&case, &f)?;
-                    }
-                }
-            }
-            progress(done, total);
+/// What a registry makes of a case: no record when it registered it too late (the fault is
+/// kept for the truth), otherwise its registration and, for a duplicate, a second
+/// registration of the same tumour.
+pub struct Registered {
+    /// The record(s), in the order written.
+    pub records: Vec<Registration>,
+    /// A fault that left no record (late registration).
+    pub missing: Option<FaultKind>,
+}
+
+fn typed_identity(
+    rng: &mut impl Rng,
+    faults: &FaultRates,
+    id: &Identity,
+) -> (Identity, Option<(IdentityFault, &'static str)>) {
+    let mut typed = id.clone();
+    let fault =
+        faults.draw_identity(rng).and_then(|f| apply_identity_fault(rng, &mut typed, f).map(|field| (f, field)));
+    (typed, fault)
+}
+
+/// Registers a case: draws its registration fault and identity fault. `pat` numbers the record;
+/// `duplicate_pat` is the number a duplicate gets; `last_year` is the extract's last incidence
+/// year (late registrations concern the last two, DCO cases must die within the years).
+pub fn register(
+    rng: &mut impl Rng,
+    faults: &FaultRates,
+    case: &Case,
+    pat: &str,
+    duplicate_pat: &mut dyn FnMut() -> String,
+    last_year: i32,
+) -> Registered {
+    let kind = faults.draw(rng);
+    let mut view = case.clone();
+    let mut fault_field: Option<(FaultKind, &'static str)> = None;
+    match kind {
+        Some(FaultKind::LateRegistration) if case.incidence_date.year() >= last_year - 1 => {
+            return Registered { records: Vec::new(), missing: Some(FaultKind::LateRegistration) };
         }
-    }
-    encr.flush().map_err(|e| SynthError::io(&encr_csv, e))?;
-    xml.finish()?;
-    faults.flush().map_err(|e| SynthError::io(&faults_csv, e))?;
-
-    let mut pop = csv::Writer::from_path(&population_csv).map_err(|e| SynthError::io(&population_csv, e.into()))?;
-    pop.write_record(["area", "year", "sex", "age_group", "persons"]).map_err(werr(&population_csv))?;
-    for r in denominators(&deps, &years, cfg.scale) {
-        pop.write_record([
-            r.area,
-            r.year.to_string(),
-            sex_code(r.sex).to_string(),
-            r.age_group,
-            format!("{}", r.persons),
-        ])
-        .map_err(werr(&population_csv))?;
-    }
-    pop.flush().map_err(|e| SynthError::io(&population_csv, e))?;
-
-    let life_table_csv = out.join("life_table.csv");
-    write_life_table(&life_table_csv, cfg.first_year, cfg.follow_up_end.year())?;
-    let net_survival_csv = truth.join("net_survival.csv");
-    write_net_survival_truth(&net_survival_csv)?;
-
-    Ok(Generated {
-        encr_csv,
-        naaccr_xml,
-        population_csv,
-        faults_csv,
-        life_table_csv,
-        net_survival_csv,
-        tumours: number,
-        faulty,
-    })
-}
-
-/// The life table of the generator's population mortality: for each whole year of age, the
-/// Gompertz hazard averaged over that year, `e^{c+ba}(e^b − 1)/b`, so that the table's
-/// cumulative hazard over each year of age equals the simulation's exactly. The same for every
-/// calendar year (the generator has no mortality trend yet).
-fn write_life_table(path: &Path, first_year: i32, last_year: i32) -> Result<(), SynthError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| SynthError::io(path, e.into()))?;
-    w.write_record(["age", "sex", "year", "hazard"]).map_err(werr(path))?;
-    for year in first_year..=last_year {
-        for sex in [Sex::Male, Sex::Female] {
-            for age in 0..=110u32 {
-                let h = crate::cases::mean_population_hazard(sex, age as f64, age as f64 + 1.0);
-                w.write_record([age.to_string(), sex_code(sex).to_string(), year.to_string(), h.to_string()])
-                    .map_err(werr(path))?;
-            }
+        Some(FaultKind::DeathCertificateOnly) if case.dead && case.death_date.year() <= last_year => {
+            view.incidence_date = case.death_date;
+            view.age = oncodata_model::date::completed_years(case.birth_date, case.death_date) as u16;
+            view.basis = 0;
+            view.morphology = if case.morphology >= "9590" { case.morphology } else { "8000" };
+            view.grade = 9;
+            view.stage = if case.stage.is_empty() { "" } else { "X" };
+            view.last_contact = case.death_date;
+            fault_field = Some((FaultKind::DeathCertificateOnly, "BoD"));
         }
+        _ => {}
     }
-    w.flush().map_err(|e| SynthError::io(path, e))
+    let mut fields = encr_fields(&view, pat);
+    match kind {
+        Some(FaultKind::InvalidTopography) => {
+            fields[10] = corrupt_topography(view.topography);
+            fault_field = Some((FaultKind::InvalidTopography, "Topo"));
+        }
+        Some(FaultKind::InvalidMorphology) => {
+            fields[11] = corrupt_morphology(rng).to_string();
+            fault_field = Some((FaultKind::InvalidMorphology, "Morpho"));
+        }
+        Some(FaultKind::SexSiteConflict) => {
+            fields[10] = site_of_other_sex(view.sex).to_string();
+            fault_field = Some((FaultKind::SexSiteConflict, "Topo"));
+        }
+        Some(FaultKind::BirthAfterIncidence) => {
+            fields[2] = (view.incidence_date.year() + 1).to_string();
+            fault_field = Some((FaultKind::BirthAfterIncidence, "YoB"));
+        }
+        Some(FaultKind::MissingValue) => {
+            fields[10].clear();
+            fault_field = Some((FaultKind::MissingValue, "Topo"));
+        }
+        Some(FaultKind::UnlikelyCode) if !view.topography.starts_with("C64") => {
+            fields[11] = UNLIKELY_MORPHOLOGY.to_string();
+            fields[13] = "9".to_string();
+            fault_field = Some((FaultKind::UnlikelyCode, "Morpho"));
+        }
+        _ => {}
+    }
+    let (identity, identity_fault) = typed_identity(rng, faults, &case.person);
+    let mut records =
+        vec![Registration { case: view.clone(), fields: fields.clone(), identity, identity_fault, fault: fault_field }];
+    if kind == Some(FaultKind::Duplicate) {
+        // The same tumour again, from another notification, under a new patient number and
+        // with its identity retyped with a typo.
+        let fields2 = encr_fields(&view, &duplicate_pat());
+        let mut identity2 = case.person.clone();
+        let field = apply_identity_fault(rng, &mut identity2, IdentityFault::Typo);
+        records.push(Registration {
+            case: view,
+            fields: fields2,
+            identity: identity2,
+            identity_fault: field.map(|f| (IdentityFault::Typo, f)),
+            fault: Some((FaultKind::Duplicate, "PAT")),
+        });
+    }
+    Registered { records, missing: None }
 }
 
-/// The true excess hazards and net survival of every site group and sex.
-fn write_net_survival_truth(path: &Path) -> Result<(), SynthError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| SynthError::io(path, e.into()))?;
-    w.write_record(["site_group", "sex", "excess_hazard_per_year", "net_survival_1y", "net_survival_5y"])
-        .map_err(werr(path))?;
-    for p in crate::params::SITES.iter() {
-        let excess = crate::cases::excess_hazard(p);
-        w.write_record([
-            p.site_group.to_string(),
-            sex_code(p.sex).to_string(),
-            excess.to_string(),
-            (-excess).exp().to_string(),
-            (-5.0 * excess).exp().to_string(),
-        ])
-        .map_err(werr(path))?;
-    }
-    w.flush().map_err(|e| SynthError::io(path, e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_seed_same_bytes_and_another_seed_differs() {
-        let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let ga = generate_registry(&RegistryConfig::demo(42), a.path()).unwrap();
-        let gb = generate_registry(&RegistryConfig::demo(42), b.path()).unwrap();
-        let gc = generate_registry(&RegistryConfig::demo(43), c.path()).unwrap();
-        let read = |p: &PathBuf| fs::read(p).unwrap();
-        assert_eq!(read(&ga.encr_csv), read(&gb.encr_csv));
-        assert_eq!(read(&ga.faults_csv), read(&gb.faults_csv));
-        assert_eq!(read(&ga.population_csv), read(&gb.population_csv));
-        assert_ne!(read(&ga.encr_csv), read(&gc.encr_csv));
+impl RegistryExtract {
+    /// Creates the three files `encr_<stem>.csv`, `naaccr_<stem>.xml`, `identity_<stem>.csv`
+    /// in `dir`.
+    pub fn create(dir: &Path, stem: &str, registry_id: &str) -> Result<Self, SynthError> {
+        let encr_csv = dir.join(format!("encr_{stem}.csv"));
+        let naaccr_xml = dir.join(format!("naaccr_{stem}.xml"));
+        let identity_csv = dir.join(format!("identity_{stem}.csv"));
+        let mut encr = csv_writer(&encr_csv)?;
+        encr.write_record(ENCR_HEADER).map_err(werr(&encr_csv))?;
+        let mut identity = csv_writer(&identity_csv)?;
+        identity.write_record(IDENTITY_HEADER).map_err(werr(&identity_csv))?;
+        let xml = NaaccrWriter::create(&naaccr_xml, registry_id)?;
+        Ok(Self { encr_csv, naaccr_xml, identity_csv, encr, identity, xml, records: 0 })
     }
 
-    #[test]
-    fn demo_has_a_few_thousand_tumours_near_the_expected_count() {
-        let dir = tempfile::tempdir().unwrap();
-        let g = generate_registry(&RegistryConfig::demo(1), dir.path()).unwrap();
-        // Expected: Manche's share of the national 433,136 cases a year, for two years.
-        let france: f64 = crate::params::DEPARTEMENTS.iter().map(|d| d.population).sum();
-        let expected = 433_136.0 * 492_000.0 / france * (1.0 + crate::population::ANNUAL_GROWTH);
-        let sd = expected.sqrt();
-        assert!(((g.tumours as f64) - expected).abs() < 4.0 * sd, "{} vs {expected}", g.tumours);
-        let lines = fs::read_to_string(&g.encr_csv).unwrap().lines().count() as u64;
-        assert_eq!(lines, g.tumours + 1);
-        let faults = fs::read_to_string(&g.faults_csv).unwrap().lines().count() as u64;
-        assert_eq!(faults, g.faulty + 1);
+    /// Writes one registration; returns its line number in the CSV files (the header is line 1)
+    /// and its patient number.
+    pub fn write(&mut self, r: &Registration) -> Result<u64, SynthError> {
+        self.encr.write_record(&r.fields).map_err(werr(&self.encr_csv))?;
+        self.xml.write(&r.case, &r.fields)?;
+        let id = &r.identity;
+        self.identity
+            .write_record([
+                r.fields[0].as_str(),
+                &id.nir,
+                &id.surname,
+                &id.first_name,
+                &id.birth_date.to_string(),
+                sex_code(id.sex),
+                id.departement,
+            ])
+            .map_err(werr(&self.identity_csv))?;
+        self.records += 1;
+        Ok(self.records + 1)
     }
 
-    #[test]
-    fn unknown_departement_is_an_error() {
-        let mut cfg = RegistryConfig::demo(1);
-        cfg.departements = vec!["20".into()];
-        let e = generate_registry(&cfg, tempfile::tempdir().unwrap().path()).unwrap_err();
-        assert!(e.to_string().contains("unknown département '20'"));
+    /// Flushes the files.
+    pub fn finish(mut self) -> Result<(), SynthError> {
+        self.encr.flush().map_err(|e| SynthError::io(&self.encr_csv, e))?;
+        self.identity.flush().map_err(|e| SynthError::io(&self.identity_csv, e))?;
+        self.xml.finish()
     }
 }
 
-#[cfg(test)]
-mod recovery_tests {
-    //! The generator's parameters come back out of its output: counts by site group and sex,
-    //! their age distribution, and the planted fault rates, each within four standard errors
-    //! (Poisson or binomial) on a tenth of France for one year (≈ 43,000 tumours).
-
-    use std::collections::HashMap;
-
-    use super::*;
-    use crate::cases::IncidenceModel;
-    use crate::params::DEPARTEMENTS;
-
-    fn national_tenth(seed: u64) -> (Generated, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = RegistryConfig {
-            departements: DEPARTEMENTS.iter().map(|d| d.code.to_string()).collect(),
-            first_year: 2021,
-            last_year: 2021,
-            follow_up_end: NaiveDate::from_ymd_opt(2022, 12, 31).unwrap(),
-            seed,
-            faults: FaultRates::default(),
-            scale: 0.1,
-        };
-        (generate_registry(&cfg, dir.path()).unwrap(), dir)
-    }
-
-    fn within(observed: f64, expected: f64, sd: f64, what: &str) {
-        assert!((observed - expected).abs() <= 4.0 * sd.max(1.0), "{what}: {observed} vs {expected} (sd {sd:.1})");
-    }
-
-    #[test]
-    fn incidence_age_and_fault_rates_are_recovered() {
-        let (g, _dir) = national_tenth(11);
-        let text = fs::read_to_string(&g.encr_csv).unwrap();
-        let faults: Vec<String> =
-            fs::read_to_string(&g.faults_csv).unwrap().lines().skip(1).map(|l| l.to_string()).collect();
-        let faulty_lines: std::collections::HashSet<usize> =
-            faults.iter().map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
-        // Observed counts by (site group from the clean record's coding, sex, broad age band).
-        let mut observed: HashMap<(&str, u8, usize), f64> = HashMap::new();
-        for (i, line) in text.lines().enumerate().skip(1) {
-            if faulty_lines.contains(&(i + 1)) {
-                continue; // a faulty record's codes no longer say its site
-            }
-            let f: Vec<&str> = line.split(',').collect();
-            let t = oncodata_coding::Topography::parse(f[10]).unwrap();
-            let m = oncodata_coding::Morphology::parse(f[11]).unwrap();
-            let group = oncodata_coding::site_group::classify(t, m, oncodata_coding::Behaviour::Malignant).unwrap().id;
-            let age: u32 = f[3].parse().unwrap();
-            let band = if age < 50 {
-                0
-            } else if age < 70 {
-                1
-            } else {
-                2
-            };
-            *observed.entry((group, f[4].parse().unwrap(), band)).or_default() += 1.0;
-        }
-        let clean_share = 1.0 - g.faulty as f64 / g.tumours as f64;
-        // Expected from the calibrated rates and the same denominators.
-        let model = IncidenceModel::calibrate();
-        let deps: Vec<&Departement> = DEPARTEMENTS.iter().collect();
-        for (params, rates) in &model.rates {
-            let sex_code = if params.sex == Sex::Male { 1 } else { 2 };
-            let mut expected = [0.0; 3];
-            for group in AgeGroup::all() {
-                let band = if group.lower_age() < 50 {
-                    0
-                } else if group.lower_age() < 70 {
-                    1
-                } else {
-                    2
-                };
-                let persons: f64 = deps.iter().map(|d| persons(d, 2021, params.sex, group, 0.1)).sum();
-                expected[band] += rates[group.index()] * persons * clean_share;
-            }
-            for (band, e) in expected.iter().enumerate() {
-                let o = observed.get(&(params.site_group, sex_code, band)).copied().unwrap_or(0.0);
-                within(o, *e, e.sqrt(), &format!("{} sex {sex_code} age band {band}", params.site_group));
-            }
-        }
-        // Fault rates: each kind's share of records.
-        let rates = FaultRates::default();
-        let n = g.tumours as f64;
-        for (kind, p) in [
-            ("invalid_topography", rates.invalid_topography),
-            ("invalid_morphology", rates.invalid_morphology),
-            ("sex_site_conflict", rates.sex_site_conflict),
-            ("birth_after_incidence", rates.birth_after_incidence),
-        ] {
-            let o = faults.iter().filter(|l| l.ends_with(kind)).count() as f64;
-            within(o, n * p, (n * p * (1.0 - p)).sqrt(), kind);
-        }
-        assert!(g.tumours > 40_000 && g.tumours < 47_000, "{}", g.tumours);
-    }
+/// The follow-up end of a registry's extract by default: 31 December of the year after the
+/// last incidence year.
+pub fn default_follow_up_end(last_year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(last_year + 1, 12, 31)
 }

@@ -21,7 +21,7 @@ use oncodata_stats::relative::{
     relative_survival,
 };
 use oncodata_stats::survival::{CiTransform, SurvivalRow};
-use oncodata_synth::{RegistryConfig, generate_registry};
+use oncodata_synth::{SynthConfig, generate};
 use oncodata_warehouse::Warehouse;
 
 use super::CliResult;
@@ -55,13 +55,15 @@ pub fn run(args: Args) -> CliResult {
     }
 
     let step = Step::start("generating the synthetic Manche registry, 2021-2022");
-    let cfg = RegistryConfig::demo(args.seed);
-    let generated = generate_registry(&cfg, &sources)?;
+    let cfg = SynthConfig::demo(args.seed);
+    let generated = generate(&cfg, &sources)?;
+    let encr = generated.encr_csv.clone().ok_or("the demo's département has no registry")?;
     step.done(&format!(
-        "generated {} tumours ({} with a planted fault) in {}",
+        "generated {} tumours, {} registry records ({} with a planted fault) in {}, with claims, hospital extracts and truth",
         generated.tumours,
+        generated.registry_records,
         generated.faulty,
-        generated.encr_csv.display()
+        encr.display()
     ));
 
     let step = Step::start("validating with the IARC checks and writing the warehouse");
@@ -69,7 +71,7 @@ pub fn run(args: Args) -> CliResult {
     let warehouse = Warehouse::open(&dir)?;
     step.done(&format!(
         "{}: read {} = accepted {} + quarantined {} ({} warnings); warehouse {}: tables {}",
-        generated.encr_csv.display(),
+        encr.display(),
         c.read,
         c.accepted,
         c.quarantined,
@@ -241,10 +243,15 @@ pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurv
     let (cols, rates) = super::survival::from_warehouse(dir, None)?;
     let table = RateTable::from_rows(&rates, RateUnit::Year)?;
     let mut truth = BTreeMap::new();
+    // The national case mix's rows (`stage` and `age_band` = `all`): site_group, sex, stage,
+    // age_band, excess_hazard_per_year, net_survival_1y, net_survival_5y.
     for r in csv::Reader::from_path(truth_csv)?.records() {
         let r = r?;
+        if &r[2] != "all" || &r[3] != "all" {
+            continue;
+        }
         let sex = if &r[1] == "1" { "male" } else { "female" };
-        truth.insert((r[0].to_string(), sex.to_string()), r[3].parse::<f64>()?);
+        truth.insert((r[0].to_string(), sex.to_string()), r[5].parse::<f64>()?);
     }
     let (time, status, age) = (cols.numbers("time")?, cols.numbers("status")?, cols.numbers("age_days")?);
     let (sex, site, date) = (cols.texts("sex")?, cols.texts("site_group")?, cols.texts("date")?);

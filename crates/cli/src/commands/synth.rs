@@ -1,5 +1,6 @@
-//! `oncodata synth`: a synthetic registry data set for any départements, years and population
-//! scale, optionally loaded into a warehouse.
+//! `oncodata synth`: synthetic France — registry, claims, hospital and programme data with
+//! their truth — for any départements, years and population scale, the registry extract
+//! optionally loaded into a warehouse.
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +9,7 @@ use oncodata_ingest::encr::read_encr_csv;
 use oncodata_ingest::population::{read_life_table_csv, read_population_csv};
 use oncodata_synth::faults::FaultRates;
 use oncodata_synth::params::DEPARTEMENTS;
-use oncodata_synth::registry::generate_registry_with_progress;
-use oncodata_synth::{Generated, RegistryConfig};
+use oncodata_synth::{Generated, SynthConfig, generate_with_progress};
 use oncodata_warehouse::Warehouse;
 
 use super::CliResult;
@@ -30,14 +30,17 @@ pub struct Args {
     /// Random seed; the same seed and arguments give the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Départements: `registry` (those a general cancer registry covers, ≈ 22 % of the
-    /// population), `all` (all 101, as if the country were covered), or INSEE codes, e.g. 14,50.
-    #[arg(long, default_value = "registry")]
+    /// Départements simulated: `all` (the 101), `registry` (only those a general cancer
+    /// registry covers, ≈ 22 % of the population), or INSEE codes, e.g. 14,50. Registry
+    /// extracts cover the simulated départements that have a registry (and every childhood
+    /// cancer); claims cover every cancer.
+    #[arg(long, default_value = "all")]
     departements: String,
     /// Follow-up end (ISO date); default 31 December of the year after the last incidence year.
     #[arg(long, value_name = "DATE")]
     follow_up_end: Option<String>,
-    /// Plant no faults (default: about 1 % of records, recorded in truth/faults.csv).
+    /// Plant no faults (default: about 2 % of registry records and 5 % of identities, recorded
+    /// in truth/faults.csv).
     #[arg(long)]
     no_faults: bool,
     /// Also validate the data and load them into this warehouse (tables patients, tumours,
@@ -58,10 +61,12 @@ pub struct Loaded {
     pub warnings: u64,
 }
 
-/// Validates a generated registry data set and writes it into the warehouse at `dir`.
+/// Validates the general registries' extract of a generated data set and writes it, with the
+/// denominators and the life table, into the warehouse at `dir`.
 pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dyn std::error::Error>> {
     let today = chrono::Local::now().date_naive();
-    let extract = read_encr_csv(&generated.encr_csv, today)?;
+    let encr = generated.encr_csv.as_ref().ok_or("no simulated département has a general cancer registry")?;
+    let extract = read_encr_csv(encr, today)?;
     let population = read_population_csv(&generated.population_csv)?;
     let life_table = read_life_table_csv(&generated.life_table_csv)?;
     let warehouse = Warehouse::open(dir)?;
@@ -90,7 +95,7 @@ pub fn run(args: Args) -> CliResult {
         Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|e| format!("--follow-up-end {d}: {e}"))?,
         None => chrono::NaiveDate::from_ymd_opt(last + 1, 12, 31).ok_or("--years: last year out of range")?,
     };
-    let cfg = RegistryConfig {
+    let cfg = SynthConfig {
         departements,
         first_year: first,
         last_year: last,
@@ -105,24 +110,41 @@ pub fn run(args: Args) -> CliResult {
         ProgressStyle::with_template("{bar:40} {pos}/{len} département-years, {elapsed} elapsed, ETA {eta}")
             .expect("template"),
     );
-    let generated = generate_registry_with_progress(&cfg, &args.out, &mut |done, total| {
+    let generated = generate_with_progress(&cfg, &args.out, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
+    let g = &generated;
     eprintln!(
-        "✓ {} tumours ({} with a planted fault) for {} départements, {first}-{last}, scale {}: {}",
-        generated.tumours,
-        generated.faulty,
+        "✓ {} tumours in {} départements, {first}-{last}, scale {}; {} source records ({} with a planted fault)",
+        g.tumours,
         cfg.departements.len(),
         cfg.scale,
-        generated.encr_csv.display()
+        g.source_records,
+        g.faulty
     );
+    if let Some(encr) = &g.encr_csv {
+        eprintln!(
+            "  registries: {} ({} records), NAACCR XML and identity file beside it",
+            encr.display(),
+            g.registry_records
+        );
+    }
+    eprintln!("  paediatric registries: {} ({} records)", g.paediatric_csv.display(), g.paediatric_records);
+    eprintln!("  claims: {} ({} persons)", g.claims_dir.display(), g.tumours);
+    for d in &g.omop_dirs {
+        eprintln!("  OMOP CDM 5.4: {}", d.display());
+    }
+    for f in &g.fhir_files {
+        eprintln!("  FHIR mCODE bundles: {}", f.display());
+    }
+    eprintln!("  screening and vaccination: {}", g.screening_dir.display());
     eprintln!(
-        "✓ denominators {}, life table {}, truth in {}",
-        generated.population_csv.display(),
-        generated.life_table_csv.display(),
-        args.out.join("truth").display()
+        "  denominators {}, life table {}, truth in {}",
+        g.population_csv.display(),
+        g.life_table_csv.display(),
+        g.truth_dir.display()
     );
     if let Some(dir) = &args.warehouse {
         let l = load_registry(&generated, dir)?;

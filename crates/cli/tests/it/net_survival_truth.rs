@@ -11,12 +11,12 @@ use oncodata_stats::relative::{
     DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
 };
 use oncodata_stats::survival::CiTransform;
-use oncodata_synth::{RegistryConfig, generate_registry};
+use oncodata_synth::{SynthConfig, generate};
 
 #[test]
 fn pohar_perme_recovers_the_true_net_survival() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = RegistryConfig {
+    let cfg = SynthConfig {
         departements: ["44", "33", "34", "38", "67"].map(String::from).to_vec(),
         first_year: 2012,
         last_year: 2012,
@@ -25,8 +25,8 @@ fn pohar_perme_recovers_the_true_net_survival() {
         faults: oncodata_synth::faults::FaultRates::none(),
         scale: 1.0,
     };
-    let g = generate_registry(&cfg, dir.path()).unwrap();
-    let extract = read_encr_csv(&g.encr_csv, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();
+    let g = generate(&cfg, dir.path()).unwrap();
+    let extract = read_encr_csv(g.encr_csv.as_ref().unwrap(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();
     assert_eq!(extract.counts.quarantined, 0);
 
     let mut lt = csv::Reader::from_path(&g.life_table_csv).unwrap();
@@ -40,9 +40,12 @@ fn pohar_perme_recovers_the_true_net_survival() {
     let table = RateTable::from_rows(&rows, RateUnit::Year).unwrap();
 
     let mut truth = HashMap::new();
+    // Rows of the national case mix: site_group, sex, stage = all, age_band = all, …, 5-year.
     for r in csv::Reader::from_path(&g.net_survival_csv).unwrap().records() {
         let r = r.unwrap();
-        truth.insert((r[0].to_string(), r[1].to_string()), r[4].parse::<f64>().unwrap());
+        if &r[2] == "all" && &r[3] == "all" {
+            truth.insert((r[0].to_string(), r[1].to_string()), r[6].parse::<f64>().unwrap());
+        }
     }
     let patients: HashMap<&str, &oncodata_model::Patient> =
         extract.patients.iter().map(|p| (p.patient_id.as_str(), p)).collect();

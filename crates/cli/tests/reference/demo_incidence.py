@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent computation of `oncodata demo`'s incidence table.
 
-Reads what the demo generated and quarantined (DIR/sources/encr_*.csv, DIR/sources/population.csv,
+Reads what the demo generated and quarantined (DIR/sources/registry/encr_50_*.csv, DIR/sources/population.csv,
 DIR/reports/quarantine.csv), groups the accepted invasive tumours into the site groups of the
 French national estimates with its own rules (written here from the published definitions,
 not taken from oncodata), and computes with scipy:
@@ -73,7 +73,7 @@ def main(directory):
     with open(f"{directory}/reports/quarantine.csv", newline="") as f:
         for row in csv.DictReader(f):
             quarantined.add(int(row["line"]))
-    (encr,) = glob.glob(f"{directory}/sources/encr_*.csv")
+    (encr,) = glob.glob(f"{directory}/sources/registry/encr_50_*.csv")
     cases = defaultdict(lambda: [0] * 18)
     with open(encr, newline="") as f:
         reader = csv.DictReader(f)
