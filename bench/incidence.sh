@@ -18,7 +18,7 @@ cargo build --release -q -p oncodata-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/oncodata
 
 if [ ! -f "$WORK/wh/tables/tumours.parquet" ]; then
-  /usr/bin/time -f "synth + load: %e s, peak %M KB" "$BIN" synth --out "$WORK/national" --departements all \
+  /usr/bin/time -f "synth + load: %e s, peak %M KB" "$BIN" synth --out "$WORK/national" --departements all --registries all \
     --years "$YEARS" --scale "$SCALE" --seed 1 --no-faults --warehouse "$WORK/wh"
 fi
 

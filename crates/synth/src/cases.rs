@@ -268,7 +268,8 @@ pub struct Case {
     pub in_cluster: bool,
 }
 
-fn pick<'a, T>(rng: &mut impl Rng, items: &'a [(T, f64)]) -> &'a T {
+/// One item drawn with probability proportional to its weight.
+pub(crate) fn pick<'a, T>(rng: &mut impl Rng, items: &'a [(T, f64)]) -> &'a T {
     let total: f64 = items.iter().map(|(_, w)| w).sum();
     let mut u = rng.random::<f64>() * total;
     for (item, w) in items {

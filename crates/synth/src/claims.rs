@@ -147,9 +147,8 @@ impl ClaimsWriter {
                     }
                 }
                 TreatmentKind::Radiotherapy => {
-                    let dates: Vec<_> = t.session_dates(end).collect();
-                    if let (Some(first), Some(last)) = (dates.first(), dates.last()) {
-                        self.stay(key, establishment, *first, *last, "Z510", icd10, dates.len() as u32)?;
+                    if let Some((first, last, n)) = t.span(end) {
+                        self.stay(key, establishment, first, last, "Z510", icd10, n as u32)?;
                     }
                 }
                 TreatmentKind::HormoneTherapy => {

@@ -109,8 +109,7 @@ impl FhirWriter {
             })));
         }
         for (k, t) in case.pathway.treatments.iter().enumerate() {
-            let dates: Vec<_> = t.session_dates(case.last_contact).collect();
-            let (Some(first), Some(last)) = (dates.first(), dates.last()) else { continue };
+            let Some((first, last, n)) = t.span(case.last_contact) else { continue };
             let id = format!("{pid}-t{}", k + 1);
             let reason = json!([{ "reference": format!("Condition/{cond_id}") }]);
             let resource = match t.kind {
@@ -133,7 +132,7 @@ impl FhirWriter {
                     "medicationCodeableConcept": { "coding": [{ "system": "http://www.whocc.no/atc", "code": t.atc.unwrap_or("") }] },
                     "subject": { "reference": patient_ref },
                     "authoredOn": first.to_string(),
-                    "dispenseRequest": { "validityPeriod": { "start": first.to_string(), "end": last.to_string() }, "numberOfRepeatsAllowed": dates.len() },
+                    "dispenseRequest": { "validityPeriod": { "start": first.to_string(), "end": last.to_string() }, "numberOfRepeatsAllowed": n },
                     "reasonReference": reason,
                 }),
             };

@@ -60,6 +60,9 @@ pub struct SynthConfig {
     pub faults: FaultRates,
     /// Population scale: 1.0 is the real population of the départements; 0.01 a hundredth.
     pub scale: f64,
+    /// Write the general registries' extract for every simulated département, as if the whole
+    /// country were covered (national-scale benchmarks), instead of only those with a registry.
+    pub registries_everywhere: bool,
 }
 
 /// Age under which the national paediatric registries record a cancer (RNHE and RNTSE: 0-17).
@@ -80,6 +83,7 @@ impl SynthConfig {
             seed,
             faults: FaultRates::default(),
             scale: 1.0,
+            registries_everywhere: false,
         }
     }
 
@@ -415,7 +419,8 @@ pub fn generate_with_progress(
     write_secret(&secrets_dir.join("claims_pseudonym.key"), &key)?;
 
     // The general registries' extract covers the simulated départements that have one.
-    let registry_deps: Vec<&Departement> = deps.iter().copied().filter(|d| d.registry).collect();
+    let covered = |d: &Departement| d.registry || cfg.registries_everywhere;
+    let registry_deps: Vec<&Departement> = deps.iter().copied().filter(|d| covered(d)).collect();
     let area_name = if registry_deps.len() <= 4 {
         registry_deps.iter().map(|d| d.code).collect::<Vec<_>>().join("-")
     } else {
@@ -503,19 +508,12 @@ pub fn generate_with_progress(
                         }
                         let pseudonym = claims_pseudonym(&key, &case.person.nir, case.birth_date, case.sex);
                         truth.case(&case, &pseudonym)?;
-                        if let Some(r) = general.as_mut().filter(|_| dep.registry) {
+                        let registries = [
+                            general.as_mut().filter(|_| covered(dep)),
+                            Some(&mut paediatric).filter(|_| case.age < PAEDIATRIC_AGE_LIMIT),
+                        ];
+                        for r in registries.into_iter().flatten() {
                             r.take(
-                                &mut rng,
-                                &cfg.faults,
-                                &case,
-                                cfg.last_year,
-                                &mut duplicates,
-                                &mut truth,
-                                &mut faulty,
-                            )?;
-                        }
-                        if case.age < PAEDIATRIC_AGE_LIMIT {
-                            paediatric.take(
                                 &mut rng,
                                 &cfg.faults,
                                 &case,

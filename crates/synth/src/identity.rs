@@ -61,18 +61,6 @@ static NAMES: LazyLock<Names> = LazyLock::new(|| {
 /// Share of surnames drawn from the long tail of rarer names rather than the frequent list.
 const RARE_SURNAME_SHARE: f64 = 0.55;
 
-fn pick_weighted(rng: &mut impl Rng, items: &[(&'static str, f64)]) -> &'static str {
-    let total: f64 = items.iter().map(|(_, w)| w).sum();
-    let mut u = rng.random::<f64>() * total;
-    for (item, w) in items {
-        if u < *w {
-            return item;
-        }
-        u -= w;
-    }
-    items.last().expect("names").0
-}
-
 /// A rarer surname built from French-sounding syllables (Kermarec, Bouchardeau…): the long
 /// tail that makes most real surnames rare.
 fn rare_surname(rng: &mut impl Rng) -> String {
@@ -125,9 +113,9 @@ pub fn draw_identity(rng: &mut impl Rng, sex: Sex, birth_date: NaiveDate, depart
     let surname = if rng.random::<f64>() < RARE_SURNAME_SHARE {
         rare_surname(rng)
     } else {
-        pick_weighted(rng, &names.surnames).to_string()
+        crate::cases::pick(rng, &names.surnames).to_string()
     };
-    let first_name = pick_weighted(rng, if sex == Sex::Female { &names.female } else { &names.male }).to_string();
+    let first_name = crate::cases::pick(rng, if sex == Sex::Female { &names.female } else { &names.male }).to_string();
     let birth_place = if rng.random::<f64>() < 0.8 {
         departement
     } else {

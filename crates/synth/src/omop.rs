@@ -15,7 +15,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 
 use crate::SynthError;
 use crate::cases::Case;
@@ -314,8 +314,7 @@ impl OmopWriter {
         for t in &case.pathway.treatments {
             match t.kind {
                 TreatmentKind::Chemotherapy | TreatmentKind::HormoneTherapy => {
-                    let dates: Vec<NaiveDate> = t.session_dates(end).collect();
-                    let (Some(first), Some(last)) = (dates.first(), dates.last()) else { continue };
+                    let Some((first, last, n)) = t.span(end) else { continue };
                     let id = self.id();
                     self.row(
                         DRUG,
@@ -331,7 +330,7 @@ impl OmopWriter {
                             EHR,
                             "",
                             "",
-                            &dates.len().to_string(),
+                            &n.to_string(),
                             "",
                             "",
                             "0",
@@ -347,8 +346,7 @@ impl OmopWriter {
                     )?;
                 }
                 TreatmentKind::Surgery | TreatmentKind::Radiotherapy => {
-                    let dates: Vec<NaiveDate> = t.session_dates(end).collect();
-                    let (Some(first), Some(last)) = (dates.first(), dates.last()) else { continue };
+                    let Some((first, last, n)) = t.span(end) else { continue };
                     let id = self.id();
                     self.row(
                         PROCEDURE,
@@ -362,7 +360,7 @@ impl OmopWriter {
                             "",
                             EHR,
                             "0",
-                            &dates.len().to_string(),
+                            &n.to_string(),
                             "",
                             "",
                             "",

@@ -53,6 +53,12 @@ pub struct Treatment {
 }
 
 impl Treatment {
+    /// The first and last sessions up to `until` and their number; `None` when none took place.
+    pub fn span(&self, until: NaiveDate) -> Option<(NaiveDate, NaiveDate, usize)> {
+        let dates: Vec<NaiveDate> = self.session_dates(until).collect();
+        Some((*dates.first()?, *dates.last()?, dates.len()))
+    }
+
     /// The dates of its sessions, up to `until` (inclusive).
     pub fn session_dates(&self, until: NaiveDate) -> impl Iterator<Item = NaiveDate> + '_ {
         (0..self.sessions as i64)

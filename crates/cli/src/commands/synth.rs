@@ -36,6 +36,10 @@ pub struct Args {
     /// cancer); claims cover every cancer.
     #[arg(long, default_value = "all")]
     departements: String,
+    /// Which départements the general registries' extract covers: `actual` (those with a
+    /// registry) or `all` (as if the whole country were covered, for national-scale tests).
+    #[arg(long, default_value = "actual", value_parser = ["actual", "all"])]
+    registries: String,
     /// Follow-up end (ISO date); default 31 December of the year after the last incidence year.
     #[arg(long, value_name = "DATE")]
     follow_up_end: Option<String>,
@@ -103,6 +107,7 @@ pub fn run(args: Args) -> CliResult {
         seed: args.seed,
         faults: if args.no_faults { FaultRates::none() } else { FaultRates::default() },
         scale: args.scale,
+        registries_everywhere: args.registries == "all",
     };
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let bar = ProgressBar::new(0);

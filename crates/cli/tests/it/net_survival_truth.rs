@@ -24,6 +24,7 @@ fn pohar_perme_recovers_the_true_net_survival() {
         seed: 5,
         faults: oncodata_synth::faults::FaultRates::none(),
         scale: 1.0,
+        registries_everywhere: false,
     };
     let g = generate(&cfg, dir.path()).unwrap();
     let extract = read_encr_csv(g.encr_csv.as_ref().unwrap(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();

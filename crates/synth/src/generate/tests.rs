@@ -93,6 +93,7 @@ static TENTH: LazyLock<Tenth> = LazyLock::new(|| {
         seed: 11,
         faults: FaultRates::default(),
         scale: 0.1,
+        registries_everywhere: false,
     };
     let g = generate(&cfg, dir.path()).unwrap();
     Tenth { out: dir.path().to_path_buf(), _dir: dir, g, cfg }
