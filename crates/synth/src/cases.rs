@@ -12,9 +12,12 @@ use rand_distr::{Distribution, Exp1, Poisson};
 
 use crate::area::AreaRisk;
 use crate::identity::{Identity, draw_identity};
-use crate::params::{CHILDHOOD, CODING, ChildhoodType, DEPARTEMENTS, SITES, SiteParams, sex_index};
+use crate::params::{CHILDHOOD, CODING, ChildhoodType, SITES, SiteParams, sex_index};
 use crate::pathway::{Pathway, PathwayInput, draw_pathway};
-use crate::population::pyramid_shares;
+use crate::population::national_persons;
+
+/// The year of the national estimates the rates are calibrated on.
+pub const CALIBRATION_YEAR: i32 = 2023;
 
 /// Age groups (0-4 … 15-19) whose cancers are drawn from the childhood model by ICCC-3 type
 /// rather than from the adult site groups.
@@ -77,8 +80,8 @@ fn group_band(g: AgeGroup) -> usize {
 impl IncidenceModel {
     /// Calibrates the rates on the national population, and the excess hazards on the case mix.
     pub fn calibrate() -> Self {
-        let france: f64 = DEPARTEMENTS.iter().map(|d| d.population).sum();
-        let shares = pyramid_shares();
+        // The rates are calibrated on the national population of 2023, the estimates' year.
+        let people_2023 = national_persons(CALIBRATION_YEAR);
         let mut rates = Vec::new();
         let mut excess_base = Vec::new();
         for p in SITES.iter() {
@@ -91,8 +94,8 @@ impl IncidenceModel {
                     (-d * d / (2.0 * p.spread * p.spread)).exp()
                 })
                 .collect();
-            let people = &shares[sex_index(p.sex)];
-            let expected_per_k: f64 = shape.iter().zip(people).map(|(s, share)| s * share * france).sum();
+            let people = &people_2023[sex_index(p.sex)];
+            let expected_per_k: f64 = shape.iter().zip(people).map(|(s, n)| s * n).sum();
             let k = p.cases / expected_per_k;
             let mut r = [0.0; AgeGroup::COUNT];
             for (i, s) in shape.iter().enumerate() {
@@ -114,7 +117,7 @@ impl IncidenceModel {
                 let mut r = [[0.0; CHILD_AGE_GROUPS]; 2];
                 for (sex, share) in [(0, c.male_share), (1, 1.0 - c.male_share)] {
                     for g in 0..CHILD_AGE_GROUPS {
-                        r[sex][g] = c.cases[g] * share / (shares[sex][g] * france);
+                        r[sex][g] = c.cases[g] * share / people_2023[sex][g];
                     }
                 }
                 (c, r)
@@ -177,7 +180,7 @@ pub fn mix_net_survival(model: &IncidenceModel, i: usize, band_weight: &[f64; AG
 /// The national case mix of site `i` by age band in 2023.
 pub fn national_band_weights(model: &IncidenceModel, i: usize) -> [f64; AGE_BANDS.len()] {
     let (p, r) = &model.rates[i];
-    let people = &pyramid_shares()[sex_index(p.sex)];
+    let people = &national_persons(CALIBRATION_YEAR)[sex_index(p.sex)];
     let mut w = [0.0; AGE_BANDS.len()];
     for g in AgeGroup::all() {
         w[group_band(g)] += r[g.index()] * people[g.index()];
@@ -502,10 +505,9 @@ mod tests {
     #[test]
     fn calibration_reproduces_the_national_count() {
         let m = IncidenceModel::calibrate();
-        let france: f64 = DEPARTEMENTS.iter().map(|d| d.population).sum();
-        let shares = pyramid_shares();
+        let people = national_persons(CALIBRATION_YEAR);
         for (p, r) in &m.rates {
-            let n: f64 = (0..AgeGroup::COUNT).map(|g| r[g] * shares[sex_index(p.sex)][g] * france).sum();
+            let n: f64 = (0..AgeGroup::COUNT).map(|g| r[g] * people[sex_index(p.sex)][g]).sum();
             assert!((n / p.cases - 1.0).abs() < 1e-9, "{} {:?}", p.site_group, p.sex);
         }
     }

@@ -97,6 +97,14 @@ pub fn shares_in(year: i32) -> Pyramid {
     p.map(|s| s.map(|v| v / total))
 }
 
+/// The national population (persons) by sex and age group in `year`: the 101 départements'
+/// 2021 total grown to `year`, spread with that year's pyramid.
+pub fn national_persons(year: i32) -> Pyramid {
+    let france: f64 = crate::params::DEPARTEMENTS.iter().map(|d| d.population).sum();
+    let total = france * ANNUAL_GROWTH.powi(year - BASE_YEAR);
+    shares_in(year).map(|s| s.map(|v| v * total))
+}
+
 /// Mid-year persons of a département in one year, sex and age group (whole persons), for a
 /// population scaled by `scale` (1.0 = the real population; 0.01 for quick runs).
 pub fn persons(dep: &Departement, year: i32, sex: Sex, group: AgeGroup, scale: f64) -> f64 {
