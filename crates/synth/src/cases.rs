@@ -12,7 +12,7 @@ use rand_distr::{Distribution, Exp1, Poisson};
 
 use crate::area::AreaRisk;
 use crate::identity::{Identity, draw_identity};
-use crate::params::{CHILDHOOD, CODING, ChildhoodType, SITES, SiteParams, sex_index};
+use crate::params::{CHILDHOOD, CODING, ChildhoodType, SITES, SiteCoding, SiteParams, sex_index};
 use crate::pathway::{Pathway, PathwayInput, draw_pathway};
 use crate::population::national_persons;
 
@@ -65,6 +65,8 @@ pub struct IncidenceModel {
     pub excess_base: Vec<f64>,
     /// `(type, rate per person-year by [male, female][age group 0-4 … 15-19])`.
     pub childhood: Vec<(&'static ChildhoodType, [[f64; CHILD_AGE_GROUPS]; 2])>,
+    /// The coding options of each site of `rates` and their weights (`data/site_coding.csv`).
+    pub coding: Vec<Vec<(&'static SiteCoding, f64)>>,
 }
 
 /// The age a group stands for in the rate curve: its middle (90 for 85+).
@@ -123,7 +125,17 @@ impl IncidenceModel {
                 (c, r)
             })
             .collect();
-        Self { rates, excess_base, childhood }
+        let coding = rates
+            .iter()
+            .map(|(p, _)| {
+                CODING
+                    .iter()
+                    .filter(|c| c.site_group == p.site_group && c.sex.is_none_or(|s| s == p.sex))
+                    .map(|c| (c, c.weight))
+                    .collect()
+            })
+            .collect();
+        Self { rates, excess_base, childhood, coding }
     }
 
     /// Cases expected in a cell: site `i`'s 2023 rate for the age group, its trend to `year`,
@@ -336,18 +348,14 @@ pub fn draw_cases(
         }
         return out;
     }
+    let effect = area.effect(cell.departement);
     for (i, (params, _)) in model.rates.iter().enumerate().filter(|(_, (p, _))| p.sex == cell.sex) {
-        let cluster = area.cluster_at(cell.departement, params.site_group, cell.year).is_some();
-        let factor = area.factor(cell.departement, params.site_group, cell.year);
+        let cluster = area.cluster_at(cell.departement, params.site_group, cell.year);
+        let factor = effect * cluster.map_or(1.0, |c| c.relative_risk);
         let expected = model.expected(i, cell.group, cell.year, factor, cell.persons);
         for _ in 0..poisson(rng, expected) {
             *next_number += 1;
-            let options: Vec<(&crate::params::SiteCoding, f64)> = CODING
-                .iter()
-                .filter(|c| c.site_group == params.site_group && c.sex.is_none_or(|s| s == cell.sex))
-                .map(|c| (c, c.weight))
-                .collect();
-            let coding = *pick(rng, &options);
+            let coding = *pick(rng, &model.coding[i]);
             let draw = TumourDraw {
                 site_group: params.site_group,
                 childhood_type: None,
@@ -357,7 +365,7 @@ pub fn draw_cases(
                 staged: staged(params),
                 stage_weights: Some(stage_weights(params.net_survival_5y)),
                 poor_prognosis: params.poor_prognosis(),
-                in_cluster: cluster,
+                in_cluster: cluster.is_some(),
             };
             out.push(one_case(rng, &draw, cell, follow_up_end, *next_number, &|stage, age| {
                 model.excess_hazard(i, stage, age)

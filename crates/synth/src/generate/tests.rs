@@ -151,9 +151,21 @@ fn incidence_by_site_sex_and_age_and_the_clusters_are_recovered() {
             within(observed.get(&key).copied().unwrap_or(0.0), *e, e.sqrt(), &format!("{key:?}"));
         }
     }
-    // Clusters: the cases drawn in each are Poisson around the expected count times its risk.
+    // Clusters: the cases drawn in each are Poisson around the model's count for the cluster's
+    // cells times its risk (recomputed here, and equal to what the truth file says).
     for c in read(&t.out.join("truth/clusters.csv")) {
-        let e: f64 = c["expected_without_cluster"].parse::<f64>().unwrap() * c["relative_risk"].parse::<f64>().unwrap();
+        let d = crate::params::departement(&c["departement"]).unwrap();
+        let without: f64 = model
+            .rates
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, _))| p.site_group == c["site_group"])
+            .flat_map(|(i, (p, _))| AgeGroup::all().map(move |g| (i, p.sex, g)))
+            .map(|(i, sex, g)| model.expected(i, g, 2021, area.effect(d.code), persons(d, 2021, sex, g, 0.1)))
+            .sum();
+        let written: f64 = c["expected_without_cluster"].parse().unwrap();
+        assert!((written - without).abs() < 1e-3, "{written} vs {without}");
+        let e = without * c["relative_risk"].parse::<f64>().unwrap();
         within(c["observed"].parse().unwrap(), e, e.sqrt(), &c["cluster_id"]);
         let flagged = tumours
             .iter()
