@@ -45,11 +45,38 @@ enum Command {
         Calibrated on France: INSEE populations and age pyramid, the 2023 national incidence estimates by site, \
         sex and age, net survival by site. Same seed and arguments, same bytes.")]
     Synth(commands::synth::Args),
+    /// Read, validate and load sources: registry CSV or NAACCR XML, OMOP or FHIR hospital
+    /// extracts, claims, or any CSV through a mapping. Nothing is dropped: every record is
+    /// accepted (with warnings) or quarantined with its reasons.
+    #[command(after_help = "Examples:\n  oncodata ingest --source encr-csv registry/encr_50_2021-2022.csv\n  \
+        oncodata ingest --source naaccr-xml registry/naaccr_50.xml --source omop hospitals/omop/baclesse --format json\n  \
+        oncodata ingest --source fhir hospitals/fhir/curie.ndjson --source claims claims\n  \
+        oncodata ingest --source csv my_export.csv --mapping my_export.toml --dataset my_registry\n\n\
+        Each path loads as a dataset (its file or folder name, or --dataset); ingesting a corrected file \
+        again replaces its records instead of adding them twice. Validation: record shape and encoding, \
+        required variables and formats, ICD-O-3 validity, the IARC consistency checks (sex/site, \
+        grade, basis/histology, age/site/histology, site/histology) and date checks.")]
+    Ingest(commands::ingest::Args),
+    /// See, show and export the quarantined records.
+    #[command(after_help = "Examples:\n  oncodata quarantine list --rule iarc.topography\n  \
+        oncodata quarantine show 00000412-01\n  oncodata quarantine export --out quarantine.csv\n  \
+        oncodata quarantine export --as-source registry/encr_50_2021-2022.csv --out to_fix.csv")]
+    Quarantine(commands::quarantine::Args),
+    /// Mark an unusual case as verified so that its warning is not raised again (CanReg5's
+    /// "checked" flag).
+    #[command(
+        after_help = "Example:\n  oncodata verify --record 00000017-01 --rule iarc.age-topography --by 'Dr Martin' \
+        --reason 'breast cancer at 19 confirmed by pathology'"
+    )]
+    Verify(commands::quarantine::VerifyArgs),
+    /// Registry data-quality indicators by dataset, site group and year, and records per rule.
+    #[command(after_help = "Example:\n  oncodata quality --csv quality.csv --html quality.html")]
+    Quality(commands::quality::Args),
     /// Run SQL on the warehouse (Apache DataFusion dialect).
     #[command(
         after_help = "Examples:\n  oncodata sql \"SELECT site_group, count(*) AS n FROM tumours GROUP BY site_group ORDER BY n DESC\"\n  \
         oncodata sql --format csv \"SELECT * FROM quarantine\" > quarantine.csv\n\n\
-        Tables: patients, tumours, care_events, population, life_table, quarantine (those loaded).\n\
+        Tables: patients, tumours, care_events, quarantine, warnings (each row with its dataset and source), population, life_table.\n\
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."
     )]
     Sql(commands::sql::Args),
@@ -84,6 +111,10 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(a),
         Command::Synth(a) => commands::synth::run(a),
         Command::Sql(a) => commands::sql::run(a),
+        Command::Ingest(a) => commands::ingest::run(a),
+        Command::Quarantine(a) => commands::quarantine::run(a),
+        Command::Verify(a) => commands::quarantine::verify(a),
+        Command::Quality(a) => commands::quality::run(a),
         Command::Codes(a) => commands::codes::run(a),
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),

@@ -5,13 +5,13 @@ use crate::topography::Topography;
 
 /// A set of integer codes given as inclusive ranges; `None` ranges mean "any".
 #[derive(Debug, Clone)]
-pub(crate) struct CodeSet {
+pub struct CodeSet {
     ranges: Option<Vec<(u16, u16)>>,
 }
 
 impl CodeSet {
     /// Parses morphology codes and ranges (`8000-8005 8010`), or `*`.
-    pub(crate) fn morphologies(text: &str) -> Result<Self, String> {
+    pub fn morphologies(text: &str) -> Result<Self, String> {
         Self::parse(text, |c| {
             c.parse::<u16>()
                 .ok()
@@ -23,7 +23,7 @@ impl CodeSet {
 
     /// Parses topography codes and ranges (`C00.0-C14.8 C44 C38.4`), or `*`. A three-character
     /// site stands for all its subsites.
-    pub(crate) fn topographies(text: &str) -> Result<Self, String> {
+    pub fn topographies(text: &str) -> Result<Self, String> {
         Self::parse(text, |c| {
             if c.len() == 3 {
                 let t = Topography::parse(&format!("{c}.0")).map_err(|e| e.to_string())?;
@@ -62,7 +62,7 @@ impl CodeSet {
     }
 
     /// Whether `code` (a morphology, or a topography ordinal) is in the set.
-    pub(crate) fn contains(&self, code: u16) -> bool {
+    pub fn contains(&self, code: u16) -> bool {
         match &self.ranges {
             None => true,
             Some(r) => r.iter().any(|&(lo, hi)| (lo..=hi).contains(&code)),

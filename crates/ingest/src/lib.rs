@@ -1,22 +1,45 @@
 //! Reading source files into the data model. Every record either enters (possibly with
 //! warnings) or goes to quarantine with its file, record number, rule ids and messages: nothing
-//! is dropped, and every reader's counts satisfy read = accepted + quarantined.
+//! is dropped, and every file's counts satisfy read = accepted + quarantined.
 //!
-//! - [`encr`]: ENCR-style registry CSV extracts (the JRC-ENCR data set's variables);
-//! - [`population`]: population denominators (`area,year,sex,age_group,persons`);
+//! - readers, one per source format: [`encr`] (ENCR-style registry CSV), [`naaccr`] (NAACCR
+//!   XML), [`omop`] (OMOP CDM 5.4 CSV tables with the oncology extension), [`fhir`] (FHIR R4
+//!   mCODE bundles), [`claims`] (the national claims extract), [`mapping`] (any CSV described by
+//!   a TOML mapping), [`population`] (denominators and life tables);
+//! - [`case`]: the tumour record every reader produces and its validation;
+//! - [`iarc`]: the IARC consistency checks between variables;
 //! - [`rules`]: the validation rules, each with an id and a severity;
-//! - [`quarantine`]: rejected records and the counts of a run.
+//! - [`extract`], [`quarantine`]: what a run keeps and rejects, and its counts;
+//! - [`verified`]: the cases a registrar has confirmed, whose warnings are not raised again.
 
+pub mod care;
+pub mod case;
+pub mod claims;
 pub mod encr;
+pub mod extract;
+pub mod fhir;
+pub mod iarc;
+pub mod mapping;
+pub mod naaccr;
+pub mod omop;
 pub mod population;
 pub mod quarantine;
 pub mod rules;
+mod table;
+pub mod verified;
 
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+pub use extract::{Extract, FileCounts, Warning};
 pub use quarantine::{Counts, QuarantinedRecord};
 pub use rules::{Severity, Violation};
+pub use verified::Verified;
 
 /// A failure that stops reading a whole file (as opposed to a bad record, which is
-/// quarantined): the file cannot be opened, or its header lacks a required column.
+/// quarantined): the file cannot be opened, its header lacks a required column, or its syntax
+/// breaks off (truncated XML, a CSV quote never closed).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The file could not be read.
@@ -29,7 +52,81 @@ pub enum IngestError {
     /// The file is not of the expected layout.
     #[error("{file}: {message}")]
     Layout { file: String, message: String },
-    /// A reference-data row is wrong (population files are loaded whole or not at all).
+    /// A row or element is unreadable and the file cannot be read past it.
     #[error("{file} line {line}: {message}")]
     Row { file: String, line: u64, message: String },
+}
+
+/// The source formats `oncodata ingest --source KIND` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// ENCR-style registry CSV.
+    EncrCsv,
+    /// NAACCR XML.
+    NaaccrXml,
+    /// A folder of OMOP CDM 5.4 CSV tables.
+    Omop,
+    /// FHIR R4 bundles (NDJSON, or one JSON bundle per file).
+    Fhir,
+    /// The claims extract (a folder with the SNDS-shaped tables).
+    Claims,
+    /// A CSV file described by a TOML mapping.
+    Csv,
+}
+
+impl SourceKind {
+    /// Every kind.
+    pub const ALL: [SourceKind; 6] = [Self::EncrCsv, Self::NaaccrXml, Self::Omop, Self::Fhir, Self::Claims, Self::Csv];
+
+    /// The name used on the command line and in provenance.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::EncrCsv => encr::SOURCE_KIND,
+            Self::NaaccrXml => naaccr::SOURCE_KIND,
+            Self::Omop => omop::SOURCE_KIND,
+            Self::Fhir => fhir::SOURCE_KIND,
+            Self::Claims => claims::SOURCE_KIND,
+            Self::Csv => mapping::SOURCE_KIND,
+        }
+    }
+
+    /// The kind with this name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Reads one source path of a kind into `out`. `mapping` is the TOML mapping of `csv` sources.
+pub fn read_source(
+    kind: SourceKind,
+    path: &Path,
+    mapping: Option<&mapping::Mapping>,
+    today: NaiveDate,
+    out: &mut Extract,
+) -> Result<(), IngestError> {
+    let file = path.display().to_string();
+    match kind {
+        SourceKind::EncrCsv => {
+            encr::read_encr_csv(path, today, out)?;
+            out.finish_file(kind.name(), &file).map(|_| ())
+        }
+        SourceKind::NaaccrXml => {
+            naaccr::read_naaccr_xml(path, today, out)?;
+            out.finish_file(kind.name(), &file).map(|_| ())
+        }
+        SourceKind::Fhir => {
+            fhir::read_fhir(path, today, out)?;
+            out.finish_file(kind.name(), &file).map(|_| ())
+        }
+        SourceKind::Omop => omop::read_omop_dir(path, today, out),
+        SourceKind::Claims => claims::read_claims_dir(path, today, out),
+        SourceKind::Csv => {
+            let mapping = mapping.ok_or_else(|| IngestError::Layout {
+                file: file.clone(),
+                message: "a csv source needs --mapping FILE (a TOML file naming each column's meaning)".into(),
+            })?;
+            mapping::read_mapped_csv(path, mapping, today, out)?;
+            out.finish_file(kind.name(), &file).map(|_| ())
+        }
+    }
 }

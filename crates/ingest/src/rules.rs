@@ -100,6 +100,56 @@ pub const RULES: &[RuleInfo] = &[
         severity: Severity::Error,
         description: "last contact or death is not before incidence",
     },
+    RuleInfo {
+        id: "record.reference",
+        severity: Severity::Error,
+        description: "the record's patient, stay or condition exists in the extract",
+    },
+    RuleInfo {
+        id: "iarc.grade",
+        severity: Severity::Error,
+        description: "grade agrees with behaviour and histology (IARC check 9)",
+    },
+    RuleInfo {
+        id: "iarc.basis-histology",
+        severity: Severity::Warning,
+        description: "a specific histology has a microscopic basis of diagnosis (IARC check 10)",
+    },
+    RuleInfo {
+        id: "iarc.age-topography",
+        severity: Severity::Warning,
+        description: "the site is plausible at this age (IARC check 22)",
+    },
+    RuleInfo {
+        id: "iarc.age-morphology",
+        severity: Severity::Warning,
+        description: "the histology is plausible at this age (IARC check 23)",
+    },
+    RuleInfo {
+        id: "iarc.age-topography-morphology",
+        severity: Severity::Warning,
+        description: "site and histology are plausible together at this age (IARC check 24)",
+    },
+    RuleInfo {
+        id: "iarc.sex-morphology",
+        severity: Severity::Warning,
+        description: "the histology is plausible for the sex (IARC check 21)",
+    },
+    RuleInfo {
+        id: "iarc.site-histology",
+        severity: Severity::Warning,
+        description: "the histology is plausible in this site (IARC check 18)",
+    },
+    RuleInfo {
+        id: "iarc.topography-behaviour",
+        severity: Severity::Warning,
+        description: "no in situ tumour in bone, marrow, nerves, soft tissue or the CNS",
+    },
+    RuleInfo {
+        id: "record.not-cancer-care",
+        severity: Severity::Warning,
+        description: "a drug or act that is not a cancer treatment: read, kept out of the care pathway",
+    },
     RuleInfo { id: "code.icd10", severity: Severity::Warning, description: "the ICD-O-3 codes convert to ICD-10" },
 ];
 

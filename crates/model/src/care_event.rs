@@ -18,6 +18,8 @@ pub enum CareEventKind {
     MultidisciplinaryMeeting,
     /// Treatment proposal given to the patient (programme personnalisé de soins).
     TreatmentProposal,
+    /// A hospital stay for the cancer other than a treatment session (PMSI MCO).
+    HospitalStay,
     /// Surgery.
     Surgery,
     /// Chemotherapy.
@@ -38,11 +40,12 @@ pub enum CareEventKind {
 
 impl CareEventKind {
     /// Every kind, in pathway order.
-    pub const ALL: [CareEventKind; 12] = [
+    pub const ALL: [CareEventKind; 13] = [
         Self::FirstContact,
         Self::Diagnosis,
         Self::MultidisciplinaryMeeting,
         Self::TreatmentProposal,
+        Self::HospitalStay,
         Self::Surgery,
         Self::Chemotherapy,
         Self::Radiotherapy,
@@ -60,6 +63,7 @@ impl CareEventKind {
             Self::Diagnosis => "diagnosis",
             Self::MultidisciplinaryMeeting => "multidisciplinary_meeting",
             Self::TreatmentProposal => "treatment_proposal",
+            Self::HospitalStay => "hospital_stay",
             Self::Surgery => "surgery",
             Self::Chemotherapy => "chemotherapy",
             Self::Radiotherapy => "radiotherapy",

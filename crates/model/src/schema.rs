@@ -1,13 +1,14 @@
 //! The Arrow schemas of the warehouse tables, one per record type, field by field as the types'
 //! documentation describes them. Dates are Arrow `Date32`; codes are UTF-8 strings; every table
-//! ends with the three provenance columns.
+//! ends with the four provenance columns (the dataset it was loaded as, the source kind, file and record number).
 
 use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
-fn provenance_fields() -> [Field; 3] {
+fn provenance_fields() -> [Field; 4] {
     [
+        Field::new("dataset", DataType::Utf8, false),
         Field::new("source", DataType::Utf8, false),
         Field::new("source_file", DataType::Utf8, false),
         Field::new("source_record", DataType::UInt64, false),
@@ -73,6 +74,16 @@ pub fn care_events() -> SchemaRef {
     ])
 }
 
+/// `warnings`: one row per warning on an accepted record (the record is in its table; the
+/// warning says what a registrar may want to verify).
+pub fn warnings() -> SchemaRef {
+    with_provenance(vec![
+        Field::new("record_id", DataType::Utf8, true),
+        Field::new("rule_id", DataType::Utf8, false),
+        Field::new("message", DataType::Utf8, false),
+    ])
+}
+
 /// `population`: one row per [`crate::PopulationCount`].
 pub fn population() -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -110,8 +121,8 @@ mod tests {
 
     #[test]
     fn every_record_table_carries_provenance() {
-        for s in [patients(), tumours(), care_events(), quarantine()] {
-            for name in ["source", "source_file", "source_record"] {
+        for s in [patients(), tumours(), care_events(), quarantine(), warnings()] {
+            for name in ["dataset", "source", "source_file", "source_record"] {
                 assert!(s.field_with_name(name).is_ok(), "{name} missing in {s:?}");
             }
         }

@@ -451,6 +451,9 @@ fn one_case(
     } else {
         *pick(rng, &[(1u8, 25.0), (2, 40.0), (3, 25.0), (9, 10.0)])
     };
+    // Undifferentiated and anaplastic carcinomas are grade 4 by definition (ICD-O-3; IARC
+    // check #9), whatever the draw.
+    let grade = if matches!(morphology, "8020" | "8021") && grade != 9 { 4 } else { grade };
     let stage = match (&draw.stage_weights, draw.staged) {
         (Some(w), true) => *pick(rng, w),
         _ => "",

@@ -2,13 +2,16 @@
 //! with Apache DataFusion. This crate is the only one that depends on DataFusion; the others
 //! talk to it through [`Warehouse`] and [`QueryResult`], which expose no Arrow types.
 //!
-//! Layout: `DIR/tables/<table>.parquet`, each written to a temporary file and renamed into
-//! place, so a table is replaced whole or not at all. Tables: `patients`, `tumours`,
-//! `care_events`, `population`, `life_table`, `quarantine` (schemas in `oncodata_model::schema`).
+//! Layout: the record tables `patients`, `tumours`, `care_events`, `quarantine` and `warnings`
+//! as one Parquet part per dataset, `DIR/tables/<table>/<dataset>.parquet` (see
+//! [`Warehouse::load_dataset`]); the reference tables `population` and `life_table` as
+//! `DIR/tables/<table>.parquet`. Every file is written to a temporary file and renamed into
+//! place, so it is replaced whole or not at all. Schemas in `oncodata_model::schema`.
 //!
 //! SQL functions registered beside DataFusion's own ([`functions`]): `age_group(age)`,
 //! `icd10(topography, morphology, behaviour)`, `iccc(…)`, `site_group(…)`.
 
+mod datasets;
 pub mod functions;
 mod query;
 mod tables;
@@ -17,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
+pub use datasets::{LoadReport, RECORD_TABLES, valid_dataset_name};
 pub use query::{QueryResult, Value};
 
 /// Why a warehouse operation failed.
@@ -128,7 +132,18 @@ impl Warehouse {
             std::fs::read_dir(&dir).map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".parquet")).map(str::to_string))
+            .filter_map(|e| {
+                let name = e.file_name().to_str()?.to_string();
+                if e.path().is_dir() {
+                    let has_part = std::fs::read_dir(e.path())
+                        .ok()?
+                        .filter_map(|p| p.ok())
+                        .any(|p| p.file_name().to_str().is_some_and(|n| n.ends_with(".parquet")));
+                    has_part.then_some(name)
+                } else {
+                    name.strip_suffix(".parquet").map(str::to_string)
+                }
+            })
             .collect();
         names.sort();
         Ok(names)
@@ -148,12 +163,13 @@ impl Warehouse {
         let ctx = SessionContext::new_with_config(config);
         functions::register(&ctx);
         for name in self.tables()? {
-            let path = self.table_path(&name);
-            self.runtime.block_on(ctx.register_parquet(
-                &name,
-                path.to_str().expect("UTF-8 path"),
-                ParquetReadOptions::default(),
-            ))?;
+            let file = self.table_path(&name);
+            let path = if file.is_file() {
+                file.display().to_string()
+            } else {
+                format!("{}/", self.root.join("tables").join(&name).display())
+            };
+            self.runtime.block_on(ctx.register_parquet(&name, &path, ParquetReadOptions::default()))?;
         }
         Ok(ctx)
     }

@@ -2,6 +2,7 @@
 //! and a rename (atomic on POSIX file systems).
 
 use std::fs::File;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
@@ -13,8 +14,8 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
-use oncodata_ingest::QuarantinedRecord;
-use oncodata_model::{Patient, PopulationCount, Provenance, Tumour, schema};
+use oncodata_ingest::{QuarantinedRecord, Warning};
+use oncodata_model::{CareEvent, Patient, PopulationCount, Provenance, Tumour, schema};
 
 use crate::{Warehouse, WarehouseError};
 
@@ -22,25 +23,35 @@ fn days(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch").num_days_from_ce()
 }
 
-/// The three provenance columns.
-struct ProvenanceColumns {
+/// The four provenance columns.
+struct ProvenanceColumns<'d> {
+    dataset_name: &'d str,
+    dataset: StringBuilder,
     source: StringBuilder,
     file: StringBuilder,
     record: UInt64Builder,
 }
 
-impl ProvenanceColumns {
-    fn new() -> Self {
-        Self { source: StringBuilder::new(), file: StringBuilder::new(), record: UInt64Builder::new() }
+impl<'d> ProvenanceColumns<'d> {
+    fn new(dataset_name: &'d str) -> Self {
+        Self {
+            dataset_name,
+            dataset: StringBuilder::new(),
+            source: StringBuilder::new(),
+            file: StringBuilder::new(),
+            record: UInt64Builder::new(),
+        }
     }
 
     fn push(&mut self, p: &Provenance) {
+        self.dataset.append_value(self.dataset_name);
         self.source.append_value(&p.source);
         self.file.append_value(&p.file);
         self.record.append_value(p.record);
     }
 
     fn finish(mut self, columns: &mut Vec<ArrayRef>) {
+        columns.push(Arc::new(self.dataset.finish()));
         columns.push(Arc::new(self.source.finish()));
         columns.push(Arc::new(self.file.finish()));
         columns.push(Arc::new(self.record.finish()));
@@ -51,98 +62,108 @@ fn batch(schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch, Wareh
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
+/// Writes batches as one Parquet file through a temporary file and a rename, so that readers
+/// see the old file or the new one, never a part.
+pub(crate) fn write_parquet(path: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> Result<(), WarehouseError> {
+    let tmp = path.with_extension("parquet.tmp");
+    let io = |e: std::io::Error| WarehouseError::Io { path: tmp.display().to_string(), source: e };
+    let file = File::create(&tmp).map_err(io)?;
+    let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?)).build();
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;
+    for b in batches {
+        writer.write(b)?;
+    }
+    let file = writer.into_inner()?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(())
+}
+
 impl Warehouse {
-    fn write_table(&self, name: &str, batch: RecordBatch) -> Result<(), WarehouseError> {
+    /// Replaces a whole-table file (reference tables: population, life table).
+    pub(crate) fn write_table(&self, name: &str, batch: RecordBatch) -> Result<(), WarehouseError> {
         // Queries after this write must see the new table.
         *self.session.lock().expect("session lock") = None;
-        let path = self.table_path(name);
-        let tmp = path.with_extension("parquet.tmp");
-        let io = |e: std::io::Error| WarehouseError::Io { path: tmp.display().to_string(), source: e };
-        let file = File::create(&tmp).map_err(io)?;
-        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?)).build();
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
-        writer.write(&batch)?;
-        let file = writer.into_inner()?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
-        Ok(())
+        write_parquet(&self.table_path(name), batch.schema(), &[batch])
     }
+}
 
-    /// Replaces the `patients` table.
-    pub fn write_patients(&self, rows: &[Patient]) -> Result<(), WarehouseError> {
-        let (mut id, mut sex, mut birth, mut birth_year) =
-            (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), Int32Builder::new());
-        let (mut dep, mut commune, mut vital) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
-        let (mut last, mut death) = (Date32Builder::new(), Date32Builder::new());
-        let mut prov = ProvenanceColumns::new();
-        for p in rows {
-            id.append_value(&p.patient_id);
-            sex.append_value(p.sex.label());
-            birth.append_value(p.birth_date.to_string());
-            birth_year.append_value(p.birth_date.year);
-            dep.append_option(p.departement.as_deref());
-            commune.append_option(p.commune.as_deref());
-            vital.append_value(p.vital_status.label());
-            last.append_option(p.last_contact.map(days));
-            death.append_option(p.death_date.map(days));
-            prov.push(&p.provenance);
+/// The `patients` rows of a dataset as an Arrow batch.
+pub(crate) fn patients_batch(dataset: &str, rows: &[Patient]) -> Result<RecordBatch, WarehouseError> {
+    let (mut id, mut sex, mut birth, mut birth_year) =
+        (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), Int32Builder::new());
+    let (mut dep, mut commune, mut vital) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+    let (mut last, mut death) = (Date32Builder::new(), Date32Builder::new());
+    let mut prov = ProvenanceColumns::new(dataset);
+    for p in rows {
+        id.append_value(&p.patient_id);
+        sex.append_value(p.sex.label());
+        birth.append_value(p.birth_date.to_string());
+        birth_year.append_value(p.birth_date.year);
+        dep.append_option(p.departement.as_deref());
+        commune.append_option(p.commune.as_deref());
+        vital.append_value(p.vital_status.label());
+        last.append_option(p.last_contact.map(days));
+        death.append_option(p.death_date.map(days));
+        prov.push(&p.provenance);
+    }
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(sex.finish()),
+        Arc::new(birth.finish()),
+        Arc::new(birth_year.finish()),
+        Arc::new(dep.finish()),
+        Arc::new(commune.finish()),
+        Arc::new(vital.finish()),
+        Arc::new(last.finish()),
+        Arc::new(death.finish()),
+    ];
+    prov.finish(&mut cols);
+    batch(schema::patients(), cols)
+}
+
+/// The `tumours` rows of a dataset as an Arrow batch.
+pub(crate) fn tumours_batch(dataset: &str, rows: &[Tumour]) -> Result<RecordBatch, WarehouseError> {
+    let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();
+    let (mut beh, mut grade, mut lat, mut bod) =
+        (UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new());
+    let (mut date, mut year, mut age) = (Date32Builder::new(), Int32Builder::new(), UInt16Builder::new());
+    let mut t: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::new()).collect();
+    let mut prov = ProvenanceColumns::new(dataset);
+    for r in rows {
+        s[0].append_value(&r.tumour_id);
+        s[1].append_value(&r.patient_id);
+        s[2].append_value(&r.topography);
+        s[3].append_value(&r.morphology);
+        beh.append_value(r.behaviour);
+        grade.append_option(r.grade);
+        lat.append_option(r.laterality);
+        bod.append_option(r.basis_of_diagnosis);
+        date.append_value(days(r.incidence_date));
+        year.append_value(r.incidence_date.year());
+        age.append_value(r.age_at_diagnosis);
+        for (b, v) in t.iter_mut().zip([&r.tnm_t, &r.tnm_n, &r.tnm_m, &r.stage, &r.icd10, &r.iccc, &r.site_group]) {
+            b.append_option(v.as_deref());
         }
-        let mut cols: Vec<ArrayRef> = vec![
-            Arc::new(id.finish()),
-            Arc::new(sex.finish()),
-            Arc::new(birth.finish()),
-            Arc::new(birth_year.finish()),
-            Arc::new(dep.finish()),
-            Arc::new(commune.finish()),
-            Arc::new(vital.finish()),
-            Arc::new(last.finish()),
-            Arc::new(death.finish()),
-        ];
-        prov.finish(&mut cols);
-        self.write_table("patients", batch(schema::patients(), cols)?)
+        t[7].append_value(&r.source_ids);
+        prov.push(&r.provenance);
     }
+    let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+    cols.extend([
+        Arc::new(beh.finish()) as ArrayRef,
+        Arc::new(grade.finish()),
+        Arc::new(lat.finish()),
+        Arc::new(bod.finish()),
+        Arc::new(date.finish()),
+        Arc::new(year.finish()),
+        Arc::new(age.finish()),
+    ]);
+    cols.extend(t.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef));
+    prov.finish(&mut cols);
+    batch(schema::tumours(), cols)
+}
 
-    /// Replaces the `tumours` table.
-    pub fn write_tumours(&self, rows: &[Tumour]) -> Result<(), WarehouseError> {
-        let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();
-        let (mut beh, mut grade, mut lat, mut bod) =
-            (UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new());
-        let (mut date, mut year, mut age) = (Date32Builder::new(), Int32Builder::new(), UInt16Builder::new());
-        let mut t: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::new()).collect();
-        let mut prov = ProvenanceColumns::new();
-        for r in rows {
-            s[0].append_value(&r.tumour_id);
-            s[1].append_value(&r.patient_id);
-            s[2].append_value(&r.topography);
-            s[3].append_value(&r.morphology);
-            beh.append_value(r.behaviour);
-            grade.append_option(r.grade);
-            lat.append_option(r.laterality);
-            bod.append_option(r.basis_of_diagnosis);
-            date.append_value(days(r.incidence_date));
-            year.append_value(r.incidence_date.year());
-            age.append_value(r.age_at_diagnosis);
-            for (b, v) in t.iter_mut().zip([&r.tnm_t, &r.tnm_n, &r.tnm_m, &r.stage, &r.icd10, &r.iccc, &r.site_group]) {
-                b.append_option(v.as_deref());
-            }
-            t[7].append_value(&r.source_ids);
-            prov.push(&r.provenance);
-        }
-        let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
-        cols.extend([
-            Arc::new(beh.finish()) as ArrayRef,
-            Arc::new(grade.finish()),
-            Arc::new(lat.finish()),
-            Arc::new(bod.finish()),
-            Arc::new(date.finish()),
-            Arc::new(year.finish()),
-            Arc::new(age.finish()),
-        ]);
-        cols.extend(t.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef));
-        prov.finish(&mut cols);
-        self.write_table("tumours", batch(schema::tumours(), cols)?)
-    }
-
+impl Warehouse {
     /// Replaces the `population` table.
     pub fn write_population(&self, rows: &[PopulationCount]) -> Result<(), WarehouseError> {
         let (mut area, mut year, mut sex, mut age, mut persons) = (
@@ -183,20 +204,59 @@ impl Warehouse {
             vec![Arc::new(age.finish()), Arc::new(sex.finish()), Arc::new(year.finish()), Arc::new(hazard.finish())];
         self.write_table("life_table", batch(schema::life_table(), cols)?)
     }
+}
 
-    /// Replaces the `quarantine` table.
-    pub fn write_quarantine(&self, rows: &[QuarantinedRecord]) -> Result<(), WarehouseError> {
-        let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();
-        let mut prov = ProvenanceColumns::new();
-        for q in rows {
-            s[0].append_option(q.record_id.as_deref());
-            s[1].append_value(q.rule_ids());
-            s[2].append_value(q.messages());
-            s[3].append_value(&q.raw);
-            prov.push(&q.provenance);
-        }
-        let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
-        prov.finish(&mut cols);
-        self.write_table("quarantine", batch(schema::quarantine(), cols)?)
+/// The `quarantine` rows of a dataset as an Arrow batch.
+pub(crate) fn quarantine_batch(dataset: &str, rows: &[QuarantinedRecord]) -> Result<RecordBatch, WarehouseError> {
+    let mut s: Vec<StringBuilder> = (0..4).map(|_| StringBuilder::new()).collect();
+    let mut prov = ProvenanceColumns::new(dataset);
+    for q in rows {
+        s[0].append_option(q.record_id.as_deref());
+        s[1].append_value(q.rule_ids());
+        s[2].append_value(q.messages());
+        s[3].append_value(&q.raw);
+        prov.push(&q.provenance);
     }
+    let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+    prov.finish(&mut cols);
+    batch(schema::quarantine(), cols)
+}
+
+/// The `warnings` rows of a dataset as an Arrow batch.
+pub(crate) fn warnings_batch(dataset: &str, rows: &[Warning]) -> Result<RecordBatch, WarehouseError> {
+    let mut s: Vec<StringBuilder> = (0..3).map(|_| StringBuilder::new()).collect();
+    let mut prov = ProvenanceColumns::new(dataset);
+    for w in rows {
+        s[0].append_option(w.record_id.as_deref());
+        s[1].append_value(w.violation.rule);
+        s[2].append_value(&w.violation.message);
+        prov.push(&w.provenance);
+    }
+    let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+    prov.finish(&mut cols);
+    batch(schema::warnings(), cols)
+}
+
+/// The `care_events` rows of a dataset as an Arrow batch.
+pub(crate) fn care_events_batch(dataset: &str, rows: &[CareEvent]) -> Result<RecordBatch, WarehouseError> {
+    let (mut patient, mut tumour, mut kind) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+    let (mut date, mut provider) = (Date32Builder::new(), StringBuilder::new());
+    let mut prov = ProvenanceColumns::new(dataset);
+    for e in rows {
+        patient.append_value(&e.patient_id);
+        tumour.append_option(e.tumour_id.as_deref());
+        kind.append_value(e.kind.label());
+        date.append_value(days(e.date));
+        provider.append_option(e.provider.as_deref());
+        prov.push(&e.provenance);
+    }
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(patient.finish()),
+        Arc::new(tumour.finish()),
+        Arc::new(kind.finish()),
+        Arc::new(date.finish()),
+        Arc::new(provider.finish()),
+    ];
+    prov.finish(&mut cols);
+    batch(schema::care_events(), cols)
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use oncodata_model::{PartialDate, Patient, PopulationCount, Provenance, Sex, Tumour, VitalStatus};
 
 use super::*;
+use oncodata_ingest::Severity;
 
 fn prov(record: u64) -> Provenance {
     Provenance { source: "encr-csv".into(), file: "encr_test.csv".into(), record }
@@ -37,13 +38,13 @@ fn tumour(id: &str, topo: &str, morph: &str, age: u16, group: &str) -> Tumour {
 fn tables_round_trip_through_sql() {
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
-    w.write_tumours(&[
+    let mut extract = oncodata_ingest::Extract::default();
+    extract.tumours = vec![
         tumour("1", "C50.4", "8500", 71, "breast"),
         tumour("2", "C61.9", "8140", 84, "prostate"),
         tumour("3", "C61.9", "8140", 90, "prostate"),
-    ])
-    .unwrap();
-    w.write_patients(&[Patient {
+    ];
+    extract.patients = vec![Patient {
         patient_id: "1".into(),
         sex: Sex::Female,
         birth_date: PartialDate { year: 1950, month: Some(6), day: None },
@@ -53,8 +54,8 @@ fn tables_round_trip_through_sql() {
         last_contact: NaiveDate::from_ymd_opt(2023, 12, 15),
         death_date: None,
         provenance: prov(2),
-    }])
-    .unwrap();
+    }];
+    w.load_dataset("test", &extract).unwrap();
     w.write_population(&[PopulationCount {
         area: "50".into(),
         year: 2022,
@@ -63,7 +64,7 @@ fn tables_round_trip_through_sql() {
         persons: 5000.0,
     }])
     .unwrap();
-    assert_eq!(w.tables().unwrap(), vec!["patients", "population", "tumours"]);
+    assert_eq!(w.tables().unwrap(), vec!["care_events", "patients", "population", "quarantine", "tumours", "warnings"]);
 
     let r = w
         .query("SELECT site_group, age_group(age_at_diagnosis) AS age_group, count(*) AS n FROM tumours GROUP BY 1, 2 ORDER BY 1, 2")
@@ -77,7 +78,7 @@ fn tables_round_trip_through_sql() {
             vec![Value::Text("prostate".into()), Value::Text("85+".into()), Value::Int(1)],
         ]
     );
-    let p = w.query("SELECT birth_date, last_contact, sex, source_file, source_record FROM patients").unwrap();
+    let p = w.query("SELECT birth_date, last_contact, sex, source_file, source_record, dataset FROM patients").unwrap();
     assert_eq!(
         p.rows().unwrap()[0],
         vec![
@@ -85,7 +86,8 @@ fn tables_round_trip_through_sql() {
             Value::Text("2023-12-15".into()),
             Value::Text("female".into()),
             Value::Text("encr_test.csv".into()),
-            Value::Int(2)
+            Value::Int(2),
+            Value::Text("test".into())
         ]
     );
     let csv = w.query("SELECT area, persons FROM population").unwrap().to_csv().unwrap();
@@ -148,4 +150,43 @@ fn reads_a_users_csv_and_parquet_files() {
     assert_eq!(p.num_rows(), 1);
     let e = read_file(&dir.path().join("missing.csv")).unwrap_err().to_string();
     assert!(e.contains("missing.csv"), "{e}");
+}
+
+/// Loading a dataset again replaces its records instead of adding them twice; a record that
+/// was quarantined and is now accepted leaves the quarantine; another dataset is untouched.
+#[test]
+fn loading_a_dataset_again_merges_by_record() {
+    use oncodata_ingest::{Extract, QuarantinedRecord, Violation};
+    let dir = tempfile::tempdir().unwrap();
+    let w = Warehouse::open(dir.path()).unwrap();
+    let count = |sql: &str| match &w.query(sql).unwrap().rows().unwrap()[0][0] {
+        Value::Int(n) => *n,
+        v => panic!("{v:?}"),
+    };
+    let mut first = Extract::default();
+    first.tumours = vec![tumour("1", "C50.4", "8500", 71, "breast"), tumour("2", "C61.9", "8140", 84, "prostate")];
+    first.quarantined = vec![QuarantinedRecord {
+        provenance: prov(4),
+        record_id: Some("3".into()),
+        violations: vec![Violation { rule: "iarc.topography", severity: Severity::Error, message: "C50.7".into() }],
+        raw: "3,C507".into(),
+    }];
+    let r = w.load_dataset("reg", &first).unwrap();
+    assert_eq!((r.tumours_new, r.tumours_replaced, r.quarantine_total), (2, 0, 1));
+    w.load_dataset("other", &first).unwrap();
+
+    // The corrected record alone, from another file.
+    let mut fix = Extract::default();
+    let mut t3 = tumour("3", "C50.2", "8500", 60, "breast");
+    t3.provenance.file = "fixed.csv".into();
+    fix.tumours = vec![t3, tumour("2", "C61.9", "8140", 84, "prostate")];
+    let r = w.load_dataset("reg", &fix).unwrap();
+    assert_eq!((r.tumours_new, r.tumours_replaced, r.quarantine_resolved, r.quarantine_total), (1, 1, 1, 0));
+    assert_eq!(count("SELECT count(*) FROM tumours WHERE dataset = 'reg'"), 3);
+    assert_eq!(count("SELECT count(DISTINCT tumour_id) FROM tumours WHERE dataset = 'reg'"), 3);
+    assert_eq!(count("SELECT count(*) FROM quarantine WHERE dataset = 'reg'"), 0);
+    assert_eq!(count("SELECT count(*) FROM tumours WHERE dataset = 'other'"), 2);
+    assert_eq!(count("SELECT count(*) FROM quarantine WHERE dataset = 'other'"), 1);
+    assert_eq!(w.datasets().unwrap(), vec!["other", "reg"]);
+    assert!(w.load_dataset("../escape", &fix).is_err());
 }

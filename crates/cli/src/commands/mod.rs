@@ -3,6 +3,9 @@
 pub mod codes;
 pub mod demo;
 pub mod incidence;
+pub mod ingest;
+pub mod quality;
+pub mod quarantine;
 pub mod sql;
 pub mod survival;
 pub mod synth;

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use oncodata_ingest::encr::read_encr_csv;
 use oncodata_ingest::population::{read_life_table_csv, read_population_csv};
 use oncodata_synth::faults::FaultRates;
 use oncodata_synth::params::DEPARTEMENTS;
@@ -70,16 +69,15 @@ pub struct Loaded {
 pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dyn std::error::Error>> {
     let today = chrono::Local::now().date_naive();
     let encr = generated.encr_csv.as_ref().ok_or("no simulated département has a general cancer registry")?;
-    let extract = read_encr_csv(encr, today)?;
+    let mut extract = oncodata_ingest::Extract::default();
+    oncodata_ingest::read_source(oncodata_ingest::SourceKind::EncrCsv, encr, None, today, &mut extract)?;
     let population = read_population_csv(&generated.population_csv)?;
     let life_table = read_life_table_csv(&generated.life_table_csv)?;
     let warehouse = Warehouse::open(dir)?;
-    warehouse.write_patients(&extract.patients)?;
-    warehouse.write_tumours(&extract.tumours)?;
+    warehouse.load_dataset(&super::ingest::default_dataset(encr), &extract)?;
     warehouse.write_population(&population)?;
-    warehouse.write_quarantine(&extract.quarantined)?;
     warehouse.write_life_table(&life_table)?;
-    let c = extract.counts;
+    let c = extract.counts();
     Ok(Loaded { read: c.read, accepted: c.accepted, quarantined: c.quarantined, warnings: c.warnings })
 }
 

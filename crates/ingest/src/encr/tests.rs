@@ -4,9 +4,19 @@
 use std::io::Write;
 
 use super::*;
+use crate::Severity;
+use oncodata_model::VitalStatus;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+}
+
+/// Reads a file into a fresh extract and checks its counts.
+fn read(path: &Path) -> Result<Extract, IngestError> {
+    let mut out = Extract::default();
+    read_encr_csv(path, today(), &mut out)?;
+    out.finish_file(SOURCE_KIND, &path.display().to_string())?;
+    Ok(out)
 }
 
 fn write(content: &str) -> tempfile::NamedTempFile {
@@ -25,13 +35,13 @@ fn every_fixture_record_raises_exactly_its_rules() {
         let mut parts = line.splitn(3, ',');
         let (case, expect, record) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
         let file = write(&format!("{encr_header}\n{record}\n"));
-        let out = read_encr_csv(file.path(), today()).unwrap();
-        assert_eq!(out.counts.read, 1, "{case}");
+        let out = read(file.path()).unwrap();
+        assert_eq!(out.counts().read, 1, "{case}");
         let mut got: Vec<&str> = out
             .quarantined
             .iter()
             .flat_map(|q| q.violations.iter().map(|v| v.rule))
-            .chain(out.warnings.iter().map(|(_, w)| w.rule))
+            .chain(out.warnings.iter().map(|w| w.violation.rule))
             .collect();
         got.sort();
         got.dedup();
@@ -39,8 +49,8 @@ fn every_fixture_record_raises_exactly_its_rules() {
         want.sort();
         assert_eq!(got, want, "{case}: {:?}", out.quarantined);
         let rejected = want.iter().any(|r| crate::rules::rule(r).unwrap().severity == Severity::Error);
-        assert_eq!(out.counts.quarantined, rejected as u64, "{case}");
-        assert_eq!(out.counts.accepted, !rejected as u64, "{case}");
+        assert_eq!(out.counts().quarantined, rejected as u64, "{case}");
+        assert_eq!(out.counts().accepted, !rejected as u64, "{case}");
         if let Some(q) = out.quarantined.first() {
             assert_eq!(q.provenance.record, 2, "{case}: the record is on line 2");
             assert_eq!(q.raw, record, "{case}");
@@ -55,7 +65,7 @@ fn accepted_record_is_fully_coded() {
     let header = lines.next().unwrap().splitn(3, ',').nth(2).unwrap().to_string();
     let record = lines.next().unwrap().splitn(3, ',').nth(2).unwrap().to_string();
     let file = write(&format!("{header}\n{record}\n"));
-    let out = read_encr_csv(file.path(), today()).unwrap();
+    let out = read(file.path()).unwrap();
     let t = &out.tumours[0];
     assert_eq!((t.topography.as_str(), t.morphology.as_str(), t.behaviour), ("C50.4", "8500", 3));
     assert_eq!(t.icd10.as_deref(), Some("C50.4"));
@@ -77,8 +87,8 @@ fn malformed_records_are_quarantined_not_dropped() {
     bytes.extend_from_slice(b"3,6,1950,71,2,50,01,3,2022,7,C504,8500,3,2,1,12,2023,640,II\n");
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(&bytes).unwrap();
-    let out = read_encr_csv(f.path(), today()).unwrap();
-    assert_eq!((out.counts.read, out.counts.accepted, out.counts.quarantined), (3, 1, 2));
+    let out = read(f.path()).unwrap();
+    assert_eq!((out.counts().read, out.counts().accepted, out.counts().quarantined), (3, 1, 2));
     assert_eq!(out.quarantined[0].violations[0].rule, "record.shape");
     assert_eq!(out.quarantined[0].provenance.record, 2);
     assert_eq!(out.quarantined[1].violations[0].rule, "record.encoding");
@@ -88,18 +98,18 @@ fn malformed_records_are_quarantined_not_dropped() {
 #[test]
 fn a_file_without_the_encr_columns_is_refused_with_its_name() {
     let f = write("a,b,c\n1,2,3\n");
-    let e = read_encr_csv(f.path(), today()).unwrap_err().to_string();
+    let e = read(f.path()).unwrap_err().to_string();
     assert!(e.contains(&f.path().display().to_string()), "{e}");
     assert!(e.contains("missing column(s) PAT, YoB, Age, Sex, MoI, YoI, Topo, Morpho, Beh"), "{e}");
-    let missing = read_encr_csv(Path::new("/nonexistent/encr.csv"), today()).unwrap_err().to_string();
+    let missing = read(Path::new("/nonexistent/encr.csv")).unwrap_err().to_string();
     assert!(missing.contains("/nonexistent/encr.csv"), "{missing}");
 }
 
 #[test]
 fn columns_in_any_order_and_case() {
     let f = write("topo,morpho,beh,pat,sex,yob,age,moi,yoi\nC619,8140,3,7,1,1950,71,3,2022\n");
-    let out = read_encr_csv(f.path(), today()).unwrap();
-    assert_eq!(out.counts.accepted, 1, "{:?}", out.quarantined);
+    let out = read(f.path()).unwrap();
+    assert_eq!(out.counts().accepted, 1, "{:?}", out.quarantined);
     assert_eq!(out.tumours[0].tumour_id, "7-01");
 }
 
@@ -111,9 +121,9 @@ fn synthetic_extract_quarantines_exactly_the_planted_faults() {
     let dir = tempfile::tempdir().unwrap();
     let g = oncodata_synth::generate(&oncodata_synth::SynthConfig::demo(7), dir.path()).unwrap();
     let encr = g.encr_csv.clone().unwrap();
-    let out = read_encr_csv(&encr, today()).unwrap();
-    assert_eq!(out.counts.read, g.registry_records);
-    assert_eq!(out.counts.read, out.counts.accepted + out.counts.quarantined);
+    let out = read(&encr).unwrap();
+    assert_eq!(out.counts().read, g.registry_records);
+    assert_eq!(out.counts().read, out.counts().accepted + out.counts().quarantined);
     let file = encr.strip_prefix(dir.path()).unwrap().to_string_lossy().to_string();
     let mut truth = csv::Reader::from_path(&g.faults_csv).unwrap();
     let quarantinable = |kind: &str| -> Option<&'static str> {

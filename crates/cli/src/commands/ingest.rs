@@ -1,0 +1,220 @@
+//! `oncodata ingest`: read, validate and load sources into the warehouse, one dataset per
+//! source path, printing per file read = accepted + quarantined.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use oncodata_ingest::mapping::Mapping;
+use oncodata_ingest::{Extract, SourceKind, Verified, read_source};
+use oncodata_warehouse::{LoadReport, Warehouse, valid_dataset_name};
+use serde_json::json;
+
+use super::CliResult;
+use crate::WarehouseArg;
+
+/// Output of the run summary.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummaryFormat {
+    /// A table for the terminal.
+    Table,
+    /// `{"sources": [{"source", "file", "dataset", "read", "accepted", "quarantined", "warnings", …}]}`.
+    Json,
+}
+
+/// Arguments of `oncodata ingest`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    /// A source: its kind (encr-csv, naaccr-xml, omop, fhir, claims, csv) and one or more paths
+    /// (files; folders for omop and claims). Repeat for several kinds.
+    #[arg(long = "source", value_names = ["KIND", "PATH"], num_args = 2.., action = clap::ArgAction::Append, required = true)]
+    sources: Vec<String>,
+    /// The TOML mapping of `csv` sources.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+    /// Load every path as this dataset (default: one dataset per path, named after the file or
+    /// folder). Re-ingesting a corrected file under the same dataset replaces its records.
+    #[arg(long, value_name = "NAME")]
+    dataset: Option<String>,
+    /// Validate and count without loading the warehouse.
+    #[arg(long)]
+    dry_run: bool,
+    /// Summary format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    format: SummaryFormat,
+}
+
+/// The dataset a path loads into by default: the file name without its extension, or the
+/// folder's name, with characters outside `[A-Za-z0-9._-]` replaced by `_`.
+pub fn default_dataset(path: &Path) -> String {
+    let name = if path.is_dir() { path.file_name() } else { path.file_stem() };
+    let name = name.and_then(|n| n.to_str()).unwrap_or("dataset");
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
+}
+
+/// One source path's outcome.
+struct Outcome {
+    kind: SourceKind,
+    path: String,
+    dataset: String,
+    extract: Extract,
+    load: Option<LoadReport>,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> CliResult {
+    let today = chrono::Local::now().date_naive();
+    let mut plan = Vec::new();
+    // The values of every --source, in order: a kind, then its paths; a kind name starts a new
+    // group once the current one has a path (so `--source claims claims` reads a folder named
+    // claims).
+    let mut kind: Option<(SourceKind, usize)> = None;
+    for token in &args.sources {
+        match (SourceKind::parse(token), kind) {
+            (Some(k), None) => kind = Some((k, 0)),
+            (Some(k), Some((_, n))) if n > 0 => kind = Some((k, 0)),
+            (_, Some((k, n))) => {
+                plan.push((k, PathBuf::from(token)));
+                kind = Some((k, n + 1));
+            }
+            (None, None) => {
+                let kinds: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+                return Err(format!("--source {token}: unknown kind (one of {})", kinds.join(", ")).into());
+            }
+        }
+    }
+    if let Some(d) = &args.dataset
+        && !valid_dataset_name(d)
+    {
+        return Err(format!("--dataset {d}: use letters, digits, '-', '_' and '.' only").into());
+    }
+    let mapping = args.mapping.as_deref().map(Mapping::load).transpose()?;
+    let dir = &args.warehouse.warehouse;
+    let verified = Verified::load(&dir.join("registrar").join("verified.csv"))?;
+    let warehouse = if args.dry_run { None } else { Some(Warehouse::open(dir)?) };
+
+    let mut outcomes = Vec::new();
+    for (kind, path) in plan {
+        let dataset = args.dataset.clone().unwrap_or_else(|| default_dataset(&path));
+        let mut extract = Extract::new(verified.clone());
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"));
+        bar.enable_steady_tick(Duration::from_millis(100));
+        let counter = extract.progress.clone();
+        let label = format!("{} {}", kind.name(), path.display());
+        let ticker = {
+            let bar = bar.clone();
+            let label = label.clone();
+            std::thread::spawn(move || {
+                while !bar.is_finished() {
+                    bar.set_message(format!("{label}: {} records read", counter.load(Ordering::Relaxed)));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+        };
+        let result = read_source(kind, &path, mapping.as_ref(), today, &mut extract);
+        if result.is_ok() && warehouse.is_some() {
+            bar.set_message(format!("{label}: loading dataset {dataset}"));
+        }
+        let load = match (&result, &warehouse) {
+            (Ok(()), Some(w)) => Some(w.load_dataset(&dataset, &extract)?),
+            _ => None,
+        };
+        bar.finish_and_clear();
+        ticker.join().ok();
+        result?;
+        outcomes.push(Outcome { kind, path: path.display().to_string(), dataset, extract, load });
+    }
+
+    match args.format {
+        SummaryFormat::Json => {
+            let sources: Vec<_> = outcomes
+                .iter()
+                .flat_map(|o| {
+                    o.extract.files.iter().map(move |f| {
+                        json!({
+                            "source": o.kind.name(),
+                            "path": o.path,
+                            "file": f.file,
+                            "dataset": o.dataset,
+                            "read": f.counts.read,
+                            "accepted": f.counts.accepted,
+                            "quarantined": f.counts.quarantined,
+                            "warnings": f.counts.warnings,
+                        })
+                    })
+                })
+                .collect();
+            let datasets: Vec<_> = outcomes
+                .iter()
+                .map(|o| {
+                    let l = o.load.unwrap_or_default();
+                    json!({
+                        "dataset": o.dataset,
+                        "path": o.path,
+                        "tumours": o.extract.tumours.len(),
+                        "patients": o.extract.patients.len(),
+                        "care_events": o.extract.care_events.len(),
+                        "verified_warnings_skipped": o.extract.verified_warnings,
+                        "loaded": o.load.is_some(),
+                        "tumours_new": l.tumours_new,
+                        "tumours_replaced": l.tumours_replaced,
+                        "quarantine_resolved": l.quarantine_resolved,
+                        "quarantine_total": l.quarantine_total,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&json!({ "sources": sources, "datasets": datasets }))?);
+        }
+        SummaryFormat::Table => {
+            println!(
+                "{:<12} {:<60} {:>10} {:>10} {:>12} {:>9}",
+                "source", "file", "read", "accepted", "quarantined", "warnings"
+            );
+            for o in &outcomes {
+                for f in &o.extract.files {
+                    let c = f.counts;
+                    println!(
+                        "{:<12} {:<60} {:>10} {:>10} {:>12} {:>9}",
+                        f.source, f.file, c.read, c.accepted, c.quarantined, c.warnings
+                    );
+                }
+            }
+            for o in &outcomes {
+                let c = o.extract.counts();
+                let verified = match o.extract.verified_warnings {
+                    0 => String::new(),
+                    n => format!("; {n} warnings not raised (verified by a registrar)"),
+                };
+                match o.load {
+                    Some(l) => println!(
+                        "{} → dataset {}: read {} = accepted {} + quarantined {}; {} tumours ({} new, {} replaced), {} patients, {} care events; quarantine {} ({} resolved){verified}",
+                        o.path,
+                        o.dataset,
+                        c.read,
+                        c.accepted,
+                        c.quarantined,
+                        o.extract.tumours.len(),
+                        l.tumours_new,
+                        l.tumours_replaced,
+                        o.extract.patients.len(),
+                        o.extract.care_events.len(),
+                        l.quarantine_total,
+                        l.quarantine_resolved
+                    ),
+                    None => println!(
+                        "{} (dry run): read {} = accepted {} + quarantined {}{verified}",
+                        o.path, c.read, c.accepted, c.quarantined
+                    ),
+                }
+            }
+            if !args.dry_run && outcomes.iter().any(|o| !o.extract.quarantined.is_empty()) {
+                println!("see the quarantine with: oncodata quarantine list --warehouse {}", dir.display());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,298 @@
+//! FHIR R4 bundles with the mCODE profiles: NDJSON (one Bundle per line, the bulk-data export
+//! layout) or a `.json` file holding one Bundle. A record is a bundle: its Patient
+//! (CancerPatient), its PrimaryCancerConditions (one tumour each), the TNM stage group
+//! Observations that focus on them, and the Procedures (surgery, radiotherapy) and
+//! MedicationRequests (ATC-coded) that become care events. A bundle is accepted whole or
+//! quarantined whole, with the violations of each of its conditions.
+//!
+//! Read: `Patient.id`, `gender`, `birthDate`, `deceasedDateTime` / `deceasedBoolean`,
+//! `address[0].district` (département); `Condition.id`, `onsetDateTime` (or `recordedDate`),
+//! `bodySite` coded in ICD-O-3 topography, the mCODE extension
+//! `mcode-histology-morphology-behavior` (`8140/3`); `Observation.focus` and
+//! `valueCodeableConcept` (`Stage II`); `Procedure.code.text` (or coding display) with
+//! `performedDateTime` / `performedPeriod.start`; `MedicationRequest.medicationCodeableConcept`
+//! ATC coding with `authoredOn`. The record number is the line (NDJSON) or 1 (a JSON file).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use oncodata_model::{CareEvent, Provenance};
+use serde_json::Value;
+
+use crate::IngestError;
+use crate::care::{is_atc, kind_of_atc, kind_of_label};
+use crate::case::{Case, Findings, Labels, validate};
+use crate::extract::Extract;
+use crate::rules::Violation;
+
+/// The `--source` kind of this reader.
+pub const SOURCE_KIND: &str = "fhir";
+
+/// A bundle longer than this is quarantined unread rather than held in memory.
+pub const MAX_BUNDLE: usize = 64 << 20;
+
+static LABELS: Labels = Labels {
+    patient_id: "Patient.id",
+    sex: "Patient.gender",
+    birth: "Patient.birthDate",
+    age: "age",
+    incidence: "Condition.onsetDateTime",
+    topography: "Condition.bodySite",
+    morphology: "Condition histology-morphology-behavior",
+    behaviour: "Condition histology-morphology-behavior (behaviour)",
+    grade: "grade",
+    basis: "basis",
+    vital_status: "Patient.deceased",
+};
+
+/// Reads a FHIR file into `out`: NDJSON unless the name ends in `.json`.
+pub fn read_fhir(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
+    let file = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        let mut text = Vec::new();
+        f.take(MAX_BUNDLE as u64 + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+        out.read();
+        bundle(&text, &file, 1, today, out);
+        Ok(())
+    } else {
+        read_ndjson(BufReader::with_capacity(1 << 20, f), &file, today, out)
+    }
+}
+
+/// Reads NDJSON bundles from any reader; `file` names it in provenance and errors.
+pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
+    let mut input = BufReader::new(input);
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let n = (&mut input)
+            .take(MAX_BUNDLE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+        if n == 0 {
+            return Ok(());
+        }
+        number += 1;
+        if line.len() > MAX_BUNDLE {
+            // Skip the rest of the oversized line, then quarantine it.
+            let mut sink = Vec::new();
+            while !line.ends_with(b"\n") {
+                sink.clear();
+                let m = (&mut input)
+                    .take(1 << 20)
+                    .read_until(b'\n', &mut sink)
+                    .map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+                if m == 0 || sink.ends_with(b"\n") {
+                    break;
+                }
+            }
+            out.read();
+            let p = Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: number };
+            let v = Violation::error("record.format", format!("bundle longer than {MAX_BUNDLE} bytes"));
+            out.quarantine(&p, None, vec![v], String::from_utf8_lossy(&line[..200]).into_owned());
+            continue;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        out.read();
+        bundle(&line, file, number, today, out);
+    }
+}
+
+/// Validates one bundle and keeps or quarantines it.
+fn bundle(bytes: &[u8], file: &str, number: u64, today: NaiveDate, out: &mut Extract) {
+    let p = Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: number };
+    let raw = || String::from_utf8_lossy(bytes).trim_end().to_string();
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            let rule = if std::str::from_utf8(bytes).is_err() { "record.encoding" } else { "record.format" };
+            out.quarantine(&p, None, vec![Violation::error(rule, format!("not a JSON resource: {e}"))], raw());
+            return;
+        }
+    };
+    if value.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        let v = Violation::error("record.format", "not a FHIR Bundle (resourceType)".to_string());
+        out.quarantine(&p, None, vec![v], raw());
+        return;
+    }
+    let resources: Vec<&Value> = value
+        .get("entry")
+        .and_then(Value::as_array)
+        .map(|e| e.iter().filter_map(|e| e.get("resource")).collect())
+        .unwrap_or_default();
+    let of_type = |t: &'static str| {
+        resources.iter().copied().filter(move |r| r.get("resourceType").and_then(Value::as_str) == Some(t))
+    };
+    let patients: Vec<&Value> = of_type("Patient").collect();
+    let [patient] = patients[..] else {
+        let v = Violation::error(
+            "record.reference",
+            format!("{} Patient resources in the bundle (one expected)", patients.len()),
+        );
+        out.quarantine(&p, None, vec![v], raw());
+        return;
+    };
+    let s = |v: &Value, path: &[&str]| -> Option<String> {
+        let mut cur = v;
+        for k in path {
+            cur = match k.parse::<usize>() {
+                Ok(i) => cur.get(i)?,
+                Err(_) => cur.get(*k)?,
+            };
+        }
+        match cur {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let patient_id = s(patient, &["id"]);
+    let sex = s(patient, &["gender"]).map(|g| match g.as_str() {
+        "male" => "1".to_string(),
+        "female" => "2".to_string(),
+        "other" | "unknown" => "9".to_string(),
+        _ => g,
+    });
+    let birth_text = s(patient, &["birthDate"]);
+    let death_text = s(patient, &["deceasedDateTime"]);
+    let deceased = patient.get("deceasedBoolean").and_then(Value::as_bool) == Some(true) || death_text.is_some();
+    let departement = s(patient, &["address", "0", "district"]);
+
+    // Stage groups by the condition they focus on.
+    let mut stage_of: HashMap<String, String> = HashMap::new();
+    for o in of_type("Observation") {
+        let is_stage =
+            o.get("meta").and_then(|m| m.get("profile")).is_some_and(|p| p.to_string().contains("stage-group"))
+                || s(o, &["code", "coding", "0", "code"]).is_some_and(|c| matches!(c.as_str(), "21908-9" | "21902-2"));
+        if let (true, Some(focus)) = (is_stage, s(o, &["focus", "0", "reference"])) {
+            let value = s(o, &["valueCodeableConcept", "text"])
+                .or_else(|| s(o, &["valueCodeableConcept", "coding", "0", "code"]));
+            if let Some(v) = value {
+                stage_of.insert(focus, v.strip_prefix("Stage ").unwrap_or(&v).to_string());
+            }
+        }
+    }
+
+    let mut outcomes = Vec::new();
+    let mut tumour_of: HashMap<String, String> = HashMap::new();
+    for c in of_type("Condition") {
+        let cid = s(c, &["id"]);
+        let topography = c
+            .get("bodySite")
+            .and_then(Value::as_array)
+            .and_then(|sites| sites.iter().find_map(|site| s(site, &["coding", "0", "code"])));
+        let histology = c.get("extension").and_then(Value::as_array).and_then(|ext| {
+            ext.iter()
+                .find(|e| s(e, &["url"]).is_some_and(|u| u.contains("histology-morphology-behavior")))
+                .and_then(|e| s(e, &["valueCodeableConcept", "coding", "0", "code"]))
+        });
+        let onset = s(c, &["onsetDateTime"]).or_else(|| s(c, &["recordedDate"]));
+        let mut f = Findings::default();
+        let mut case = Case::new(&LABELS);
+        case.patient_id = patient_id.as_deref();
+        case.tumour_number = cid.as_deref();
+        case.sex = sex.as_deref();
+        case.birth = f.date("Patient.birthDate", birth_text.as_deref());
+        case.death = f.date("Patient.deceasedDateTime", death_text.as_deref());
+        case.vital_status = Some(if deceased { "2" } else { "9" });
+        case.incidence = f.date("Condition.onsetDateTime", onset.as_deref());
+        case.topography = topography.as_deref();
+        match histology.as_deref().map(|h| h.split_once('/')) {
+            Some(Some((m, b))) => {
+                case.morphology = Some(m);
+                case.behaviour = Some(b);
+            }
+            Some(None) => f.format(format!(
+                "histology-morphology-behavior '{}' is not MMMM/B",
+                histology.as_deref().unwrap_or("")
+            )),
+            None => {}
+        }
+        let reference = format!("Condition/{}", cid.as_deref().unwrap_or(""));
+        case.stage = stage_of.get(&reference).map(String::as_str);
+        case.departement = departement.as_deref();
+        case.source_ids =
+            format!("Patient.id={};Condition.id={}", patient_id.as_deref().unwrap_or(""), cid.as_deref().unwrap_or(""));
+        if let Some(id) = case.tumour_id() {
+            tumour_of.insert(reference, id);
+        }
+        outcomes.push(validate(&case, f, &p, today));
+    }
+
+    // Treatments.
+    let mut events = Vec::new();
+    let mut problems = Vec::new();
+    for r in of_type("Procedure").chain(of_type("MedicationRequest")) {
+        let is_drug = r.get("resourceType").and_then(Value::as_str) == Some("MedicationRequest");
+        let (kind, label, when) = if is_drug {
+            let code = s(r, &["medicationCodeableConcept", "coding", "0", "code"]).unwrap_or_default();
+            if !is_atc(&code) {
+                problems.push(Violation::error(
+                    "record.format",
+                    format!("MedicationRequest code '{code}' is not an ATC code"),
+                ));
+            }
+            (kind_of_atc(&code), code, s(r, &["authoredOn"]))
+        } else {
+            let label =
+                s(r, &["code", "text"]).or_else(|| s(r, &["code", "coding", "0", "display"])).unwrap_or_default();
+            let when = s(r, &["performedDateTime"]).or_else(|| s(r, &["performedPeriod", "start"]));
+            (kind_of_label(&label), label, when)
+        };
+        let mut f = Findings::default();
+        let date = f.date("performed/authoredOn", when.as_deref()).and_then(|d| d.to_date());
+        problems.extend(f.0);
+        match (kind, date) {
+            (Some(kind), Some(date)) => events.push((kind, date, s(r, &["reasonReference", "0", "reference"]))),
+            (_, None) => problems.push(Violation::error("record.required", format!("treatment '{label}' has no date"))),
+            (None, _) => {}
+        }
+    }
+
+    if outcomes.is_empty() {
+        problems.push(Violation::error("record.required", "no PrimaryCancerCondition in the bundle"));
+    }
+    let errors: Vec<Violation> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err())
+        .flat_map(|(v, _)| v.iter().cloned())
+        .chain(problems.iter().filter(|v| v.severity == crate::Severity::Error).cloned())
+        .collect();
+    if !errors.is_empty() || patient_id.is_none() {
+        let mut all = errors;
+        if patient_id.is_none() {
+            all.insert(0, Violation::error("record.required", "Patient.id is missing"));
+        }
+        out.quarantine(&p, patient_id.clone(), all, raw());
+        return;
+    }
+    let patient_id = patient_id.expect("checked");
+    let mut warnings = Vec::new();
+    for (patient, tumour, w) in outcomes.into_iter().flatten() {
+        warnings.push((tumour.tumour_id.clone(), w));
+        out.patient(patient);
+        out.tumours.push(tumour);
+    }
+    for (kind, date, reason) in events {
+        out.care_events.push(CareEvent {
+            patient_id: patient_id.clone(),
+            tumour_id: reason.and_then(|r| tumour_of.get(&r).cloned()),
+            kind,
+            date,
+            provider: None,
+            provenance: p.clone(),
+        });
+    }
+    out.accepted(&p, Some(&patient_id), Vec::new());
+    for (id, w) in warnings {
+        out.warnings_of(&p, Some(&id), w);
+    }
+}

@@ -1,0 +1,221 @@
+//! The IARC consistency checks between variables of one tumour, beyond the validity of each
+//! code: basis of diagnosis/histology (#10), grade/histology (#9), age/site, age/histology,
+//! age/site/histology, sex/histology (#21–#24), site/histology (#18) and site/behaviour.
+//!
+//! Source: the IARC/IACR Check program (Ferlay, Burkhard, Whelan, Parkin, IARC Technical Report
+//! No. 42, 2005) as ported in CanReg5, summarised with its code lists in
+//! `shared/reference/registry-and-epi-methods.md` §2.2. The unlikely combinations are
+//! declarative tables in `data/iarc_combinations.csv` and `data/iarc_site_histology.csv`; the
+//! basis and grade lists are short enough to read here.
+
+use std::sync::OnceLock;
+
+use oncodata_coding::{Behaviour, CodeSet, Morphology, Topography};
+use oncodata_model::Sex;
+
+use crate::rules::Violation;
+
+/// The coded facts of one tumour that the consistency checks read.
+#[derive(Debug, Clone, Copy)]
+pub struct CodedTumour {
+    /// Sex of the patient.
+    pub sex: Sex,
+    /// Age at incidence, completed years.
+    pub age: u16,
+    /// ICD-O-3 topography.
+    pub topography: Topography,
+    /// ICD-O-3 morphology.
+    pub morphology: Morphology,
+    /// ICD-O-3 behaviour.
+    pub behaviour: Behaviour,
+    /// Grade (1–9), when given.
+    pub grade: Option<u8>,
+    /// Most valid basis of diagnosis (0–9), when given.
+    pub basis: Option<u8>,
+}
+
+/// Runs every consistency check on a tumour whose codes are individually valid, appending what
+/// it finds: `iarc.grade` as an error (IARC: *Invalid*), the others as warnings (*Rare* or
+/// *Query*: the combination can be true and a registrar may confirm it).
+pub fn check(t: &CodedTumour, out: &mut Vec<Violation>) {
+    check_grade(t, out);
+    check_basis(t, out);
+    for row in combinations() {
+        if row.matches(t) {
+            out.push(Violation::warning(
+                row.rule,
+                format!("{}: {} {}/{} at age {}", row.note, t.topography, t.morphology, t.behaviour, t.age),
+            ));
+        }
+    }
+    for row in site_histology() {
+        if row.morphology.contains(t.morphology.code()) && row.must == !row.topography.contains(t.topography.ordinal())
+        {
+            let verb = if row.must { "outside its usual sites" } else { "in an implausible site" };
+            out.push(Violation::warning(
+                "iarc.site-histology",
+                format!("{} {verb}: {} {}", row.label, t.topography, t.morphology),
+            ));
+        }
+    }
+}
+
+/// Morphologies that a registry may code without microscopic verification (IARC check #10).
+fn accepted_without_microscopy(m: u16, t: Topography) -> bool {
+    matches!(
+        m,
+        8000 | 8150..=8154 | 8170 | 8270..=8281 | 8800 | 8960 | 9050 | 9100 | 9140 | 9350 | 9380 | 9384
+            | 9500 | 9510 | 9530..=9539 | 9590 | 9732 | 9761 | 9800
+    ) || (m == 8720 && matches!(t.site(), 44 | 69))
+}
+
+/// Basis of diagnosis/histology (IARC check #10): a specific histology needs a microscopic
+/// basis (5–8) except for the histologies that imaging, markers or clinical signs establish.
+fn check_basis(t: &CodedTumour, out: &mut Vec<Violation>) {
+    let Some(basis) = t.basis else { return };
+    let m = t.morphology.code();
+    if !(5..=8).contains(&basis) && basis != 9 && !accepted_without_microscopy(m, t.topography) {
+        out.push(Violation::warning(
+            "iarc.basis-histology",
+            format!("specific histology {m} with a non-microscopic basis of diagnosis {basis}"),
+        ));
+    }
+}
+
+/// The grades (besides 9, unknown) that IARC check #9 allows for a malignant morphology, or
+/// `None` when any grade 1–4 is allowed.
+fn allowed_grades(m: u16) -> Option<&'static [u8]> {
+    const T_CELL: &[u16] = &[9702, 9705, 9708, 9709, 9716, 9717, 9718, 9719, 9724, 9726, 9729, 9827, 9834, 9837];
+    const B_CELL_SINGLE: &[u16] = &[9712, 9728, 9737, 9738, 9823, 9833, 9836];
+    Some(match m {
+        8331 | 9187 | 9511 => &[1],
+        8249 | 8332 | 9083 | 9243 | 9372 => &[2],
+        8631 | 8634 => &[3],
+        8020 | 8021 | 8805 | 9062 | 9082 | 9392 | 9401 | 9451 | 9505 | 9512 => &[4],
+        9714 => &[4, 5, 7],
+        _ if T_CELL.contains(&m) => &[5],
+        9700..=9719 => &[5, 8],
+        9670..=9699 | 9811..=9818 => &[6],
+        _ if B_CELL_SINGLE.contains(&m) => &[6],
+        9948 => &[8],
+        _ => return None,
+    })
+}
+
+/// Grade/histology (IARC check #9): only malignant tumours are graded; some histologies imply
+/// their grade; grades 5–8 (T, B, null and NK cell) belong to the haematological morphologies.
+fn check_grade(t: &CodedTumour, out: &mut Vec<Violation>) {
+    let Some(grade) = t.grade.filter(|&g| g != 9) else { return };
+    let m = t.morphology.code();
+    let problem = if t.behaviour != Behaviour::Malignant {
+        Some(format!("grade {grade} on a non-malignant tumour (behaviour /{}): only grade 9 applies", t.behaviour))
+    } else {
+        match allowed_grades(m) {
+            Some(allowed) if !allowed.contains(&grade) => {
+                let list: Vec<String> = allowed.iter().map(u8::to_string).collect();
+                Some(format!("morphology {m} implies grade {} (or 9), not {grade}", list.join(" or ")))
+            }
+            None if grade >= 5 && m < 9590 => {
+                Some(format!("grade {grade} (a cell-lineage grade) on a non-haematological morphology {m}"))
+            }
+            _ => None,
+        }
+    };
+    if let Some(message) = problem {
+        out.push(Violation::error("iarc.grade", message));
+    }
+}
+
+/// One row of `data/iarc_combinations.csv`.
+struct Combination {
+    rule: &'static str,
+    sex: Option<Sex>,
+    ages: std::ops::RangeInclusive<u16>,
+    topography: CodeSet,
+    morphology: CodeSet,
+    behaviours: Vec<u8>,
+    note: &'static str,
+}
+
+impl Combination {
+    fn matches(&self, t: &CodedTumour) -> bool {
+        self.sex.is_none_or(|s| s == t.sex)
+            && self.ages.contains(&t.age)
+            && self.behaviours.contains(&t.behaviour.code())
+            && self.morphology.contains(t.morphology.code())
+            && self.topography.contains(t.topography.ordinal())
+    }
+}
+
+/// One row of `data/iarc_site_histology.csv`.
+struct SiteHistology {
+    morphology: CodeSet,
+    must: bool,
+    topography: CodeSet,
+    label: &'static str,
+}
+
+/// The data rows of an embedded table (comment lines start with `#`); a malformed table is a
+/// bug caught by this module's tests, hence the panic naming the file.
+fn table(name: &str, text: &'static str, columns: usize) -> impl Iterator<Item = Vec<&'static str>> {
+    let name = name.to_string();
+    text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).skip(1).map(move |l| {
+        let fields: Vec<&str> = l.split(',').collect();
+        assert_eq!(fields.len(), columns, "data/{name}: {l}");
+        fields
+    })
+}
+
+fn combinations() -> &'static [Combination] {
+    static TABLE: OnceLock<Vec<Combination>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let file = "iarc_combinations.csv";
+        let bad = |what: &str, e: String| -> ! { panic!("data/{file}: {what}: {e}") };
+        table(file, include_str!("../data/iarc_combinations.csv"), 8)
+            .map(|f| Combination {
+                rule: crate::rules::rule(f[0]).unwrap_or_else(|| bad("rule", f[0].into())).id,
+                sex: match f[1] {
+                    "*" => None,
+                    s => Some(Sex::parse(s).unwrap_or_else(|| bad("sex", s.into()))),
+                },
+                ages: f[2].parse().unwrap_or_else(|_| bad("age", f[2].into()))
+                    ..=f[3].parse().unwrap_or_else(|_| bad("age", f[3].into())),
+                topography: CodeSet::topographies(f[4]).unwrap_or_else(|e| bad("topography", e)),
+                morphology: CodeSet::morphologies(f[5]).unwrap_or_else(|e| bad("morphology", e)),
+                behaviours: f[6].bytes().map(|b| b - b'0').collect(),
+                note: f[7],
+            })
+            .collect()
+    })
+}
+
+fn site_histology() -> &'static [SiteHistology] {
+    static TABLE: OnceLock<Vec<SiteHistology>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let file = "iarc_site_histology.csv";
+        let bad = |what: &str, e: String| -> ! { panic!("data/{file}: {what}: {e}") };
+        table(file, include_str!("../data/iarc_site_histology.csv"), 4)
+            .map(|f| SiteHistology {
+                morphology: CodeSet::morphologies(f[0]).unwrap_or_else(|e| bad("morphology", e)),
+                must: match f[1] {
+                    "must" => true,
+                    "must_not" => false,
+                    k => bad("kind", k.into()),
+                },
+                topography: CodeSet::topographies(f[2]).unwrap_or_else(|e| bad("topography", e)),
+                label: f[3],
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_load() {
+        assert_eq!(combinations().len(), 15);
+        assert_eq!(site_histology().len(), 25);
+    }
+}
