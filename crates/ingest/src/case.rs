@@ -388,8 +388,10 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
     };
     let vital = if case.death.is_some() { VitalStatus::Dead } else { vital };
 
-    if let (Some(sex), Some(age), Some(topography), Some(morphology), Some(behaviour)) =
-        (sex, age_years, topo, morpho, beh)
+    // The combination checks read the age: only when it agrees with the dates.
+    let age_trusted = !f.0.iter().any(|v| matches!(v.rule, "date.birth-incidence" | "date.age-incidence"));
+    if let (true, Some(sex), Some(age), Some(topography), Some(morphology), Some(behaviour)) =
+        (age_trusted, sex, age_years, topo, morpho, beh)
     {
         iarc::check(&CodedTumour { sex, age, topography, morphology, behaviour, grade, basis }, &mut f.0);
     }

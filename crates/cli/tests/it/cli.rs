@@ -7,7 +7,7 @@ fn help_lists_the_subcommands_and_each_has_an_example() {
     let out = oncodata(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for sub in ["demo", "sql", "codes", "survival", "incidence", "synth"] {
+    for sub in ["demo", "sql", "codes", "survival", "incidence", "synth", "ingest", "quarantine", "verify", "quality"] {
         assert!(help.contains(sub), "{sub} missing from --help:\n{help}");
         let sub_help = String::from_utf8(oncodata(&[sub, "--help"]).stdout).unwrap();
         assert!(sub_help.contains("Example"), "{sub} --help has no example:\n{sub_help}");

@@ -3,6 +3,7 @@
 mod cli;
 mod demo;
 mod incidence;
+mod ingest;
 mod net_survival_truth;
 mod survival;
 
