@@ -2,9 +2,9 @@
 # Ingest throughput on the synthetic national registry extract (ENCR CSV), side by side with
 # DuckDB's read_csv on the same file in the same run:
 #   - DuckDB: `CREATE TABLE t AS SELECT * FROM read_csv(FILE)` — parse only (types inferred);
-#   - oncodata `ingest --dry-run`: parse and validate every record (IARC checks, code
-#     conversion), no warehouse write;
-#   - oncodata `ingest`: the same plus writing the dataset's Parquet parts.
+#   - oncodata's reader (`oncodata ingest --dry-run`'s code, built as the ingest crate's
+#     `validate` example so that the bench does not need the DataFusion release build): parse
+#     and validate every record (IARC checks, ICD-10/ICCC-3/site-group conversion).
 # Goal (issue 4): validating ingest at least half DuckDB's parse-only speed.
 # Needs: cargo (release build), python3 with duckdb (pip install duckdb), GNU time.
 # Usage: bench/ingest.sh [SCALE=1.0] [YEARS=2022-2023]
@@ -15,6 +15,8 @@ YEARS=${2:-2022-2023}
 WORK=${BENCH_DIR:-$(mktemp -d)}
 cargo build --release -q -p oncodata-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/oncodata
+cargo build --release -q -p oncodata-ingest --example validate
+VALIDATE=${CARGO_TARGET_DIR:-target}/release/examples/validate
 rm -rf "$WORK/synth" "$WORK/wh"
 "$BIN" synth --out "$WORK/synth" --departements all --registries all --years "$YEARS" --scale "$SCALE" --seed 1 2>/dev/null >/dev/null
 FILE=$(ls "$WORK"/synth/registry/encr_*.csv | grep -v paediatric | head -1)
@@ -31,13 +33,13 @@ for _ in range(3):
 print(best)
 PY
 best() { local b=""; for _ in 1 2 3; do local s=$(date +%s.%N); "$@" > /dev/null 2>&1; local e=$(date +%s.%N); b=$(python3 -c "print(min(float('${b:-1e9}'), $e - $s))"); done; echo "$b"; }
-DRY=$(best "$BIN" ingest --dry-run --source encr-csv "$FILE")
-LOAD=$(best "$BIN" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE")
+"$VALIDATE" encr-csv "$FILE"
+DRY=$(best "$VALIDATE" encr-csv "$FILE")
 DUCK=$(cat "$WORK/duck.txt")
-python3 - "$RECORDS" "$DUCK" "$DRY" "$LOAD" <<'PY'
+python3 - "$RECORDS" "$DUCK" "$DRY" <<'PY'
 import sys
-n, duck, dry, load = int(sys.argv[1]), *map(float, sys.argv[2:])
+n, duck, dry = int(sys.argv[1]), *map(float, sys.argv[2:])
 print(f"{'':34}{'seconds':>10}{'records/s':>14}{'vs DuckDB':>11}")
-for name, t in [("DuckDB read_csv (parse only)", duck), ("oncodata ingest --dry-run", dry), ("oncodata ingest (+ Parquet)", load)]:
+for name, t in [("DuckDB read_csv (parse only)", duck), ("oncodata validate (parse+checks)", dry)]:
     print(f"{name:34}{t:10.3f}{n / t:14,.0f}{duck / t:10.2f}x")
 PY
