@@ -49,8 +49,7 @@ pub fn check(t: &CodedTumour, out: &mut Vec<Violation>) {
         }
     }
     for row in site_histology() {
-        if row.morphology.contains(t.morphology.code()) && row.must != row.topography.contains(t.topography.ordinal())
-        {
+        if row.morphology.contains(t.morphology.code()) && row.must != row.topography.contains(t.topography.ordinal()) {
             let verb = if row.must { "outside its usual sites" } else { "in an implausible site" };
             out.push(Violation::warning(
                 "iarc.site-histology",
