@@ -3,6 +3,8 @@
 //! counts that add up, never in a panic.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 use oncodata_ingest::Extract;
 use oncodata_ingest::mapping::{Mapping, read_mapped};
@@ -21,14 +23,9 @@ morphology = { column = "MORPHO", system = "icdo3-behaviour" }
 
 fuzz_target!(|data: &[u8]| {
     let mapping = Mapping::parse(MAPPING, "mapping.toml").unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let mut input = b"NUM;SEXE;NAISS;DIAG;TOPO;MORPHO\n".to_vec();
     input.extend_from_slice(data);
     let mut out = Extract::default();
-    match read_mapped(&input[..], "fuzz", &mapping, today, &mut out) {
-        Ok(()) => {
-            out.finish_file("fuzz", "fuzz").expect("read = accepted + quarantined");
-        }
-        Err(e) => assert!(e.to_string().starts_with("fuzz"), "{e}"),
-    }
+    let result = read_mapped(&input[..], "fuzz", &mapping, common::today(), &mut out);
+    common::check(result, out);
 });

@@ -26,6 +26,7 @@ pub mod topography;
 pub use age_group::AgeGroup;
 pub use morphology::{Behaviour, Morphology};
 pub use rules::CodeSet;
+pub use table::rows as data_rows;
 pub use topography::Topography;
 
 /// Why a code could not be read or converted.

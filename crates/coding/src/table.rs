@@ -5,7 +5,7 @@
 ///
 /// The files are compiled into the binary, so a malformed one is a bug caught by the unit tests
 /// that load every table; hence the panic with the file's name and line.
-pub(crate) fn rows(name: &str, text: &'static str, header: &[&str]) -> Vec<Vec<&'static str>> {
+pub fn rows(name: &str, text: &'static str, header: &[&str]) -> Vec<Vec<&'static str>> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty());
     let (_, head) = lines.next().unwrap_or_else(|| panic!("data/{name}: no header"));
     let found: Vec<&str> = head.split(',').collect();

@@ -210,8 +210,15 @@ impl Findings {
         }
     }
 
+    /// Whether a finding already concerns the source variable of `label` (its name before any
+    /// ` (…)` qualifier), so that a value the reader could not read is not also called missing.
+    fn reported(&self, label: &str) -> bool {
+        let name = label.split(" (").next().unwrap_or(label);
+        self.0.iter().any(|v| v.message.starts_with(name))
+    }
+
     fn required<'v>(&mut self, name: &str, value: Option<&'v str>) -> Option<&'v str> {
-        if value.is_none() {
+        if value.is_none() && !self.reported(name) {
             self.missing(name);
         }
         value
@@ -281,7 +288,7 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
     });
     // A date the reader could not read is already reported under its name.
     for (label, date) in [(l.birth, case.birth), (l.incidence, case.incidence)] {
-        if date.is_none() && !f.0.iter().any(|v| v.message.starts_with(label)) {
+        if date.is_none() && !f.reported(label) {
             f.missing(label);
         }
     }

@@ -270,3 +270,54 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows that point to an unknown beneficiary or stay, or carry malformed codes, are
+    /// quarantined; the others become patients and care events; counts add up per file.
+    #[test]
+    fn claims_rows_are_checked_against_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |t: &str, text: String| std::fs::write(dir.path().join(format!("{t}.csv")), text).unwrap();
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        write(
+            "beneficiaries",
+            format!(
+                "BEN_NIR_PSA,BEN_SEX_COD,BEN_NAI_ANN,BEN_NAI_MOI,BEN_RES_DPT,BEN_DCD_DTE\n{a},2,1950,6,50,\nshort,1,1950,6,50,\n"
+            ),
+        );
+        write(
+            "pmsi_mco_stays",
+            format!(
+                "NIR_ANO_17,ETA_NUM,RSA_NUM,EXE_SOI_DTD,EXE_SOI_DTF,DGN_PAL,DGN_REL,NBR_SEA\n\
+                 {a},1,1,2021-03-01,2021-03-05,C504,,1\n{a},1,2,2021-04-01,2021-04-01,Z511,C504,1\n\
+                 {b},1,3,2021-04-01,2021-04-01,Z511,C504,1\n{a},1,4,2021-05-02,2021-05-01,C504,,1\n"
+            ),
+        );
+        write(
+            "pmsi_mco_procedures",
+            "ETA_NUM,RSA_NUM,CDC_ACT,ENT_DAT_DEL\n1,1,QEFA001,1\n1,1,ZCQK002,0\n1,9,QEFA001,0\n".into(),
+        );
+        write(
+            "dcir_dispensations",
+            format!(
+                "BEN_NIR_PSA,EXE_SOI_DTD,PHA_ATC_C07,PHA_ACT_QSN\n{a},2021-06-01,L02BG03,1\n{a},2021-06-01,l02,1\n"
+            ),
+        );
+        let mut out = Extract::default();
+        read_claims_dir(dir.path(), NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), &mut out).unwrap();
+        let counts: Vec<(u64, u64, u64)> =
+            out.files.iter().map(|f| (f.counts.read, f.counts.accepted, f.counts.quarantined)).collect();
+        assert_eq!(counts, vec![(2, 1, 1), (4, 2, 2), (3, 2, 1), (2, 1, 1)]);
+        let rules: Vec<&str> = out.quarantined.iter().map(|q| q.violations[0].rule).collect();
+        assert_eq!(
+            rules,
+            vec!["record.format", "record.reference", "date.last-contact", "record.reference", "record.format"]
+        );
+        let kinds: Vec<&str> = out.care_events.iter().map(|e| e.kind.label()).collect();
+        assert_eq!(kinds, vec!["hospital_stay", "chemotherapy", "surgery", "hormone_therapy"]);
+        assert_eq!(out.care_events[2].date, NaiveDate::from_ymd_opt(2021, 3, 2).unwrap());
+    }
+}

@@ -210,10 +210,9 @@ fn bundle(bytes: &[u8], file: &str, number: u64, today: NaiveDate, out: &mut Ext
                 case.morphology = Some(m);
                 case.behaviour = Some(b);
             }
-            Some(None) => f.format(format!(
-                "histology-morphology-behavior '{}' is not MMMM/B",
-                histology.as_deref().unwrap_or("")
-            )),
+            Some(None) => {
+                f.format(format!("{} '{}' is not MMMM/B", LABELS.morphology, histology.as_deref().unwrap_or("")))
+            }
             None => {}
         }
         let reference = format!("Condition/{}", cid.as_deref().unwrap_or(""));

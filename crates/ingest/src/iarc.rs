@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use oncodata_coding::{Behaviour, CodeSet, Morphology, Topography};
+use oncodata_coding::{Behaviour, CodeSet, Morphology, Topography, data_rows};
 use oncodata_model::Sex;
 
 use crate::rules::Violation;
@@ -154,23 +154,14 @@ struct SiteHistology {
     label: &'static str,
 }
 
-/// The data rows of an embedded table (comment lines start with `#`); a malformed table is a
-/// bug caught by this module's tests, hence the panic naming the file.
-fn table(name: &str, text: &'static str, columns: usize) -> impl Iterator<Item = Vec<&'static str>> {
-    let name = name.to_string();
-    text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).skip(1).map(move |l| {
-        let fields: Vec<&str> = l.split(',').collect();
-        assert_eq!(fields.len(), columns, "data/{name}: {l}");
-        fields
-    })
-}
-
 fn combinations() -> &'static [Combination] {
     static TABLE: OnceLock<Vec<Combination>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let file = "iarc_combinations.csv";
         let bad = |what: &str, e: String| -> ! { panic!("data/{file}: {what}: {e}") };
-        table(file, include_str!("../data/iarc_combinations.csv"), 8)
+        let header = ["rule", "sex", "age_min", "age_max", "topography", "morphology", "behaviour", "note"];
+        data_rows(file, include_str!("../data/iarc_combinations.csv"), &header)
+            .into_iter()
             .map(|f| Combination {
                 rule: crate::rules::rule(f[0]).unwrap_or_else(|| bad("rule", f[0].into())).id,
                 sex: match f[1] {
@@ -193,7 +184,8 @@ fn site_histology() -> &'static [SiteHistology] {
     TABLE.get_or_init(|| {
         let file = "iarc_site_histology.csv";
         let bad = |what: &str, e: String| -> ! { panic!("data/{file}: {what}: {e}") };
-        table(file, include_str!("../data/iarc_site_histology.csv"), 4)
+        data_rows(file, include_str!("../data/iarc_site_histology.csv"), &["morphology", "kind", "topography", "label"])
+            .into_iter()
             .map(|f| SiteHistology {
                 morphology: CodeSet::morphologies(f[0]).unwrap_or_else(|e| bad("morphology", e)),
                 must: match f[1] {

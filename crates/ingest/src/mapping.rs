@@ -266,7 +266,11 @@ pub fn read_mapped<R: std::io::Read>(
         let morphology = get("morphology");
         if mapping.behaviour_in_morphology() {
             if let Some(m) = morphology {
-                let (code, beh) = m.split_once('/').unwrap_or_else(|| m.split_at(m.len().min(4)));
+                // `8500/3`, or `85003` (the behaviour as fifth character).
+                let (code, beh) = m.split_once('/').unwrap_or_else(|| match m.char_indices().nth(4) {
+                    Some((i, _)) => m.split_at(i),
+                    None => (m, ""),
+                });
                 case.morphology = Some(code);
                 case.behaviour = Some(beh).filter(|b| !b.is_empty());
             }
@@ -289,4 +293,33 @@ pub fn read_mapped<R: std::io::Read>(
         out.tumour(validate(&case, f, &p, today), &p, raw);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAPPING: &str = "[columns]\npatient_id = \"id\"\nsex = \"sex\"\nbirth_date = \"birth\"\n\
+        incidence_date = \"diag\"\ntopography = \"topo\"\n\
+        morphology = { column = \"morpho\", system = \"icdo3-behaviour\" }\n";
+
+    /// Morphology with its behaviour written `8500/3` or `85003`; other text (multibyte
+    /// included) is reported, not split inside a character.
+    #[test]
+    fn morphology_with_behaviour() {
+        let m = Mapping::parse(MAPPING, "m.toml").unwrap();
+        let csv = "id,sex,birth,diag,topo,morpho\n1,2,1950-06-15,2021-03-04,C50.4,8500/3\n\
+                   2,2,1950-06-15,2021-03-04,C50.4,85003\n3,2,1950-06-15,2021-03-04,C50.4,8é503\n";
+        let mut out = Extract::default();
+        read_mapped(csv.as_bytes(), "t.csv", &m, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), &mut out).unwrap();
+        let c = out.finish_file(SOURCE_KIND, "t.csv").unwrap();
+        assert_eq!((c.read, c.accepted, c.quarantined), (3, 2, 1));
+        assert_eq!(out.quarantined[0].violations[0].rule, "record.format");
+        assert!(
+            Mapping::parse("[columns]\npatient_id = \"id\"\n", "m.toml")
+                .unwrap_err()
+                .to_string()
+                .contains("no column for 'sex'")
+        );
+    }
 }

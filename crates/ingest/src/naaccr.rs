@@ -75,6 +75,7 @@ pub fn read_naaccr<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
     let mut tumours = 0u64;
     let layout = |message: String| IngestError::Layout { file: file.to_string(), message };
     loop {
+        buf.clear();
         let event = reader.read_event_into(&mut buf).map_err(|e| IngestError::Row {
             file: file.to_string(),
             line: tumours + 1,
@@ -177,7 +178,6 @@ pub fn read_naaccr<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
             }
             _ => {}
         }
-        buf.clear();
     }
     Ok(())
 }

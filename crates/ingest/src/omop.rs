@@ -158,10 +158,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
                         p.death = Some(d);
                         Ok(person.to_string())
                     }
-                    (None, _) => Err(vec![Violation::error(
-                        "record.reference",
-                        format!("person_id '{person}' is not an accepted row of person.csv"),
-                    )]),
+                    (None, _) => Err(vec![unknown_person(Some(person))]),
                     _ => {
                         if death.is_none() && !f.has_errors() {
                             f.missing("death_date");
@@ -219,18 +216,16 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             out.read();
             let p = prov(&file, line);
             match row {
-                Ok(r) if r.at(episode).is_some() && r.at(person).is_some_and(|p| persons.contains_key(p)) => {
+                Ok(r) if r.at(episode).is_none() => {
+                    let v = Violation::error("record.required", "episode_id is missing");
+                    out.quarantine(&p, None, vec![v], raw())
+                }
+                Ok(r) if r.at(person).is_some_and(|p| persons.contains_key(p)) => {
                     out.accepted(&p, r.at(episode), vec![])
                 }
-                Ok(r) => out.quarantine(
-                    &p,
-                    r.at(episode).map(str::to_string),
-                    vec![Violation::error(
-                        "record.reference",
-                        format!("person_id '{}' is not an accepted row of person.csv", r.at(person).unwrap_or("")),
-                    )],
-                    raw(),
-                ),
+                Ok(r) => {
+                    out.quarantine(&p, r.at(episode).map(str::to_string), vec![unknown_person(r.at(person))], raw())
+                }
                 Err(v) => out.quarantine(&p, None, vec![v], raw()),
             }
             Ok(())
@@ -267,15 +262,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
                     }
                     out.accepted(&p, r.at(mid), vec![]);
                 }
-                Ok(r) => out.quarantine(
-                    &p,
-                    r.at(mid).map(str::to_string),
-                    vec![Violation::error(
-                        "record.reference",
-                        format!("person_id '{}' is not an accepted row of person.csv", r.at(person).unwrap_or("")),
-                    )],
-                    raw(),
-                ),
+                Ok(r) => out.quarantine(&p, r.at(mid).map(str::to_string), vec![unknown_person(r.at(person))], raw()),
                 Err(v) => out.quarantine(&p, None, vec![v], raw()),
             }
             Ok(())
@@ -300,10 +287,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             }
         };
         let Some(person) = row.at(person).and_then(|id| persons.get(id)) else {
-            let v = Violation::error(
-                "record.reference",
-                format!("person_id '{}' is not an accepted row of person.csv", row.at(person).unwrap_or("")),
-            );
+            let v = unknown_person(row.at(person));
             out.quarantine(&p, row.at(cid).map(str::to_string), vec![v], raw());
             return Ok(());
         };
@@ -376,10 +360,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             let mut f = Findings::default();
             let who = row.at(person).and_then(|id| persons.get(id));
             if who.is_none() {
-                f.0.push(Violation::error(
-                    "record.reference",
-                    format!("person_id '{}' is not an accepted row of person.csv", row.at(person).unwrap_or("")),
-                ));
+                f.0.push(unknown_person(row.at(person)));
             }
             let when = f.date(date_col, row.at(date)).and_then(|d| d.to_date());
             let value = row.at(code).unwrap_or("");
@@ -424,6 +405,14 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     Ok(())
 }
 
+/// The `record.reference` error of a row whose `person_id` is not an accepted row of person.csv.
+fn unknown_person(id: Option<&str>) -> Violation {
+    Violation::error(
+        "record.reference",
+        format!("person_id '{}' is not an accepted row of person.csv", id.unwrap_or("")),
+    )
+}
+
 /// Splits an OMOP ICDO3 concept code `8140/3-C61.9` into morphology, behaviour and topography.
 fn split_icdo3(code: &str) -> Option<(&str, &str, &str)> {
     let (mb, topography) = code.split_once('-')?;
@@ -434,6 +423,73 @@ fn split_icdo3(code: &str) -> Option<(&str, &str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bad rows of each table are quarantined with the rule that names their fault, the rest
+    /// accepted, and every file's counts add up.
+    #[test]
+    fn bad_rows_are_quarantined_with_their_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |t: &str, text: &str| std::fs::write(dir.path().join(format!("{t}.csv")), text).unwrap();
+        write(
+            "person",
+            "person_id,gender_concept_id,year_of_birth,month_of_birth,day_of_birth,person_source_value\n\
+             1,8532,1950,6,15,C-1\n2,8507,19x0,,,C-2\n3,8507,1960,2,30,C-3\n4,8507,1960,1,1,C-4\n",
+        );
+        write(
+            "condition_occurrence",
+            "condition_occurrence_id,person_id,condition_start_date,condition_source_value\n\
+             10,1,2021-03-04,8500/3-C50.4\n11,2,2021-03-04,8140/3-C61.9\n12,4,2021-03-04,C61.9\n\
+             13,4,2021-13-01,8140/3-C61.9\n14,4,2021-03-01,8140/3-C50.7\n15,4\n",
+        );
+        write("death", "person_id,death_date\n1,2022-01-01\n9,2022-01-01\n");
+        write("episode", "episode_id,person_id,episode_concept_id\n,1,32533\n5,1,32533\n");
+        write(
+            "drug_exposure",
+            "person_id,drug_source_value,drug_exposure_start_date\n1,L01BC02,2021-04-01\n1,XX,2021-04-01\n4,N02BE01,2021-04-01\n",
+        );
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut out = Extract::default();
+        read_omop_dir(dir.path(), today, &mut out).unwrap();
+        let counts: Vec<(String, u64, u64, u64)> = out
+            .files
+            .iter()
+            .map(|f| {
+                let name = f.file.rsplit('/').next().unwrap().to_string();
+                (name, f.counts.read, f.counts.accepted, f.counts.quarantined)
+            })
+            .collect();
+        let want = [
+            ("person.csv", 4, 2, 2),
+            ("death.csv", 2, 1, 1),
+            ("episode.csv", 2, 1, 1),
+            ("condition_occurrence.csv", 6, 1, 5),
+            ("drug_exposure.csv", 3, 2, 1),
+        ];
+        assert_eq!(counts, want.map(|(f, r, a, q)| (f.to_string(), r, a, q)).to_vec());
+        let rules: Vec<(u64, String)> = out
+            .quarantined
+            .iter()
+            .map(|q| (q.provenance.record, q.violations.iter().map(|v| v.rule).collect::<Vec<_>>().join(" ")))
+            .collect();
+        let want = [
+            (3, "record.format"),    // year of birth 19x0
+            (4, "record.format"),    // 30 February
+            (3, "record.reference"), // death of an unknown person
+            (2, "record.required"),  // episode without id
+            (3, "record.reference"), // condition of a quarantined person
+            (4, "record.format"),    // not an ICD-O-3 concept code
+            (5, "record.format"),    // month 13
+            (6, "iarc.topography"),  // C50.7
+            (7, "record.shape"),     // two fields
+            (3, "record.format"),    // not an ATC code
+        ];
+        assert_eq!(rules, want.map(|(l, r)| (l, r.to_string())).to_vec());
+        assert_eq!(out.tumours[0].stage, None);
+        assert!(out.patients.iter().any(|p| p.patient_id == "C-1" && p.death_date.is_some()));
+        // The analgesic is read, kept out of the pathway, with a warning.
+        assert_eq!(out.care_events.len(), 1);
+        assert!(out.warnings.iter().any(|w| w.violation.rule == "record.not-cancer-care"));
+    }
 
     #[test]
     fn icdo3_concept_codes() {
