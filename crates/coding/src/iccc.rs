@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use crate::rules::TumourMatch;
+use crate::rules::{RuleTable, TumourMatch};
 use crate::table::rows;
 use crate::{Behaviour, Morphology, Topography};
 
@@ -20,23 +20,19 @@ pub struct IcccSubgroup {
     pub title: &'static str,
 }
 
-struct Row {
-    subgroup: IcccSubgroup,
-    when: TumourMatch,
-}
-
-static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
-    rows(
-        "iccc3.csv",
-        include_str!("../data/iccc3.csv"),
-        &["subgroup", "group", "title", "morphology", "topography", "behaviour"],
+static ROWS: LazyLock<RuleTable<IcccSubgroup>> = LazyLock::new(|| {
+    RuleTable::new(
+        rows(
+            "iccc3.csv",
+            include_str!("../data/iccc3.csv"),
+            &["subgroup", "group", "title", "morphology", "topography", "behaviour"],
+        )
+        .into_iter()
+        .map(|f| {
+            let when = TumourMatch::from_cells("iccc3.csv", f[3], f[4], f[5]);
+            (when, IcccSubgroup { subgroup: f[0], group: f[1], title: f[2] })
+        }),
     )
-    .into_iter()
-    .map(|f| Row {
-        subgroup: IcccSubgroup { subgroup: f[0], group: f[1], title: f[2] },
-        when: TumourMatch::from_cells("iccc3.csv", f[3], f[4], f[5]),
-    })
-    .collect()
 });
 
 static GROUP_TITLES: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
@@ -49,7 +45,7 @@ static GROUP_TITLES: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new
 /// The ICCC-3 subgroup of a tumour; `None` when ICCC-3 does not classify it (non-malignant
 /// tumours outside the central nervous system, or combinations ICCC-3 leaves out).
 pub fn classify(topography: Topography, morphology: Morphology, behaviour: Behaviour) -> Option<&'static IcccSubgroup> {
-    ROWS.iter().find(|r| r.when.matches(topography, morphology, behaviour)).map(|r| &r.subgroup)
+    ROWS.first(topography, morphology, behaviour)
 }
 
 /// The title of a main group (`I`–`XII`).
@@ -123,8 +119,8 @@ mod tests {
     fn group_titles() {
         assert_eq!(group_title("V"), Some("Retinoblastoma"));
         assert_eq!(GROUP_TITLES.len(), 12);
-        for r in ROWS.iter() {
-            assert!(group_title(r.subgroup.group).is_some(), "{}", r.subgroup.subgroup);
+        for s in ROWS.values() {
+            assert!(group_title(s.group).is_some(), "{}", s.subgroup);
         }
     }
 }

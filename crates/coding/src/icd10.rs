@@ -10,49 +10,58 @@
 //!
 //! Behaviours /6 and /9 have no registry code and are rejected.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::rules::TumourMatch;
+use crate::rules::{RuleTable, TumourMatch};
 use crate::table::rows;
 use crate::{Behaviour, CodeError, Morphology, Topography};
-
-struct MorphologyRule {
-    when: TumourMatch,
-    icd10: &'static str,
-}
 
 /// The four behaviour columns of a topography row; `None` when ICD-10 has no code.
 struct SiteCodes([Option<&'static str>; 4]);
 
-static MORPHOLOGY_RULES: LazyLock<Vec<MorphologyRule>> = LazyLock::new(|| {
-    rows(
-        "icdo3_to_icd10_morphology.csv",
-        include_str!("../data/icdo3_to_icd10_morphology.csv"),
-        &["morphology", "behaviour", "topography", "icd10", "note"],
+static MORPHOLOGY_RULES: LazyLock<RuleTable<&'static str>> = LazyLock::new(|| {
+    RuleTable::new(
+        rows(
+            "icdo3_to_icd10_morphology.csv",
+            include_str!("../data/icdo3_to_icd10_morphology.csv"),
+            &["morphology", "behaviour", "topography", "icd10", "note"],
+        )
+        .into_iter()
+        .map(|f| (TumourMatch::from_cells("icdo3_to_icd10_morphology.csv", f[0], f[2], f[1]), f[3])),
     )
-    .into_iter()
-    .map(|f| MorphologyRule {
-        when: TumourMatch::from_cells("icdo3_to_icd10_morphology.csv", f[0], f[2], f[1]),
-        icd10: f[3],
-    })
-    .collect()
 });
 
-/// Rows keyed by three-character site (`C18`) or subsite (`C18.1`).
-static SITE_CODES: LazyLock<HashMap<&'static str, SiteCodes>> = LazyLock::new(|| {
-    rows(
-        "icdo3_to_icd10_topography.csv",
-        include_str!("../data/icdo3_to_icd10_topography.csv"),
-        &["topography", "malignant", "in_situ", "benign", "uncertain"],
-    )
-    .into_iter()
-    .map(|f| {
+/// The topography rows: by subsite ordinal (`C18.1` → 181) and by three-character site (`C18`).
+struct SiteTable {
+    subsites: Vec<Option<SiteCodes>>,
+    sites: Vec<Option<SiteCodes>>,
+}
+
+static SITE_CODES: LazyLock<SiteTable> = LazyLock::new(|| {
+    let mut table = SiteTable { subsites: (0..1000).map(|_| None).collect(), sites: (0..100).map(|_| None).collect() };
+    let file = "icdo3_to_icd10_topography.csv";
+    let header = ["topography", "malignant", "in_situ", "benign", "uncertain"];
+    for f in rows(file, include_str!("../data/icdo3_to_icd10_topography.csv"), &header) {
         let cell = |s: &'static str| (!s.is_empty()).then_some(s);
-        (f[0], SiteCodes([cell(f[1]), cell(f[2]), cell(f[3]), cell(f[4])]))
-    })
-    .collect()
+        let codes = SiteCodes([cell(f[1]), cell(f[2]), cell(f[3]), cell(f[4])]);
+        let whole_site = f[0].len() == 3;
+        let t = Topography::parse(&if whole_site { format!("{}.0", f[0]) } else { f[0].to_string() })
+            .unwrap_or_else(|e| panic!("data/{file}: {e}"));
+        let slot = if whole_site {
+            &mut table.sites[usize::from(t.site())]
+        } else {
+            &mut table.subsites[usize::from(t.ordinal())]
+        };
+        *slot = Some(codes);
+    }
+    table
 });
+
+/// The row of a topography: its subsite's, else its site's.
+fn site_codes(t: Topography) -> Option<&'static SiteCodes> {
+    let table = &*SITE_CODES;
+    table.subsites[usize::from(t.ordinal())].as_ref().or(table.sites[usize::from(t.site())].as_ref())
+}
 
 /// Replaces a trailing `*` by the topography's fourth character (`C43.*` → `C43.5`).
 fn expand(code: &str, topography: Topography) -> String {
@@ -95,15 +104,10 @@ pub fn from_icdo3(topography: Topography, morphology: Morphology, behaviour: Beh
             });
         }
     };
-    if let Some(rule) = MORPHOLOGY_RULES.iter().find(|r| r.when.matches(topography, morphology, behaviour)) {
-        return Ok(expand(rule.icd10, topography));
+    if let Some(icd10) = MORPHOLOGY_RULES.first(topography, morphology, behaviour) {
+        return Ok(expand(icd10, topography));
     }
-    let subsite = topography.to_string();
-    let site = format!("C{:02}", topography.site());
-    let row = SITE_CODES
-        .get(subsite.as_str())
-        .or_else(|| SITE_CODES.get(site.as_str()))
-        .ok_or_else(|| CodeError::NoConversion { target: "ICD-10", what: what() })?;
+    let row = site_codes(topography).ok_or_else(|| CodeError::NoConversion { target: "ICD-10", what: what() })?;
     row.0[column]
         .map(|c| expand(c, topography))
         .ok_or_else(|| CodeError::NoConversion { target: "ICD-10", what: what() })

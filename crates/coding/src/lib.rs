@@ -25,7 +25,7 @@ pub mod topography;
 
 pub use age_group::AgeGroup;
 pub use morphology::{Behaviour, Morphology};
-pub use rules::CodeSet;
+pub use rules::{CodeSet, MorphologyIndex};
 pub use table::rows as data_rows;
 pub use topography::Topography;
 

@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use crate::CodeError;
-use crate::rules::CodeSet;
+use crate::rules::{CodeSet, MorphologyIndex};
 use crate::table::rows;
 
 /// A four-digit ICD-O-3 morphology code such as 8140 (adenocarcinoma, NOS).
@@ -17,14 +17,18 @@ use crate::table::rows;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Morphology(u16);
 
-static BLOCKS: LazyLock<Vec<(CodeSet, &'static str)>> = LazyLock::new(|| {
-    rows("icdo3_morphology.csv", include_str!("../data/icdo3_morphology.csv"), &["codes", "block"])
-        .into_iter()
-        .map(|f| {
-            let set = CodeSet::morphologies(f[0]).unwrap_or_else(|e| panic!("data/icdo3_morphology.csv: {e}"));
-            (set, f[1])
-        })
-        .collect()
+/// The morphology blocks (their codes and title), indexed by code.
+static BLOCKS: LazyLock<(Vec<(CodeSet, &'static str)>, MorphologyIndex)> = LazyLock::new(|| {
+    let blocks: Vec<(CodeSet, &'static str)> =
+        rows("icdo3_morphology.csv", include_str!("../data/icdo3_morphology.csv"), &["codes", "block"])
+            .into_iter()
+            .map(|f| {
+                let set = CodeSet::morphologies(f[0]).unwrap_or_else(|e| panic!("data/icdo3_morphology.csv: {e}"));
+                (set, f[1])
+            })
+            .collect();
+    let index = MorphologyIndex::new(blocks.iter().map(|(set, _)| set));
+    (blocks, index)
 });
 
 impl Morphology {
@@ -87,7 +91,8 @@ impl Morphology {
     /// The title of the ICD-O-3 morphology block the code belongs to, if it exists
     /// ("Adenomas and adenocarcinomas" for 8140).
     pub fn block_title(&self) -> Option<&'static str> {
-        BLOCKS.iter().find(|(set, _)| set.contains(self.0)).map(|(_, t)| *t)
+        let (blocks, index) = &*BLOCKS;
+        index.rows(self.0).next().map(|i| blocks[i].1)
     }
 
     /// Whether ICD-O-3 lists the morphology among the haematopoietic and lymphoid neoplasms

@@ -70,6 +70,75 @@ impl CodeSet {
     }
 }
 
+/// The rows of a table whose conditions include a morphology set, listed per morphology code
+/// (8000–9999) in table order, so that a lookup tests only the rows that can match instead of
+/// scanning the table: a registry file of half a million tumours looks each one up in several
+/// tables. Built once per table.
+#[derive(Debug, Clone)]
+pub struct MorphologyIndex {
+    /// `start[m - 8000]..start[m - 7999]` is the slice of `rows` for morphology `m`.
+    start: Vec<u32>,
+    rows: Vec<u16>,
+}
+
+impl MorphologyIndex {
+    /// Indexes the rows whose morphology sets are `sets`, in order.
+    pub fn new<'s>(sets: impl IntoIterator<Item = &'s CodeSet>) -> Self {
+        let sets: Vec<&CodeSet> = sets.into_iter().collect();
+        let mut start = Vec::with_capacity(2001);
+        let mut rows = Vec::new();
+        for m in 8000..=9999u16 {
+            start.push(rows.len() as u32);
+            rows.extend((0..sets.len()).filter(|&i| sets[i].contains(m)).map(|i| i as u16));
+        }
+        start.push(rows.len() as u32);
+        Self { start, rows }
+    }
+
+    /// The indices of the rows whose morphology set contains `morphology`, in table order
+    /// (empty outside 8000–9999).
+    pub fn rows(&self, morphology: u16) -> impl Iterator<Item = usize> + '_ {
+        let slice = match morphology.checked_sub(8000).map(usize::from) {
+            Some(i) if i < 2000 => &self.rows[self.start[i] as usize..self.start[i + 1] as usize],
+            _ => &[],
+        };
+        slice.iter().map(|&r| usize::from(r))
+    }
+}
+
+/// A rule table: rows of a condition on the tumour and a value, tried in order, indexed by
+/// morphology.
+#[derive(Debug)]
+pub(crate) struct RuleTable<T> {
+    when: Vec<TumourMatch>,
+    values: Vec<T>,
+    index: MorphologyIndex,
+}
+
+impl<T> RuleTable<T> {
+    pub(crate) fn new(rows: impl IntoIterator<Item = (TumourMatch, T)>) -> Self {
+        let (when, values): (Vec<TumourMatch>, Vec<T>) = rows.into_iter().unzip();
+        let index = MorphologyIndex::new(when.iter().map(|m| &m.morphology));
+        Self { when, values, index }
+    }
+
+    /// The value of the first row the tumour satisfies.
+    pub(crate) fn first(
+        &self,
+        topography: Topography,
+        morphology: crate::Morphology,
+        behaviour: crate::Behaviour,
+    ) -> Option<&T> {
+        let mut rows = self.index.rows(morphology.code());
+        rows.find(|&i| self.when[i].matches(topography, morphology, behaviour)).map(|i| &self.values[i])
+    }
+
+    /// Every row's value, in table order.
+    pub(crate) fn values(&self) -> &[T] {
+        &self.values
+    }
+}
+
 /// A set of behaviour digits written together, e.g. `3` or `013`.
 pub(crate) fn behaviours(text: &str) -> Result<Vec<u8>, String> {
     let digits: Option<Vec<u8>> = text.chars().map(|c| c.to_digit(10).map(|d| d as u8)).collect();
@@ -104,6 +173,24 @@ mod tests {
     fn behaviour_sets() {
         assert_eq!(behaviours("013").unwrap(), vec![0, 1, 3]);
         assert!(behaviours("").is_err() && behaviours("3a").is_err());
+    }
+
+    /// The index lists the same rows, in the same order, as testing every row.
+    #[test]
+    fn morphology_index_equals_a_scan() {
+        let sets: Vec<CodeSet> = ["8000-8005 8010", "*", "9590-9989", "8010", "8140-8145 9999"]
+            .iter()
+            .map(|t| CodeSet::morphologies(t).unwrap())
+            .collect();
+        let index = MorphologyIndex::new(&sets);
+        for m in 7990..=10005u16 {
+            let scan: Vec<usize> = if (8000..=9999).contains(&m) {
+                (0..sets.len()).filter(|&i| sets[i].contains(m)).collect()
+            } else {
+                vec![]
+            };
+            assert_eq!(index.rows(m).collect::<Vec<_>>(), scan, "{m}");
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use crate::rules::TumourMatch;
+use crate::rules::{RuleTable, TumourMatch};
 use crate::table::rows;
 use crate::{Behaviour, Morphology, Topography};
 
@@ -19,48 +19,46 @@ pub struct SiteGroup {
     /// French title as in the national reports, e.g. "Côlon-rectum".
     pub titre: &'static str,
     report_rank: u8,
-    when: TumourMatch,
 }
 
-static GROUPS: LazyLock<Vec<SiteGroup>> = LazyLock::new(|| {
-    rows(
-        "site_groups.csv",
-        include_str!("../data/site_groups.csv"),
-        &["group", "report_rank", "title", "titre", "morphology", "topography", "behaviour"],
+static GROUPS: LazyLock<RuleTable<SiteGroup>> = LazyLock::new(|| {
+    RuleTable::new(
+        rows(
+            "site_groups.csv",
+            include_str!("../data/site_groups.csv"),
+            &["group", "report_rank", "title", "titre", "morphology", "topography", "behaviour"],
+        )
+        .into_iter()
+        .map(|f| {
+            let when = TumourMatch::from_cells("site_groups.csv", f[4], f[5], f[6]);
+            let rank = f[1].parse().expect("data/site_groups.csv: report_rank");
+            (when, SiteGroup { id: f[0], report_rank: rank, title: f[2], titre: f[3] })
+        }),
     )
-    .into_iter()
-    .map(|f| SiteGroup {
-        id: f[0],
-        report_rank: f[1].parse().expect("data/site_groups.csv: report_rank"),
-        title: f[2],
-        titre: f[3],
-        when: TumourMatch::from_cells("site_groups.csv", f[4], f[5], f[6]),
-    })
-    .collect()
 });
 
 /// The site group of an invasive tumour; `None` for in situ, benign and uncertain tumours,
 /// which the national estimates do not count.
 pub fn classify(topography: Topography, morphology: Morphology, behaviour: Behaviour) -> Option<&'static SiteGroup> {
-    GROUPS.iter().find(|g| g.when.matches(topography, morphology, behaviour))
+    GROUPS.first(topography, morphology, behaviour)
 }
 
 /// All groups, in the order their rules are tried.
 pub fn all() -> &'static [SiteGroup] {
-    &GROUPS
+    GROUPS.values()
 }
 
 /// All groups in the order of the national reports' tables: solid sites in ICD-10 order, then
 /// the haematological malignancies, then "other".
 pub fn in_report_order() -> impl Iterator<Item = &'static SiteGroup> {
-    let mut v: Vec<&'static SiteGroup> = GROUPS.iter().collect();
+    let mut v: Vec<&'static SiteGroup> = GROUPS.values().iter().collect();
     v.sort_by_key(|g| g.report_rank);
     v.into_iter()
 }
 
 /// The group with this identifier.
 pub fn by_id(id: &str) -> Option<&'static SiteGroup> {
-    GROUPS.iter().find(|g| g.id == id)
+    GROUPS.values().iter().find(|g| g.id == id)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! Validity comes from `data/icdo3_topography.csv` (WHO ICD-O-3 and ICD-O-3.1): 330 codes in 70
 //! three-character sites.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -25,19 +24,30 @@ struct SiteEntry {
     title: &'static str,
 }
 
-static SITES: LazyLock<HashMap<u8, SiteEntry>> = LazyLock::new(|| {
-    rows("icdo3_topography.csv", include_str!("../data/icdo3_topography.csv"), &["site", "subsites", "title"])
-        .into_iter()
-        .map(|f| {
-            let site = f[0]
-                .strip_prefix('C')
-                .and_then(|s| s.parse::<u8>().ok())
-                .unwrap_or_else(|| panic!("data/icdo3_topography.csv: bad site {}", f[0]));
-            let subsites = f[1].chars().map(|c| c.to_digit(10).expect("subsite digit") as u8).collect();
-            (site, SiteEntry { subsites, title: f[2] })
-        })
-        .collect()
+/// The sites by number (0–99), `None` where ICD-O-3 has no such site.
+static SITES: LazyLock<Vec<Option<SiteEntry>>> = LazyLock::new(|| {
+    let mut sites: Vec<Option<SiteEntry>> = (0..100).map(|_| None).collect();
+    for (site, entry) in
+        rows("icdo3_topography.csv", include_str!("../data/icdo3_topography.csv"), &["site", "subsites", "title"])
+            .into_iter()
+            .map(|f| {
+                let site = f[0]
+                    .strip_prefix('C')
+                    .and_then(|s| s.parse::<u8>().ok())
+                    .unwrap_or_else(|| panic!("data/icdo3_topography.csv: bad site {}", f[0]));
+                let subsites = f[1].chars().map(|c| c.to_digit(10).expect("subsite digit") as u8).collect();
+                (site, SiteEntry { subsites, title: f[2] })
+            })
+    {
+        sites[usize::from(site)] = Some(entry);
+    }
+    sites
 });
+
+/// The entry of a site number.
+fn site_entry(site: u8) -> Option<&'static SiteEntry> {
+    SITES.get(usize::from(site)).and_then(Option::as_ref)
+}
 
 impl Topography {
     /// Reads `C50.9`, `C509` or `c50.9` (surrounding spaces ignored). Checks the format only.
@@ -45,16 +55,17 @@ impl Topography {
         let bad = |reason| CodeError::Format { kind: "ICD-O-3 topography", value: text.to_string(), reason };
         let t = text.trim();
         let rest = t.strip_prefix('C').or_else(|| t.strip_prefix('c')).ok_or_else(|| bad("must start with C"))?;
-        let digits: String = match rest.len() {
-            3 => rest.to_string(),
-            4 if rest.as_bytes()[2] == b'.' => format!("{}{}", &rest[..2], &rest[3..]),
+        let b = rest.as_bytes();
+        let digits = match b.len() {
+            3 => [b[0], b[1], b[2]],
+            4 if b[2] == b'.' => [b[0], b[1], b[3]],
             _ => return Err(bad("expected C followed by 3 digits, as C50.9 or C509")),
         };
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if !digits.iter().all(u8::is_ascii_digit) {
             return Err(bad("expected C followed by 3 digits, as C50.9 or C509"));
         }
-        let n: u16 = digits.parse().map_err(|_| bad("not a number"))?;
-        Ok(Self { site: (n / 10) as u8, subsite: (n % 10) as u8 })
+        let [a, b, c] = digits.map(|d| d - b'0');
+        Ok(Self { site: a * 10 + b, subsite: c })
     }
 
     /// Reads a code and checks that it exists in ICD-O-3.
@@ -73,7 +84,7 @@ impl Topography {
 
     /// Whether this code is one of the 330 ICD-O-3 topography codes.
     pub fn is_valid(&self) -> bool {
-        SITES.get(&self.site).is_some_and(|s| s.subsites.contains(&self.subsite))
+        site_entry(self.site).is_some_and(|s| s.subsites.contains(&self.subsite))
     }
 
     /// The three-character site number: 50 for C50.9.
@@ -98,17 +109,15 @@ impl Topography {
 
     /// The title of the three-character site ("Breast" for C50.9), if the site exists.
     pub fn site_title(&self) -> Option<&'static str> {
-        SITES.get(&self.site).map(|s| s.title)
+        site_entry(self.site).map(|s| s.title)
     }
 
     /// Every valid topography code, in order.
     pub fn all() -> Vec<Topography> {
-        let mut v: Vec<Topography> = SITES
-            .iter()
-            .flat_map(|(&site, e)| e.subsites.iter().map(move |&subsite| Topography { site, subsite }))
-            .collect();
-        v.sort();
-        v
+        (0..100u8)
+            .filter_map(|site| site_entry(site).map(|e| (site, e)))
+            .flat_map(|(site, e)| e.subsites.iter().map(move |&subsite| Topography { site, subsite }))
+            .collect()
     }
 }
 
@@ -125,7 +134,7 @@ mod tests {
     #[test]
     fn table_has_the_330_icdo3_codes_in_70_sites() {
         assert_eq!(Topography::all().len(), 330);
-        assert_eq!(SITES.len(), 70);
+        assert_eq!(SITES.iter().flatten().count(), 70);
     }
 
     #[test]

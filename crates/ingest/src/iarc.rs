@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use oncodata_coding::{Behaviour, CodeSet, Morphology, Topography, data_rows};
+use oncodata_coding::{Behaviour, CodeSet, Morphology, MorphologyIndex, Topography, data_rows};
 use oncodata_model::Sex;
 
 use crate::rules::Violation;
@@ -40,7 +40,9 @@ pub struct CodedTumour {
 pub fn check(t: &CodedTumour, out: &mut Vec<Violation>) {
     check_grade(t, out);
     check_basis(t, out);
-    for row in combinations() {
+    let m = t.morphology.code();
+    let (rows, index) = combinations();
+    for row in index.rows(m).map(|i| &rows[i]) {
         if row.matches(t) {
             out.push(Violation::warning(
                 row.rule,
@@ -48,8 +50,9 @@ pub fn check(t: &CodedTumour, out: &mut Vec<Violation>) {
             ));
         }
     }
-    for row in site_histology() {
-        if row.morphology.contains(t.morphology.code()) && row.must != row.topography.contains(t.topography.ordinal()) {
+    let (rows, index) = site_histology();
+    for row in index.rows(m).map(|i| &rows[i]) {
+        if row.must != row.topography.contains(t.topography.ordinal()) {
             let verb = if row.must { "outside its usual sites" } else { "in an implausible site" };
             out.push(Violation::warning(
                 "iarc.site-histology",
@@ -154,13 +157,16 @@ struct SiteHistology {
     label: &'static str,
 }
 
-fn combinations() -> &'static [Combination] {
-    static TABLE: OnceLock<Vec<Combination>> = OnceLock::new();
+/// A table of checks and its rows by morphology.
+type Indexed<T> = (Vec<T>, MorphologyIndex);
+
+fn combinations() -> &'static Indexed<Combination> {
+    static TABLE: OnceLock<Indexed<Combination>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let file = "iarc_combinations.csv";
         let bad = |what: &str, e: String| -> ! { panic!("data/{file}: {what}: {e}") };
         let header = ["rule", "sex", "age_min", "age_max", "topography", "morphology", "behaviour", "note"];
-        data_rows(file, include_str!("../data/iarc_combinations.csv"), &header)
+        let rows: Vec<Combination> = data_rows(file, include_str!("../data/iarc_combinations.csv"), &header)
             .into_iter()
             .map(|f| Combination {
                 rule: crate::rules::rule(f[0]).unwrap_or_else(|| bad("rule", f[0].into())).id,
@@ -175,16 +181,19 @@ fn combinations() -> &'static [Combination] {
                 behaviours: f[6].bytes().map(|b| b - b'0').collect(),
                 note: f[7],
             })
-            .collect()
+            .collect();
+        let index = MorphologyIndex::new(rows.iter().map(|r: &Combination| &r.morphology));
+        (rows, index)
     })
 }
 
-fn site_histology() -> &'static [SiteHistology] {
-    static TABLE: OnceLock<Vec<SiteHistology>> = OnceLock::new();
+fn site_histology() -> &'static Indexed<SiteHistology> {
+    static TABLE: OnceLock<Indexed<SiteHistology>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let file = "iarc_site_histology.csv";
         let bad = |what: &str, e: String| -> ! { panic!("data/{file}: {what}: {e}") };
-        data_rows(file, include_str!("../data/iarc_site_histology.csv"), &["morphology", "kind", "topography", "label"])
+        let header = ["morphology", "kind", "topography", "label"];
+        let rows: Vec<SiteHistology> = data_rows(file, include_str!("../data/iarc_site_histology.csv"), &header)
             .into_iter()
             .map(|f| SiteHistology {
                 morphology: CodeSet::morphologies(f[0]).unwrap_or_else(|e| bad("morphology", e)),
@@ -196,7 +205,9 @@ fn site_histology() -> &'static [SiteHistology] {
                 topography: CodeSet::topographies(f[2]).unwrap_or_else(|e| bad("topography", e)),
                 label: f[3],
             })
-            .collect()
+            .collect();
+        let index = MorphologyIndex::new(rows.iter().map(|r: &SiteHistology| &r.morphology));
+        (rows, index)
     })
 }
 
@@ -206,7 +217,7 @@ mod tests {
 
     #[test]
     fn tables_load() {
-        assert_eq!(combinations().len(), 15);
-        assert_eq!(site_histology().len(), 25);
+        assert_eq!(combinations().0.len(), 15);
+        assert_eq!(site_histology().0.len(), 25);
     }
 }
