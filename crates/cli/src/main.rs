@@ -10,6 +10,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than the system allocator: ingest builds records on worker threads and lets
+/// them go on another, which glibc's allocator handles poorly (bench/ingest.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// oncodata: a cancer data platform in one program. Ingest registry, claims and hospital
 /// sources, validate them with the registries' edit checks, keep them in a columnar warehouse,
 /// and compute incidence and survival.

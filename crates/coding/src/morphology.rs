@@ -122,7 +122,11 @@ impl Morphology {
 
 impl fmt::Display for Morphology {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        // Four digits (8000–9999), written without the integer formatter: called for every
+        // tumour ingested.
+        let n = self.0;
+        let digits = [n / 1000, n / 100 % 10, n / 10 % 10, n % 10].map(|d| b'0' + d as u8);
+        f.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)
     }
 }
 

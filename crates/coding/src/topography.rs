@@ -123,7 +123,10 @@ impl Topography {
 
 impl fmt::Display for Topography {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "C{:02}.{}", self.site, self.subsite)
+        // Written without the integer formatter: called for every tumour ingested.
+        let (s, u) = (self.site, self.subsite);
+        let code = [b'C', b'0' + s / 10 % 10, b'0' + s % 10, b'.', b'0' + u % 10];
+        f.write_str(std::str::from_utf8(&code).map_err(|_| fmt::Error)?)
     }
 }
 

@@ -1,9 +1,15 @@
 //! Reads and validates source files with the ingest library alone, as `oncodata ingest
-//! --dry-run` does, printing per file read = accepted + quarantined and the records per second.
+//! --dry-run` does (records streamed in batches and let go), printing per file read =
+//! accepted + quarantined and the records per second.
 //! Used by `bench/ingest.sh` (the library builds in release in a minute; the CLI links
 //! DataFusion). Usage: `cargo run --release -p oncodata-ingest --example validate -- KIND PATH…`
 
 use std::path::Path;
+
+/// The allocator of the `oncodata` binary: records are built on worker threads and let go on
+/// another, which glibc's allocator handles poorly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -12,8 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let today = chrono::Local::now().date_naive();
     for path in &args[1..] {
         let mut out = oncodata_ingest::Extract::default();
+        out.stream_to(oncodata_ingest::extract::BATCH, |_| Ok(()));
         let start = Instant::now();
         oncodata_ingest::read_source(kind, Path::new(path), None, today, &mut out)?;
+        out.end_stream()?;
         let secs = start.elapsed().as_secs_f64();
         let c = out.counts();
         println!(

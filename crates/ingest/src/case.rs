@@ -135,7 +135,7 @@ impl<'a> Case<'a> {
 
     /// The tumour's id within its dataset, `PATIENT-TUMOUR`, when the patient is known.
     pub fn tumour_id(&self) -> Option<String> {
-        self.patient_id.map(|p| format!("{p}-{}", self.tumour_number.unwrap_or("01")))
+        self.patient_id.map(|p| [p, "-", self.tumour_number.unwrap_or("01")].concat())
     }
 }
 

@@ -69,13 +69,14 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
     for (t, columns) in TABLES {
         let path = dir.join(format!("{t}.csv"));
         let file = path.display().to_string();
-        let f = std::fs::File::open(&path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+        let f = out.open(&path)?;
         let table = Table::open(std::io::BufReader::with_capacity(1 << 20, f), &file, b',')?;
         table.header.require(&file, &format!("the claims table {t}"), columns)?;
         let ix: Vec<Option<usize>> = columns.iter().map(|c| table.header.index(c)).collect();
+        let base = Provenance::new(SOURCE_KIND, &file, 0);
         table.rows(&mut |line, row, raw| {
             out.read();
-            let p = Provenance { source: SOURCE_KIND.into(), file: file.clone(), record: line };
+            let p = base.at(line);
             let row = match row {
                 Ok(r) => r,
                 Err(v) => {

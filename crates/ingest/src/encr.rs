@@ -24,7 +24,6 @@
 //! incidence date is set to the 15th of the month (1 July when the month is unknown), the usual
 //! registry convention, and the last contact to incidence + `Surv_time` days when given.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -33,15 +32,67 @@ use oncodata_model::{PartialDate, Provenance};
 
 use crate::IngestError;
 use crate::case::{Case, Findings, Labels, validate};
-use crate::extract::Extract;
+use crate::extract::{Checked, Extract};
 use crate::table::{Row, Table};
 
 /// The `--source` kind of this reader.
 pub const SOURCE_KIND: &str = "encr-csv";
 
-const REQUIRED: [&str; 9] = ["PAT", "YoB", "Age", "Sex", "MoI", "YoI", "Topo", "Morpho", "Beh"];
-const OPTIONAL: [&str; 14] =
-    ["MoB", "Geo_Code", "TUM", "BoD", "Grade", "Vit_stat", "MoF", "YoF", "Surv_time", "Stage", "cT", "cN", "cM", "Lat"];
+/// The variables read, the required ones first, in the order of [`Var`].
+const VARIABLES: [&str; 23] = [
+    "PAT",
+    "YoB",
+    "Age",
+    "Sex",
+    "MoI",
+    "YoI",
+    "Topo",
+    "Morpho",
+    "Beh", // required
+    "MoB",
+    "Geo_Code",
+    "TUM",
+    "BoD",
+    "Grade",
+    "Vit_stat",
+    "MoF",
+    "YoF",
+    "Surv_time",
+    "Stage",
+    "cT",
+    "cN",
+    "cM",
+    "Lat",
+];
+const REQUIRED: usize = 9;
+
+/// A variable of [`VARIABLES`], by position.
+#[derive(Debug, Clone, Copy)]
+enum Var {
+    Pat,
+    YoB,
+    Age,
+    Sex,
+    MoI,
+    YoI,
+    Topo,
+    Morpho,
+    Beh,
+    MoB,
+    GeoCode,
+    Tum,
+    BoD,
+    Grade,
+    VitStat,
+    MoF,
+    YoF,
+    SurvTime,
+    Stage,
+    CT,
+    CN,
+    CM,
+    Lat,
+}
 
 static LABELS: Labels = Labels {
     patient_id: "PAT",
@@ -61,38 +112,42 @@ static LABELS: Labels = Labels {
 /// future).
 pub fn read_encr_csv(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    let f = out.open(path)?;
     read_encr(std::io::BufReader::with_capacity(1 << 20, f), &file, today, out)
 }
 
 /// Reads ENCR-style CSV from any reader; `file` names it in provenance and errors.
-pub fn read_encr<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
+pub fn read_encr<R: Read + Send>(input: R, file: &str, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
     let table = Table::open(input, file, b',')?;
-    table.header.require(file, "an ENCR extract", &REQUIRED)?;
-    let columns = table.header.columns(&[&REQUIRED[..], &OPTIONAL[..]].concat());
-    table.rows(&mut |line, row, raw| {
-        out.read();
-        let provenance = Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: line };
+    table.header.require(file, "an ENCR extract", &VARIABLES[..REQUIRED])?;
+    let positions = table.header.positions(&VARIABLES);
+    let base = Provenance::new(SOURCE_KIND, file, 0);
+    let check = |line, row: Result<Row<'_>, _>, raw: &dyn Fn() -> String| {
+        let provenance = base.at(line);
         match row {
-            Err(v) => out.quarantine(&provenance, None, vec![v], raw()),
+            Err(v) => Checked::unreadable(provenance, v, raw()),
             Ok(row) => {
-                let (case, findings) = case_of(&Columns { row, columns: &columns });
-                out.tumour(validate(&case, findings, &provenance, today), &provenance, raw);
+                let (case, findings) = case_of(&Columns { row, positions: &positions });
+                Checked::tumour(validate(&case, findings, &provenance, today), provenance, raw)
             }
         }
+    };
+    table.rows_in_parallel(&check, &mut |checked| {
+        out.keep(checked);
         Ok(())
     })
 }
 
+/// A row with the positions of the variables in its file.
 struct Columns<'a> {
     row: Row<'a>,
-    columns: &'a HashMap<&'static str, usize>,
+    positions: &'a [Option<usize>],
 }
 
 impl<'a> Columns<'a> {
-    /// The trimmed value of a column, `None` when absent or empty.
-    fn get(&self, name: &str) -> Option<&'a str> {
-        self.row.at(self.columns.get(name).copied())
+    /// The trimmed value of a variable, `None` when absent or empty.
+    fn get(&self, v: Var) -> Option<&'a str> {
+        self.row.at(self.positions[v as usize])
     }
 }
 
@@ -101,38 +156,39 @@ impl<'a> Columns<'a> {
 fn case_of<'a>(row: &Columns<'a>) -> (Case<'a>, Findings) {
     let mut f = Findings::default();
     let mut case = Case::new(&LABELS);
-    case.patient_id = row.get("PAT");
-    case.tumour_number = row.get("TUM");
-    case.sex = row.get("Sex");
-    let year = |f: &mut Findings, name: &str| f.number::<i32>(name, row.get(name), 1850..=2200);
-    let yob = year(&mut f, "YoB");
-    let mob = f.month("MoB", row.get("MoB"));
+    case.patient_id = row.get(Var::Pat);
+    case.tumour_number = row.get(Var::Tum);
+    case.sex = row.get(Var::Sex);
+    let year = |f: &mut Findings, v: Var| f.number::<i32>(VARIABLES[v as usize], row.get(v), 1850..=2200);
+    let month = |f: &mut Findings, v: Var| f.month(VARIABLES[v as usize], row.get(v));
+    let yob = year(&mut f, Var::YoB);
+    let mob = month(&mut f, Var::MoB);
     case.birth = yob.map(|year| PartialDate { year, month: mob, day: None });
-    case.age = row.get("Age");
+    case.age = row.get(Var::Age);
     if case.age.is_none() {
         f.missing("Age");
     }
-    if row.get("MoI").is_none() {
+    if row.get(Var::MoI).is_none() {
         f.missing("MoI");
     }
-    let moi = f.month("MoI", row.get("MoI"));
-    let yoi = year(&mut f, "YoI");
+    let moi = month(&mut f, Var::MoI);
+    let yoi = year(&mut f, Var::YoI);
     case.incidence = yoi.map(|year| PartialDate { year, month: moi, day: None });
-    case.topography = row.get("Topo");
-    case.morphology = row.get("Morpho");
-    case.behaviour = row.get("Beh");
-    case.grade = row.get("Grade");
-    case.basis = row.get("BoD");
-    case.laterality = row.get("Lat");
-    case.vital_status = row.get("Vit_stat");
-    case.survival_days = row.get("Surv_time");
-    let mof = f.month("MoF", row.get("MoF"));
-    case.last_contact = year(&mut f, "YoF").map(|year| PartialDate { year, month: mof, day: None });
-    case.stage = row.get("Stage");
-    case.tnm = [row.get("cT"), row.get("cN"), row.get("cM")];
-    case.departement = row.get("Geo_Code");
+    case.topography = row.get(Var::Topo);
+    case.morphology = row.get(Var::Morpho);
+    case.behaviour = row.get(Var::Beh);
+    case.grade = row.get(Var::Grade);
+    case.basis = row.get(Var::BoD);
+    case.laterality = row.get(Var::Lat);
+    case.vital_status = row.get(Var::VitStat);
+    case.survival_days = row.get(Var::SurvTime);
+    let mof = month(&mut f, Var::MoF);
+    case.last_contact = year(&mut f, Var::YoF).map(|year| PartialDate { year, month: mof, day: None });
+    case.stage = row.get(Var::Stage);
+    case.tnm = [row.get(Var::CT), row.get(Var::CN), row.get(Var::CM)];
+    case.departement = row.get(Var::GeoCode);
     if let Some(pat) = case.patient_id {
-        case.source_ids = format!("PAT={pat};TUM={}", case.tumour_number.unwrap_or("01"));
+        case.source_ids = ["PAT=", pat, ";TUM=", case.tumour_number.unwrap_or("01")].concat();
     }
     (case, f)
 }

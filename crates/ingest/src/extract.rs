@@ -2,7 +2,10 @@
 //! care events, quarantined records, warnings, and per file the counts that prove nothing was
 //! lost (read = accepted + quarantined, checked when a file is finished).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use oncodata_model::{CareEvent, Patient, Provenance, Tumour};
 
@@ -23,6 +26,34 @@ pub struct Warning {
     pub violation: Violation,
 }
 
+/// A tumour record checked apart from the extract (on a worker thread), to be kept or
+/// quarantined in reading order by [`Extract::keep`].
+#[derive(Debug)]
+pub struct Checked {
+    provenance: Provenance,
+    outcome: Result<Accepted, QuarantinedRecord>,
+}
+
+impl Checked {
+    /// A validated tumour record; `raw` gives its text, only asked for when it is rejected.
+    pub fn tumour(outcome: Result<Accepted, Rejected>, provenance: Provenance, raw: impl FnOnce() -> String) -> Self {
+        let outcome = outcome.map_err(|(violations, record_id)| QuarantinedRecord {
+            provenance: provenance.clone(),
+            record_id,
+            violations,
+            raw: raw(),
+        });
+        Self { provenance, outcome }
+    }
+
+    /// A record that could not be read as a row (shape, encoding).
+    pub fn unreadable(provenance: Provenance, violation: Violation, raw: String) -> Self {
+        let record =
+            QuarantinedRecord { provenance: provenance.clone(), record_id: None, violations: vec![violation], raw };
+        Self { provenance, outcome: Err(record) }
+    }
+}
+
 /// The counts of one file of a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileCounts {
@@ -34,7 +65,80 @@ pub struct FileCounts {
     pub counts: Counts,
 }
 
-/// Everything read from one or more files.
+/// The usual batch of [`Extract::stream_to`]: records handed over at a time, enough to write
+/// Parquet row groups efficiently, small enough to keep memory to tens of megabytes.
+pub const BATCH: usize = 65_536;
+
+/// How far reading has gone, shared with a progress display in another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Records read, over all files.
+    pub records: AtomicU64,
+    /// Bytes read from the files opened through [`Extract::open`], over all files.
+    pub bytes: AtomicU64,
+}
+
+/// A file being read, counting its bytes into [`Progress::bytes`].
+pub struct CountedFile {
+    file: std::fs::File,
+    progress: Arc<Progress>,
+}
+
+impl Read for CountedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.progress.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The records of an extract handed over in one batch (see [`Extract::stream_to`]).
+#[derive(Debug, Default)]
+pub struct Records {
+    /// Patients first seen in this batch.
+    pub patients: Vec<Patient>,
+    /// Accepted tumours.
+    pub tumours: Vec<Tumour>,
+    /// Accepted care events.
+    pub care_events: Vec<CareEvent>,
+    /// Rejected records.
+    pub quarantined: Vec<QuarantinedRecord>,
+    /// Warnings on accepted records.
+    pub warnings: Vec<Warning>,
+}
+
+/// Where batches of records go while files are read.
+struct Sink {
+    send: Box<dyn FnMut(Records) -> Result<(), String> + Send>,
+    every: usize,
+    /// The first failure of `send`; later batches are dropped and the run fails.
+    failed: Option<String>,
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sink").field("every", &self.every).field("failed", &self.failed).finish()
+    }
+}
+
+/// How many records of each kind an extract kept, streamed or still held.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Distinct patients.
+    pub patients: u64,
+    /// Accepted tumours.
+    pub tumours: u64,
+    /// Accepted care events.
+    pub care_events: u64,
+    /// Quarantined records.
+    pub quarantined: u64,
+    /// Warnings raised.
+    pub warnings: u64,
+}
+
+/// Everything read from one or more files: the records are held here, or handed over in
+/// batches to a sink ([`Extract::stream_to`]) so that memory stays bounded whatever the size
+/// of the files.
 #[derive(Debug, Default)]
 pub struct Extract {
     /// One patient per distinct id among accepted records (the first record describes them).
@@ -51,10 +155,15 @@ pub struct Extract {
     pub files: Vec<FileCounts>,
     /// Warnings not raised because a registrar had verified the case.
     pub verified_warnings: u64,
-    /// Records read so far over all files, for a progress display in another thread.
-    pub progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Records and bytes read so far, for a progress display in another thread.
+    pub progress: Arc<Progress>,
     verified: Verified,
-    patient_index: HashMap<String, usize>,
+    sink: Option<Sink>,
+    /// The records already handed to the sink.
+    streamed: Totals,
+    /// The ids of the patients kept (foldhash: a fast hash for half a million ids per file;
+    /// ids come from the sources, not from an adversary choosing collisions).
+    patient_ids: HashSet<String, foldhash::fast::RandomState>,
     current: Counts,
 }
 
@@ -64,10 +173,85 @@ impl Extract {
         Self { verified, ..Self::default() }
     }
 
-    /// Counts one record read from the current file.
+    /// Hands the records over to `send` in batches of about `every` records as they are read,
+    /// instead of holding them: the fields of this extract then hold only the batch being
+    /// filled. Call [`Extract::end_stream`] after the last file.
+    pub fn stream_to(&mut self, every: usize, send: impl FnMut(Records) -> Result<(), String> + Send + 'static) {
+        self.sink = Some(Sink { send: Box::new(send), every: every.max(1), failed: None });
+    }
+
+    /// Hands over the records still held and lets the sink go (dropping `send`, which closes a
+    /// channel it holds); fails if any batch could not be handed over.
+    pub fn end_stream(&mut self) -> Result<(), IngestError> {
+        self.flush();
+        match self.sink.take().and_then(|s| s.failed) {
+            None => Ok(()),
+            Some(message) => Err(IngestError::Sink { message }),
+        }
+    }
+
+    /// Hands the records held to the sink, if there is one.
+    fn flush(&mut self) {
+        let Some(sink) = &mut self.sink else { return };
+        // The next batch is likely as large: allocate it once rather than grow it.
+        fn take<T>(v: &mut Vec<T>) -> Vec<T> {
+            let capacity = v.len();
+            std::mem::replace(v, Vec::with_capacity(capacity))
+        }
+        let records = Records {
+            patients: take(&mut self.patients),
+            tumours: take(&mut self.tumours),
+            care_events: take(&mut self.care_events),
+            quarantined: take(&mut self.quarantined),
+            warnings: take(&mut self.warnings),
+        };
+        let t = &mut self.streamed;
+        t.patients += records.patients.len() as u64;
+        t.tumours += records.tumours.len() as u64;
+        t.care_events += records.care_events.len() as u64;
+        t.quarantined += records.quarantined.len() as u64;
+        t.warnings += records.warnings.len() as u64;
+        if sink.failed.is_none()
+            && let Err(e) = (sink.send)(records)
+        {
+            sink.failed = Some(e);
+        }
+    }
+
+    /// The number of records held.
+    fn held(&self) -> usize {
+        self.patients.len() + self.tumours.len() + self.care_events.len() + self.quarantined.len() + self.warnings.len()
+    }
+
+    /// The records kept so far: handed to the sink or held.
+    pub fn totals(&self) -> Totals {
+        let s = self.streamed;
+        Totals {
+            patients: s.patients + self.patients.len() as u64,
+            tumours: s.tumours + self.tumours.len() as u64,
+            care_events: s.care_events + self.care_events.len() as u64,
+            quarantined: s.quarantined + self.quarantined.len() as u64,
+            warnings: s.warnings + self.warnings.len() as u64,
+        }
+    }
+
+    /// Opens a source file, counting the bytes read into [`Progress::bytes`].
+    pub fn open(&self, path: &std::path::Path) -> Result<CountedFile, IngestError> {
+        let file =
+            std::fs::File::open(path).map_err(|e| IngestError::Io { file: path.display().to_string(), source: e })?;
+        Ok(CountedFile { file, progress: Arc::clone(&self.progress) })
+    }
+
+    /// Counts one record read from the current file; hands a full batch to the sink.
     pub fn read(&mut self) {
         self.current.read += 1;
-        self.progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.progress.records.fetch_add(1, Ordering::Relaxed);
+        if let Some(sink) = &self.sink
+            && self.current.read.is_multiple_of(1024)
+            && self.held() >= sink.every
+        {
+            self.flush();
+        }
     }
 
     /// Keeps a validated tumour record, or quarantines it. `raw` gives the record's text, only
@@ -79,20 +263,34 @@ impl Extract {
         raw: impl FnOnce() -> String,
     ) {
         match outcome {
-            Ok((patient, tumour, warnings)) => {
-                self.warnings_of(provenance, Some(&tumour.tumour_id), warnings);
-                self.patient(patient);
-                self.tumours.push(tumour);
-                self.current.accepted += 1;
-            }
+            Ok(accepted) => self.accept_tumour(accepted, provenance),
             Err((violations, record_id)) => self.quarantine(provenance, record_id, violations, raw()),
         }
     }
 
+    /// Counts a record read and keeps or quarantines it as it was checked.
+    pub fn keep(&mut self, checked: Checked) {
+        self.read();
+        match checked.outcome {
+            Ok(accepted) => self.accept_tumour(accepted, &checked.provenance),
+            Err(record) => {
+                self.current.quarantined += 1;
+                self.quarantined.push(record);
+            }
+        }
+    }
+
+    fn accept_tumour(&mut self, (patient, tumour, warnings): Accepted, provenance: &Provenance) {
+        self.warnings_of(provenance, Some(&tumour.tumour_id), warnings);
+        self.patient(patient);
+        self.tumours.push(tumour);
+        self.current.accepted += 1;
+    }
+
     /// Adds a patient unless one with the same id is already in.
     pub fn patient(&mut self, patient: Patient) {
-        if !self.patient_index.contains_key(&patient.patient_id) {
-            self.patient_index.insert(patient.patient_id.clone(), self.patients.len());
+        if !self.patient_ids.contains(patient.patient_id.as_str()) {
+            self.patient_ids.insert(patient.patient_id.clone());
             self.patients.push(patient);
         }
     }

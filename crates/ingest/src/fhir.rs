@@ -50,14 +50,14 @@ static LABELS: Labels = Labels {
 /// Reads a FHIR file into `out`: NDJSON unless the name ends in `.json`.
 pub fn read_fhir(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    let f = out.open(path)?;
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
         let mut text = Vec::new();
         f.take(MAX_BUNDLE as u64 + 1)
             .read_to_end(&mut text)
             .map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
         out.read();
-        bundle(&text, &file, 1, today, out);
+        bundle(&text, &Provenance::new(SOURCE_KIND, &file, 1), today, out);
         Ok(())
     } else {
         read_ndjson(BufReader::with_capacity(1 << 20, f), &file, today, out)
@@ -68,6 +68,7 @@ pub fn read_fhir(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(),
 pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
     let mut input = BufReader::new(input);
     let mut line = Vec::new();
+    let base = Provenance::new(SOURCE_KIND, file, 0);
     let mut number = 0u64;
     loop {
         line.clear();
@@ -93,7 +94,7 @@ pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
                 }
             }
             out.read();
-            let p = Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: number };
+            let p = base.at(number);
             let v = Violation::error("record.format", format!("bundle longer than {MAX_BUNDLE} bytes"));
             out.quarantine(&p, None, vec![v], String::from_utf8_lossy(&line[..200]).into_owned());
             continue;
@@ -102,25 +103,24 @@ pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
             continue;
         }
         out.read();
-        bundle(&line, file, number, today, out);
+        bundle(&line, &base.at(number), today, out);
     }
 }
 
 /// Validates one bundle and keeps or quarantines it.
-fn bundle(bytes: &[u8], file: &str, number: u64, today: NaiveDate, out: &mut Extract) {
-    let p = Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: number };
+fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
     let raw = || String::from_utf8_lossy(bytes).trim_end().to_string();
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
             let rule = if std::str::from_utf8(bytes).is_err() { "record.encoding" } else { "record.format" };
-            out.quarantine(&p, None, vec![Violation::error(rule, format!("not a JSON resource: {e}"))], raw());
+            out.quarantine(p, None, vec![Violation::error(rule, format!("not a JSON resource: {e}"))], raw());
             return;
         }
     };
     if value.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
         let v = Violation::error("record.format", "not a FHIR Bundle (resourceType)".to_string());
-        out.quarantine(&p, None, vec![v], raw());
+        out.quarantine(p, None, vec![v], raw());
         return;
     }
     let resources: Vec<&Value> = value
@@ -137,7 +137,7 @@ fn bundle(bytes: &[u8], file: &str, number: u64, today: NaiveDate, out: &mut Ext
             "record.reference",
             format!("{} Patient resources in the bundle (one expected)", patients.len()),
         );
-        out.quarantine(&p, None, vec![v], raw());
+        out.quarantine(p, None, vec![v], raw());
         return;
     };
     let s = |v: &Value, path: &[&str]| -> Option<String> {
@@ -223,7 +223,7 @@ fn bundle(bytes: &[u8], file: &str, number: u64, today: NaiveDate, out: &mut Ext
         if let Some(id) = case.tumour_id() {
             tumour_of.insert(reference, id);
         }
-        outcomes.push(validate(&case, f, &p, today));
+        outcomes.push(validate(&case, f, p, today));
     }
 
     // Treatments.
@@ -270,7 +270,7 @@ fn bundle(bytes: &[u8], file: &str, number: u64, today: NaiveDate, out: &mut Ext
         if patient_id.is_none() {
             all.insert(0, Violation::error("record.required", "Patient.id is missing"));
         }
-        out.quarantine(&p, patient_id.clone(), all, raw());
+        out.quarantine(p, patient_id.clone(), all, raw());
         return;
     }
     let patient_id = patient_id.expect("checked");
@@ -290,8 +290,8 @@ fn bundle(bytes: &[u8], file: &str, number: u64, today: NaiveDate, out: &mut Ext
             provenance: p.clone(),
         });
     }
-    out.accepted(&p, Some(&patient_id), Vec::new());
+    out.accepted(p, Some(&patient_id), Vec::new());
     for (id, w) in warnings {
-        out.warnings_of(&p, Some(&id), w);
+        out.warnings_of(p, Some(&id), w);
     }
 }

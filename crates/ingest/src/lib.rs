@@ -32,7 +32,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-pub use extract::{Extract, FileCounts, Warning};
+pub use extract::{Extract, FileCounts, Progress, Records, Totals, Warning};
 pub use quarantine::{Counts, QuarantinedRecord};
 pub use rules::{Severity, Violation};
 pub use verified::Verified;
@@ -55,6 +55,9 @@ pub enum IngestError {
     /// A row or element is unreadable and the file cannot be read past it.
     #[error("{file} line {line}: {message}")]
     Row { file: String, line: u64, message: String },
+    /// The records read could not be handed over (the warehouse writer failed).
+    #[error("{message}")]
+    Sink { message: String },
 }
 
 /// The source formats `oncodata ingest --source KIND` reads.

@@ -183,7 +183,7 @@ static LABELS: Labels = Labels::GENERIC;
 /// Reads a CSV file through its mapping into `out`.
 pub fn read_mapped_csv(path: &Path, mapping: &Mapping, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    let f = out.open(path)?;
     read_mapped(std::io::BufReader::with_capacity(1 << 20, f), &file, mapping, today, out)
 }
 
@@ -214,9 +214,10 @@ pub fn read_mapped<R: std::io::Read>(
             message: format!("column(s) of the mapping not in the header: {}", missing.join(", ")),
         });
     }
+    let base = Provenance::new(SOURCE_KIND, file, 0);
     table.rows(&mut |line, row, raw| {
         out.read();
-        let p = Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: line };
+        let p = base.at(line);
         let row = match row {
             Ok(r) => r,
             Err(v) => {

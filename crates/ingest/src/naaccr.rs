@@ -48,7 +48,7 @@ const MAX_ITEM: usize = 64 * 1024;
 /// Reads and validates a NAACCR XML file into `out`.
 pub fn read_naaccr_xml(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    let f = out.open(path)?;
     read_naaccr(BufReader::with_capacity(1 << 20, f), &file, today, out)
 }
 
@@ -72,6 +72,7 @@ pub fn read_naaccr<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
     let mut item: Option<String> = None;
     let mut text = String::new();
     let mut oversized: Vec<String> = Vec::new();
+    let base = Provenance::new(SOURCE_KIND, file, 0);
     let mut tumours = 0u64;
     let layout = |message: String| IngestError::Layout { file: file.to_string(), message };
     loop {
@@ -145,7 +146,7 @@ pub fn read_naaccr<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
                     tumours += 1;
                     level = Level::Patient;
                     out.read();
-                    let provenance = Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: tumours };
+                    let provenance = base.at(tumours);
                     let raw = || raw_record(&patient, &tumour);
                     if !oversized.is_empty() {
                         let v = Violation::error(

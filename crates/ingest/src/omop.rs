@@ -27,7 +27,7 @@ use oncodata_model::{CareEvent, PartialDate, Patient, Provenance, Sex, VitalStat
 use crate::IngestError;
 use crate::care::{is_atc, kind_of_atc, kind_of_label};
 use crate::case::{Case, Findings, Labels, validate};
-use crate::extract::Extract;
+use crate::extract::{CountedFile, Extract};
 use crate::rules::Violation;
 use crate::table::Table;
 
@@ -60,12 +60,15 @@ struct Person {
     line: u64,
 }
 
-fn open<'f>(path: &Path, file: &'f str) -> Result<Option<Table<'f, std::io::BufReader<std::fs::File>>>, IngestError> {
+fn open<'f>(
+    path: &Path,
+    file: &'f str,
+    out: &Extract,
+) -> Result<Option<Table<'f, std::io::BufReader<CountedFile>>>, IngestError> {
     if !path.exists() {
         return Ok(None);
     }
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
-    Table::open(std::io::BufReader::new(f), file, b',').map(Some)
+    Table::open(std::io::BufReader::with_capacity(1 << 20, out.open(path)?), file, b',').map(Some)
 }
 
 /// Reads a folder of OMOP CSV tables into `out`, one file after the other.
@@ -80,12 +83,12 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         }
     }
     let file_of = |t: &str| name(t).display().to_string();
-    let prov = |file: &str, line: u64| Provenance { source: SOURCE_KIND.into(), file: file.to_string(), record: line };
+    let prov = |file: &str, line: u64| Provenance::new(SOURCE_KIND, file, line);
 
     // person
     let mut persons: HashMap<String, Person> = HashMap::new();
     let file = file_of("person");
-    let table = open(&name("person"), &file)?.expect("checked above");
+    let table = open(&name("person"), &file, out)?.expect("checked above");
     let h = &table.header;
     h.require(&file, "an OMOP person table", &["person_id", "gender_concept_id", "year_of_birth"])?;
     let [id, gender, yob, mob, dob, source] =
@@ -143,7 +146,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
 
     // death
     let file = file_of("death");
-    if let Some(table) = open(&name("death"), &file)? {
+    if let Some(table) = open(&name("death"), &file, out)? {
         table.header.require(&file, "an OMOP death table", &["person_id", "death_date"])?;
         let [id, date] = ["person_id", "death_date"].map(|c| table.header.index(c));
         table.rows(&mut |line, row, raw| {
@@ -179,7 +182,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     // episode_event and episode: the disease episode of each condition.
     let mut episode_of: HashMap<String, String> = HashMap::new();
     let file = file_of("episode_event");
-    if let Some(table) = open(&name("episode_event"), &file)? {
+    if let Some(table) = open(&name("episode_event"), &file, out)? {
         let cols = ["episode_id", "event_id", "episode_event_field_concept_id"];
         table.header.require(&file, "an OMOP episode_event table", &cols)?;
         let [episode, event, field] = cols.map(|c| table.header.index(c));
@@ -208,7 +211,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         out.finish_file(SOURCE_KIND, &file)?;
     }
     let file = file_of("episode");
-    if let Some(table) = open(&name("episode"), &file)? {
+    if let Some(table) = open(&name("episode"), &file, out)? {
         let cols = ["episode_id", "person_id", "episode_concept_id"];
         table.header.require(&file, "an OMOP episode table", &cols)?;
         let [episode, person] = ["episode_id", "person_id"].map(|c| table.header.index(c));
@@ -236,7 +239,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     // measurement: stage groups attached to conditions.
     let mut stage_of: HashMap<String, String> = HashMap::new();
     let file = file_of("measurement");
-    if let Some(table) = open(&name("measurement"), &file)? {
+    if let Some(table) = open(&name("measurement"), &file, out)? {
         let cols = ["measurement_id", "person_id"];
         table.header.require(&file, "an OMOP measurement table", &cols)?;
         let [mid, person, event, field, value, what] = [
@@ -272,7 +275,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
 
     // condition_occurrence: the tumours.
     let file = file_of("condition_occurrence");
-    let table = open(&name("condition_occurrence"), &file)?.expect("checked above");
+    let table = open(&name("condition_occurrence"), &file, out)?.expect("checked above");
     let cols = ["condition_occurrence_id", "person_id", "condition_start_date", "condition_source_value"];
     table.header.require(&file, "an OMOP condition_occurrence table", &cols)?;
     let [cid, person, start, code] = cols.map(|c| table.header.index(c));
@@ -344,7 +347,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         ("procedure_occurrence", "procedure_source_value", "procedure_date"),
     ] {
         let file = file_of(table_name);
-        let Some(table) = open(&name(table_name), &file)? else { continue };
+        let Some(table) = open(&name(table_name), &file, out)? else { continue };
         table.header.require(&file, &format!("an OMOP {table_name} table"), &["person_id", code_col, date_col])?;
         let [person, code, date] = ["person_id", code_col, date_col].map(|c| table.header.index(c));
         table.rows(&mut |line, row, raw| {

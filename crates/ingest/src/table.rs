@@ -3,8 +3,8 @@
 //! wrong number of fields or invalid UTF-8 handed over as violations so the reader can
 //! quarantine them, and a syntax error that stops the file named with its line.
 
-use std::collections::HashMap;
 use std::io::Read;
+use std::sync::{Arc, Mutex, mpsc};
 
 use crate::IngestError;
 use crate::rules::Violation;
@@ -33,21 +33,26 @@ impl Header {
         }
     }
 
-    /// A map from each of `names` present to its position.
-    pub(crate) fn columns(&self, names: &[&'static str]) -> HashMap<&'static str, usize> {
-        names.iter().filter_map(|n| Some((*n, self.index(n)?))).collect()
+    /// The position of each of `names`, `None` where the column is absent.
+    pub(crate) fn positions(&self, names: &[&str]) -> Vec<Option<usize>> {
+        names.iter().map(|n| self.index(n)).collect()
     }
 }
 
-/// One data row, its fields trimmed on access.
+/// One data row, its fields trimmed on access: the row's text (its fields end to end, each
+/// valid UTF-8) and where each field ends.
 pub(crate) struct Row<'a> {
-    pub(crate) fields: &'a [&'a str],
+    text: &'a str,
+    ends: &'a [usize],
 }
 
 impl<'a> Row<'a> {
     /// The trimmed value at `index`, `None` when the column is absent or the value empty.
     pub(crate) fn at(&self, index: Option<usize>) -> Option<&'a str> {
-        let v = self.fields.get(index?)?.trim();
+        let i = index?;
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let v = self.text[start..end].trim();
         (!v.is_empty()).then_some(v)
     }
 }
@@ -55,6 +60,10 @@ impl<'a> Row<'a> {
 /// A row as read: its line, the row or why it cannot be split into fields, and its raw text.
 pub(crate) type RowHandler<'h> =
     dyn FnMut(u64, Result<Row<'_>, Violation>, &dyn Fn() -> String) -> Result<(), IngestError> + 'h;
+
+/// A row turned into a `T` on a worker thread: its line, the row or why it cannot be split
+/// into fields, and its raw text.
+pub(crate) type RowCheck<'h, T> = dyn Fn(u64, Result<Row<'_>, Violation>, &dyn Fn() -> String) -> T + Sync + 'h;
 
 /// A delimited file being read: its header is read on opening.
 pub(crate) struct Table<'f, R: Read> {
@@ -84,6 +93,7 @@ impl<'f, R: Read> Table<'f, R> {
     /// Hands every data row to `each`, with its line number and a way to get its raw text.
     pub(crate) fn rows(mut self, each: &mut RowHandler<'_>) -> Result<(), IngestError> {
         let mut record = csv::ByteRecord::new();
+        let mut ends = Vec::with_capacity(self.width);
         loop {
             match self.reader.read_byte_record(&mut record) {
                 Ok(false) => return Ok(()),
@@ -95,21 +105,120 @@ impl<'f, R: Read> Table<'f, R> {
             }
             let line = record.position().map_or(0, |p| p.line());
             let raw = || csv_line(&record, self.delimiter);
-            if record.len() != self.width {
-                let v = Violation::error(
-                    "record.shape",
-                    format!("{} fields where the header has {}", record.len(), self.width),
-                );
-                each(line, Err(v), &raw)?;
-                continue;
-            }
-            let fields: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
-            match fields {
-                Ok(fields) => each(line, Ok(Row { fields: &fields }), &raw)?,
-                Err(_) => each(line, Err(Violation::error("record.encoding", "not valid UTF-8")), &raw)?,
-            }
+            each(line, row_of(&record, self.width, &mut ends), &raw)?;
         }
     }
+
+    /// As [`Table::rows`] for files whose rows are checked independently of each other: `check`
+    /// turns each row into a `T` on worker threads (one per core), batch by batch, while this
+    /// thread hands the results to `keep` in the order of the file. A syntax error stops the
+    /// file after the rows before it are kept, as in [`Table::rows`].
+    pub(crate) fn rows_in_parallel<T: Send>(
+        mut self,
+        check: &RowCheck<'_, T>,
+        keep: &mut dyn FnMut(T) -> Result<(), IngestError>,
+    ) -> Result<(), IngestError>
+    where
+        R: Send,
+    {
+        /// Rows per batch: large enough that the channels cost nothing, small enough that a
+        /// batch of results stays in the cache's neighbourhood.
+        const BATCH: usize = 2048;
+        type Batch = Vec<csv::ByteRecord>;
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let (width, delimiter, file) = (self.width, self.delimiter, self.file);
+        std::thread::scope(|scope| {
+            let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Batch, usize)>(workers * 2);
+            let work_rx = Arc::new(Mutex::new(work_rx));
+            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Vec<T>, Batch)>(workers * 2);
+            let (free_tx, free_rx) = mpsc::channel::<Batch>();
+            let reader = scope.spawn(move || -> Result<(), IngestError> {
+                for seq in 0.. {
+                    let mut batch = free_rx.try_recv().unwrap_or_default();
+                    batch.resize_with(BATCH, csv::ByteRecord::new);
+                    let mut n = 0;
+                    while n < BATCH {
+                        match self.reader.read_byte_record(&mut batch[n]) {
+                            Ok(true) => n += 1,
+                            Ok(false) => break,
+                            Err(e) => {
+                                let line = e.position().map_or(0, |p| p.line());
+                                // The rows read before the error are still kept.
+                                let _ = work_tx.send((seq, batch, n));
+                                return Err(IngestError::Row { file: file.to_string(), line, message: e.to_string() });
+                            }
+                        }
+                    }
+                    // A closed channel means the rows are no longer wanted (`keep` failed).
+                    if n == 0 || work_tx.send((seq, batch, n)).is_err() || n < BATCH {
+                        break;
+                    }
+                }
+                Ok(())
+            });
+            for _ in 0..workers {
+                let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+                scope.spawn(move || {
+                    let mut ends = Vec::with_capacity(width);
+                    loop {
+                        let job = work_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
+                        let Ok((seq, batch, n)) = job else { break };
+                        let checked = batch[..n]
+                            .iter()
+                            .map(|record| {
+                                let line = record.position().map_or(0, |p| p.line());
+                                let raw = || csv_line(record, delimiter);
+                                check(line, row_of(record, width, &mut ends), &raw)
+                            })
+                            .collect();
+                        if done_tx.send((seq, checked, batch)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop((work_rx, done_tx));
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut next = 0;
+            let mut kept = Ok(());
+            'merge: for (seq, checked, batch) in done_rx {
+                let _ = free_tx.send(batch);
+                waiting.insert(seq, checked);
+                while let Some(checked) = waiting.remove(&next) {
+                    next += 1;
+                    for t in checked {
+                        kept = keep(t);
+                        if kept.is_err() {
+                            break 'merge;
+                        }
+                    }
+                }
+            }
+            let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            kept.and(read)
+        })
+    }
+}
+
+/// A record as a row: its fields checked for the header's width and for UTF-8. The fields are
+/// stored end to end; the whole must be UTF-8 and every field end a character boundary (else a
+/// character is split between two fields, and neither field is valid on its own).
+fn row_of<'a>(record: &'a csv::ByteRecord, width: usize, ends: &'a mut Vec<usize>) -> Result<Row<'a>, Violation> {
+    if record.len() != width {
+        return Err(Violation::error("record.shape", format!("{} fields where the header has {width}", record.len())));
+    }
+    let not_utf8 = || Violation::error("record.encoding", "not valid UTF-8");
+    let text = std::str::from_utf8(record.as_slice()).map_err(|_| not_utf8())?;
+    ends.clear();
+    let mut end = 0;
+    for field in record {
+        end += field.len();
+        if !text.is_char_boundary(end) {
+            return Err(not_utf8());
+        }
+        ends.push(end);
+    }
+    Ok(Row { text, ends })
 }
 
 /// A record written back as one line of delimited text, quoted where needed (invalid UTF-8
@@ -123,4 +232,129 @@ pub(crate) fn csv_line(record: &csv::ByteRecord, delimiter: u8) -> String {
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8_lossy(&bytes).trim_end_matches(['\r', '\n']).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row as `line:field|field` or `line:rule`, read one way or the other.
+    fn read(input: &[u8], parallel: bool) -> (Vec<String>, Result<(), IngestError>) {
+        let table = Table::open(input, "t.csv", b',').unwrap();
+        let mut seen = Vec::new();
+        let show = |line: u64, row: Result<Row<'_>, Violation>, _: &dyn Fn() -> String| match row {
+            Ok(r) => format!("{line}:{}|{}", r.at(Some(0)).unwrap_or(""), r.at(Some(1)).unwrap_or("")),
+            Err(v) => format!("{line}:{}", v.rule),
+        };
+        let result = if parallel {
+            table.rows_in_parallel(&show, &mut |s| {
+                seen.push(s);
+                Ok(())
+            })
+        } else {
+            table.rows(&mut |line, row, raw| {
+                seen.push(show(line, row, raw));
+                Ok(())
+            })
+        };
+        (seen, result)
+    }
+
+    #[test]
+    fn a_character_split_between_fields_is_not_utf8() {
+        let (rows, result) = read(b"a,b\n\xc3,\xa9\nx,\xc3\xa9\n", false);
+        assert!(result.is_ok());
+        assert_eq!(rows, ["2:record.encoding", "3:x|\u{e9}"]);
+    }
+
+    /// Several batches, short rows, bad bytes and quoted newlines: the parallel reader hands
+    /// over the same rows, with the same lines, in the same order.
+    #[test]
+    fn parallel_rows_equal_sequential_rows() {
+        let mut input = b"id,value\n".to_vec();
+        for i in 0..10_000 {
+            match i % 7 {
+                0 => input.extend_from_slice(format!("{i}\n").as_bytes()),
+                1 => input.extend_from_slice(format!("{i},\"two\nlines\"\n").as_bytes()),
+                2 => input.extend_from_slice(&[format!("{i},").as_bytes(), b"\xff\n"].concat()),
+                _ => input.extend_from_slice(format!("{i},v{i}\n").as_bytes()),
+            }
+        }
+        let (sequential, r1) = read(&input, false);
+        let (parallel, r2) = read(&input, true);
+        assert!(r1.is_ok() && r2.is_ok());
+        assert_eq!(sequential.len(), 10_000);
+        assert_eq!(parallel, sequential);
+    }
+
+    /// A handler's failure stops the reading and is returned.
+    #[test]
+    fn parallel_rows_stop_when_the_handler_fails() {
+        let mut input = b"id,value\n".to_vec();
+        for i in 0..5000 {
+            input.extend_from_slice(format!("{i},v\n").as_bytes());
+        }
+        let table = Table::open(&input[..], "t.csv", b',').unwrap();
+        let mut kept = 0;
+        let result = table.rows_in_parallel(&|line, _, _| line, &mut |line| {
+            kept += 1;
+            if line == 3000 {
+                return Err(IngestError::Sink { message: "stop".into() });
+            }
+            Ok(())
+        });
+        assert!(matches!(result, Err(IngestError::Sink { .. })));
+        assert_eq!(kept, 2999);
+    }
+
+    /// Input that fails after `ok` bytes, as a disk or a network file can.
+    struct Failing<'a> {
+        data: &'a [u8],
+        ok: usize,
+    }
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.ok == 0 {
+                return Err(std::io::Error::other("device gone"));
+            }
+            let n = buf.len().min(self.ok).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.ok -= n;
+            Ok(n)
+        }
+    }
+
+    /// A read error stops the file with an error naming it and the line, after the rows read
+    /// before it were handed over, in both readers alike.
+    #[test]
+    fn a_read_error_stops_the_file_after_the_rows_before_it() {
+        let mut input = b"id,value\n".to_vec();
+        for i in 0..5000 {
+            input.extend_from_slice(format!("{i},v\n").as_bytes());
+        }
+        let ok = input.len() / 2;
+        let run = |parallel: bool| {
+            let table = Table::open(Failing { data: &input, ok }, "t.csv", b',').unwrap();
+            let mut lines = Vec::new();
+            let result = if parallel {
+                table.rows_in_parallel(&|line, _, _| line, &mut |line| {
+                    lines.push(line);
+                    Ok(())
+                })
+            } else {
+                table.rows(&mut |line, _, _| {
+                    lines.push(line);
+                    Ok(())
+                })
+            };
+            let message = result.expect_err("the read fails").to_string();
+            (lines, message)
+        };
+        let (sequential, message) = run(false);
+        assert!(message.starts_with("t.csv line") && message.contains("device gone"), "{message}");
+        assert!(sequential.len() > 1000 && sequential.len() < 5000);
+        assert_eq!(run(true), (sequential, message));
+    }
 }

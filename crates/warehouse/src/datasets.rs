@@ -9,7 +9,8 @@
 //!   record now accepted (or quarantined anew) leaves its earlier quarantine entry;
 //! - warnings: likewise, by file and by record id.
 //!
-//! Each part is rewritten whole through a temporary file and a rename.
+//! The new records are staged batch by batch (only their identities are held in memory), then
+//! each part is rewritten, batch by batch, through a temporary file and a rename.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -19,12 +20,10 @@ use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{Date32Type, SchemaRef};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use oncodata_ingest::Extract;
-use oncodata_model::schema;
+use oncodata_ingest::{Extract, QuarantinedRecord, Records, Warning};
+use oncodata_model::{CareEvent, Patient, Tumour, schema};
 
-use crate::tables::{
-    care_events_batch, patients_batch, quarantine_batch, tumours_batch, warnings_batch, write_parquet,
-};
+use crate::tables::{ParquetPart, care_events_batch, patients_batch, quarantine_batch, tumours_batch, warnings_batch};
 use crate::{Warehouse, WarehouseError};
 
 /// The tables kept per dataset.
@@ -101,124 +100,216 @@ impl Warehouse {
         Ok(names)
     }
 
-    fn read_part(&self, table: &str, dataset: &str) -> Result<Vec<RecordBatch>, WarehouseError> {
-        let path = self.part_path(table, dataset);
-        if !path.exists() {
-            return Ok(Vec::new());
-        }
-        let file = File::open(&path).map_err(|e| WarehouseError::Io { path: path.display().to_string(), source: e })?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(65536).build()?;
-        Ok(reader.collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// Rewrites a part with the earlier rows `keep` accepts followed by `new`; returns how many
-    /// earlier rows were dropped.
-    fn merge_part(
+    /// The batches of a Parquet part, read one at a time; none when the part does not exist.
+    fn read_part(
         &self,
-        table: &str,
-        dataset: &str,
-        schema: SchemaRef,
-        new: RecordBatch,
-        keep: impl Fn(&RecordBatch) -> Vec<bool>,
-    ) -> Result<u64, WarehouseError> {
-        let dir = self.root.join("tables").join(table);
-        let legacy = self.table_path(table);
-        if legacy.is_file() {
-            return Err(WarehouseError::Io {
-                path: legacy.display().to_string(),
-                source: std::io::Error::other(
-                    "a whole-table file from an older oncodata: record tables are now kept per dataset; \
-                     re-create this warehouse (remove the file or the directory and ingest again)",
-                ),
-            });
-        }
-        std::fs::create_dir_all(&dir).map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
-        let mut batches = Vec::new();
-        let mut dropped = 0u64;
-        for old in self.read_part(table, dataset)? {
-            let mask = keep(&old);
-            dropped += mask.iter().filter(|k| !**k).count() as u64;
-            let kept = filter_record_batch(&old, &BooleanArray::from(mask))?;
-            if kept.num_rows() > 0 {
-                batches.push(kept);
-            }
-        }
-        batches.push(new);
-        write_parquet(&self.part_path(table, dataset), schema, &batches)?;
-        Ok(dropped)
+        path: &std::path::Path,
+    ) -> Result<impl Iterator<Item = Result<RecordBatch, WarehouseError>>, WarehouseError> {
+        let reader = if path.exists() {
+            let file =
+                File::open(path).map_err(|e| WarehouseError::Io { path: path.display().to_string(), source: e })?;
+            Some(ParquetRecordBatchReaderBuilder::try_new(file)?.with_batch_size(65536).build()?)
+        } else {
+            None
+        };
+        Ok(reader.into_iter().flatten().map(|b| b.map_err(WarehouseError::from)))
     }
 
-    /// Loads what a run read as the dataset `dataset`, merging with what the dataset already
-    /// holds (module documentation).
-    pub fn load_dataset(&self, dataset: &str, extract: &Extract) -> Result<LoadReport, WarehouseError> {
+    /// Starts loading the dataset `dataset`: the records are then written in batches with
+    /// [`DatasetLoad::write`] and merged with what the dataset already holds by
+    /// [`DatasetLoad::finish`] (module documentation).
+    pub fn load(&self, dataset: &str) -> Result<DatasetLoad<'_>, WarehouseError> {
         if !valid_dataset_name(dataset) {
             return Err(WarehouseError::Query(format!(
                 "dataset name '{dataset}': use letters, digits, '-', '_' and '.' only"
             )));
         }
-        *self.session.lock().expect("session lock") = None;
-        let files: HashSet<&str> = extract.files.iter().map(|f| f.file.as_str()).collect();
-        let accepted: HashSet<&str> = extract.tumours.iter().map(|t| t.tumour_id.as_str()).collect();
-        let requarantined: HashSet<&str> = extract.quarantined.iter().filter_map(|q| q.record_id.as_deref()).collect();
-        let mut report = LoadReport::default();
+        let schemas =
+            [schema::patients(), schema::tumours(), schema::care_events(), schema::quarantine(), schema::warnings()];
+        let mut staged = Vec::new();
+        for (table, schema) in RECORD_TABLES.into_iter().zip(schemas) {
+            let legacy = self.table_path(table);
+            if legacy.is_file() {
+                return Err(WarehouseError::Io {
+                    path: legacy.display().to_string(),
+                    source: std::io::Error::other(
+                        "a whole-table file from an older oncodata: record tables are now kept per dataset; \
+                         re-create this warehouse (remove the file or the directory and ingest again)",
+                    ),
+                });
+            }
+            for dir in [self.root.join("staging").join(table), self.root.join("tables").join(table)] {
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
+            }
+            let part = ParquetPart::create(&self.staged_path(table, dataset), schema.clone())?;
+            staged.push((table, schema, part));
+        }
+        Ok(DatasetLoad { warehouse: self, dataset: dataset.to_string(), staged, keys: Keys::default() })
+    }
 
-        let ids: HashSet<&str> = extract.patients.iter().map(|p| p.patient_id.as_str()).collect();
-        let dropped = self.merge_part(
-            "patients",
-            dataset,
-            schema::patients(),
-            patients_batch(dataset, &extract.patients)?,
-            |b| strings(b, "patient_id").iter().map(|k| !k.as_deref().is_some_and(|k| ids.contains(k))).collect(),
+    fn staged_path(&self, table: &str, dataset: &str) -> PathBuf {
+        self.root.join("staging").join(table).join(format!("{dataset}.parquet"))
+    }
+
+    /// Loads what a run read as the dataset `dataset` in one batch, merging with what the
+    /// dataset already holds (module documentation).
+    pub fn load_dataset(&self, dataset: &str, extract: &Extract) -> Result<LoadReport, WarehouseError> {
+        let mut load = self.load(dataset)?;
+        load.write_rows(
+            &extract.patients,
+            &extract.tumours,
+            &extract.care_events,
+            &extract.quarantined,
+            &extract.warnings,
         )?;
-        report.patients_new = extract.patients.len() as u64 - dropped;
+        load.finish(extract.files.iter().map(|f| f.file.as_str()))
+    }
+}
 
-        let dropped =
-            self.merge_part("tumours", dataset, schema::tumours(), tumours_batch(dataset, &extract.tumours)?, |b| {
-                strings(b, "tumour_id").iter().map(|k| !k.as_deref().is_some_and(|k| accepted.contains(k))).collect()
-            })?;
-        report.tumours_replaced = dropped;
-        report.tumours_new = extract.tumours.len() as u64 - dropped;
+/// The identities of the records loaded so far, which replace their earlier versions.
+#[derive(Default)]
+struct Keys {
+    patients: HashSet<String>,
+    tumours: HashSet<String>,
+    care_events: HashSet<String>,
+    requarantined: HashSet<String>,
+}
 
-        let new_events = care_events_batch(dataset, &extract.care_events)?;
-        let event_keys: HashSet<String> = care_event_keys(&new_events).into_iter().collect();
-        let dropped = self.merge_part("care_events", dataset, schema::care_events(), new_events, |b| {
-            care_event_keys(b).iter().map(|k| !event_keys.contains(k)).collect()
-        })?;
-        report.care_events_new = extract.care_events.len() as u64 - dropped;
+/// A dataset being loaded batch by batch: the new rows of each table go to a staging part as
+/// they come (`DIR/staging/<table>/<dataset>.parquet`), only their identities stay in memory;
+/// [`DatasetLoad::finish`] merges the staged rows with the dataset's earlier rows. Dropped
+/// without finishing, it leaves the dataset as it was.
+pub struct DatasetLoad<'w> {
+    warehouse: &'w Warehouse,
+    dataset: String,
+    staged: Vec<(&'static str, SchemaRef, ParquetPart)>,
+    keys: Keys,
+}
 
+impl DatasetLoad<'_> {
+    /// Writes a batch of records.
+    pub fn write(&mut self, records: &Records) -> Result<(), WarehouseError> {
+        let r = records;
+        self.write_rows(&r.patients, &r.tumours, &r.care_events, &r.quarantined, &r.warnings)
+    }
+
+    fn write_rows(
+        &mut self,
+        patients: &[Patient],
+        tumours: &[Tumour],
+        care_events: &[CareEvent],
+        quarantined: &[QuarantinedRecord],
+        warnings: &[Warning],
+    ) -> Result<(), WarehouseError> {
+        let d = &self.dataset;
+        let k = &mut self.keys;
+        k.patients.extend(patients.iter().map(|p| p.patient_id.clone()));
+        k.tumours.extend(tumours.iter().map(|t| t.tumour_id.clone()));
+        k.requarantined.extend(quarantined.iter().filter_map(|q| q.record_id.clone()));
+        let events = care_events_batch(d, care_events)?;
+        k.care_events.extend(care_event_keys(&events));
+        let batches = [
+            patients_batch(d, patients)?,
+            tumours_batch(d, tumours)?,
+            events,
+            quarantine_batch(d, quarantined)?,
+            warnings_batch(d, warnings)?,
+        ];
+        for ((_, _, part), batch) in self.staged.iter_mut().zip(batches) {
+            if batch.num_rows() > 0 {
+                part.write(&batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges the staged rows into the dataset: earlier rows of the same records are replaced;
+    /// the quarantine and warnings of `files` (the files read) are replaced by this run's.
+    pub fn finish<'f>(self, files: impl IntoIterator<Item = &'f str>) -> Result<LoadReport, WarehouseError> {
+        let Self { warehouse, dataset, staged, keys } = self;
+        let files: HashSet<&str> = files.into_iter().collect();
+        *warehouse.session.lock().expect("session lock") = None;
+        let mut report = LoadReport::default();
         let resolved = std::cell::Cell::new(0u64);
-        let q_new = quarantine_batch(dataset, &extract.quarantined)?;
-        self.merge_part("quarantine", dataset, schema::quarantine(), q_new, |b| {
-            let (file, id) = (strings(b, "source_file"), strings(b, "record_id"));
-            (0..b.num_rows())
-                .map(|r| {
-                    let id = id[r].as_deref();
-                    let now_accepted = id.is_some_and(|k| accepted.contains(k));
-                    if now_accepted {
-                        resolved.set(resolved.get() + 1);
+        for (table, schema, part) in staged {
+            let new_rows = part.rows;
+            part.commit()?;
+            let keep = |b: &RecordBatch| -> Vec<bool> {
+                match table {
+                    "patients" => strings(b, "patient_id")
+                        .iter()
+                        .map(|k| !k.as_deref().is_some_and(|k| keys.patients.contains(k)))
+                        .collect(),
+                    "tumours" => strings(b, "tumour_id")
+                        .iter()
+                        .map(|k| !k.as_deref().is_some_and(|k| keys.tumours.contains(k)))
+                        .collect(),
+                    "care_events" => care_event_keys(b).iter().map(|k| !keys.care_events.contains(k)).collect(),
+                    _ => {
+                        // quarantine and warnings: by file read again and by record.
+                        let (file, id) = (strings(b, "source_file"), strings(b, "record_id"));
+                        (0..b.num_rows())
+                            .map(|r| {
+                                let id = id[r].as_deref();
+                                let now_accepted = id.is_some_and(|k| keys.tumours.contains(k));
+                                if table == "quarantine" && now_accepted {
+                                    resolved.set(resolved.get() + 1);
+                                }
+                                !(file[r].as_deref().is_some_and(|f| files.contains(f))
+                                    || now_accepted
+                                    || id.is_some_and(|k| keys.requarantined.contains(k)))
+                            })
+                            .collect()
                     }
-                    let drop = file[r].as_deref().is_some_and(|f| files.contains(f))
-                        || now_accepted
-                        || id.is_some_and(|k| requarantined.contains(k));
-                    !drop
-                })
-                .collect()
-        })?;
-        for b in self.read_part("quarantine", dataset)? {
-            report.quarantine_total += b.num_rows() as u64;
+                }
+            };
+            let (dropped, total) = warehouse.merge_part(table, &dataset, schema, keep)?;
+            match table {
+                "patients" => report.patients_new = new_rows - dropped,
+                "tumours" => {
+                    report.tumours_replaced = dropped;
+                    report.tumours_new = new_rows - dropped;
+                }
+                "care_events" => report.care_events_new = new_rows - dropped,
+                "quarantine" => report.quarantine_total = total,
+                _ => {}
+            }
         }
         report.quarantine_resolved = resolved.get();
-
-        self.merge_part("warnings", dataset, schema::warnings(), warnings_batch(dataset, &extract.warnings)?, |b| {
-            let (file, id) = (strings(b, "source_file"), strings(b, "record_id"));
-            (0..b.num_rows())
-                .map(|r| {
-                    let id = id[r].as_deref();
-                    !(file[r].as_deref().is_some_and(|f| files.contains(f))
-                        || id.is_some_and(|k| accepted.contains(k) || requarantined.contains(k)))
-                })
-                .collect()
-        })?;
         Ok(report)
+    }
+}
+
+impl Warehouse {
+    /// Rewrites a part with the earlier rows `keep` accepts followed by the staged rows, batch
+    /// by batch; returns how many earlier rows were dropped and the rows of the new part.
+    fn merge_part(
+        &self,
+        table: &str,
+        dataset: &str,
+        schema: SchemaRef,
+        keep: impl Fn(&RecordBatch) -> Vec<bool>,
+    ) -> Result<(u64, u64), WarehouseError> {
+        let mut merged = ParquetPart::create(&self.part_path(table, dataset), schema)?;
+        let mut dropped = 0u64;
+        for old in self.read_part(&self.part_path(table, dataset))? {
+            let old = old?;
+            let mask = keep(&old);
+            dropped += mask.iter().filter(|k| !**k).count() as u64;
+            let kept = filter_record_batch(&old, &BooleanArray::from(mask))?;
+            if kept.num_rows() > 0 {
+                merged.write(&kept)?;
+            }
+        }
+        let staged = self.staged_path(table, dataset);
+        for new in self.read_part(&staged)? {
+            merged.write(&new?)?;
+        }
+        let total = merged.rows;
+        merged.commit()?;
+        std::fs::remove_file(&staged)
+            .map_err(|e| WarehouseError::Io { path: staged.display().to_string(), source: e })?;
+        Ok((dropped, total))
     }
 }

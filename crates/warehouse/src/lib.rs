@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
-pub use datasets::{LoadReport, RECORD_TABLES, valid_dataset_name};
+pub use datasets::{DatasetLoad, LoadReport, RECORD_TABLES, valid_dataset_name};
 pub use query::{QueryResult, Value};
 
 /// Why a warehouse operation failed.

@@ -62,21 +62,60 @@ fn batch(schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch, Wareh
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
-/// Writes batches as one Parquet file through a temporary file and a rename, so that readers
-/// see the old file or the new one, never a part.
-pub(crate) fn write_parquet(path: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> Result<(), WarehouseError> {
-    let tmp = path.with_extension("parquet.tmp");
-    let io = |e: std::io::Error| WarehouseError::Io { path: tmp.display().to_string(), source: e };
-    let file = File::create(&tmp).map_err(io)?;
-    let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?)).build();
-    let mut writer = ArrowWriter::try_new(file, schema, Some(props))?;
-    for b in batches {
-        writer.write(b)?;
+/// A Parquet file being written batch by batch, under a temporary name until
+/// [`ParquetPart::commit`] renames it, so that readers see the old file or the new one, never a
+/// part of it.
+pub(crate) struct ParquetPart {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    writer: Option<ArrowWriter<File>>,
+    /// Rows written.
+    pub(crate) rows: u64,
+}
+
+impl ParquetPart {
+    /// Starts writing what will become `path`.
+    pub(crate) fn create(path: &Path, schema: SchemaRef) -> Result<Self, WarehouseError> {
+        let tmp = path.with_extension("parquet.tmp");
+        let file = File::create(&tmp).map_err(|e| WarehouseError::Io { path: tmp.display().to_string(), source: e })?;
+        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?)).build();
+        let writer = ArrowWriter::try_new(file, schema, Some(props))?;
+        Ok(Self { path: path.to_path_buf(), tmp, writer: Some(writer), rows: 0 })
     }
-    let file = writer.into_inner()?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)?;
-    Ok(())
+
+    /// Appends a batch.
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), WarehouseError> {
+        self.rows += batch.num_rows() as u64;
+        self.writer.as_mut().expect("not yet committed").write(batch)?;
+        Ok(())
+    }
+
+    /// Finishes the file, syncs it and renames it into place.
+    pub(crate) fn commit(mut self) -> Result<(), WarehouseError> {
+        let io = |e: std::io::Error| WarehouseError::Io { path: self.tmp.display().to_string(), source: e };
+        let file = self.writer.take().expect("not yet committed").into_inner()?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&self.tmp, &self.path).map_err(io)?;
+        Ok(())
+    }
+}
+
+impl Drop for ParquetPart {
+    /// A part never committed (an error on the way) leaves no temporary file behind.
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes batches as one Parquet file through a temporary file and a rename.
+pub(crate) fn write_parquet(path: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> Result<(), WarehouseError> {
+    let mut part = ParquetPart::create(path, schema)?;
+    for b in batches {
+        part.write(b)?;
+    }
+    part.commit()
 }
 
 impl Warehouse {

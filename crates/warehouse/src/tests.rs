@@ -190,3 +190,48 @@ fn loading_a_dataset_again_merges_by_record() {
     assert_eq!(w.datasets().unwrap(), vec!["other", "reg"]);
     assert!(w.load_dataset("../escape", &fix).is_err());
 }
+
+/// A dataset written in several batches holds what one batch holds; a load dropped before it
+/// finishes (a read error) leaves the dataset as it was and no staged file behind.
+#[test]
+fn loading_in_batches_equals_loading_at_once_and_an_unfinished_load_changes_nothing() {
+    use oncodata_ingest::{Extract, Records};
+    let dir = tempfile::tempdir().unwrap();
+    let w = Warehouse::open(dir.path()).unwrap();
+    let rows = |sql: &str| w.query(sql).unwrap().rows().unwrap();
+    let tumours: Vec<Tumour> = (0..50).map(|i| tumour(&i.to_string(), "C50.4", "8500", 60, "breast")).collect();
+    let mut whole = Extract::default();
+    whole.tumours = tumours.clone();
+    w.load_dataset("whole", &whole).unwrap();
+    let mut load = w.load("batched").unwrap();
+    for chunk in tumours.chunks(7) {
+        load.write(&Records { tumours: chunk.to_vec(), ..Records::default() }).unwrap();
+    }
+    let r = load.finish(["encr_test.csv"]).unwrap();
+    assert_eq!((r.tumours_new, r.tumours_replaced), (50, 0));
+    let by_dataset =
+        "SELECT tumour_id, topography, age_at_diagnosis FROM tumours WHERE dataset = '{}' ORDER BY tumour_id";
+    let whole_rows = rows(&by_dataset.replace("{}", "whole"));
+    assert_eq!(whole_rows.len(), 50);
+    assert_eq!(rows(&by_dataset.replace("{}", "batched")), whole_rows);
+
+    let mut load = w.load("batched").unwrap();
+    load.write(&Records { tumours: vec![tumour("new", "C61.9", "8140", 80, "prostate")], ..Records::default() })
+        .unwrap();
+    drop(load);
+    assert_eq!(rows(&by_dataset.replace("{}", "batched")), whole_rows);
+    let staged: Vec<_> = walk(&dir.path().join("staging")).into_iter().filter(|p| p.is_file()).collect();
+    assert!(staged.is_empty(), "{staged:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}

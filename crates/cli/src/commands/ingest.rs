@@ -3,12 +3,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::mpsc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
+use oncodata_ingest::extract::BATCH;
 use oncodata_ingest::mapping::Mapping;
-use oncodata_ingest::{Extract, SourceKind, Verified, read_source};
-use oncodata_warehouse::{LoadReport, Warehouse, valid_dataset_name};
+use oncodata_ingest::{Extract, Records, SourceKind, Verified, read_source};
+use oncodata_warehouse::{DatasetLoad, LoadReport, Warehouse, WarehouseError, valid_dataset_name};
 use serde_json::json;
 
 use super::CliResult;
@@ -64,6 +67,75 @@ struct Outcome {
     load: Option<LoadReport>,
 }
 
+/// The bytes of a source path: the file's size, or the sizes of the files in the folder.
+fn source_bytes(path: &Path) -> u64 {
+    match std::fs::read_dir(path) {
+        Ok(entries) => entries.filter_map(|e| e.ok()?.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum(),
+        Err(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
+    }
+}
+
+/// Reads one source path into `extract` with a progress bar (bytes read of the path's size),
+/// and loads it as `dataset` into `warehouse` unless this is a dry run. The records are
+/// streamed in batches to a writer thread that stages them in the warehouse while reading
+/// goes on, so that memory stays bounded whatever the size of the source; in a dry run they
+/// are counted and let go.
+pub fn read_into(
+    kind: SourceKind,
+    path: &Path,
+    mapping: Option<&Mapping>,
+    today: NaiveDate,
+    extract: &mut Extract,
+    warehouse: Option<&Warehouse>,
+    dataset: &str,
+) -> Result<Option<LoadReport>, Box<dyn std::error::Error>> {
+    let label = format!("{} {}", kind.name(), path.display());
+    let bar = ProgressBar::new(source_bytes(path).max(1));
+    let style = "{spinner} {msg} {wide_bar} {percent}% {binary_bytes}/{binary_total_bytes} [{elapsed} < {eta}]";
+    bar.set_style(ProgressStyle::with_template(style).expect("template"));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let progress = extract.progress.clone();
+    let ticker = {
+        let (bar, label) = (bar.clone(), label.clone());
+        std::thread::spawn(move || {
+            while !bar.is_finished() {
+                bar.set_position(progress.bytes.load(Ordering::Relaxed));
+                bar.set_message(format!("{label}: {} records", progress.records.load(Ordering::Relaxed)));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let result = match warehouse {
+        None => {
+            extract.stream_to(BATCH, |_| Ok(()));
+            let read = read_source(kind, path, mapping, today, extract);
+            read.and(extract.end_stream()).map(|()| None).map_err(Into::into)
+        }
+        Some(w) => std::thread::scope(|scope| -> Result<_, Box<dyn std::error::Error>> {
+            let mut load = w.load(dataset)?;
+            let (tx, rx) = mpsc::sync_channel::<Records>(2);
+            let writer = scope.spawn(move || -> Result<DatasetLoad<'_>, WarehouseError> {
+                for records in rx {
+                    load.write(&records)?;
+                }
+                Ok(load)
+            });
+            extract.stream_to(BATCH, move |r| tx.send(r).map_err(|_| "the warehouse writer stopped".to_string()));
+            let read = read_source(kind, path, mapping, today, extract);
+            let ended = extract.end_stream();
+            // The writer's own error explains a batch it could not take.
+            let load = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            read?;
+            ended?;
+            bar.set_message(format!("{label}: merging into dataset {dataset}"));
+            Ok(Some(load.finish(extract.files.iter().map(|f| f.file.as_str()))?))
+        }),
+    };
+    bar.finish_and_clear();
+    ticker.join().ok();
+    result
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
     let today = chrono::Local::now().date_naive();
@@ -100,32 +172,7 @@ pub fn run(args: Args) -> CliResult {
     for (kind, path) in plan {
         let dataset = args.dataset.clone().unwrap_or_else(|| default_dataset(&path));
         let mut extract = Extract::new(verified.clone());
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"));
-        bar.enable_steady_tick(Duration::from_millis(100));
-        let counter = extract.progress.clone();
-        let label = format!("{} {}", kind.name(), path.display());
-        let ticker = {
-            let bar = bar.clone();
-            let label = label.clone();
-            std::thread::spawn(move || {
-                while !bar.is_finished() {
-                    bar.set_message(format!("{label}: {} records read", counter.load(Ordering::Relaxed)));
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            })
-        };
-        let result = read_source(kind, &path, mapping.as_ref(), today, &mut extract);
-        if result.is_ok() && warehouse.is_some() {
-            bar.set_message(format!("{label}: loading dataset {dataset}"));
-        }
-        let load = match (&result, &warehouse) {
-            (Ok(()), Some(w)) => Some(w.load_dataset(&dataset, &extract)?),
-            _ => None,
-        };
-        bar.finish_and_clear();
-        ticker.join().ok();
-        result?;
+        let load = read_into(kind, &path, mapping.as_ref(), today, &mut extract, warehouse.as_ref(), &dataset)?;
         outcomes.push(Outcome { kind, path: path.display().to_string(), dataset, extract, load });
     }
 
@@ -152,12 +199,13 @@ pub fn run(args: Args) -> CliResult {
                 .iter()
                 .map(|o| {
                     let l = o.load.unwrap_or_default();
+                    let t = o.extract.totals();
                     json!({
                         "dataset": o.dataset,
                         "path": o.path,
-                        "tumours": o.extract.tumours.len(),
-                        "patients": o.extract.patients.len(),
-                        "care_events": o.extract.care_events.len(),
+                        "tumours": t.tumours,
+                        "patients": t.patients,
+                        "care_events": t.care_events,
                         "verified_warnings_skipped": o.extract.verified_warnings,
                         "loaded": o.load.is_some(),
                         "tumours_new": l.tumours_new,
@@ -185,6 +233,7 @@ pub fn run(args: Args) -> CliResult {
             }
             for o in &outcomes {
                 let c = o.extract.counts();
+                let t = o.extract.totals();
                 let verified = match o.extract.verified_warnings {
                     0 => String::new(),
                     n => format!("; {n} warnings not raised (verified by a registrar)"),
@@ -197,11 +246,11 @@ pub fn run(args: Args) -> CliResult {
                         c.read,
                         c.accepted,
                         c.quarantined,
-                        o.extract.tumours.len(),
+                        t.tumours,
                         l.tumours_new,
                         l.tumours_replaced,
-                        o.extract.patients.len(),
-                        o.extract.care_events.len(),
+                        t.patients,
+                        t.care_events,
                         l.quarantine_total,
                         l.quarantine_resolved
                     ),
@@ -211,7 +260,7 @@ pub fn run(args: Args) -> CliResult {
                     ),
                 }
             }
-            if !args.dry_run && outcomes.iter().any(|o| !o.extract.quarantined.is_empty()) {
+            if !args.dry_run && outcomes.iter().any(|o| o.extract.totals().quarantined > 0) {
                 println!("see the quarantine with: oncodata quarantine list --warehouse {}", dir.display());
             }
         }

@@ -69,12 +69,12 @@ pub struct Loaded {
 pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dyn std::error::Error>> {
     let today = chrono::Local::now().date_naive();
     let encr = generated.encr_csv.as_ref().ok_or("no simulated département has a general cancer registry")?;
-    let mut extract = oncodata_ingest::Extract::default();
-    oncodata_ingest::read_source(oncodata_ingest::SourceKind::EncrCsv, encr, None, today, &mut extract)?;
     let population = read_population_csv(&generated.population_csv)?;
     let life_table = read_life_table_csv(&generated.life_table_csv)?;
     let warehouse = Warehouse::open(dir)?;
-    warehouse.load_dataset(&super::ingest::default_dataset(encr), &extract)?;
+    let mut extract = oncodata_ingest::Extract::default();
+    let (kind, dataset) = (oncodata_ingest::SourceKind::EncrCsv, super::ingest::default_dataset(encr));
+    super::ingest::read_into(kind, encr, None, today, &mut extract, Some(&warehouse), &dataset)?;
     warehouse.write_population(&population)?;
     warehouse.write_life_table(&life_table)?;
     let c = extract.counts();

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::*;
-use crate::Severity;
+use crate::{Records, Severity};
 use oncodata_model::VitalStatus;
 
 fn today() -> NaiveDate {
@@ -145,4 +145,57 @@ fn synthetic_extract_quarantines_exactly_the_planted_faults() {
     assert!(!planted.is_empty());
     let got: Vec<(u64, &str)> = out.quarantined.iter().map(|q| (q.provenance.record, q.violations[0].rule)).collect();
     assert_eq!(got, planted);
+}
+
+/// `Var` names the variables of `VARIABLES` by position.
+#[test]
+fn variables_are_listed_in_the_order_of_var() {
+    use super::Var::*;
+    let all = [
+        Pat, YoB, Age, Sex, MoI, YoI, Topo, Morpho, Beh, MoB, GeoCode, Tum, BoD, Grade, VitStat, MoF, YoF, SurvTime,
+        Stage, CT, CN, CM, Lat,
+    ];
+    assert_eq!(all.len(), super::VARIABLES.len());
+    for (i, v) in all.into_iter().enumerate() {
+        assert_eq!(v as usize, i);
+        assert_eq!(format!("{v:?}").to_lowercase(), super::VARIABLES[i].replace('_', "").to_lowercase());
+    }
+}
+
+/// Streamed in small batches, a file yields the same records as held whole; a sink that
+/// fails makes the run fail instead of losing the records.
+#[test]
+fn streamed_records_equal_held_records_and_a_failing_sink_fails_the_run() {
+    use std::sync::{Arc, Mutex};
+    let mut content = String::from("PAT,TUM,Sex,YoB,Age,MoI,YoI,Topo,Morpho,Beh,BoD\n");
+    for i in 0..5000 {
+        let topo = if i % 9 == 0 { "C507" } else { "C504" };
+        content.push_str(&format!("{},{},2,1950,70,3,2020,{topo},8500,3,7\n", i / 2, i % 2 + 1));
+    }
+    let file = write(&content);
+    let held = read(file.path()).unwrap();
+    let got = Arc::new(Mutex::new(Records::default()));
+    let mut streamed = Extract::default();
+    let sink = Arc::clone(&got);
+    streamed.stream_to(100, move |r| {
+        let mut all = sink.lock().unwrap();
+        all.patients.extend(r.patients);
+        all.tumours.extend(r.tumours);
+        all.quarantined.extend(r.quarantined);
+        Ok(())
+    });
+    read_encr_csv(file.path(), today(), &mut streamed).unwrap();
+    streamed.end_stream().unwrap();
+    let all = got.lock().unwrap();
+    assert!(streamed.tumours.is_empty(), "handed over");
+    assert_eq!(all.tumours, held.tumours);
+    assert_eq!(all.patients, held.patients);
+    assert_eq!(all.quarantined, held.quarantined);
+    assert_eq!(streamed.totals(), held.totals());
+    assert_eq!((held.totals().patients, held.totals().tumours, held.totals().quarantined), (2500, 4444, 556));
+
+    let mut failing = Extract::default();
+    failing.stream_to(100, |_| Err("disk full".into()));
+    read_encr_csv(file.path(), today(), &mut failing).unwrap();
+    assert!(failing.end_stream().unwrap_err().to_string().contains("disk full"));
 }
