@@ -67,7 +67,7 @@ pub struct FileCounts {
 
 /// The usual batch of [`Extract::stream_to`]: records handed over at a time, enough to write
 /// Parquet row groups efficiently, small enough to keep memory to tens of megabytes.
-pub const BATCH: usize = 65_536;
+pub const BATCH: usize = 16_384;
 
 /// How far reading has gone, shared with a progress display in another thread.
 #[derive(Debug, Default)]

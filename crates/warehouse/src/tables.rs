@@ -78,7 +78,11 @@ impl ParquetPart {
     pub(crate) fn create(path: &Path, schema: SchemaRef) -> Result<Self, WarehouseError> {
         let tmp = path.with_extension("parquet.tmp");
         let file = File::create(&tmp).map_err(|e| WarehouseError::Io { path: tmp.display().to_string(), source: e })?;
-        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?)).build();
+        // Row groups of 64 Ki rows: the writer holds one in memory before encoding it.
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+            .set_max_row_group_row_count(Some(65_536))
+            .build();
         let writer = ArrowWriter::try_new(file, schema, Some(props))?;
         Ok(Self { path: path.to_path_buf(), tmp, writer: Some(writer), rows: 0 })
     }

@@ -113,7 +113,7 @@ pub fn read_into(
         }
         Some(w) => std::thread::scope(|scope| -> Result<_, Box<dyn std::error::Error>> {
             let mut load = w.load(dataset)?;
-            let (tx, rx) = mpsc::sync_channel::<Records>(2);
+            let (tx, rx) = mpsc::sync_channel::<Records>(1);
             let writer = scope.spawn(move || -> Result<DatasetLoad<'_>, WarehouseError> {
                 for records in rx {
                     load.write(&records)?;
