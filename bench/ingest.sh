@@ -1,45 +1,79 @@
 #!/usr/bin/env bash
 # Ingest throughput on the synthetic national registry extract (ENCR CSV), side by side with
-# DuckDB's read_csv on the same file in the same run:
-#   - DuckDB: `CREATE TABLE t AS SELECT * FROM read_csv(FILE)` — parse only (types inferred);
-#   - oncodata's reader (`oncodata ingest --dry-run`'s code, built as the ingest crate's
-#     `validate` example so that the bench does not need the DataFusion release build): parse
-#     and validate every record (IARC checks, ICD-10/ICCC-3/site-group conversion).
+# DuckDB on the same file in the same run (best of 3 each, whole process for oncodata):
+#   1. parse: DuckDB `CREATE TABLE t AS SELECT * FROM read_csv(FILE)` (parse only, types
+#      inferred) against oncodata's reader validating every record (IARC checks,
+#      ICD-10/ICCC-3/site-group conversion) — `oncodata ingest --dry-run`'s code, built as the
+#      ingest crate's `validate` example so that this part needs no DataFusion release build;
+#   2. load, when ONCODATA_RELEASE names a release build of the CLI: `oncodata ingest` (parse,
+#      validate, write the dataset's Parquet parts) against DuckDB
+#      `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet'` (parse and write Parquet).
 # Goal (issue 4): validating ingest at least half DuckDB's parse-only speed.
-# Needs: cargo (release build), python3 with duckdb (pip install duckdb), GNU time.
-# Usage: bench/ingest.sh [SCALE=1.0] [YEARS=2022-2023]
+# Needs: cargo, python3 with duckdb (pip install duckdb).
+# Usage: [ONCODATA_RELEASE=path/to/release/oncodata] bench/ingest.sh [SCALE=1.0] [YEARS=2023-2023]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${1:-1.0}
-YEARS=${2:-2022-2023}
+YEARS=${2:-2023-2023}
 WORK=${BENCH_DIR:-$(mktemp -d)}
-cargo build --release -q -p oncodata-cli
-BIN=${CARGO_TARGET_DIR:-target}/release/oncodata
+TARGET=${CARGO_TARGET_DIR:-target}
 cargo build --release -q -p oncodata-ingest --example validate
-VALIDATE=${CARGO_TARGET_DIR:-target}/release/examples/validate
+VALIDATE=$TARGET/release/examples/validate
+# The synthetic data: the release CLI when given, else the debug build (about a minute).
+if [ -n "${ONCODATA_RELEASE:-}" ]; then
+    SYNTH=$ONCODATA_RELEASE
+else
+    cargo build -q -p oncodata-cli
+    SYNTH=$TARGET/debug/oncodata
+fi
 rm -rf "$WORK/synth" "$WORK/wh"
-"$BIN" synth --out "$WORK/synth" --departements all --registries all --years "$YEARS" --scale "$SCALE" --seed 1 2>/dev/null >/dev/null
+"$SYNTH" synth --out "$WORK/synth" --departements all --registries all --years "$YEARS" --scale "$SCALE" --seed 1 \
+    2>/dev/null >/dev/null
 FILE=$(ls "$WORK"/synth/registry/encr_*.csv | grep -v paediatric | head -1)
 RECORDS=$(($(wc -l < "$FILE") - 1))
 echo "file: $FILE ($RECORDS records, $(du -h "$FILE" | cut -f1))"
-python3 - "$FILE" > "$WORK/duck.txt" <<'PY'
+
+python3 - "$FILE" "$WORK" > "$WORK/duck.txt" <<'PY'
 import sys, time, duckdb
+file, work = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
-best = None
-for _ in range(3):
-    t = time.perf_counter()
-    con.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}')")
-    best = min(best or 1e9, time.perf_counter() - t)
-print(best)
+def best(sql):
+    b = 1e9
+    for _ in range(3):
+        t = time.perf_counter()
+        con.execute(sql)
+        b = min(b, time.perf_counter() - t)
+    return b
+print(best(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{file}')"))
+print(best(f"COPY (SELECT * FROM read_csv('{file}')) TO '{work}/duck.parquet' (FORMAT parquet)"))
 PY
-best() { local b=""; for _ in 1 2 3; do local s=$(date +%s.%N); "$@" > /dev/null 2>&1; local e=$(date +%s.%N); b=$(python3 -c "print(min(float('${b:-1e9}'), $e - $s))"); done; echo "$b"; }
+best() {
+    local b=""
+    for _ in 1 2 3; do
+        local s e
+        s=$(date +%s.%N)
+        "$@" > /dev/null 2>&1
+        e=$(date +%s.%N)
+        b=$(python3 -c "print(min(float('${b:-1e9}'), $e - $s))")
+    done
+    echo "$b"
+}
 "$VALIDATE" encr-csv "$FILE"
 DRY=$(best "$VALIDATE" encr-csv "$FILE")
-DUCK=$(cat "$WORK/duck.txt")
-python3 - "$RECORDS" "$DUCK" "$DRY" <<'PY'
+LOAD=""
+if [ -n "${ONCODATA_RELEASE:-}" ]; then
+    "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE" 2>/dev/null | tail -1
+    LOAD=$(best "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE")
+fi
+python3 - "$RECORDS" "$DRY" "$LOAD" $(cat "$WORK/duck.txt") <<'PY'
 import sys
-n, duck, dry = int(sys.argv[1]), *map(float, sys.argv[2:])
-print(f"{'':34}{'seconds':>10}{'records/s':>14}{'vs DuckDB':>11}")
-for name, t in [("DuckDB read_csv (parse only)", duck), ("oncodata validate (parse+checks)", dry)]:
-    print(f"{name:34}{t:10.3f}{n / t:14,.0f}{duck / t:10.2f}x")
+n, dry, load, duck_parse, duck_parquet = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], *map(float, sys.argv[4:])
+print(f"{'':48}{'seconds':>10}{'records/s':>14}{'vs DuckDB':>11}")
+rows = [("DuckDB read_csv (parse only)", duck_parse, duck_parse),
+        ("oncodata validate (parse + every check)", dry, duck_parse)]
+if load:
+    rows += [("DuckDB read_csv -> Parquet", duck_parquet, duck_parquet),
+             ("oncodata ingest (validate + Parquet dataset)", float(load), duck_parquet)]
+for name, t, ref in rows:
+    print(f"{name:48}{t:10.3f}{n / t:14,.0f}{ref / t:10.2f}x")
 PY

@@ -132,8 +132,8 @@ pub fn read_encr<R: Read + Send>(input: R, file: &str, today: NaiveDate, out: &m
             }
         }
     };
-    table.rows_in_parallel(&check, &mut |checked| {
-        out.keep(checked);
+    table.rows_in_parallel(&check, &mut |checked, raw| {
+        out.keep(checked, raw);
         Ok(())
     })
 }

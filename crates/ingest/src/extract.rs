@@ -2,7 +2,7 @@
 //! care events, quarantined records, warnings, and per file the counts that prove nothing was
 //! lost (read = accepted + quarantined, checked when a file is finished).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -164,6 +164,8 @@ pub struct Extract {
     /// The ids of the patients kept (foldhash: a fast hash for half a million ids per file;
     /// ids come from the sources, not from an adversary choosing collisions).
     patient_ids: HashSet<String, foldhash::fast::RandomState>,
+    /// The tumour ids accepted, with the record that brought each.
+    tumour_ids: HashMap<String, u64, foldhash::fast::RandomState>,
     current: Counts,
 }
 
@@ -263,16 +265,17 @@ impl Extract {
         raw: impl FnOnce() -> String,
     ) {
         match outcome {
-            Ok(accepted) => self.accept_tumour(accepted, provenance),
+            Ok(accepted) => self.accept_tumour(accepted, provenance, raw),
             Err((violations, record_id)) => self.quarantine(provenance, record_id, violations, raw()),
         }
     }
 
-    /// Counts a record read and keeps or quarantines it as it was checked.
-    pub fn keep(&mut self, checked: Checked) {
+    /// Counts a record read and keeps or quarantines it as it was checked; `raw` gives its text
+    /// should it be quarantined here (a duplicate).
+    pub fn keep(&mut self, checked: Checked, raw: impl FnOnce() -> String) {
         self.read();
         match checked.outcome {
-            Ok(accepted) => self.accept_tumour(accepted, &checked.provenance),
+            Ok(accepted) => self.accept_tumour(accepted, &checked.provenance, raw),
             Err(record) => {
                 self.current.quarantined += 1;
                 self.quarantined.push(record);
@@ -280,7 +283,41 @@ impl Extract {
         }
     }
 
-    fn accept_tumour(&mut self, (patient, tumour, warnings): Accepted, provenance: &Provenance) {
+    /// A `record.duplicate` error if a tumour of this id was already accepted in this run.
+    pub fn duplicate_tumour(&self, tumour_id: &str) -> Option<Violation> {
+        self.tumour_ids.get(tumour_id).map(|first| {
+            Violation::error(
+                "record.duplicate",
+                format!(
+                    "tumour {tumour_id} was already read (record {first}): the same patient and tumour number twice"
+                ),
+            )
+        })
+    }
+
+    /// Notes an accepted tumour's id (see [`Extract::duplicate_tumour`]).
+    fn tumour_accepted(&mut self, tumour_id: &str, provenance: &Provenance) {
+        self.tumour_ids.insert(tumour_id.to_string(), provenance.record);
+    }
+
+    /// Adds a tumour accepted with a bundle of others (FHIR), after the caller checked
+    /// [`Extract::duplicate_tumour`].
+    pub fn push_tumour(&mut self, tumour: Tumour) {
+        self.tumour_accepted(&tumour.tumour_id, &tumour.provenance);
+        self.tumours.push(tumour);
+    }
+
+    fn accept_tumour(
+        &mut self,
+        (patient, tumour, warnings): Accepted,
+        provenance: &Provenance,
+        raw: impl FnOnce() -> String,
+    ) {
+        if let Some(duplicate) = self.duplicate_tumour(&tumour.tumour_id) {
+            self.quarantine(provenance, Some(tumour.tumour_id), vec![duplicate], raw());
+            return;
+        }
+        self.tumour_accepted(&tumour.tumour_id, provenance);
         self.warnings_of(provenance, Some(&tumour.tumour_id), warnings);
         self.patient(patient);
         self.tumours.push(tumour);

@@ -13,7 +13,7 @@
 //! `performedDateTime` / `performedPeriod.start`; `MedicationRequest.medicationCodeableConcept`
 //! ATC coding with `authoredOn`. The record number is the line (NDJSON) or 1 (a JSON file).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -274,11 +274,29 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
         return;
     }
     let patient_id = patient_id.expect("checked");
+    // A condition already read (in an earlier bundle or twice in this one) sends the bundle to
+    // quarantine, as an invalid condition does.
+    let mut ids = HashSet::new();
+    let duplicates: Vec<Violation> = outcomes
+        .iter()
+        .flatten()
+        .filter_map(|(_, t, _)| {
+            let id = t.tumour_id.as_str();
+            out.duplicate_tumour(id).or_else(|| {
+                (!ids.insert(id))
+                    .then(|| Violation::error("record.duplicate", format!("tumour {id} appears twice in the bundle")))
+            })
+        })
+        .collect();
+    if !duplicates.is_empty() {
+        out.quarantine(p, Some(patient_id), duplicates, raw());
+        return;
+    }
     let mut warnings = Vec::new();
     for (patient, tumour, w) in outcomes.into_iter().flatten() {
         warnings.push((tumour.tumour_id.clone(), w));
         out.patient(patient);
-        out.tumours.push(tumour);
+        out.push_tumour(tumour);
     }
     for (kind, date, reason) in events {
         out.care_events.push(CareEvent {

@@ -101,6 +101,11 @@ pub const RULES: &[RuleInfo] = &[
         description: "last contact or death is not before incidence",
     },
     RuleInfo {
+        id: "record.duplicate",
+        severity: Severity::Error,
+        description: "a tumour (patient and tumour number) is read once per run",
+    },
+    RuleInfo {
         id: "record.reference",
         severity: Severity::Error,
         description: "the record's patient, stay or condition exists in the extract",

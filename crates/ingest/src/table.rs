@@ -111,12 +111,13 @@ impl<'f, R: Read> Table<'f, R> {
 
     /// As [`Table::rows`] for files whose rows are checked independently of each other: `check`
     /// turns each row into a `T` on worker threads (one per core), batch by batch, while this
-    /// thread hands the results to `keep` in the order of the file. A syntax error stops the
+    /// thread hands the results to `keep` in the order of the file, each with its row's raw
+    /// text on demand. A syntax error stops the
     /// file after the rows before it are kept, as in [`Table::rows`].
     pub(crate) fn rows_in_parallel<T: Send>(
         mut self,
         check: &RowCheck<'_, T>,
-        keep: &mut dyn FnMut(T) -> Result<(), IngestError>,
+        keep: &mut dyn FnMut(T, &dyn Fn() -> String) -> Result<(), IngestError>,
     ) -> Result<(), IngestError>
     where
         R: Send,
@@ -182,16 +183,16 @@ impl<'f, R: Read> Table<'f, R> {
             let mut next = 0;
             let mut kept = Ok(());
             'merge: for (seq, checked, batch) in done_rx {
-                let _ = free_tx.send(batch);
-                waiting.insert(seq, checked);
-                while let Some(checked) = waiting.remove(&next) {
+                waiting.insert(seq, (checked, batch));
+                while let Some((checked, batch)) = waiting.remove(&next) {
                     next += 1;
-                    for t in checked {
-                        kept = keep(t);
+                    for (t, record) in checked.into_iter().zip(&batch) {
+                        kept = keep(t, &|| csv_line(record, delimiter));
                         if kept.is_err() {
                             break 'merge;
                         }
                     }
+                    let _ = free_tx.send(batch);
                 }
             }
             let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -247,7 +248,7 @@ mod tests {
             Err(v) => format!("{line}:{}", v.rule),
         };
         let result = if parallel {
-            table.rows_in_parallel(&show, &mut |s| {
+            table.rows_in_parallel(&show, &mut |s, _| {
                 seen.push(s);
                 Ok(())
             })
@@ -296,7 +297,7 @@ mod tests {
         }
         let table = Table::open(&input[..], "t.csv", b',').unwrap();
         let mut kept = 0;
-        let result = table.rows_in_parallel(&|line, _, _| line, &mut |line| {
+        let result = table.rows_in_parallel(&|line, _, _| line, &mut |line, _| {
             kept += 1;
             if line == 3000 {
                 return Err(IngestError::Sink { message: "stop".into() });
@@ -339,7 +340,7 @@ mod tests {
             let table = Table::open(Failing { data: &input, ok }, "t.csv", b',').unwrap();
             let mut lines = Vec::new();
             let result = if parallel {
-                table.rows_in_parallel(&|line, _, _| line, &mut |line| {
+                table.rows_in_parallel(&|line, _, _| line, &mut |line, _| {
                     lines.push(line);
                     Ok(())
                 })

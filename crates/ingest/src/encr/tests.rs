@@ -199,3 +199,22 @@ fn streamed_records_equal_held_records_and_a_failing_sink_fails_the_run() {
     read_encr_csv(file.path(), today(), &mut failing).unwrap();
     assert!(failing.end_stream().unwrap_err().to_string().contains("disk full"));
 }
+
+/// The same patient and tumour number twice: the first record is kept, the second goes to
+/// quarantine with its own text and the line of the first.
+#[test]
+fn a_tumour_read_twice_is_quarantined_the_second_time() {
+    let file = write(
+        "PAT,TUM,Sex,YoB,Age,MoI,YoI,Topo,Morpho,Beh\n\
+         7,1,2,1950,70,3,2020,C504,8500,3\n\
+         8,1,2,1950,70,3,2020,C504,8500,3\n\
+         7,1,2,1950,70,4,2020,C502,8500,3\n",
+    );
+    let out = read(file.path()).unwrap();
+    assert_eq!((out.counts().accepted, out.counts().quarantined), (2, 1));
+    let q = &out.quarantined[0];
+    assert_eq!((q.provenance.record, q.violations[0].rule), (4, "record.duplicate"));
+    assert!(q.violations[0].message.contains("record 2"), "{}", q.violations[0].message);
+    assert_eq!(q.raw, "7,1,2,1950,70,4,2020,C502,8500,3");
+    assert_eq!(out.tumours[0].topography, "C50.4");
+}
