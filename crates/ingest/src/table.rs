@@ -65,6 +65,9 @@ pub(crate) type RowHandler<'h> =
 /// into fields, and its raw text.
 pub(crate) type RowCheck<'h, T> = dyn Fn(u64, Result<Row<'_>, Violation>, &dyn Fn() -> String) -> T + Sync + 'h;
 
+/// A checked row handed over in file order, with its raw text on demand.
+pub(crate) type RowKeep<'h, T> = dyn FnMut(T, &dyn Fn() -> String) -> Result<(), IngestError> + 'h;
+
 /// A delimited file being read: its header is read on opening.
 pub(crate) struct Table<'f, R: Read> {
     reader: csv::Reader<R>,
@@ -117,7 +120,7 @@ impl<'f, R: Read> Table<'f, R> {
     pub(crate) fn rows_in_parallel<T: Send>(
         mut self,
         check: &RowCheck<'_, T>,
-        keep: &mut dyn FnMut(T, &dyn Fn() -> String) -> Result<(), IngestError>,
+        keep: &mut RowKeep<'_, T>,
     ) -> Result<(), IngestError>
     where
         R: Send,
