@@ -104,6 +104,16 @@ enum Command {
         relsurv's rs.surv (times and ages in days as relsurv wants them: --time-unit and --age-unit convert)."
     )]
     Survival(commands::survival::Args),
+    /// Link two files probabilistically (Fellegi-Sunter, m and u estimated from the files by
+    /// EM and random pairs, as Splink does) and write the likely pairs.
+    #[command(
+        after_help = "Example:\n  oncodata link-files --left a.csv --right b.csv --config link.toml --out pairs.csv --truth true_links.csv\n\n\
+        link.toml:\n  left_id = \"rec_id\"\n  right_id = \"rec_id\"\n  blocking = [[\"date_of_birth\"], [\"surname\", \"postcode\"]]   # optional: chosen from the data\n  \
+        threshold = 0.5                 # optional\n  [[fields]]\n  name = \"surname\"\n  comparator = \"jaro-winkler\"    # also: levenshtein, exact, date, numeric\n  \
+        term_frequency = true           # optional: rare values weigh more\n\n\
+        Output: left_id, right_id, match_weight, match_probability for every pair at or above the threshold."
+    )]
+    LinkFiles(commands::link_files::Args),
     /// Check ICD-O-3 codes and convert them to ICD-10, ICCC-3 and the national site groups.
     #[command(after_help = "Examples:\n  oncodata codes C44.5 8720/3\n  oncodata codes C509 8500/2\n  \
         oncodata codes --format json C64.9 8960/3")]
@@ -121,6 +131,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => commands::quarantine::verify(a),
         Command::Quality(a) => commands::quality::run(a),
         Command::Codes(a) => commands::codes::run(a),
+        Command::LinkFiles(a) => commands::link_files::run(a),
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),
     };

@@ -18,6 +18,11 @@ impl Step {
         Self(bar)
     }
 
+    /// Changes the message (the step's current stage).
+    pub fn set(&self, message: &str) {
+        self.0.set_message(message.to_string());
+    }
+
     /// Ends the step with its summary line.
     pub fn done(self, summary: &str) {
         self.0.finish_and_clear();

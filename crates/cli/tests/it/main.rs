@@ -4,6 +4,7 @@ mod cli;
 mod demo;
 mod incidence;
 mod ingest;
+mod link;
 mod net_survival_truth;
 mod survival;
 
