@@ -2,15 +2,14 @@
 u by random sampling, m by EM on two blocking rules, λ from deterministic rules, pairs at
 match probability >= 0.5. Prints seconds, pairs and F1 against the true links.
 Usage: python3 splink_febrl4.py A.csv B.csv TRUE_LINKS.csv OUT.csv"""
-import sys, time, csv
-import pandas as pd
+import sys, time
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink_common import read, write_and_score
 
 a_path, b_path, truth_path, out_path = sys.argv[1:5]
 start = time.perf_counter()
-a = pd.read_csv(a_path, dtype=str, keep_default_na=False).replace("", None)
-b = pd.read_csv(b_path, dtype=str, keep_default_na=False).replace("", None)
+a, b = read(a_path), read(b_path)
 db = DuckDBAPI()
 settings = SettingsCreator(
     link_type="link_only",
@@ -36,13 +35,4 @@ linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
 linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
 pairs = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
-seconds = time.perf_counter() - start
-pairs[["rec_id_l", "rec_id_r", "match_weight", "match_probability"]].to_csv(out_path, index=False)
-truth = {(r["left_id"], r["right_id"]) for r in csv.DictReader(open(truth_path))}
-predicted = set()
-for l, r in zip(pairs["rec_id_l"], pairs["rec_id_r"]):
-    predicted.add((l, r) if (l, r) in truth or not (r, l) in truth else (r, l))
-tp = len(predicted & truth)
-precision, recall = tp / max(len(predicted), 1), tp / len(truth)
-f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-print(f"{seconds:.3f} {len(predicted)} {precision:.4f} {recall:.4f} {f1:.4f}")
+write_and_score(pairs, "rec_id", truth_path, out_path, time.perf_counter() - start)

@@ -74,16 +74,7 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
         table.header.require(&file, &format!("the claims table {t}"), columns)?;
         let ix: Vec<Option<usize>> = columns.iter().map(|c| table.header.index(c)).collect();
         let base = Provenance::new(SOURCE_KIND, &file, 0);
-        table.rows(&mut |line, row, raw| {
-            out.read();
-            let p = base.at(line);
-            let row = match row {
-                Ok(r) => r,
-                Err(v) => {
-                    out.quarantine(&p, None, vec![v], raw());
-                    return Ok(());
-                }
-            };
+        table.rows_into(&base, out, &mut |out, p, row, raw| {
             let v: Vec<Option<&str>> = ix.iter().map(|i| row.at(*i)).collect();
             let mut f = Findings::default();
             let reference = |what: &str, id: &str| {
@@ -136,9 +127,9 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                 death_date: death,
                                 provenance: p.clone(),
                             });
-                            out.accepted(&p, Some(id), f.0);
+                            out.accepted(p, Some(id), f.0);
                         }
-                        _ => out.quarantine(&p, Some(id.to_string()), f.0, raw()),
+                        _ => out.quarantine(p, Some(id.to_string()), f.0, raw()),
                     }
                 }
                 "pmsi_mco_stays" => {
@@ -171,7 +162,7 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                     }
                     let (Some(eta), Some(rsa)) = (v[1], v[2]) else {
                         f.missing("ETA_NUM/RSA_NUM");
-                        out.quarantine(&p, None, f.0, raw());
+                        out.quarantine(p, None, f.0, raw());
                         return Ok(());
                     };
                     match start {
@@ -190,9 +181,9 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                 provider: Some(eta.to_string()),
                                 provenance: p.clone(),
                             });
-                            out.accepted(&p, Some(rsa), f.0);
+                            out.accepted(p, Some(rsa), f.0);
                         }
-                        _ => out.quarantine(&p, Some(rsa.to_string()), f.0, raw()),
+                        _ => out.quarantine(p, Some(rsa.to_string()), f.0, raw()),
                     }
                 }
                 "pmsi_mco_procedures" => {
@@ -204,7 +195,7 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                     let delay = f.number::<i64>("ENT_DAT_DEL", v[3].or(Some("0")), 0..=3650);
                     let Some((patient, start)) = stays.get(&key).cloned() else {
                         f.0.push(reference("ETA_NUM/RSA_NUM", &format!("{}/{}", key.0, key.1)));
-                        out.quarantine(&p, None, f.0, raw());
+                        out.quarantine(p, None, f.0, raw());
                         return Ok(());
                     };
                     match delay {
@@ -224,9 +215,9 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                     format!("CCAM act {act} is not an excision"),
                                 ));
                             }
-                            out.accepted(&p, Some(&key.1), f.0);
+                            out.accepted(p, Some(&key.1), f.0);
                         }
-                        _ => out.quarantine(&p, Some(key.1), f.0, raw()),
+                        _ => out.quarantine(p, Some(key.1), f.0, raw()),
                     }
                 }
                 _ => {
@@ -259,9 +250,9 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                     format!("{atc} is not an antineoplastic or endocrine therapy"),
                                 )),
                             }
-                            out.accepted(&p, None, f.0);
+                            out.accepted(p, None, f.0);
                         }
-                        _ => out.quarantine(&p, None, f.0, raw()),
+                        _ => out.quarantine(p, None, f.0, raw()),
                     }
                 }
             }

@@ -215,16 +215,7 @@ pub fn read_mapped<R: std::io::Read>(
         });
     }
     let base = Provenance::new(SOURCE_KIND, file, 0);
-    table.rows(&mut |line, row, raw| {
-        out.read();
-        let p = base.at(line);
-        let row = match row {
-            Ok(r) => r,
-            Err(v) => {
-                out.quarantine(&p, None, vec![v], raw());
-                return Ok(());
-            }
-        };
+    table.rows_into(&base, out, &mut |out, p, row, raw| {
         // A meaning's value, translated by its codes table.
         let get = |meaning: &str| -> Option<&str> {
             let (i, spec) = index.get(meaning)?;
@@ -291,7 +282,7 @@ pub fn read_mapped<R: std::io::Read>(
         if let Some(id) = case.patient_id {
             case.source_ids = format!("patient_id={id};tumour_number={}", case.tumour_number.unwrap_or("01"));
         }
-        out.tumour(validate(&case, f, &p, today), &p, raw);
+        out.tumour(validate(&case, f, p, today), p, raw);
         Ok(())
     })
 }

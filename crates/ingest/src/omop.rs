@@ -94,16 +94,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     let [id, gender, yob, mob, dob, source] =
         ["person_id", "gender_concept_id", "year_of_birth", "month_of_birth", "day_of_birth", "person_source_value"]
             .map(|c| h.index(c));
-    table.rows(&mut |line, row, raw| {
-        out.read();
-        let p = prov(&file, line);
-        let row = match row {
-            Ok(r) => r,
-            Err(v) => {
-                out.quarantine(&p, None, vec![v], raw());
-                return Ok(());
-            }
-        };
+    table.rows_into(&prov(&file, 0), out, &mut |out, p, row, raw| {
         let mut f = Findings::default();
         let person_id = row.at(id);
         if person_id.is_none() {
@@ -134,12 +125,12 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             f.0.push(Violation::error("date.future", format!("birth {b} is after today {today}")));
         }
         let (Some(person_id), Some(birth), false) = (person_id, birth, f.has_errors()) else {
-            out.quarantine(&p, person_id.map(str::to_string), f.0, raw());
+            out.quarantine(p, person_id.map(str::to_string), f.0, raw());
             return Ok(());
         };
         let patient_id = row.at(source).unwrap_or(person_id).to_string();
-        persons.insert(person_id.to_string(), Person { patient_id, sex, birth, death: None, line });
-        out.accepted(&p, Some(person_id), f.0);
+        persons.insert(person_id.to_string(), Person { patient_id, sex, birth, death: None, line: p.record });
+        out.accepted(p, Some(person_id), f.0);
         Ok(())
     })?;
     out.finish_file(SOURCE_KIND, &file)?;
@@ -279,19 +270,10 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     let cols = ["condition_occurrence_id", "person_id", "condition_start_date", "condition_source_value"];
     table.header.require(&file, "an OMOP condition_occurrence table", &cols)?;
     let [cid, person, start, code] = cols.map(|c| table.header.index(c));
-    table.rows(&mut |line, row, raw| {
-        out.read();
-        let p = prov(&file, line);
-        let row = match row {
-            Ok(r) => r,
-            Err(v) => {
-                out.quarantine(&p, None, vec![v], raw());
-                return Ok(());
-            }
-        };
+    table.rows_into(&prov(&file, 0), out, &mut |out, p, row, raw| {
         let Some(person) = row.at(person).and_then(|id| persons.get(id)) else {
             let v = unknown_person(row.at(person));
-            out.quarantine(&p, row.at(cid).map(str::to_string), vec![v], raw());
+            out.quarantine(p, row.at(cid).map(str::to_string), vec![v], raw());
             return Ok(());
         };
         let mut f = Findings::default();
@@ -319,7 +301,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         case.stage = stage_of.get(condition).map(String::as_str);
         let episode = episode_of.get(condition).map_or(String::new(), |e| format!(";episode_id={e}"));
         case.source_ids = format!("person_id={};condition_occurrence_id={condition}{episode}", person.patient_id);
-        out.tumour(validate(&case, f, &p, today), &p, raw);
+        out.tumour(validate(&case, f, p, today), p, raw);
         Ok(())
     })?;
     out.finish_file(SOURCE_KIND, &file)?;
@@ -350,16 +332,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         let Some(table) = open(&name(table_name), &file, out)? else { continue };
         table.header.require(&file, &format!("an OMOP {table_name} table"), &["person_id", code_col, date_col])?;
         let [person, code, date] = ["person_id", code_col, date_col].map(|c| table.header.index(c));
-        table.rows(&mut |line, row, raw| {
-            out.read();
-            let p = prov(&file, line);
-            let row = match row {
-                Ok(r) => r,
-                Err(v) => {
-                    out.quarantine(&p, None, vec![v], raw());
-                    return Ok(());
-                }
-            };
+        table.rows_into(&prov(&file, 0), out, &mut |out, p, row, raw| {
             let mut f = Findings::default();
             let who = row.at(person).and_then(|id| persons.get(id));
             if who.is_none() {
@@ -388,7 +361,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
                         provider: None,
                         provenance: p.clone(),
                     });
-                    out.accepted(&p, None, f.0);
+                    out.accepted(p, None, f.0);
                 }
                 (Some(_), Some(_), None, false) => {
                     // A drug or procedure that is not a cancer treatment: read, kept out of the
@@ -397,9 +370,9 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
                         "record.not-cancer-care",
                         format!("{code_col} '{value}' is not a cancer treatment"),
                     );
-                    out.accepted(&p, None, vec![w]);
+                    out.accepted(p, None, vec![w]);
                 }
-                _ => out.quarantine(&p, None, f.0, raw()),
+                _ => out.quarantine(p, None, f.0, raw()),
             }
             Ok(())
         })?;

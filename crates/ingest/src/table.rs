@@ -6,7 +6,10 @@
 use std::io::Read;
 use std::sync::{Arc, Mutex, mpsc};
 
+use oncodata_model::Provenance;
+
 use crate::IngestError;
+use crate::extract::Extract;
 use crate::rules::Violation;
 
 /// The columns of a file's header.
@@ -65,6 +68,11 @@ pub(crate) type RowHandler<'h> =
 /// into fields, and its raw text.
 pub(crate) type RowCheck<'h, T> = dyn Fn(u64, Result<Row<'_>, Violation>, &dyn Fn() -> String) -> T + Sync + 'h;
 
+/// A readable row of a file read into an extract: the extract, the row's provenance, the row
+/// and its raw text.
+pub(crate) type RowInto<'h> =
+    dyn FnMut(&mut Extract, &Provenance, Row<'_>, &dyn Fn() -> String) -> Result<(), IngestError> + 'h;
+
 /// A checked row handed over in file order, with its raw text on demand.
 pub(crate) type RowKeep<'h, T> = dyn FnMut(T, &dyn Fn() -> String) -> Result<(), IngestError> + 'h;
 
@@ -110,6 +118,28 @@ impl<'f, R: Read> Table<'f, R> {
             let raw = || csv_line(&record, self.delimiter);
             each(line, row_of(&record, self.width, &mut ends), &raw)?;
         }
+    }
+
+    /// As [`Table::rows`] for readers that count into an extract: every row is counted read,
+    /// a row that cannot be split into fields (shape, encoding) is quarantined with its reason,
+    /// and `each` gets the others with their provenance (record `line` of `base`'s file).
+    pub(crate) fn rows_into(
+        self,
+        base: &Provenance,
+        out: &mut Extract,
+        each: &mut RowInto<'_>,
+    ) -> Result<(), IngestError> {
+        self.rows(&mut |line, row, raw| {
+            out.read();
+            let p = base.at(line);
+            match row {
+                Ok(row) => each(out, &p, row, raw),
+                Err(v) => {
+                    out.quarantine(&p, None, vec![v], raw());
+                    Ok(())
+                }
+            }
+        })
     }
 
     /// As [`Table::rows`] for files whose rows are checked independently of each other: `check`

@@ -69,6 +69,9 @@ pub struct Config {
     /// The seed of that draw.
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// The file the configuration was read from, for messages.
+    #[serde(skip)]
+    pub file: String,
 }
 
 fn default_threshold() -> f64 {
@@ -85,7 +88,8 @@ impl Config {
     /// Reads a TOML configuration; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Self, LinkError> {
         let bad = |message: String| LinkError::Config { file: file.to_string(), message };
-        let config: Config = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        config.file = file.to_string();
         if config.fields.is_empty() || config.fields.len() > MAX_FIELDS {
             return Err(bad(format!("give 1 to {MAX_FIELDS} [[fields]]")));
         }
@@ -188,7 +192,7 @@ fn for_each_left<T: Send>(n: usize, init: impl Fn() -> T + Sync, work: impl Fn(&
 pub fn link(left: &Records, right: &Records, config: &Config, progress: &dyn Fn(&str)) -> Result<Linkage, LinkError> {
     let comparators: Vec<Comparator> = config.fields.iter().map(|f| f.comparator).collect();
     let nf = comparators.len();
-    let config_error = |message: String| LinkError::Config { file: "configuration".into(), message };
+    let config_error = |message: String| LinkError::Config { file: config.file.clone(), message };
     // Blocking rules.
     let field_index = |name: &str| config.fields.iter().position(|f| f.name == name).expect("checked on parsing");
     let rules: Vec<(Rule, u64)> = match &config.blocking {

@@ -122,3 +122,12 @@ fn input_errors_name_the_file_and_the_line() {
     let e = Records::read_csv(&path, "id", &fields).unwrap_err().to_string();
     assert!(e.contains("line 2"), "{e}");
 }
+
+/// Blocking that yields nothing is an error naming the configuration file.
+#[test]
+fn blocking_without_pairs_is_an_error_naming_the_configuration() {
+    let (left, right, _) = files(50);
+    let config = Config::parse(&format!("max_pairs = 0\n{CONFIG}"), "my_link.toml").unwrap();
+    let e = link(&left, &right, &config, &|_| {}).unwrap_err().to_string();
+    assert!(e.starts_with("my_link.toml") && e.contains("max_pairs"), "{e}");
+}
