@@ -1,0 +1,242 @@
+//! Keyed pseudonyms for identities, so that the warehouse holds no direct identifier yet
+//! records of one person can still be brought together.
+//!
+//! - **Exact pseudonyms** (national id, claims id): HMAC-SHA-256 (RFC 2104, FIPS 198-1) of the
+//!   normalised value under the master key, with a domain label so that equal values of
+//!   different kinds never collide. Rotation adds a key to the chain: a pseudonym is
+//!   `HMAC(k_n, … HMAC(k_1, HMAC(k_0, domain ‖ value)))`, so a warehouse is re-keyed from its
+//!   own pseudonyms, without the identities it never held.
+//! - **Name encodings** for approximate comparison: a 1,024-bit Bloom filter of the name's
+//!   padded bigrams, 15 positions per bigram by double hashing of a keyed HMAC (Schnell,
+//!   Bachteler & Reiher 2009, *Privacy-preserving record linkage using Bloom filters*, BMC Med
+//!   Inform Decis Mak 9:41). The Dice coefficient of two encodings approximates the bigram
+//!   similarity of the names; rotation permutes the bit positions under the new key, which
+//!   keeps Dice coefficients unchanged.
+//! - **Project pseudonyms**: each approved project gets `HMAC(k_project, pseudonym)` with
+//!   `k_project = HMAC(k_n, "project" ‖ id)`, so two projects cannot join their extracts.
+//!
+//! Keys live in a [`KeyFile`]; nothing in this crate formats one.
+
+mod keyfile;
+mod normalise;
+
+use hmac::{Hmac, Mac};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use sha2::Sha256;
+
+pub use keyfile::{KeyFile, Secret};
+pub use normalise::{NirError, nir_control_key, normalise_name, normalise_nir};
+
+/// Errors of key handling. None of them carries key material.
+#[derive(Debug, thiserror::Error)]
+pub enum PseudonymError {
+    /// A file could not be read or written.
+    #[error("{0}: {1}")]
+    Io(std::path::PathBuf, std::io::Error),
+    /// `keys init` on an existing file.
+    #[error("{0}: a key file is already there (use `oncodata keys rotate` to add a key)")]
+    Exists(std::path::PathBuf),
+    /// The key file can be read by others.
+    #[error("{0}: permissions {1:o} let others read the keys; run `chmod 600` on it")]
+    Permissions(std::path::PathBuf, u32),
+    /// The key file is malformed.
+    #[error("{0}: {1}")]
+    Invalid(std::path::PathBuf, String),
+    /// The operating system gave no random bytes.
+    #[error("no random source: {0}")]
+    Random(String),
+}
+
+impl PseudonymError {
+    fn io(path: &std::path::Path, e: std::io::Error) -> Self {
+        Self::Io(path.to_path_buf(), e)
+    }
+}
+
+/// Lower-case hexadecimal of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+fn mac(key: &Secret, parts: &[&[u8]]) -> [u8; 32] {
+    let mut m = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes any key length");
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().into()
+}
+
+/// What kind of identifier a pseudonym stands for; part of the hashed input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    /// The national id (NIR), normalised to 15 characters.
+    Nir,
+    /// The claims system's own pseudonym of a person.
+    Claims,
+}
+
+impl Domain {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Self::Nir => b"nir",
+            Self::Claims => b"claims",
+        }
+    }
+}
+
+/// Bits of a name encoding.
+pub const BLOOM_BITS: usize = 1024;
+/// Positions set per bigram.
+pub const BLOOM_HASHES: u64 = 15;
+
+/// Computes pseudonyms and name encodings under a key file's keys.
+#[derive(Debug, Clone)]
+pub struct Pseudonymiser {
+    keys: KeyFile,
+    /// Bit permutations of the rotations (one per master key after the first).
+    permutations: Vec<Vec<u16>>,
+}
+
+impl Pseudonymiser {
+    /// A pseudonymiser for the keys of `keys`.
+    pub fn new(keys: KeyFile) -> Self {
+        let permutations = keys.masters[1..].iter().map(permutation).collect();
+        Self { keys, permutations }
+    }
+
+    /// The key file in use.
+    pub fn key_file(&self) -> &KeyFile {
+        &self.keys
+    }
+
+    /// A public fingerprint of the current key chain (16 hex digits): stored beside the
+    /// pseudonyms so that a warehouse and a key file that do not belong together are noticed.
+    /// It is a MAC of a constant and tells nothing about the key.
+    pub fn key_id(&self) -> String {
+        let last = self.keys.masters.last().expect("a key file has a master key");
+        hex(&mac(last, &[b"oncodata key id", &(self.keys.masters.len() as u64).to_le_bytes()])[..8])
+    }
+
+    /// The pseudonym of a normalised identifier: 64 hex digits.
+    pub fn pseudonym(&self, domain: Domain, value: &str) -> String {
+        let mut h = hex(&mac(&self.keys.masters[0], &[domain.label(), b"\x1f", value.as_bytes()]));
+        for k in &self.keys.masters[1..] {
+            h = hex(&mac(k, &[h.as_bytes()]));
+        }
+        h
+    }
+
+    /// Re-keys a pseudonym made before rotation `generation` (1 for the first rotation) under
+    /// that rotation's key.
+    pub fn rekey(&self, generation: usize, pseudonym: &str) -> String {
+        hex(&mac(&self.keys.masters[generation], &[pseudonym.as_bytes()]))
+    }
+
+    /// The Bloom-filter encoding of a normalised name: 256 hex digits.
+    pub fn name_encoding(&self, name: &str) -> String {
+        let mut bits = [0u64; BLOOM_BITS / 64];
+        let chars: Vec<char> = std::iter::once('_').chain(name.chars()).chain(std::iter::once('_')).collect();
+        let mut buf = [0u8; 8];
+        for pair in chars.windows(2) {
+            let mut n = pair[0].encode_utf8(&mut buf).len();
+            n += pair[1].encode_utf8(&mut buf[n..]).len();
+            let h = mac(&self.keys.masters[0], &[b"bloom\x1f", &buf[..n]]);
+            let h1 = u64::from_le_bytes(h[..8].try_into().expect("8 bytes"));
+            let h2 = u64::from_le_bytes(h[8..16].try_into().expect("8 bytes")) | 1;
+            for j in 0..BLOOM_HASHES {
+                let pos = (h1.wrapping_add(j.wrapping_mul(h2)) % BLOOM_BITS as u64) as usize;
+                bits[pos / 64] |= 1 << (pos % 64);
+            }
+        }
+        for p in &self.permutations {
+            bits = permute(&bits, p);
+        }
+        encoding_hex(&bits)
+    }
+
+    /// Re-keys a name encoding made before rotation `generation`: its bits permuted under that
+    /// rotation's key. `None` if the text is not an encoding.
+    pub fn rekey_encoding(&self, generation: usize, encoding: &str) -> Option<String> {
+        let bits = parse_encoding(encoding)?;
+        Some(encoding_hex(&permute(&bits, &self.permutations[generation - 1])))
+    }
+
+    /// The claims system's pseudonym of a person, computed as the claims extract documents it
+    /// (`HMAC-SHA-256(k_claims, NIR | birth date | sex)`, the key imported with `keys import
+    /// --source claims`), so that identities can meet the claims; `None` without that key.
+    pub fn claims_pseudonym(&self, nir: &str, birth_date: &str, sex: u8) -> Option<String> {
+        let key = self.keys.sources.get("claims")?;
+        Some(hex(&mac(key, &[format!("{nir}|{birth_date}|{sex}").as_bytes()])))
+    }
+
+    /// The key of one project, derived from the current master key.
+    pub fn project(&self, project: &str) -> ProjectKey {
+        let last = self.keys.masters.last().expect("a key file has a master key");
+        ProjectKey(Secret(mac(last, &[b"project\x1f", project.as_bytes()])))
+    }
+}
+
+/// A project's key: it turns the warehouse's pseudonyms into the project's own.
+#[derive(Debug, Clone)]
+pub struct ProjectKey(Secret);
+
+impl ProjectKey {
+    /// The project's pseudonym of a warehouse pseudonym or id.
+    pub fn pseudonym(&self, id: &str) -> String {
+        hex(&mac(&self.0, &[id.as_bytes()]))
+    }
+}
+
+/// The bit permutation of a rotation key (Fisher–Yates from a ChaCha stream seeded by the key).
+fn permutation(key: &Secret) -> Vec<u16> {
+    let mut rng = rand_chacha::ChaCha8Rng::from_seed(mac(key, &[b"bloom permutation"]));
+    let mut p: Vec<u16> = (0..BLOOM_BITS as u16).collect();
+    p.shuffle(&mut rng);
+    p
+}
+
+fn permute(bits: &[u64; BLOOM_BITS / 64], p: &[u16]) -> [u64; BLOOM_BITS / 64] {
+    let mut out = [0u64; BLOOM_BITS / 64];
+    for (from, &to) in p.iter().enumerate() {
+        if bits[from / 64] >> (from % 64) & 1 == 1 {
+            out[to as usize / 64] |= 1 << (to % 64);
+        }
+    }
+    out
+}
+
+fn encoding_hex(bits: &[u64; BLOOM_BITS / 64]) -> String {
+    let bytes: Vec<u8> = bits.iter().flat_map(|w| w.to_be_bytes()).collect();
+    hex(&bytes)
+}
+
+/// Reads a name encoding (256 hex digits) back into its bits.
+pub fn parse_encoding(text: &str) -> Option<[u64; BLOOM_BITS / 64]> {
+    if text.len() != BLOOM_BITS / 4 || !text.is_ascii() {
+        return None;
+    }
+    let mut bits = [0u64; BLOOM_BITS / 64];
+    for (w, chunk) in bits.iter_mut().zip(text.as_bytes().chunks(16)) {
+        *w = u64::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
+    }
+    Some(bits)
+}
+
+/// The Dice coefficient `2|A ∩ B| / (|A| + |B|)` of two name encodings; `None` if either is
+/// not an encoding or both are empty.
+pub fn dice(a: &str, b: &str) -> Option<f64> {
+    let (a, b) = (parse_encoding(a)?, parse_encoding(b)?);
+    let both: u32 = a.iter().zip(&b).map(|(x, y)| (x & y).count_ones()).sum();
+    let total: u32 = a.iter().chain(&b).map(|x| x.count_ones()).sum();
+    (total > 0).then(|| 2.0 * both as f64 / total as f64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,134 @@
+//! Pseudonyms against values computed by Python's `hmac` module (independent of this code),
+//! rotation, encodings and the key file's guard rails.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+const K0: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const K1: &str = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+
+fn keys(masters: &[&str], claims: Option<&str>) -> Pseudonymiser {
+    let mut sources = BTreeMap::new();
+    if let Some(c) = claims {
+        sources.insert("claims".to_string(), Secret::from_hex(c).unwrap());
+    }
+    Pseudonymiser::new(KeyFile {
+        path: "keys.toml".into(),
+        masters: masters.iter().map(|h| Secret::from_hex(h).unwrap()).collect(),
+        sources,
+    })
+}
+
+#[test]
+fn hmac_matches_rfc_4231() {
+    // RFC 4231, test case 2.
+    let key = Secret({
+        let mut k = [0u8; 32];
+        k[..4].copy_from_slice(b"Jefe");
+        k
+    });
+    // HMAC pads short keys with zeros, so "Jefe" and "Jefe" + 28 zero bytes are the same key.
+    assert_eq!(
+        hex(&mac(&key, &[b"what do ya want for nothing?"])),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+#[test]
+fn pseudonyms_match_an_independent_computation() {
+    // python3: hmac.new(bytes(range(32)), b"nir\x1f155087800608457", sha256).hexdigest()
+    let p = keys(&[K0], None);
+    let first = "3d6f57ea4e871fc9e00ef3494c387b5c61c2696fc7c2d0e9398585e03536d064";
+    assert_eq!(p.pseudonym(Domain::Nir, "155087800608457"), first);
+    assert_ne!(p.pseudonym(Domain::Claims, "155087800608457"), first, "domains are separated");
+    // After one rotation: hmac.new(bytes(range(32, 64)), first.encode(), sha256).
+    let rotated = keys(&[K0, K1], None);
+    let second = "597a646b833e9534c683637e3918da5415718623487409fa60cd8a7be4786725";
+    assert_eq!(rotated.pseudonym(Domain::Nir, "155087800608457"), second);
+    assert_eq!(rotated.rekey(1, first), second, "re-keying an old pseudonym gives the new one");
+    assert_ne!(p.key_id(), rotated.key_id());
+    assert_eq!(p.key_id().len(), 16);
+}
+
+#[test]
+fn claims_pseudonym_follows_the_claims_procedure() {
+    // python3: hmac.new(bytes(range(32)), b"155087800608457|1955-08-01|1", sha256).hexdigest()
+    let p = keys(&[K1], Some(K0));
+    assert_eq!(
+        p.claims_pseudonym("155087800608457", "1955-08-01", 1).as_deref(),
+        Some("8c8afcb0fc8a57f004d403421e78bbc65048d1b74534c1da6814164be443fd80")
+    );
+    assert_eq!(keys(&[K1], None).claims_pseudonym("155087800608457", "1955-08-01", 1), None);
+}
+
+#[test]
+fn name_encodings_approximate_bigram_similarity_and_survive_rotation() {
+    let p = keys(&[K0], None);
+    let martin = p.name_encoding("MARTIN");
+    assert_eq!(martin.len(), 256);
+    assert_eq!(dice(&martin, &martin), Some(1.0));
+    // Bigrams of _MARTIN_ and _MARTINE_: 7 and 8, 6 shared, Dice 12/15 = 0.8; the filter's
+    // collisions can only add shared bits.
+    let d = dice(&martin, &p.name_encoding("MARTINE")).unwrap();
+    assert!((0.8..0.86).contains(&d), "{d}");
+    let far = dice(&martin, &p.name_encoding("DUBOIS")).unwrap();
+    assert!(far < 0.3, "{far}");
+    // Another key gives unrelated encodings.
+    let other = keys(&[K1], None);
+    assert!(dice(&martin, &other.name_encoding("MARTIN")).unwrap() < 0.35);
+    // Rotation permutes bits: re-keyed old encodings equal new ones, similarities unchanged.
+    let rotated = keys(&[K0, K1], None);
+    let new = rotated.name_encoding("MARTIN");
+    assert_ne!(new, martin);
+    assert_eq!(rotated.rekey_encoding(1, &martin).as_deref(), Some(new.as_str()));
+    assert_eq!(dice(&new, &rotated.name_encoding("MARTINE")), Some(d));
+    assert_eq!(dice("zz", &martin), None);
+}
+
+#[test]
+fn projects_get_unlinkable_pseudonyms() {
+    let p = keys(&[K0], None);
+    let (a, b) = (p.project("P-2026-001"), p.project("P-2026-002"));
+    assert_eq!(a.pseudonym("person-1"), p.project("P-2026-001").pseudonym("person-1"));
+    assert_ne!(a.pseudonym("person-1"), b.pseudonym("person-1"));
+    assert_ne!(a.pseudonym("person-1"), a.pseudonym("person-2"));
+}
+
+#[cfg(unix)]
+#[test]
+fn key_file_is_private_and_never_quoted() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conf").join("keys.toml");
+    let mut keys = KeyFile::init(&path).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(matches!(KeyFile::init(&path), Err(PseudonymError::Exists(_))));
+    let first = Pseudonymiser::new(KeyFile::load(&path).unwrap()).pseudonym(Domain::Nir, "x");
+    keys.rotate().unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let loaded = KeyFile::load(&path).unwrap();
+    assert_eq!(loaded.generations(), 2);
+    assert_eq!(Pseudonymiser::new(loaded.clone()).rekey(1, &first), Pseudonymiser::new(loaded).pseudonym(Domain::Nir, "x"));
+    assert_eq!(format!("{:?}", Secret::from_hex(K0).unwrap()), "Secret(redacted)");
+
+    let claims = dir.path().join("claims.key");
+    std::fs::write(&claims, K1).unwrap();
+    keys.import_source("claims", &claims).unwrap();
+    assert_eq!(KeyFile::load(&path).unwrap().source_names(), ["claims"]);
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = KeyFile::load(&path).unwrap_err().to_string();
+    assert!(err.contains("chmod 600"), "{err}");
+
+    // A damaged file: the error says where, never what the line holds.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, format!("version = 1\nmaster = [\"{K0}\"\nsources = 3\n")).unwrap();
+    std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let err = KeyFile::load(&bad).unwrap_err().to_string();
+    assert!(err.contains("bad.toml") && err.contains("line"), "{err}");
+    assert!(!err.contains(K0) && !err.contains(&K0[..16]), "{err}");
+    std::fs::write(&bad, format!("version = 1\nmaster = [\"{}\"]\n", &K0[..60])).unwrap();
+    let err = KeyFile::load(&bad).unwrap_err().to_string();
+    assert!(err.contains("not 64 hex digits") && !err.contains(&K0[..16]), "{err}");
+}
