@@ -114,6 +114,13 @@ enum Command {
         Output: left_id, right_id, match_weight, match_probability for every pair at or above the threshold."
     )]
     LinkFiles(commands::link_files::Args),
+    /// Pseudonymisation keys: create, rotate (re-keying a warehouse), import a source's key.
+    #[command(after_help = "Examples:\n  oncodata keys init --keys ~/.config/oncodata/keys.toml\n  \
+        oncodata keys import --source claims secrets/claims_pseudonym.key\n  \
+        oncodata keys rotate --warehouse oncodata-data\n  oncodata keys status\n\n\
+        Identities (national id, names) are replaced at ingest by HMAC-SHA-256 pseudonyms and keyed \
+        Bloom-filter encodings; the key file (mode 0600, outside the warehouse) is never printed or copied.")]
+    Keys(commands::keys::Args),
     /// Check ICD-O-3 codes and convert them to ICD-10, ICCC-3 and the national site groups.
     #[command(after_help = "Examples:\n  oncodata codes C44.5 8720/3\n  oncodata codes C509 8500/2\n  \
         oncodata codes --format json C64.9 8960/3")]
@@ -132,6 +139,7 @@ fn main() -> ExitCode {
         Command::Quality(a) => commands::quality::run(a),
         Command::Codes(a) => commands::codes::run(a),
         Command::LinkFiles(a) => commands::link_files::run(a),
+        Command::Keys(a) => commands::keys::run(a),
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),
     };

@@ -22,6 +22,7 @@ use crate::IngestError;
 use crate::care::{is_atc, kind_of_atc};
 use crate::case::Findings;
 use crate::extract::Extract;
+use crate::identity::TypedIdentity;
 use crate::rules::Violation;
 use crate::table::Table;
 
@@ -127,6 +128,17 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                 death_date: death,
                                 provenance: p.clone(),
                             });
+                            let typed = TypedIdentity {
+                                patient_id: id,
+                                nir: None,
+                                claims_id: Some(id),
+                                surname: None,
+                                first_name: None,
+                                birth_date: Some(birth),
+                                sex,
+                                departement: v[4],
+                            };
+                            f.0.extend(out.identity(&typed, p));
                             out.accepted(p, Some(id), f.0);
                         }
                         _ => out.quarantine(p, Some(id.to_string()), f.0, raw()),
@@ -179,6 +191,7 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                 kind,
                                 date: start,
                                 provider: Some(eta.to_string()),
+                                code: Some(dgn.to_string()),
                                 provenance: p.clone(),
                             });
                             out.accepted(p, Some(rsa), f.0);
@@ -207,6 +220,7 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                     kind: CareEventKind::Surgery,
                                     date: start + Duration::days(days),
                                     provider: Some(key.0.clone()),
+                                    code: Some(act.to_string()),
                                     provenance: p.clone(),
                                 });
                             } else {
@@ -243,6 +257,7 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                     kind,
                                     date,
                                     provider: None,
+                                    code: Some(atc.to_string()),
                                     provenance: p.clone(),
                                 }),
                                 None => f.0.push(Violation::warning(

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use oncodata_model::{CareEvent, Patient, Provenance, Tumour};
+use oncodata_model::{CareEvent, Patient, PatientIdentity, Provenance, Tumour};
 
 use crate::IngestError;
 use crate::case::{Accepted, Rejected};
@@ -105,6 +105,8 @@ pub struct Records {
     pub quarantined: Vec<QuarantinedRecord>,
     /// Warnings on accepted records.
     pub warnings: Vec<Warning>,
+    /// Pseudonymised identities of patients.
+    pub identities: Vec<PatientIdentity>,
 }
 
 /// Where batches of records go while files are read.
@@ -134,6 +136,8 @@ pub struct Totals {
     pub quarantined: u64,
     /// Warnings raised.
     pub warnings: u64,
+    /// Pseudonymised identities.
+    pub identities: u64,
 }
 
 /// Everything read from one or more files: the records are held here, or handed over in
@@ -151,12 +155,17 @@ pub struct Extract {
     pub quarantined: Vec<QuarantinedRecord>,
     /// Warnings on accepted records, except those a registrar verified.
     pub warnings: Vec<Warning>,
+    /// Pseudonymised identities of patients (sources that carry identities, with a key).
+    pub identities: Vec<PatientIdentity>,
     /// Per file, in reading order.
     pub files: Vec<FileCounts>,
     /// Warnings not raised because a registrar had verified the case.
     pub verified_warnings: u64,
     /// Records and bytes read so far, for a progress display in another thread.
     pub progress: Arc<Progress>,
+    /// The keys that pseudonymise identities ([`Extract::with_keys`]); without them,
+    /// identities are not kept.
+    pub pseudonymiser: Option<Arc<oncodata_pseudonym::Pseudonymiser>>,
     verified: Verified,
     sink: Option<Sink>,
     /// The records already handed to the sink.
@@ -206,6 +215,7 @@ impl Extract {
             care_events: take(&mut self.care_events),
             quarantined: take(&mut self.quarantined),
             warnings: take(&mut self.warnings),
+            identities: take(&mut self.identities),
         };
         let t = &mut self.streamed;
         t.patients += records.patients.len() as u64;
@@ -213,6 +223,7 @@ impl Extract {
         t.care_events += records.care_events.len() as u64;
         t.quarantined += records.quarantined.len() as u64;
         t.warnings += records.warnings.len() as u64;
+        t.identities += records.identities.len() as u64;
         if sink.failed.is_none()
             && let Err(e) = (sink.send)(records)
         {
@@ -222,7 +233,12 @@ impl Extract {
 
     /// The number of records held.
     fn held(&self) -> usize {
-        self.patients.len() + self.tumours.len() + self.care_events.len() + self.quarantined.len() + self.warnings.len()
+        self.patients.len()
+            + self.tumours.len()
+            + self.care_events.len()
+            + self.quarantined.len()
+            + self.warnings.len()
+            + self.identities.len()
     }
 
     /// The records kept so far: handed to the sink or held.
@@ -234,6 +250,7 @@ impl Extract {
             care_events: s.care_events + self.care_events.len() as u64,
             quarantined: s.quarantined + self.quarantined.len() as u64,
             warnings: s.warnings + self.warnings.len() as u64,
+            identities: s.identities + self.identities.len() as u64,
         }
     }
 

@@ -18,13 +18,14 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use chrono::NaiveDate;
-use oncodata_model::{CareEvent, Provenance};
+use oncodata_model::{CareEvent, Provenance, Sex};
 use serde_json::Value;
 
 use crate::IngestError;
 use crate::care::{is_atc, kind_of_atc, kind_of_label};
 use crate::case::{Case, Findings, Labels, validate};
 use crate::extract::Extract;
+use crate::identity::TypedIdentity;
 use crate::rules::Violation;
 
 /// The `--source` kind of this reader.
@@ -305,10 +306,36 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
             kind,
             date,
             provider: None,
+            code: None,
             provenance: p.clone(),
         });
     }
-    out.accepted(p, Some(&patient_id), Vec::new());
+    // The identity: INS-NIR identifier (OID 1.2.250.1.213.1.4.8, or the test NIR 4.10), the
+    // official name, birth date, sex and district (the département).
+    let nir = patient.get("identifier").and_then(Value::as_array).and_then(|ids| {
+        ids.iter()
+            .find(|i| {
+                s(i, &["system"])
+                    .is_some_and(|sys| sys.ends_with("1.2.250.1.213.1.4.8") || sys.ends_with("1.2.250.1.213.1.4.10"))
+            })
+            .and_then(|i| s(i, &["value"]))
+    });
+    let name = patient.get("name").and_then(Value::as_array).and_then(|names| {
+        names.iter().find(|n| s(n, &["use"]).as_deref() == Some("official")).or_else(|| names.first())
+    });
+    let (surname, first_name) = (name.and_then(|n| s(n, &["family"])), name.and_then(|n| s(n, &["given", "0"])));
+    let typed = TypedIdentity {
+        patient_id: &patient_id,
+        nir: nir.as_deref(),
+        claims_id: None,
+        surname: surname.as_deref(),
+        first_name: first_name.as_deref(),
+        birth_date: birth_text.as_deref().and_then(crate::case::parse_date),
+        sex: sex.as_deref().and_then(Sex::parse).unwrap_or(Sex::Unknown),
+        departement: departement.as_deref(),
+    };
+    let identity_warnings = out.identity(&typed, p);
+    out.accepted(p, Some(&patient_id), identity_warnings);
     for (id, w) in warnings {
         out.warnings_of(p, Some(&id), w);
     }

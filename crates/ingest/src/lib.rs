@@ -19,6 +19,7 @@ pub mod encr;
 pub mod extract;
 pub mod fhir;
 pub mod iarc;
+pub mod identity;
 pub mod mapping;
 pub mod naaccr;
 pub mod omop;
@@ -75,11 +76,14 @@ pub enum SourceKind {
     Claims,
     /// A CSV file described by a TOML mapping.
     Csv,
+    /// A registry's identity file, pseudonymised as it is read.
+    Identity,
 }
 
 impl SourceKind {
     /// Every kind.
-    pub const ALL: [SourceKind; 6] = [Self::EncrCsv, Self::NaaccrXml, Self::Omop, Self::Fhir, Self::Claims, Self::Csv];
+    pub const ALL: [SourceKind; 7] =
+        [Self::EncrCsv, Self::NaaccrXml, Self::Omop, Self::Fhir, Self::Claims, Self::Csv, Self::Identity];
 
     /// The name used on the command line and in provenance.
     pub fn name(&self) -> &'static str {
@@ -90,6 +94,7 @@ impl SourceKind {
             Self::Fhir => fhir::SOURCE_KIND,
             Self::Claims => claims::SOURCE_KIND,
             Self::Csv => mapping::SOURCE_KIND,
+            Self::Identity => identity::SOURCE_KIND,
         }
     }
 
@@ -119,6 +124,10 @@ pub fn read_source(
         }
         SourceKind::Fhir => {
             fhir::read_fhir(path, today, out)?;
+            out.finish_file(kind.name(), &file).map(|_| ())
+        }
+        SourceKind::Identity => {
+            identity::read_identity_csv(path, out)?;
             out.finish_file(kind.name(), &file).map(|_| ())
         }
         SourceKind::Omop => omop::read_omop_dir(path, today, out),

@@ -359,6 +359,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
                         kind,
                         date: when,
                         provider: None,
+                        code: None,
                         provenance: p.clone(),
                     });
                     out.accepted(p, None, f.0);

@@ -106,6 +106,11 @@ pub const RULES: &[RuleInfo] = &[
         description: "a tumour (patient and tumour number) is read once per run",
     },
     RuleInfo {
+        id: "identity.nir",
+        severity: Severity::Warning,
+        description: "a national id (NIR) has 13 digits and a matching control key; an invalid one is not used",
+    },
+    RuleInfo {
         id: "record.reference",
         severity: Severity::Error,
         description: "the record's patient, stay or condition exists in the extract",

@@ -45,6 +45,12 @@ pub enum Comparator {
     Date,
     /// Numbers: relative difference bands.
     Numeric,
+    /// Keyed Bloom-filter encodings of names (`oncodata-pseudonym`): Dice coefficient bands,
+    /// the privacy-preserving counterpart of Jaro-Winkler (Schnell et al. 2009).
+    Dice,
+    /// Dates of events that sources record at different steps (diagnosis, first stay, first
+    /// treatment): days apart.
+    DaysApart,
 }
 
 impl Comparator {
@@ -64,6 +70,10 @@ impl Comparator {
                 "different",
             ],
             Self::Numeric => &["equal", "within 1 %", "within 10 %", "different"],
+            Self::Dice => &["equal", "dice >= 0.9", "dice >= 0.8", "dice >= 0.7", "different"],
+            Self::DaysApart => {
+                &["equal", "<= 7 days apart", "<= 31 days apart", "<= 92 days apart", "<= 366 days apart", "different"]
+            }
         }
     }
 
@@ -99,6 +109,23 @@ impl Comparator {
                 _ => last,
             },
             Self::Date => compare_dates(a, b),
+            Self::Dice => match oncodata_pseudonym::dice(a, b) {
+                Some(d) if d >= 0.9 => 1,
+                Some(d) if d >= 0.8 => 2,
+                Some(d) if d >= 0.7 => 3,
+                _ => last,
+            },
+            Self::DaysApart => match (day_number(a), day_number(b)) {
+                (Some((x, _)), Some((y, _))) => match (x - y).abs() {
+                    0 => 0,
+                    1..=7 => 1,
+                    8..=31 => 2,
+                    32..=92 => 3,
+                    93..=366 => 4,
+                    _ => last,
+                },
+                _ => last,
+            },
             Self::Numeric => match (a.parse::<f64>(), b.parse::<f64>()) {
                 (Ok(x), Ok(y)) if x == y => 0,
                 (Ok(x), Ok(y)) => {
@@ -198,6 +225,28 @@ mod tests {
     }
 
     #[test]
+    fn name_encodings_by_dice() {
+        // Hand-made encodings (256 hex digits = 1,024 bits): A has bits 0-9, B bits 0-8 and 10
+        // (Dice 2·9/20 = 0.9), C bits 0-7 and 10-11 (Dice with A 2·8/20 = 0.8).
+        let enc = |bits: &[usize]| {
+            let mut words = [0u64; 16];
+            for &b in bits {
+                words[b / 64] |= 1 << (b % 64);
+            }
+            words.iter().map(|w| format!("{w:016x}")).collect::<String>()
+        };
+        let a = enc(&(0..10).collect::<Vec<_>>());
+        let b = enc(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 10]);
+        let c = enc(&[0, 1, 2, 3, 4, 5, 6, 7, 10, 11]);
+        let z = enc(&[100, 101]);
+        assert_eq!(Comparator::Dice.compare(&a, &a), Level(0));
+        assert_eq!(Comparator::Dice.compare(&a, &b), Level(1));
+        assert_eq!(Comparator::Dice.compare(&a, &c), Level(2));
+        assert_eq!(Comparator::Dice.compare(&a, &z), Level(4));
+        assert_eq!(Comparator::Dice.compare(&a, "not hex"), Level(4));
+    }
+
+    #[test]
     fn dates() {
         let c = |a, b| Comparator::Date.compare(a, b).0;
         assert_eq!(c("19810304", "1981-03-04"), 0); // the same day written two ways
@@ -210,6 +259,10 @@ mod tests {
         assert_eq!(c("19810230", "19810231"), 2); // not dates: one character
         assert_eq!(c("2000-02-29", "2000-03-01"), 3); // leap day
         assert_eq!(day_number("19700101").unwrap().0 - day_number("19691231").unwrap().0, 1);
+        let d = |a, b| Comparator::DaysApart.compare(a, b).0;
+        assert_eq!((d("2020-01-01", "2020-01-08"), d("2020-01-01", "2020-01-09")), (1, 2));
+        assert_eq!((d("2020-01-01", "2020-04-02"), d("2020-01-01", "2020-04-03")), (3, 4));
+        assert_eq!((d("2020-01-01", "2021-01-01"), d("2020-01-01", "2021-01-02")), (4, 5));
         assert!(day_number("19000229").is_none() && day_number("20000229").is_some());
     }
 }

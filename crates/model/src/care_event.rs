@@ -94,6 +94,9 @@ pub struct CareEvent {
     pub date: NaiveDate,
     /// The provider (hospital FINESS number, centre id), when given.
     pub provider: Option<String>,
+    /// The event's code in its source's system, when given: the ICD-10 principal diagnosis
+    /// of a hospital stay, the ATC code of a dispensation, the CCAM code of a procedure.
+    pub code: Option<String>,
     /// Where the record came from.
     pub provenance: Provenance,
 }

@@ -8,6 +8,7 @@
 //! - [`CareEvent`]: a dated step of the care pathway (diagnosis, multidisciplinary meeting,
 //!   treatments, screening, vaccination…);
 //! - [`PopulationCount`] and [`LifeTableEntry`]: denominators and population mortality;
+//! - [`PatientIdentity`]: a patient's pseudonymised identity, for linkage;
 //! - [`Provenance`]: on every record, where it came from (source, file, record number).
 //!
 //! Codes are kept as the text a source gave once validated (ICD-O-3 `C50.9`, `8500`), so that
@@ -15,6 +16,7 @@
 
 pub mod care_event;
 pub mod date;
+pub mod identity;
 pub mod patient;
 pub mod population;
 pub mod provenance;
@@ -23,6 +25,7 @@ pub mod tumour;
 
 pub use care_event::{CareEvent, CareEventKind};
 pub use date::PartialDate;
+pub use identity::PatientIdentity;
 pub use patient::{Patient, Sex, VitalStatus};
 pub use population::{LifeTableEntry, PopulationCount};
 pub use provenance::Provenance;

@@ -37,6 +37,22 @@ pub fn patients() -> SchemaRef {
     ])
 }
 
+/// `identities`: one row per [`crate::PatientIdentity`]; pseudonyms and name encodings are
+/// lower-case hex, `birth_date` ISO text of a possibly partial date.
+pub fn identities() -> SchemaRef {
+    with_provenance(vec![
+        Field::new("patient_id", DataType::Utf8, false),
+        Field::new("nir", DataType::Utf8, true),
+        Field::new("claims_id", DataType::Utf8, true),
+        Field::new("surname", DataType::Utf8, true),
+        Field::new("first_name", DataType::Utf8, true),
+        Field::new("birth_date", DataType::Utf8, true),
+        Field::new("sex", DataType::Utf8, false),
+        Field::new("departement", DataType::Utf8, true),
+        Field::new("key_id", DataType::Utf8, false),
+    ])
+}
+
 /// `tumours`: one row per [`crate::Tumour`], with `incidence_year` for partitioning and
 /// grouping.
 pub fn tumours() -> SchemaRef {
@@ -71,6 +87,7 @@ pub fn care_events() -> SchemaRef {
         Field::new("kind", DataType::Utf8, false),
         Field::new("date", DataType::Date32, false),
         Field::new("provider", DataType::Utf8, true),
+        Field::new("code", DataType::Utf8, true),
     ])
 }
 

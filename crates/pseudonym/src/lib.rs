@@ -120,8 +120,19 @@ impl Pseudonymiser {
     /// pseudonyms so that a warehouse and a key file that do not belong together are noticed.
     /// It is a MAC of a constant and tells nothing about the key.
     pub fn key_id(&self) -> String {
-        let last = self.keys.masters.last().expect("a key file has a master key");
-        hex(&mac(last, &[b"oncodata key id", &(self.keys.masters.len() as u64).to_le_bytes()])[..8])
+        self.key_id_of(self.keys.masters.len())
+    }
+
+    /// The fingerprint of the chain's first `generations` keys (1 for the first key alone).
+    pub fn key_id_of(&self, generations: usize) -> String {
+        let last = &self.keys.masters[generations - 1];
+        hex(&mac(last, &[b"oncodata key id", &(generations as u64).to_le_bytes()])[..8])
+    }
+
+    /// How many keys of the chain made pseudonyms with fingerprint `key_id`; `None` if this key
+    /// file did not make them.
+    pub fn generations_of(&self, key_id: &str) -> Option<usize> {
+        (1..=self.keys.masters.len()).find(|&g| self.key_id_of(g) == key_id)
     }
 
     /// The pseudonym of a normalised identifier: 64 hex digits.

@@ -48,6 +48,9 @@ fn pseudonyms_match_an_independent_computation() {
     assert_eq!(rotated.pseudonym(Domain::Nir, "155087800608457"), second);
     assert_eq!(rotated.rekey(1, first), second, "re-keying an old pseudonym gives the new one");
     assert_ne!(p.key_id(), rotated.key_id());
+    assert_eq!(rotated.generations_of(&p.key_id()), Some(1));
+    assert_eq!(rotated.generations_of(&rotated.key_id()), Some(2));
+    assert_eq!(p.generations_of(&rotated.key_id()), None);
     assert_eq!(p.key_id().len(), 16);
 }
 
@@ -109,7 +112,10 @@ fn key_file_is_private_and_never_quoted() {
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     let loaded = KeyFile::load(&path).unwrap();
     assert_eq!(loaded.generations(), 2);
-    assert_eq!(Pseudonymiser::new(loaded.clone()).rekey(1, &first), Pseudonymiser::new(loaded).pseudonym(Domain::Nir, "x"));
+    assert_eq!(
+        Pseudonymiser::new(loaded.clone()).rekey(1, &first),
+        Pseudonymiser::new(loaded).pseudonym(Domain::Nir, "x")
+    );
     assert_eq!(format!("{:?}", Secret::from_hex(K0).unwrap()), "Secret(redacted)");
 
     let claims = dir.path().join("claims.key");

@@ -21,13 +21,15 @@ use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{Date32Type, SchemaRef};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use oncodata_ingest::{Extract, QuarantinedRecord, Records, Warning};
-use oncodata_model::{CareEvent, Patient, Tumour, schema};
+use oncodata_model::{CareEvent, Patient, PatientIdentity, Tumour, schema};
 
-use crate::tables::{ParquetPart, care_events_batch, patients_batch, quarantine_batch, tumours_batch, warnings_batch};
+use crate::tables::{
+    ParquetPart, care_events_batch, identities_batch, patients_batch, quarantine_batch, tumours_batch, warnings_batch,
+};
 use crate::{Warehouse, WarehouseError};
 
 /// The tables kept per dataset.
-pub const RECORD_TABLES: [&str; 5] = ["patients", "tumours", "care_events", "quarantine", "warnings"];
+pub const RECORD_TABLES: [&str; 6] = ["patients", "tumours", "care_events", "quarantine", "warnings", "identities"];
 
 /// What loading one dataset changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,7 +82,7 @@ fn care_event_keys(batch: &RecordBatch) -> Vec<String> {
 }
 
 impl Warehouse {
-    fn part_path(&self, table: &str, dataset: &str) -> PathBuf {
+    pub(crate) fn part_path(&self, table: &str, dataset: &str) -> PathBuf {
         self.root.join("tables").join(table).join(format!("{dataset}.parquet"))
     }
 
@@ -101,7 +103,7 @@ impl Warehouse {
     }
 
     /// The batches of a Parquet part, read one at a time; none when the part does not exist.
-    fn read_part(
+    pub(crate) fn read_part(
         &self,
         path: &std::path::Path,
     ) -> Result<impl Iterator<Item = Result<RecordBatch, WarehouseError>>, WarehouseError> {
@@ -124,8 +126,14 @@ impl Warehouse {
                 "dataset name '{dataset}': use letters, digits, '-', '_' and '.' only"
             )));
         }
-        let schemas =
-            [schema::patients(), schema::tumours(), schema::care_events(), schema::quarantine(), schema::warnings()];
+        let schemas = [
+            schema::patients(),
+            schema::tumours(),
+            schema::care_events(),
+            schema::quarantine(),
+            schema::warnings(),
+            schema::identities(),
+        ];
         let mut staged = Vec::new();
         for (table, schema) in RECORD_TABLES.into_iter().zip(schemas) {
             let legacy = self.table_path(table);
@@ -162,6 +170,7 @@ impl Warehouse {
             &extract.care_events,
             &extract.quarantined,
             &extract.warnings,
+            &extract.identities,
         )?;
         load.finish(extract.files.iter().map(|f| f.file.as_str()))
     }
@@ -174,6 +183,7 @@ struct Keys {
     tumours: HashSet<String>,
     care_events: HashSet<String>,
     requarantined: HashSet<String>,
+    identities: HashSet<String>,
 }
 
 /// A dataset being loaded batch by batch: the new rows of each table go to a staging part as
@@ -191,7 +201,7 @@ impl DatasetLoad<'_> {
     /// Writes a batch of records.
     pub fn write(&mut self, records: &Records) -> Result<(), WarehouseError> {
         let r = records;
-        self.write_rows(&r.patients, &r.tumours, &r.care_events, &r.quarantined, &r.warnings)
+        self.write_rows(&r.patients, &r.tumours, &r.care_events, &r.quarantined, &r.warnings, &r.identities)
     }
 
     fn write_rows(
@@ -201,12 +211,14 @@ impl DatasetLoad<'_> {
         care_events: &[CareEvent],
         quarantined: &[QuarantinedRecord],
         warnings: &[Warning],
+        identities: &[PatientIdentity],
     ) -> Result<(), WarehouseError> {
         let d = &self.dataset;
         let k = &mut self.keys;
         k.patients.extend(patients.iter().map(|p| p.patient_id.clone()));
         k.tumours.extend(tumours.iter().map(|t| t.tumour_id.clone()));
         k.requarantined.extend(quarantined.iter().filter_map(|q| q.record_id.clone()));
+        k.identities.extend(identities.iter().map(|i| i.patient_id.clone()));
         let events = care_events_batch(d, care_events)?;
         k.care_events.extend(care_event_keys(&events));
         let batches = [
@@ -215,6 +227,7 @@ impl DatasetLoad<'_> {
             events,
             quarantine_batch(d, quarantined)?,
             warnings_batch(d, warnings)?,
+            identities_batch(d, identities)?,
         ];
         for ((_, _, part), batch) in self.staged.iter_mut().zip(batches) {
             if batch.num_rows() > 0 {
@@ -246,6 +259,10 @@ impl DatasetLoad<'_> {
                         .map(|k| !k.as_deref().is_some_and(|k| keys.tumours.contains(k)))
                         .collect(),
                     "care_events" => care_event_keys(b).iter().map(|k| !keys.care_events.contains(k)).collect(),
+                    "identities" => strings(b, "patient_id")
+                        .iter()
+                        .map(|k| !k.as_deref().is_some_and(|k| keys.identities.contains(k)))
+                        .collect(),
                     _ => {
                         // quarantine and warnings: by file read again and by record.
                         let (file, id) = (strings(b, "source_file"), strings(b, "record_id"));

@@ -2,10 +2,12 @@
 //! with Apache DataFusion. This crate is the only one that depends on DataFusion; the others
 //! talk to it through [`Warehouse`] and [`QueryResult`], which expose no Arrow types.
 //!
-//! Layout: the record tables `patients`, `tumours`, `care_events`, `quarantine` and `warnings`
+//! Layout: the record tables `patients`, `tumours`, `care_events`, `quarantine`, `warnings` and
+//! `identities` (pseudonymised)
 //! as one Parquet part per dataset, `DIR/tables/<table>/<dataset>.parquet` (see
 //! [`Warehouse::load_dataset`]); the reference tables `population` and `life_table` as
-//! `DIR/tables/<table>.parquet`. Every file is written to a temporary file and renamed into
+//! `DIR/tables/<table>.parquet`, and so the linkage's `persons`, `person_records` and
+//! `link_review`. Every file is written to a temporary file and renamed into
 //! place, so it is replaced whole or not at all. Schemas in `oncodata_model::schema`.
 //!
 //! SQL functions registered beside DataFusion's own ([`functions`]): `age_group(age)`,
@@ -13,6 +15,7 @@
 
 mod datasets;
 pub mod functions;
+mod identities;
 mod query;
 mod tables;
 
@@ -21,6 +24,7 @@ use std::path::{Path, PathBuf};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
 pub use datasets::{DatasetLoad, LoadReport, RECORD_TABLES, valid_dataset_name};
+pub use identities::RekeyReport;
 pub use query::{QueryResult, Value};
 
 /// Why a warehouse operation failed.

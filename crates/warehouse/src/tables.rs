@@ -15,7 +15,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use oncodata_ingest::{QuarantinedRecord, Warning};
-use oncodata_model::{CareEvent, Patient, PopulationCount, Provenance, Tumour, schema};
+use oncodata_model::{CareEvent, Patient, PatientIdentity, PopulationCount, Provenance, Tumour, schema};
 
 use crate::{Warehouse, WarehouseError};
 
@@ -280,10 +280,31 @@ pub(crate) fn warnings_batch(dataset: &str, rows: &[Warning]) -> Result<RecordBa
     batch(schema::warnings(), cols)
 }
 
+/// The `identities` rows of a dataset as an Arrow batch.
+pub(crate) fn identities_batch(dataset: &str, rows: &[PatientIdentity]) -> Result<RecordBatch, WarehouseError> {
+    let mut s: Vec<StringBuilder> = (0..9).map(|_| StringBuilder::new()).collect();
+    let mut prov = ProvenanceColumns::new(dataset);
+    for i in rows {
+        s[0].append_value(&i.patient_id);
+        s[1].append_option(i.nir.as_deref());
+        s[2].append_option(i.claims_id.as_deref());
+        s[3].append_option(i.surname.as_deref());
+        s[4].append_option(i.first_name.as_deref());
+        s[5].append_option(i.birth_date.map(|d| d.to_string()));
+        s[6].append_value(i.sex.label());
+        s[7].append_option(i.departement.as_deref());
+        s[8].append_value(&i.key_id);
+        prov.push(&i.provenance);
+    }
+    let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+    prov.finish(&mut cols);
+    batch(schema::identities(), cols)
+}
+
 /// The `care_events` rows of a dataset as an Arrow batch.
 pub(crate) fn care_events_batch(dataset: &str, rows: &[CareEvent]) -> Result<RecordBatch, WarehouseError> {
     let (mut patient, mut tumour, mut kind) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
-    let (mut date, mut provider) = (Date32Builder::new(), StringBuilder::new());
+    let (mut date, mut provider, mut code) = (Date32Builder::new(), StringBuilder::new(), StringBuilder::new());
     let mut prov = ProvenanceColumns::new(dataset);
     for e in rows {
         patient.append_value(&e.patient_id);
@@ -291,6 +312,7 @@ pub(crate) fn care_events_batch(dataset: &str, rows: &[CareEvent]) -> Result<Rec
         kind.append_value(e.kind.label());
         date.append_value(days(e.date));
         provider.append_option(e.provider.as_deref());
+        code.append_option(e.code.as_deref());
         prov.push(&e.provenance);
     }
     let mut cols: Vec<ArrayRef> = vec![
@@ -299,6 +321,7 @@ pub(crate) fn care_events_batch(dataset: &str, rows: &[CareEvent]) -> Result<Rec
         Arc::new(kind.finish()),
         Arc::new(date.finish()),
         Arc::new(provider.finish()),
+        Arc::new(code.finish()),
     ];
     prov.finish(&mut cols);
     batch(schema::care_events(), cols)

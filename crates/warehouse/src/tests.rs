@@ -64,7 +64,10 @@ fn tables_round_trip_through_sql() {
         persons: 5000.0,
     }])
     .unwrap();
-    assert_eq!(w.tables().unwrap(), vec!["care_events", "patients", "population", "quarantine", "tumours", "warnings"]);
+    assert_eq!(
+        w.tables().unwrap(),
+        vec!["care_events", "identities", "patients", "population", "quarantine", "tumours", "warnings"]
+    );
 
     let r = w
         .query("SELECT site_group, age_group(age_at_diagnosis) AS age_group, count(*) AS n FROM tumours GROUP BY 1, 2 ORDER BY 1, 2")

@@ -48,6 +48,8 @@ pub struct Args {
     /// Summary format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     format: SummaryFormat,
+    #[command(flatten)]
+    keys: super::keys::KeysArg,
 }
 
 /// The dataset a path loads into by default: the file name without its extension, or the
@@ -56,6 +58,17 @@ pub fn default_dataset(path: &Path) -> String {
     let name = if path.is_dir() { path.file_name() } else { path.file_stem() };
     let name = name.and_then(|n| n.to_str()).unwrap_or("dataset");
     name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
+}
+
+/// The dataset a path of `kind` loads into by default: [`default_dataset`], except that a
+/// registry identity file `identity_X.csv` belongs to the extract `encr_X` beside it (its rows
+/// identify that extract's patients).
+pub fn default_dataset_of(kind: SourceKind, path: &Path) -> String {
+    let name = default_dataset(path);
+    match (kind, name.strip_prefix("identity_")) {
+        (SourceKind::Identity, Some(rest)) => format!("encr_{rest}"),
+        _ => name,
+    }
 }
 
 /// One source path's outcome.
@@ -167,11 +180,21 @@ pub fn run(args: Args) -> CliResult {
     let dir = &args.warehouse.warehouse;
     let verified = Verified::load(&dir.join("registrar").join("verified.csv"))?;
     let warehouse = if args.dry_run { None } else { Some(Warehouse::open(dir)?) };
+    let keys = args.keys.load_if_any(Some(dir))?;
+    let identities =
+        plan.iter().any(|(k, _)| matches!(k, SourceKind::Identity | SourceKind::Fhir | SourceKind::Claims));
+    if keys.is_none() && identities {
+        eprintln!(
+            "note: no key file ({}): the identities of these sources are not kept, so they cannot be linked; \
+             create one with `oncodata keys init`",
+            args.keys.path().display()
+        );
+    }
 
     let mut outcomes = Vec::new();
     for (kind, path) in plan {
-        let dataset = args.dataset.clone().unwrap_or_else(|| default_dataset(&path));
-        let mut extract = Extract::new(verified.clone());
+        let dataset = args.dataset.clone().unwrap_or_else(|| default_dataset_of(kind, &path));
+        let mut extract = Extract::new(verified.clone()).with_keys(keys.clone());
         let load = read_into(kind, &path, mapping.as_ref(), today, &mut extract, warehouse.as_ref(), &dataset)?;
         outcomes.push(Outcome { kind, path: path.display().to_string(), dataset, extract, load });
     }
@@ -234,10 +257,13 @@ pub fn run(args: Args) -> CliResult {
             for o in &outcomes {
                 let c = o.extract.counts();
                 let t = o.extract.totals();
-                let verified = match o.extract.verified_warnings {
+                let mut verified = match o.extract.verified_warnings {
                     0 => String::new(),
                     n => format!("; {n} warnings not raised (verified by a registrar)"),
                 };
+                if t.identities > 0 {
+                    verified.push_str(&format!("; {} identities pseudonymised", t.identities));
+                }
                 match o.load {
                     Some(l) => println!(
                         "{} → dataset {}: read {} = accepted {} + quarantined {}; {} tumours ({} new, {} replaced), {} patients, {} care events; quarantine {} ({} resolved){verified}",

@@ -4,6 +4,7 @@ pub mod codes;
 pub mod demo;
 pub mod incidence;
 pub mod ingest;
+pub mod keys;
 pub mod link_files;
 pub mod quality;
 pub mod quarantine;

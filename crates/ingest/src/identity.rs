@@ -1,0 +1,143 @@
+//! Identities, pseudonymised where they enter: a registry's identity file (`--source identity`)
+//! and the Patient resources of FHIR bundles carry national ids and names; the claims carry
+//! their own pseudonym. Each is normalised and replaced at once by keyed pseudonyms and name
+//! encodings ([`oncodata_pseudonym`]); the clear values go no further than this module.
+//!
+//! The identity file of a registry extract has one row per patient number:
+//! `PAT` (or `patient_id`), `nir`, `surname`, `first_name`, `birth_date`, `sex`, `departement`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use oncodata_model::{PartialDate, PatientIdentity, Provenance, Sex};
+use oncodata_pseudonym::{Domain, Pseudonymiser, normalise_name, normalise_nir};
+
+use crate::case::Findings;
+use crate::table::Table;
+use crate::{Extract, IngestError, Violation};
+
+/// The source kind of identity files.
+pub const SOURCE_KIND: &str = "identity";
+
+/// Identity fields as a source typed them, before pseudonymisation.
+#[derive(Debug, Clone, Copy)]
+pub struct TypedIdentity<'a> {
+    /// The patient's id in the source.
+    pub patient_id: &'a str,
+    /// National id as typed.
+    pub nir: Option<&'a str>,
+    /// The claims system's pseudonym, for sources that carry it.
+    pub claims_id: Option<&'a str>,
+    /// Surname.
+    pub surname: Option<&'a str>,
+    /// First name.
+    pub first_name: Option<&'a str>,
+    /// Birth date.
+    pub birth_date: Option<PartialDate>,
+    /// Sex.
+    pub sex: Sex,
+    /// Département of residence.
+    pub departement: Option<&'a str>,
+}
+
+/// The pseudonymised identity of `typed`, and a warning when its NIR is not valid (it is then
+/// not used). The claims id is the claims' own, or the one computed from a valid NIR, a full
+/// birth date and a known sex with the claims authority's key when the key file holds it.
+pub fn pseudonymise(
+    keys: &Pseudonymiser,
+    typed: &TypedIdentity,
+    provenance: &Provenance,
+) -> (PatientIdentity, Option<Violation>) {
+    let mut warning = None;
+    let nir = typed.nir.filter(|n| !n.trim().is_empty()).and_then(|n| match normalise_nir(n) {
+        Ok(nir) => Some(nir),
+        Err(e) => {
+            // The message says what is wrong, never the number.
+            warning = Some(Violation::warning("identity.nir", format!("the national id is not used: {e}")));
+            None
+        }
+    });
+    let claims_from_nir = match (&nir, typed.birth_date.and_then(|d| d.to_date()), typed.sex) {
+        (Some(nir), Some(birth), Sex::Male | Sex::Female) => {
+            keys.claims_pseudonym(nir, &birth.to_string(), typed.sex.code())
+        }
+        _ => None,
+    };
+    let claims = typed.claims_id.map(str::to_string).or(claims_from_nir);
+    let identity = PatientIdentity {
+        patient_id: typed.patient_id.to_string(),
+        nir: nir.map(|n| keys.pseudonym(Domain::Nir, &n)),
+        claims_id: claims.map(|c| keys.pseudonym(Domain::Claims, &c)),
+        surname: typed.surname.and_then(normalise_name).map(|n| keys.name_encoding(&n)),
+        first_name: typed.first_name.and_then(normalise_name).map(|n| keys.name_encoding(&n)),
+        birth_date: typed.birth_date,
+        sex: typed.sex,
+        departement: typed.departement.map(str::to_string),
+        key_id: keys.key_id(),
+        provenance: provenance.clone(),
+    };
+    (identity, warning)
+}
+
+impl Extract {
+    /// Keeps the pseudonymised identity of a patient when the extract has keys
+    /// ([`Extract::pseudonymiser`]); without keys the identity is not kept. Returns the
+    /// warnings to attach to the record.
+    pub fn identity(&mut self, typed: &TypedIdentity, provenance: &Provenance) -> Vec<Violation> {
+        let Some(keys) = self.pseudonymiser.clone() else { return Vec::new() };
+        let (identity, warning) = pseudonymise(&keys, typed, provenance);
+        self.identities.push(identity);
+        warning.into_iter().collect()
+    }
+
+    /// Gives the extract the keys that pseudonymise identities.
+    pub fn with_keys(mut self, keys: Option<Arc<Pseudonymiser>>) -> Self {
+        self.pseudonymiser = keys;
+        self
+    }
+}
+
+/// Reads a registry identity file (module documentation); needs keys.
+pub fn read_identity_csv(path: &Path, out: &mut Extract) -> Result<(), IngestError> {
+    let file = path.display().to_string();
+    if out.pseudonymiser.is_none() {
+        return Err(IngestError::Layout {
+            file,
+            message: "identities are pseudonymised as they are read: give a key file (--keys FILE, or create one \
+                      with `oncodata keys init`)"
+                .into(),
+        });
+    }
+    let f = out.open(path)?;
+    let table = Table::open(std::io::BufReader::with_capacity(1 << 20, f), &file, b',')?;
+    let h = &table.header;
+    let id = h.index("PAT").or_else(|| h.index("patient_id"));
+    if id.is_none() {
+        return Err(IngestError::Layout { file, message: "an identity file needs a PAT or patient_id column".into() });
+    }
+    let ix = ["nir", "surname", "first_name", "birth_date", "sex", "departement"].map(|c| h.index(c));
+    let base = Provenance::new(SOURCE_KIND, &file, 0);
+    table.rows_into(&base, out, &mut |out, p, row, raw| {
+        let [nir, surname, first_name, birth, sex, departement] = ix.map(|i| row.at(i));
+        let mut f = Findings::default();
+        let Some(patient_id) = row.at(id) else {
+            f.missing("PAT");
+            out.quarantine(p, None, f.0, raw());
+            return Ok(());
+        };
+        let birth_date = f.date("birth_date", birth);
+        let sex = Sex::parse(sex.unwrap_or("")).unwrap_or_else(|| {
+            f.format(format!("sex '{}' is not 1, 2 or 9", sex.unwrap_or("")));
+            Sex::Unknown
+        });
+        if f.has_errors() {
+            out.quarantine(p, Some(patient_id.to_string()), f.0, raw());
+            return Ok(());
+        }
+        let typed =
+            TypedIdentity { patient_id, nir, claims_id: None, surname, first_name, birth_date, sex, departement };
+        let warnings = out.identity(&typed, p);
+        out.accepted(p, Some(patient_id), warnings);
+        Ok(())
+    })
+}
