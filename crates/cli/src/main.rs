@@ -114,6 +114,16 @@ enum Command {
         Output: left_id, right_id, match_weight, match_probability for every pair at or above the threshold."
     )]
     LinkFiles(commands::link_files::Args),
+    /// Link the warehouse's source patients into persons: deterministic on the pseudonymised
+    /// national and claims ids, Fellegi-Sunter for the rest, constrained clustering, a review
+    /// queue.
+    #[command(after_help = "Examples:\n  oncodata link --warehouse wh --truth synth-data/truth\n  \
+        oncodata link review --warehouse wh\n  oncodata link review --warehouse wh --same 3,7 --different 4 --by 'Dr Martin'\n\n\
+        Writes the tables persons, person_records (how each record joined: nir, claims_id, review, probabilistic, \
+        single) and link_review. Names are compared as keyed Bloom-filter encodings (Dice), birth month and day, \
+        sex, département, cancer site (ICD-10) and diagnosis dates; m by EM, u from random pairs. Review \
+        decisions (DIR/linkage/decisions.csv) apply to every later run.")]
+    Link(commands::link::Args),
     /// Pseudonymisation keys: create, rotate (re-keying a warehouse), import a source's key.
     #[command(after_help = "Examples:\n  oncodata keys init --keys ~/.config/oncodata/keys.toml\n  \
         oncodata keys import --source claims secrets/claims_pseudonym.key\n  \
@@ -140,6 +150,7 @@ fn main() -> ExitCode {
         Command::Codes(a) => commands::codes::run(a),
         Command::LinkFiles(a) => commands::link_files::run(a),
         Command::Keys(a) => commands::keys::run(a),
+        Command::Link(a) => commands::link::run(a),
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),
     };

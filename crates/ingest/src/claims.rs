@@ -191,7 +191,8 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                 kind,
                                 date: start,
                                 provider: Some(eta.to_string()),
-                                code: Some(dgn.to_string()),
+                                // A chemotherapy or radiotherapy session (Z51) names its cancer in DGN_REL.
+                                code: Some(if dgn.starts_with("Z51") { v[6].unwrap_or(dgn) } else { dgn }.to_string()),
                                 provenance: p.clone(),
                             });
                             out.accepted(p, Some(rsa), f.0);

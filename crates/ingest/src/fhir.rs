@@ -97,7 +97,7 @@ pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
             out.read();
             let p = base.at(number);
             let v = Violation::error("record.format", format!("bundle longer than {MAX_BUNDLE} bytes"));
-            out.quarantine(&p, None, vec![v], String::from_utf8_lossy(&line[..200]).into_owned());
+            out.quarantine(&p, None, vec![v], redacted(b"too long"));
             continue;
         }
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -108,9 +108,45 @@ pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
     }
 }
 
+/// What the quarantine keeps of a bundle: its text with the identity of every Patient
+/// (name, identifier, telecom, address lines) replaced by `[redacted]`, since the warehouse
+/// holds no direct identifier; a bundle that is not JSON is withheld whole (the steward reads
+/// it in the source file, at the record number kept).
+pub fn redacted(bytes: &[u8]) -> String {
+    const WITHHELD: &str = "[withheld: not readable as JSON, it may hold identities; see the source file]";
+    let Ok(mut value) = serde_json::from_slice::<Value>(bytes) else { return WITHHELD.to_string() };
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if map.get("resourceType").and_then(Value::as_str) == Some("Patient") {
+                    for key in ["name", "identifier", "telecom", "contact"] {
+                        if let Some(x) = map.get_mut(key) {
+                            *x = Value::String("[redacted]".into());
+                        }
+                    }
+                    if let Some(Value::Array(addresses)) = map.get_mut("address") {
+                        for a in addresses.iter_mut().filter_map(Value::as_object_mut) {
+                            for key in ["line", "text", "postalCode", "city"] {
+                                if let Some(x) = a.get_mut(key) {
+                                    *x = Value::String("[redacted]".into());
+                                }
+                            }
+                        }
+                    }
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut value);
+    value.to_string()
+}
+
 /// Validates one bundle and keeps or quarantines it.
 fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
-    let raw = || String::from_utf8_lossy(bytes).trim_end().to_string();
+    let raw = || redacted(bytes);
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {

@@ -117,12 +117,23 @@ pub fn read_identity_csv(path: &Path, out: &mut Extract) -> Result<(), IngestErr
     }
     let ix = ["nir", "surname", "first_name", "birth_date", "sex", "departement"].map(|c| h.index(c));
     let base = Provenance::new(SOURCE_KIND, &file, 0);
-    table.rows_into(&base, out, &mut |out, p, row, raw| {
+    // A rejected row is kept without its text: it holds the clear identity.
+    let withheld = || "[identity row withheld: see the source file at this record]".to_string();
+    table.rows(&mut |line, row, _raw| {
+        out.read();
+        let p = &base.at(line);
+        let row = match row {
+            Ok(row) => row,
+            Err(v) => {
+                out.quarantine(p, None, vec![v], withheld());
+                return Ok(());
+            }
+        };
         let [nir, surname, first_name, birth, sex, departement] = ix.map(|i| row.at(i));
         let mut f = Findings::default();
         let Some(patient_id) = row.at(id) else {
             f.missing("PAT");
-            out.quarantine(p, None, f.0, raw());
+            out.quarantine(p, None, f.0, withheld());
             return Ok(());
         };
         let birth_date = f.date("birth_date", birth);
@@ -131,7 +142,7 @@ pub fn read_identity_csv(path: &Path, out: &mut Extract) -> Result<(), IngestErr
             Sex::Unknown
         });
         if f.has_errors() {
-            out.quarantine(p, Some(patient_id.to_string()), f.0, raw());
+            out.quarantine(p, Some(patient_id.to_string()), f.0, withheld());
             return Ok(());
         }
         let typed =
@@ -140,4 +151,62 @@ pub fn read_identity_csv(path: &Path, out: &mut Extract) -> Result<(), IngestErr
         out.accepted(p, Some(patient_id), warnings);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oncodata_pseudonym::KeyFile;
+
+    fn keys() -> (tempfile::TempDir, Arc<Pseudonymiser>) {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = KeyFile::init(&dir.path().join("keys.toml")).unwrap();
+        (dir, Arc::new(Pseudonymiser::new(keys)))
+    }
+
+    #[test]
+    fn identity_rows_are_pseudonymised_and_rejected_rows_withheld() {
+        let (dir, keys) = keys();
+        let path = dir.path().join("identity.csv");
+        std::fs::write(
+            &path,
+            "PAT,nir,surname,first_name,birth_date,sex,departement\n\
+             1,1 55 08 78 006 084 57,Dupont,Hélène,1955-08-01,1,50\n\
+             2,155087800608458,Durand,Jean,1955-08-01,1,50\n\
+             3,,Lefebvre,Anne,1955-08-01,X,50\n\
+             4,\"unclosed,Martin\n",
+        )
+        .unwrap();
+        let mut out = Extract::default().with_keys(Some(keys.clone()));
+        read_identity_csv(&path, &mut out).unwrap();
+        let c = out.finish_file(SOURCE_KIND, &path.display().to_string()).unwrap();
+        assert_eq!((c.read, c.accepted, c.quarantined), (4, 2, 2));
+        let first = &out.identities[0];
+        assert_eq!(first.nir.as_deref(), Some(keys.pseudonym(Domain::Nir, "155087800608457").as_str()));
+        assert_eq!(first.surname.as_deref(), Some(keys.name_encoding("DUPONT").as_str()));
+        assert_eq!(first.first_name.as_deref(), Some(keys.name_encoding("HELENE").as_str()));
+        // A wrong control key: the NIR is not used, with a warning that does not quote it.
+        assert_eq!(out.identities[1].nir, None);
+        assert_eq!(out.warnings.len(), 1);
+        assert_eq!(out.warnings[0].violation.rule, "identity.nir");
+        assert!(!out.warnings[0].violation.message.contains("1550878"));
+        for q in &out.quarantined {
+            assert!(q.raw.contains("withheld") && !q.raw.contains("Lefebvre") && !q.raw.contains("Martin"), "{q:?}");
+        }
+        // Without keys an identity file is refused.
+        assert!(
+            read_identity_csv(&path, &mut Extract::default()).unwrap_err().to_string().contains("oncodata keys init")
+        );
+    }
+
+    #[test]
+    fn quarantined_fhir_bundles_lose_their_identities() {
+        let bundle = br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p1",
+            "name":[{"family":"Valicourt","given":["Pierre"]}],"identifier":[{"value":"169107592388876"}],
+            "address":[{"line":["3 rue X"],"district":"75"}],"birthDate":"1969-10-27"}}]}"#;
+        let r = crate::fhir::redacted(bundle);
+        assert!(!r.contains("Valicourt") && !r.contains("169107592388876") && !r.contains("rue X"), "{r}");
+        assert!(r.contains("1969-10-27") && r.contains("\"district\":\"75\""), "{r}");
+        assert!(crate::fhir::redacted(b"{\"name\": \"Valicourt\"").starts_with("[withheld"));
+    }
 }

@@ -6,6 +6,7 @@
 pub mod blocking;
 pub mod comparison;
 pub mod model;
+pub mod persons;
 pub mod records;
 
 use std::collections::{HashMap, HashSet};
@@ -408,10 +409,17 @@ pub fn evaluate<'a>(
         }
     }
     let fn_ = truth.len() as u64 - tp.min(truth.len() as u64);
-    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let (precision, recall) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-    Scores { true_positives: tp, false_positives: fp, false_negatives: fn_, precision, recall, f1 }
+    Scores::of(tp, fp, fn_)
+}
+
+impl Scores {
+    /// The scores of counts of true positives, false positives and false negatives.
+    pub fn of(tp: u64, fp: u64, fn_: u64) -> Self {
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let (precision, recall) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
+        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        Self { true_positives: tp, false_positives: fp, false_negatives: fn_, precision, recall, f1 }
+    }
 }
 
 #[cfg(test)]

@@ -94,8 +94,10 @@ pub struct CareEvent {
     pub date: NaiveDate,
     /// The provider (hospital FINESS number, centre id), when given.
     pub provider: Option<String>,
-    /// The event's code in its source's system, when given: the ICD-10 principal diagnosis
-    /// of a hospital stay, the ATC code of a dispensation, the CCAM code of a procedure.
+    /// The event's code in its source's system, when given: the cancer's ICD-10 code for a
+    /// hospital stay (its principal diagnosis, or the related one of a chemotherapy or
+    /// radiotherapy session coded Z51), the ATC code of a dispensation, the CCAM code of a
+    /// procedure.
     pub code: Option<String>,
     /// Where the record came from.
     pub provenance: Provenance,

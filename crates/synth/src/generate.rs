@@ -548,8 +548,8 @@ pub fn generate_with_progress(
                             let centre_id = centres[k].0.id;
                             match &mut centres[k].1 {
                                 Centre::Omop(w, file) => {
-                                    let id = w.write(&case)?;
-                                    truth.record(file, id.parse().expect("numeric id"), &id, &case)?;
+                                    let (id, source_id) = w.write(&case)?;
+                                    truth.record(file, id.parse().expect("numeric id"), &source_id, &case)?;
                                 }
                                 Centre::Fhir(w, file) => {
                                     let mut identity = case.person.clone();

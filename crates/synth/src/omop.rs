@@ -241,8 +241,9 @@ impl OmopWriter {
     }
 
     /// Writes a patient's record: person, tumour, stage, treatments, death and the disease
-    /// episode. Returns the `person_id`.
-    pub fn write(&mut self, case: &Case) -> Result<String, SynthError> {
+    /// episode. Returns the `person_id` and the `person_source_value` (the hospital's own
+    /// patient id, which the warehouse keeps).
+    pub fn write(&mut self, case: &Case) -> Result<(String, String), SynthError> {
         self.persons += 1;
         let person_id = self.persons.to_string();
         let b = case.birth_date;
@@ -396,7 +397,7 @@ impl OmopWriter {
             ],
         )?;
         self.row(EPISODE_EVENT, &[&episode, &condition_id, CONDITION_OCCURRENCE_ID_FIELD])?;
-        Ok(person_id)
+        Ok((person_id, source_id))
     }
 
     /// Flushes the tables.

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod incidence;
 pub mod ingest;
 pub mod keys;
+pub mod link;
 pub mod link_files;
 pub mod quality;
 pub mod quarantine;

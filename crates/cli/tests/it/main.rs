@@ -6,6 +6,7 @@ mod incidence;
 mod ingest;
 mod link;
 mod net_survival_truth;
+mod persons;
 mod survival;
 
 use std::path::Path;
