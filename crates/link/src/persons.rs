@@ -17,7 +17,7 @@ use crate::model::{Model, level_of};
 use crate::{Config, FieldConfig, LinkError, Records, Scores};
 
 /// The fields compared, in order, and their comparators. Values are text, empty when unknown.
-pub const FIELDS: [(&str, Comparator); 11] = [
+pub const FIELDS: [(&str, Comparator); 12] = [
     ("nir", Comparator::Exact),
     ("claims_id", Comparator::Exact),
     ("surname", Comparator::Dice),
@@ -29,6 +29,7 @@ pub const FIELDS: [(&str, Comparator); 11] = [
     ("site", Comparator::Exact),
     ("diagnosis_date", Comparator::DaysApart),
     ("death_date", Comparator::DaysApart),
+    ("first_treatment", Comparator::DaysApart),
 ];
 
 /// Field positions in [`FIELDS`].
@@ -55,6 +56,9 @@ pub mod field {
     pub const DIAGNOSIS: usize = 9;
     /// Date of death, ISO.
     pub const DEATH: usize = 10;
+    /// Date of the first treatment (surgery, chemotherapy, radiotherapy, hormone or targeted
+    /// therapy), ISO.
+    pub const TREATMENT: usize = 11;
 }
 
 /// Blocking rules of the probabilistic pass (fields of [`FIELDS`]): birth month and sex with

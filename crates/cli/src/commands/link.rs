@@ -109,6 +109,10 @@ fn read_patients(w: &Warehouse) -> Result<(Vec<SourcePatient>, Vec<String>), Box
             FROM tumours GROUP BY dataset, patient_id),
         first_care AS (
             SELECT dataset, patient_id, min(date) AS first_care FROM care_events GROUP BY dataset, patient_id),
+        first_treatment AS (
+            SELECT dataset, patient_id, min(date) AS first_treatment FROM care_events
+            WHERE kind IN ('surgery', 'chemotherapy', 'radiotherapy', 'hormone_therapy', 'targeted_therapy')
+            GROUP BY dataset, patient_id),
         cancer_stay AS (
             SELECT dataset, patient_id, first_value(code ORDER BY date) AS code FROM care_events
             WHERE kind IN ('hospital_stay', 'chemotherapy', 'radiotherapy') AND code LIKE 'C%'
@@ -117,12 +121,13 @@ fn read_patients(w: &Warehouse) -> Result<(Vec<SourcePatient>, Vec<String>), Box
                p.death_date,
                i.nir, i.claims_id, i.surname, i.first_name, i.birth_date AS identity_birth,
                i.departement AS identity_departement,
-               t.diagnosis, t.icd10, c.first_care, s.code AS stay_code
+               t.diagnosis, t.icd10, c.first_care, s.code AS stay_code, f.first_treatment
         FROM patients p
         LEFT JOIN identities i ON i.dataset = p.dataset AND i.patient_id = p.patient_id
         LEFT JOIN first_tumour t ON t.dataset = p.dataset AND t.patient_id = p.patient_id
         LEFT JOIN first_care c ON c.dataset = p.dataset AND c.patient_id = p.patient_id
         LEFT JOIN cancer_stay s ON s.dataset = p.dataset AND s.patient_id = p.patient_id
+        LEFT JOIN first_treatment f ON f.dataset = p.dataset AND f.patient_id = p.patient_id
         ORDER BY p.dataset, p.patient_id";
     let rows = w.query(sql)?.rows()?;
     let mut records = Vec::with_capacity(rows.len());
@@ -152,6 +157,7 @@ fn read_patients(w: &Warehouse) -> Result<(Vec<SourcePatient>, Vec<String>), Box
         values[field::SITE] = if site.len() == 3 { site } else { String::new() };
         values[field::DIAGNOSIS] = diagnosis;
         values[field::DEATH] = t(7);
+        values[field::TREATMENT] = t(18);
         records.push(SourcePatient {
             dataset: t(0),
             patient_id: t(1),
