@@ -56,7 +56,10 @@ enum Command {
     #[command(after_help = "Examples:\n  oncodata ingest --source encr-csv registry/encr_50_2021-2022.csv\n  \
         oncodata ingest --source naaccr-xml registry/naaccr_50.xml --source omop hospitals/omop/baclesse --format json\n  \
         oncodata ingest --source fhir hospitals/fhir/curie.ndjson --source claims claims\n  \
-        oncodata ingest --source csv my_export.csv --mapping my_export.toml --dataset my_registry\n\n\
+        oncodata ingest --source csv my_export.csv --mapping my_export.toml --dataset my_registry\n  \
+        oncodata ingest --keys keys.toml --source encr-csv registry/encr_X.csv --source identity registry/identity_X.csv\n\n\
+        With a key file (--keys, $ONCODATA_KEYS or ~/.config/oncodata/keys.toml), the identities of identity files, \
+        FHIR patients and claims are pseudonymised into the table identities for `oncodata link`; without one they are not kept. \
         Each path loads as a dataset (its file or folder name, or --dataset); ingesting a corrected file \
         again replaces its records instead of adding them twice. Validation: record shape and encoding, \
         required variables and formats, ICD-O-3 validity, the IARC consistency checks (sex/site, \
@@ -81,7 +84,8 @@ enum Command {
     #[command(
         after_help = "Examples:\n  oncodata sql \"SELECT site_group, count(*) AS n FROM tumours GROUP BY site_group ORDER BY n DESC\"\n  \
         oncodata sql --format csv \"SELECT * FROM quarantine\" > quarantine.csv\n\n\
-        Tables: patients, tumours, care_events, quarantine, warnings (each row with its dataset and source), population, life_table.\n\
+        Tables: patients, tumours, care_events, quarantine, warnings, identities (each row with its dataset and source), population, life_table; \
+        after `oncodata link`: persons, person_records, link_review.\n\
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."
     )]
     Sql(commands::sql::Args),
@@ -138,6 +142,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` and closed early ends the program quietly, as for any Unix tool,
+    // instead of a panic on the next print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => commands::demo::run(a),

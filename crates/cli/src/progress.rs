@@ -23,6 +23,11 @@ impl Step {
         self.0.set_message(message.to_string());
     }
 
+    /// Ends the step without a summary (it failed; the error says why).
+    pub fn clear(&self) {
+        self.0.finish_and_clear();
+    }
+
     /// Ends the step with its summary line.
     pub fn done(self, summary: &str) {
         self.0.finish_and_clear();

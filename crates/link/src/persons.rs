@@ -182,8 +182,9 @@ pub struct PersonLinkage {
     pub deterministic: u64,
     /// Probabilistic links used.
     pub probabilistic: u64,
-    /// The Fellegi–Sunter model estimated.
-    pub model: Model,
+    /// The Fellegi–Sunter model estimated; `None` when there was nothing to compare
+    /// probabilistically.
+    pub model: Option<Model>,
     /// Candidate pairs compared.
     pub candidates: u64,
 }
@@ -275,7 +276,16 @@ pub fn link_persons(
         seed: options.seed,
         file: "the person linkage".into(),
     };
-    let linkage = crate::link(&left, &right, &config, progress)?;
+    // No record to compare with the others, or no candidate pair: deterministic links only.
+    let linkage = if left.is_empty() {
+        None
+    } else {
+        match crate::link(&left, &right, &config, progress) {
+            Ok(l) => Some(l),
+            Err(LinkError::Config { message, .. }) if message.contains("no candidate pair") => None,
+            Err(e) => return Err(e),
+        }
+    };
 
     // Edges: deterministic first, then reviewed, then probabilistic by decreasing probability.
     progress("clustering into persons");
@@ -314,8 +324,9 @@ pub fn link_persons(
         }
     }
     let comparators: Vec<Comparator> = FIELDS.iter().map(|(_, c)| *c).collect();
-    let mut scored: Vec<Edge> = linkage
-        .pairs
+    let no_pairs = Vec::new();
+    let pairs = linkage.as_ref().map_or(&no_pairs, |l| &l.pairs);
+    let mut scored: Vec<Edge> = pairs
         .iter()
         .filter_map(|p| {
             let (a, b) = (left_index[p.left as usize], p.right as usize);
@@ -440,8 +451,8 @@ pub fn link_persons(
         refused,
         deterministic,
         probabilistic,
-        model: linkage.model,
-        candidates: linkage.candidates,
+        candidates: linkage.as_ref().map_or(0, |l| l.candidates),
+        model: linkage.map(|l| l.model),
     })
 }
 
@@ -475,6 +486,48 @@ pub fn person_scores(predicted: &[u32], truth: &[Option<u64>]) -> (Scores, Score
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_positions_name_the_fields() {
+        let at = [
+            (field::NIR, "nir"),
+            (field::CLAIMS, "claims_id"),
+            (field::SURNAME, "surname"),
+            (field::FIRST_NAME, "first_name"),
+            (field::BIRTH_MONTH, "birth_month"),
+            (field::BIRTH_DAY, "birth_day"),
+            (field::SEX, "sex"),
+            (field::DEPARTEMENT, "departement"),
+            (field::SITE, "site"),
+            (field::DIAGNOSIS, "diagnosis_date"),
+            (field::DEATH, "death_date"),
+            (field::TREATMENT, "first_treatment"),
+        ];
+        assert_eq!(at.len(), FIELDS.len());
+        for (i, name) in at {
+            assert_eq!(FIELDS[i].0, name);
+        }
+    }
+
+    fn patient(dataset: &str, id: &str, backbone: bool, nir: &str) -> SourcePatient {
+        let mut values: [String; FIELDS.len()] = Default::default();
+        values[field::NIR] = nir.into();
+        SourcePatient { dataset: dataset.into(), patient_id: id.into(), unique: true, backbone, values }
+    }
+
+    #[test]
+    fn nothing_to_compare_leaves_the_deterministic_links() {
+        // Claims only: nothing is compared probabilistically; equal national ids still link.
+        let records = [patient("claims", "a", true, "x"), patient("claims", "b", true, "")];
+        let l = link_persons(&records, &Options::default(), &[], &|_| {}).unwrap();
+        assert_eq!((l.persons, l.candidates, l.model.is_none()), (2, 0, true));
+        let records =
+            [patient("claims", "a", true, "x"), patient("fhir", "b", false, "x"), patient("omop", "c", false, "")];
+        let l = link_persons(&records, &Options::default(), &[], &|_| {}).unwrap();
+        assert_eq!(l.persons, 2);
+        assert_eq!(l.person_of[0], l.person_of[1]);
+        assert_eq!((l.method[0], l.method[2]), (LinkMethod::Nir, LinkMethod::Single));
+    }
 
     #[test]
     fn scores_by_hand() {

@@ -102,13 +102,17 @@ pub struct Pseudonymiser {
     keys: KeyFile,
     /// Bit permutations of the rotations (one per master key after the first).
     permutations: Vec<Vec<u16>>,
+    /// The current chain's fingerprint, computed once (every identity row carries it).
+    key_id: String,
 }
 
 impl Pseudonymiser {
     /// A pseudonymiser for the keys of `keys`.
     pub fn new(keys: KeyFile) -> Self {
         let permutations = keys.masters[1..].iter().map(permutation).collect();
-        Self { keys, permutations }
+        let mut p = Self { keys, permutations, key_id: String::new() };
+        p.key_id = p.key_id_of(p.keys.masters.len());
+        p
     }
 
     /// The key file in use.
@@ -120,7 +124,7 @@ impl Pseudonymiser {
     /// pseudonyms so that a warehouse and a key file that do not belong together are noticed.
     /// It is a MAC of a constant and tells nothing about the key.
     pub fn key_id(&self) -> String {
-        self.key_id_of(self.keys.masters.len())
+        self.key_id.clone()
     }
 
     /// The fingerprint of the chain's first `generations` keys (1 for the first key alone).
@@ -241,11 +245,36 @@ pub fn parse_encoding(text: &str) -> Option<[u64; BLOOM_BITS / 64]> {
 }
 
 /// The Dice coefficient `2|A ∩ B| / (|A| + |B|)` of two name encodings; `None` if either is
-/// not an encoding or both are empty.
+/// not an encoding or both are empty. Read digit by digit from the hex text, without decoding
+/// it first: this runs once per name per candidate pair.
 pub fn dice(a: &str, b: &str) -> Option<f64> {
-    let (a, b) = (parse_encoding(a)?, parse_encoding(b)?);
-    let both: u32 = a.iter().zip(&b).map(|(x, y)| (x & y).count_ones()).sum();
-    let total: u32 = a.iter().chain(&b).map(|x| x.count_ones()).sum();
+    /// Bits set in a hex digit's value; 0xFF for a byte that is not a hex digit.
+    const NIBBLE: [u8; 256] = {
+        let mut t = [0xFFu8; 256];
+        let mut i = 0;
+        while i < 16 {
+            let digit = if i < 10 { b'0' + i as u8 } else { b'a' + i as u8 - 10 };
+            t[digit as usize] = i as u8;
+            if i >= 10 {
+                t[(digit - b'a' + b'A') as usize] = i as u8;
+            }
+            i += 1;
+        }
+        t
+    };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != BLOOM_BITS / 4 || b.len() != BLOOM_BITS / 4 {
+        return None;
+    }
+    let (mut both, mut total) = (0u32, 0u32);
+    for (&x, &y) in a.iter().zip(b) {
+        let (x, y) = (NIBBLE[x as usize], NIBBLE[y as usize]);
+        if x == 0xFF || y == 0xFF {
+            return None;
+        }
+        both += (x & y).count_ones();
+        total += x.count_ones() + y.count_ones();
+    }
     (total > 0).then(|| 2.0 * both as f64 / total as f64)
 }
 

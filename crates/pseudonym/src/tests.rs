@@ -87,6 +87,8 @@ fn name_encodings_approximate_bigram_similarity_and_survive_rotation() {
     assert_eq!(rotated.rekey_encoding(1, &martin).as_deref(), Some(new.as_str()));
     assert_eq!(dice(&new, &rotated.name_encoding("MARTINE")), Some(d));
     assert_eq!(dice("zz", &martin), None);
+    assert_eq!(dice(&martin.replacen('0', "g", 1), &martin), None, "not hex");
+    assert_eq!(dice(&martin.to_uppercase(), &martin), Some(1.0), "upper-case hex reads the same");
 }
 
 #[test]

@@ -31,8 +31,10 @@ pub enum SummaryFormat {
 pub struct Args {
     #[command(flatten)]
     warehouse: WarehouseArg,
-    /// A source: its kind (encr-csv, naaccr-xml, omop, fhir, claims, csv) and one or more paths
-    /// (files; folders for omop and claims). Repeat for several kinds.
+    /// A source: its kind (encr-csv, naaccr-xml, omop, fhir, claims, csv, identity) and one or
+    /// more paths (files; folders for omop and claims). Repeat for several kinds. `identity` is
+    /// a registry's identity file (PAT, nir, surname, first_name, birth_date, sex, departement),
+    /// loaded with the `encr_…` dataset of the same name; it needs --keys.
     #[arg(long = "source", value_names = ["KIND", "PATH"], num_args = 2.., action = clap::ArgAction::Append, required = true)]
     sources: Vec<String>,
     /// The TOML mapping of `csv` sources.

@@ -153,6 +153,12 @@ pub fn run(args: Args) -> CliResult {
                 p.key_id(),
                 p.key_file().generations()
             );
+            if warehouse.is_empty() {
+                println!(
+                    "  the pseudonyms already in a warehouse are under the old keys: run `oncodata keys rekey --warehouse DIR` \
+                     before ingesting or linking there"
+                );
+            }
             for w in warehouse {
                 rekey(&p, &w, &path)?;
             }

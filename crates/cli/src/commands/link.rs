@@ -98,6 +98,23 @@ const UNIQUE_SOURCES: [&str; 3] = ["claims", "omop", "fhir"];
 
 /// The records to link, one per source patient, and their provenance (file, patient id).
 fn read_patients(w: &Warehouse) -> Result<(Vec<SourcePatient>, Vec<String>), Box<dyn std::error::Error>> {
+    let tables = w.tables()?;
+    for t in ["patients", "identities", "tumours", "care_events"] {
+        if !tables.iter().any(|x| x == t) {
+            return Err(format!(
+                "{}: no {t} table; ingest the sources (with --keys for their identities) first",
+                w.root().display()
+            )
+            .into());
+        }
+    }
+    if w.query("SELECT code FROM care_events LIMIT 0").is_err() {
+        return Err(format!(
+            "{}: the care events were loaded by an older version (no code column); ingest the sources again",
+            w.root().display()
+        )
+        .into());
+    }
     let key_ids = w.query("SELECT DISTINCT key_id FROM identities")?.rows()?;
     if key_ids.len() > 1 {
         return Err("the identities were pseudonymised under different keys: run `oncodata keys rekey` first".into());
@@ -233,7 +250,7 @@ pub fn run(args: Args) -> CliResult {
     let dir = &args.warehouse.warehouse;
     let w = Warehouse::open(dir)?;
     let step = Step::start("reading the source patients");
-    let (records, files) = read_patients(&w)?;
+    let (records, files) = read_patients(&w).inspect_err(|_| step.clear())?;
     if records.is_empty() {
         return Err(format!("{}: no patients to link; ingest sources first", dir.display()).into());
     }

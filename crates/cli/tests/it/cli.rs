@@ -85,3 +85,21 @@ fn synth_is_deterministic_scaled_and_loadable() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains(&format!("read {lines} = accepted")), "{err}");
 }
+
+/// Output piped into a reader that has gone (`oncodata … | head`) ends the program quietly,
+/// not in a panic.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oncodata"))
+        .args(["codes", "C44.5", "8720/3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("error"), "{stderr}");
+}
