@@ -85,7 +85,7 @@ enum Command {
         after_help = "Examples:\n  oncodata sql \"SELECT site_group, count(*) AS n FROM tumours GROUP BY site_group ORDER BY n DESC\"\n  \
         oncodata sql --format csv \"SELECT * FROM quarantine\" > quarantine.csv\n\n\
         Tables: patients, tumours, care_events, quarantine, warnings, identities (each row with its dataset and source), population, life_table; \
-        after `oncodata link`: persons, person_records, link_review.\n\
+        after `oncodata link`: persons, person_records, link_review, primaries, primary_tumours.\n\
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."
     )]
     Sql(commands::sql::Args),
@@ -124,7 +124,9 @@ enum Command {
     #[command(after_help = "Examples:\n  oncodata link --warehouse wh --truth synth-data/truth\n  \
         oncodata link review --warehouse wh\n  oncodata link review --warehouse wh --same 3,7 --different 4 --by 'Dr Martin'\n\n\
         Writes the tables persons, person_records (how each record joined: nir, claims_id, review, probabilistic, \
-        single) and link_review. Names are compared as keyed Bloom-filter encodings (Dice), birth month and day, \
+        single), link_review, and primaries (the persons' tumour records consolidated under the IARC/IACR 2004 \
+        multiple-primary rules, each best-information value with its source record) with primary_tumours (each \
+        record's primary and the rule that put it there). Names are compared as keyed Bloom-filter encodings (Dice), birth month and day, \
         sex, département, cancer site (ICD-10) and diagnosis dates; m by EM, u from random pairs. Review \
         decisions (DIR/linkage/decisions.csv) apply to every later run.")]
     Link(commands::link::Args),

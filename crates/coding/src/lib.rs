@@ -5,6 +5,7 @@
 //! - [`morphology`]: ICD-O-3 morphology (histology) codes and behaviour codes;
 //! - [`icd10`]: conversion of ICD-O-3 to ICD-10 (the IARC algorithm: by site, or by morphology);
 //! - [`site_group`]: the site groups of the French national incidence estimates;
+//! - [`multiple_primary`]: the IARC/IACR 2004 rules that decide which tumours are one primary;
 //! - [`iccc`]: the International Classification of Childhood Cancer, third edition;
 //! - [`age_group`]: the 5-year age groups 0-4 … 85+ of population denominators;
 //! - [`standard_population`]: World (Segi 1960), European 1976, European 2013 and WHO weights;
@@ -17,6 +18,7 @@ pub mod iccc;
 pub mod icd10;
 pub mod icss;
 pub mod morphology;
+pub mod multiple_primary;
 mod rules;
 pub mod site_group;
 pub mod standard_population;

@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod comparison;
 pub mod model;
 pub mod persons;
+pub mod primaries;
 pub mod records;
 
 use std::collections::{HashMap, HashSet};

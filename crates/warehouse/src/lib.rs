@@ -6,8 +6,8 @@
 //! `identities` (pseudonymised)
 //! as one Parquet part per dataset, `DIR/tables/<table>/<dataset>.parquet` (see
 //! [`Warehouse::load_dataset`]); the reference tables `population` and `life_table` as
-//! `DIR/tables/<table>.parquet`, and so the linkage's `persons`, `person_records` and
-//! `link_review`. Every file is written to a temporary file and renamed into
+//! `DIR/tables/<table>.parquet`, and so the linkage's `persons`, `person_records`,
+//! `link_review`, `primaries` and `primary_tumours`. Every file is written to a temporary file and renamed into
 //! place, so it is replaced whole or not at all. Schemas in `oncodata_model::schema`.
 //!
 //! SQL functions registered beside DataFusion's own ([`functions`]): `age_group(age)`,

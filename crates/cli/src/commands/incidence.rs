@@ -271,7 +271,7 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
     let group_by: Vec<String> = (1..=exprs.len() + 1).map(|i| i.to_string()).collect();
     let sql = format!(
         "SELECT {}, least(CAST(t.age_at_diagnosis AS INT) / 5, 17) AS age_index, count(*) AS n \
-         FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
+         FROM tumours t JOIN patients p ON t.dataset = p.dataset AND t.patient_id = p.patient_id \
          WHERE t.behaviour = 3 AND {} GROUP BY {}",
         exprs.join(", "),
         not_null.join(" AND "),

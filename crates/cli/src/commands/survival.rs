@@ -431,7 +431,7 @@ pub fn from_warehouse(dir: &Path, filter: Option<&str>) -> Result<(Columns, Rate
         "SELECT * FROM (SELECT CAST(t.incidence_date AS VARCHAR) AS date, CAST(p.last_contact AS VARCHAR) AS last_contact, \
          p.vital_status, p.birth_date, p.sex, t.site_group, p.departement AS area, t.incidence_year AS year, t.iccc, t.icd10, \
          t.age_at_diagnosis AS age \
-         FROM tumours t JOIN patients p ON t.patient_id = p.patient_id \
+         FROM tumours t JOIN patients p ON t.dataset = p.dataset AND t.patient_id = p.patient_id \
          WHERE t.behaviour = 3 AND p.last_contact IS NOT NULL) {filter}"
     );
     let result = w.query(&sql)?;

@@ -7,6 +7,7 @@ mod ingest;
 mod link;
 mod net_survival_truth;
 mod persons;
+mod primaries;
 mod survival;
 
 use std::path::Path;

@@ -20,13 +20,15 @@ fn ok(args: &[&str], outputs: &mut Vec<String>) -> String {
     t
 }
 
+/// An F1 printed by `link --truth` on the line starting with `what`.
+fn f1_of(output: &str, what: &str) -> f64 {
+    let line = output.lines().find(|l| l.trim_start().starts_with(what)).unwrap_or_else(|| panic!("{output}"));
+    line.split("F1 ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap()
+}
+
 /// Pairwise and cluster F1 printed by `link --truth`.
 fn f1s(output: &str) -> (f64, f64) {
-    let f1 = |what: &str| -> f64 {
-        let line = output.lines().find(|l| l.trim_start().starts_with(what)).unwrap_or_else(|| panic!("{output}"));
-        line.split("F1 ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap()
-    };
-    (f1("pairwise"), f1("cluster"))
+    (f1_of(output, "pairwise"), f1_of(output, "cluster"))
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -90,6 +92,35 @@ fn sources_link_into_the_true_persons_and_no_key_or_identity_leaks() {
     let (pairwise, cluster) = f1s(&linked);
     assert!(pairwise >= 0.99, "{linked}");
     assert!(cluster >= 0.99, "{linked}");
+
+    // Tumour consolidation: each synthetic person has one tumour, which every source describes;
+    // the registry and hospital records of it become one primary.
+    let tumours = f1_of(&linked, "tumours");
+    assert!(tumours >= 0.99, "{linked}");
+    assert!(linked.contains("primaries under the IARC/IACR 2004 rules"), "{linked}");
+    let count = |sql: &str| -> String {
+        let out = ok(&["sql", "--warehouse", w, "--format", "csv", sql], &mut Vec::new());
+        out.lines().nth(1).unwrap_or_default().to_string()
+    };
+    // Every tumour record is in exactly one primary.
+    assert_eq!(
+        count("SELECT count(*), count(DISTINCT dataset || '/' || tumour_id) FROM primary_tumours"),
+        count("SELECT count(*) AS a, count(*) AS b FROM tumours")
+    );
+    // Best information, recomputed in SQL from the records: the earliest incidence date, the
+    // most valid basis of diagnosis, and the founders.
+    let disagreeing = count(
+        "WITH m AS (SELECT pt.primary_id, min(t.incidence_date) AS first, \
+                max(CASE WHEN t.basis_of_diagnosis = 9 THEN NULL ELSE t.basis_of_diagnosis END) AS basis \
+            FROM primary_tumours pt JOIN tumours t ON t.dataset = pt.dataset AND t.tumour_id = pt.tumour_id \
+            GROUP BY pt.primary_id) \
+         SELECT count(*) FROM primaries p JOIN m ON m.primary_id = p.primary_id \
+         WHERE CAST(p.incidence_date AS DATE) <> m.first \
+            OR coalesce(p.basis_of_diagnosis, -1) <> coalesce(CAST(m.basis AS BIGINT), p.basis_of_diagnosis, -1)",
+    );
+    assert_eq!(disagreeing, "0");
+    assert_eq!(count("SELECT count(*) - count(DISTINCT primary_id) FROM primary_tumours WHERE founder"), "0");
+    assert_eq!(count("SELECT count(*) FROM primary_tumours WHERE founder"), count("SELECT count(*) FROM primaries"));
 
     // The review queue: deciding a pair "same" links it on the next run.
     let queue = ok(&["link", "review", "--warehouse", w], &mut outputs);
@@ -166,6 +197,8 @@ fn sources_link_into_the_true_persons_and_no_key_or_identity_leaks() {
         "persons",
         "person_records",
         "link_review",
+        "primaries",
+        "primary_tumours",
     ]
     .iter()
     .map(|t| ok(&["sql", "--warehouse", w, "--format", "csv", &format!("SELECT * FROM {t}")], &mut Vec::new()))

@@ -1,7 +1,11 @@
 //! `oncodata link`: link the warehouse's source patients into persons (deterministic pass on
 //! the pseudonymised national and claims ids, Fellegi–Sunter for the rest, constrained
-//! clustering), write `persons`, `person_records` and `link_review`, and score against a
-//! synthetic truth; `oncodata link review` lists and decides the uncertain pairs.
+//! clustering), write `persons`, `person_records` and `link_review`, consolidate the persons'
+//! tumour records into `primaries` under the IARC/IACR multiple-primary rules ([`primaries`]),
+//! and score against a synthetic truth; `oncodata link review` lists and decides the uncertain
+//! pairs.
+
+mod primaries;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -187,29 +191,40 @@ fn read_patients(w: &Warehouse) -> Result<(Vec<SourcePatient>, Vec<String>), Box
     Ok((records, files))
 }
 
-/// The true person of each record from a synthetic truth folder's `records.csv` (file, record,
-/// record_id, person_id): matched by the record's file (the truth's path is a suffix of the
-/// loaded one, or of its folder for a folder source) and its patient id.
+/// A record's true person and tumour in a synthetic truth.
+type TrueIds = (u64, u64);
+
+/// The true person and tumour of each record from a synthetic truth folder's `records.csv` (file,
+/// record, record_id, person_id, tumour_id): matched by the record's file (the truth's path is a
+/// suffix of the loaded one, or of its folder for a folder source) and its patient id.
 fn read_truth(
     dir: &Path,
     records: &[SourcePatient],
     files: &[String],
-) -> Result<Vec<Option<u64>>, Box<dyn std::error::Error>> {
+) -> Result<Vec<Option<TrueIds>>, Box<dyn std::error::Error>> {
     let path = dir.join("records.csv");
     let mut reader = csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut truth: HashMap<(String, String), u64> = HashMap::new();
+    let mut truth: HashMap<(String, String), (u64, u64)> = HashMap::new();
     let mut truth_files: Vec<String> = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let row = row.map_err(|e| format!("{}: {e}", path.display()))?;
-        let (Some(file), Some(id), Some(person)) = (row.get(0), row.get(2), row.get(3)) else {
-            return Err(format!("{} line {}: expected file,record,record_id,person_id", path.display(), i + 2).into());
+        let (Some(file), Some(id), Some(person), Some(tumour)) = (row.get(0), row.get(2), row.get(3), row.get(4))
+        else {
+            return Err(format!(
+                "{} line {}: expected file,record,record_id,person_id,tumour_id",
+                path.display(),
+                i + 2
+            )
+            .into());
         };
-        let person: u64 =
-            person.parse().map_err(|_| format!("{} line {}: person_id '{person}'", path.display(), i + 2))?;
+        let number = |what: &str, v: &str| -> Result<u64, String> {
+            v.parse().map_err(|_| format!("{} line {}: {what} '{v}'", path.display(), i + 2))
+        };
+        let (person, tumour) = (number("person_id", person)?, number("tumour_id", tumour)?);
         if !truth_files.iter().any(|f| f == file) {
             truth_files.push(file.to_string());
         }
-        truth.insert((file.to_string(), id.to_string()), person);
+        truth.insert((file.to_string(), id.to_string()), (person, tumour));
     }
     let mut file_of: HashMap<&str, Option<&str>> = HashMap::new();
     Ok(records
@@ -386,13 +401,20 @@ pub fn run(args: Args) -> CliResult {
         linkage.persons,
         linkage.review.len()
     );
+    let tumours = primaries::consolidate_tumours(&w, &records, &linkage.person_of, &|p| person_id(p))?;
+    println!("{}", tumours.summary());
 
     if let Some(truth_dir) = &args.truth {
         let truth = read_truth(truth_dir, &records, &files)?;
         let known = truth.iter().filter(|t| t.is_some()).count();
-        let (pairwise, cluster) = person_scores(&linkage.person_of, &truth);
+        let true_person: Vec<Option<u64>> = truth.iter().map(|t| t.map(|(p, _)| p)).collect();
+        let (pairwise, cluster) = person_scores(&linkage.person_of, &true_person);
         println!("against {} ({known} of {} records with a true person):", truth_dir.display(), records.len());
-        for (what, s) in [("pairwise", pairwise), ("cluster", cluster)] {
+        // Tumour records: the primary each fell in, against its patient record's true tumour.
+        let primary_of = tumours.primary_of();
+        let true_tumour: Vec<Option<u64>> = tumours.patient_of.iter().map(|&p| truth[p].map(|(_, t)| t)).collect();
+        let (tumour_pairs, _) = person_scores(&primary_of, &true_tumour);
+        for (what, s) in [("pairwise", pairwise), ("cluster", cluster), ("tumours", tumour_pairs)] {
             println!(
                 "  {what:<8}  precision {:.4}  recall {:.4}  F1 {:.4}  (TP {}, FP {}, FN {})",
                 s.precision, s.recall, s.f1, s.true_positives, s.false_positives, s.false_negatives

@@ -1,0 +1,232 @@
+//! The `primaries` and `primary_tumours` tables: the tumour records of the linked persons,
+//! consolidated into primary cancers under the IARC/IACR 2004 multiple-primary rules, each value
+//! with the record it came from ([`oncodata_link::primaries`]).
+
+use std::collections::HashMap;
+
+use oncodata_coding::{Behaviour, Morphology, Topography, iccc, icd10, site_group};
+use oncodata_link::persons::SourcePatient;
+use oncodata_link::primaries::{Primary, Sourced, TumourRecord, consolidate};
+use oncodata_warehouse::{Value, Warehouse};
+
+/// What the consolidation found.
+pub struct Consolidation {
+    /// The tumour records consolidated.
+    pub records: Vec<TumourRecord>,
+    /// The source patient of each record (an index of the linkage's records).
+    pub patient_of: Vec<usize>,
+    /// The primaries.
+    pub primaries: Vec<Primary>,
+}
+
+/// Reads the warehouse's tumours, consolidates them person by person and writes the tables.
+/// `person_of` gives each source patient's person; `person_id` names a person.
+pub fn consolidate_tumours(
+    w: &Warehouse,
+    patients: &[SourcePatient],
+    person_of: &[u32],
+    person_id: &dyn Fn(u32) -> String,
+) -> Result<Consolidation, Box<dyn std::error::Error>> {
+    let index: HashMap<(&str, &str), usize> =
+        patients.iter().enumerate().map(|(i, p)| ((p.dataset.as_str(), p.patient_id.as_str()), i)).collect();
+    let rows = w
+        .query(
+            "SELECT dataset, tumour_id, patient_id, topography, morphology, behaviour, grade, laterality,
+                    basis_of_diagnosis, incidence_date, age_at_diagnosis, stage, tnm_t, tnm_n, tnm_m
+             FROM tumours ORDER BY dataset, tumour_id",
+        )?
+        .rows()?;
+    let mut records = Vec::with_capacity(rows.len());
+    let mut patient_of = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let t = |i: usize| r[i].as_text();
+        let small = |i: usize| r[i].as_f64().map(|v| v as u8);
+        let what = || format!("tumour {} of data set {}", t(1), t(0));
+        let patient = *index.get(&(t(0).as_str(), t(2).as_str())).ok_or_else(|| {
+            format!("{}: its patient {} is not among the linked patients; run `oncodata link` again", what(), t(2))
+        })?;
+        let text = |i: usize| Some(t(i)).filter(|s| !s.is_empty());
+        let bad = |e: &dyn std::fmt::Display| format!("{}: {e}", what());
+        records.push(TumourRecord {
+            person: person_of[patient],
+            dataset: t(0),
+            tumour_id: t(1),
+            topography: Topography::parse(&t(3)).map_err(|e| bad(&e))?,
+            morphology: Morphology::parse(&t(4)).map_err(|e| bad(&e))?,
+            behaviour: Behaviour::parse(&t(5)).map_err(|e| bad(&e))?,
+            grade: small(6),
+            laterality: small(7),
+            basis: small(8),
+            incidence_date: t(9).parse().map_err(|e| bad(&e))?,
+            age: r[10].as_f64().unwrap_or(0.0) as u16,
+            stage: text(11),
+            tnm: [text(12), text(13), text(14)],
+        });
+        patient_of.push(patient);
+    }
+    let primaries = consolidate(&records);
+    write_tables(w, &records, patients, &patient_of, &primaries, person_id)?;
+    Ok(Consolidation { records, patient_of, primaries })
+}
+
+impl Consolidation {
+    /// The primary of each record (an index of the primaries).
+    pub fn primary_of(&self) -> Vec<u32> {
+        let mut of = vec![0u32; self.records.len()];
+        for (n, p) in self.primaries.iter().enumerate() {
+            for m in &p.members {
+                of[m.record] = n as u32;
+            }
+        }
+        of
+    }
+
+    /// One line for the terminal: records, primaries, how many are reportable and multi-source.
+    pub fn summary(&self) -> String {
+        let reportable: Vec<&Primary> = self.primaries.iter().filter(|p| p.reportable).collect();
+        let several = reportable.iter().filter(|p| p.members.len() > 1).count();
+        let mut per_person: HashMap<u32, usize> = HashMap::new();
+        for p in &reportable {
+            *per_person.entry(p.person).or_default() += 1;
+        }
+        let multiple = per_person.values().filter(|&&n| n > 1).count();
+        format!(
+            "primaries: {} tumour records → {} primaries under the IARC/IACR 2004 rules ({} reportable, {} of them \
+             from several records; {} persons with more than one reportable primary; {} not reportable: in situ \
+             or not malignant) (tables primaries, primary_tumours)",
+            self.records.len(),
+            self.primaries.len(),
+            reportable.len(),
+            several,
+            multiple,
+            self.primaries.len() - reportable.len()
+        )
+    }
+}
+
+/// `primary_id` of a primary: its person's id and its sequence, `P00000012-2`.
+fn primary_id(p: &Primary, person_id: &dyn Fn(u32) -> String) -> String {
+    format!("{}-{}", person_id(p.person), p.sequence)
+}
+
+fn write_tables(
+    w: &Warehouse,
+    records: &[TumourRecord],
+    patients: &[SourcePatient],
+    patient_of: &[usize],
+    primaries: &[Primary],
+    person_id: &dyn Fn(u32) -> String,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let source = |from: Option<usize>| match from {
+        Some(i) => Value::Text(format!("{}:{}", records[i].dataset, records[i].tumour_id)),
+        None => Value::Text("IARC Table 1".into()),
+    };
+    let int = |v: Option<u8>| v.map_or(Value::Null, |v| Value::Int(i64::from(v)));
+    let text = |v: &Option<String>| v.as_ref().map_or(Value::Null, |s| Value::Text(s.clone()));
+    let sourced = |v: &Option<Sourced<u8>>| match v {
+        Some(s) => (Value::Int(i64::from(s.value)), source(s.from)),
+        None => (Value::Null, Value::Null),
+    };
+    let mut rows = Vec::with_capacity(primaries.len());
+    let mut members = Vec::with_capacity(records.len());
+    for p in primaries {
+        let id = primary_id(p, person_id);
+        let (topography, morphology) = (p.topography.value, p.morphology.value);
+        let mut datasets: Vec<&str> = p.members.iter().map(|m| records[m.record].dataset.as_str()).collect();
+        datasets.sort();
+        datasets.dedup();
+        let (grade, grade_from) = sourced(&p.grade);
+        let (laterality, laterality_from) = sourced(&p.laterality);
+        let (basis, basis_from) = sourced(&p.basis);
+        let (stage, tnm, stage_from) = match &p.stage {
+            Some(s) => (text(&s.value.stage), s.value.tnm.clone(), source(s.from)),
+            None => (Value::Null, [None, None, None], Value::Null),
+        };
+        let (b, beh) = (p.behaviour, int(Some(p.behaviour.code())));
+        let derived = |v: Option<String>| v.map_or(Value::Null, Value::Text);
+        rows.push(vec![
+            Value::Text(id.clone()),
+            Value::Text(person_id(p.person)),
+            Value::Int(i64::from(p.sequence)),
+            Value::Bool(p.reportable),
+            Value::Int(p.members.len() as i64),
+            Value::Text(datasets.join(";")),
+            Value::Text(topography.to_string()),
+            source(p.topography.from),
+            Value::Text(morphology.to_string()),
+            source(p.morphology.from),
+            beh,
+            grade,
+            grade_from,
+            laterality,
+            laterality_from,
+            basis,
+            basis_from,
+            Value::Text(p.incidence_date.value.to_string()),
+            Value::Int(i64::from(chrono::Datelike::year(&p.incidence_date.value))),
+            source(p.incidence_date.from),
+            Value::Int(i64::from(p.age)),
+            stage,
+            text(&tnm[0]),
+            text(&tnm[1]),
+            text(&tnm[2]),
+            stage_from,
+            derived(icd10::from_icdo3(topography, morphology, b).ok()),
+            derived(iccc::classify(topography, morphology, b).map(|s| s.subgroup.to_string())),
+            derived(site_group::classify(topography, morphology, b).map(|g| g.id.to_string())),
+        ]);
+        for m in &p.members {
+            let r = &records[m.record];
+            members.push(vec![
+                Value::Text(id.clone()),
+                Value::Text(person_id(p.person)),
+                Value::Text(r.dataset.clone()),
+                Value::Text(r.tumour_id.clone()),
+                Value::Text(patients[patient_of[m.record]].patient_id.clone()),
+                Value::Bool(m.reason.is_none()),
+                m.reason.as_ref().map_or(Value::Null, |reason| Value::Text(reason.to_string())),
+            ]);
+        }
+    }
+    w.write_rows("primaries", &PRIMARY_COLUMNS, &rows)?;
+    w.write_rows(
+        "primary_tumours",
+        &["primary_id", "person_id", "dataset", "tumour_id", "patient_id", "founder", "rule"],
+        &members,
+    )?;
+    Ok(())
+}
+
+/// The columns of `primaries`; `*_source` names the record a value came from
+/// (`dataset:tumour_id`, or `IARC Table 1` for the code of one group's different sites).
+const PRIMARY_COLUMNS: [&str; 29] = [
+    "primary_id",
+    "person_id",
+    "sequence",
+    "reportable",
+    "records",
+    "datasets",
+    "topography",
+    "topography_source",
+    "morphology",
+    "morphology_source",
+    "behaviour",
+    "grade",
+    "grade_source",
+    "laterality",
+    "laterality_source",
+    "basis_of_diagnosis",
+    "basis_source",
+    "incidence_date",
+    "incidence_year",
+    "incidence_source",
+    "age_at_diagnosis",
+    "stage",
+    "tnm_t",
+    "tnm_n",
+    "tnm_m",
+    "stage_source",
+    "icd10",
+    "iccc",
+    "site_group",
+];

@@ -1,0 +1,93 @@
+//! Tumour consolidation end to end: a registry file with several tumours per patient, ingested
+//! with its identities, linked, and consolidated into `primaries` under the IARC/IACR 2004
+//! multiple-primary rules.
+
+use super::oncodata;
+
+/// Patient 1: two colon adenocarcinomas (C18.2 8140, C18.7 8480: one organ and one histology
+/// group, so one primary, keeping 8480) and a squamous lung cancer (a second primary).
+/// Patient 2: an in situ bladder tumour (reported) and a prostate cancer: two primaries.
+/// Patient 3: a lymphoma 9680 and an unspecified haematopoietic 9975: one primary, 9680.
+const REGISTRY: &str = "\
+PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage
+00000001,3,1950,68,2,14,01,2,2019,7,C182,8140,3,2,1,12,2023,1750,II
+00000001,3,1950,70,2,14,02,6,2020,7,C187,8480,3,2,1,12,2023,1300,I
+00000001,3,1950,71,2,14,03,3,2021,7,C341,8070,3,3,1,12,2023,1000,III
+00000002,7,1945,73,1,14,01,1,2019,7,C679,8120,2,9,1,12,2023,1780,
+00000002,7,1945,76,1,14,02,9,2021,7,C619,8140,3,2,1,12,2023,820,I
+00000003,5,1960,58,1,50,01,4,2019,7,C772,9680,3,9,1,12,2023,1700,
+00000003,5,1960,58,1,50,02,5,2019,5,C421,9975,3,9,1,12,2023,1680,
+";
+
+const IDENTITY: &str = "\
+PAT,nir,surname,first_name,birth_date,sex,departement
+00000001,250031412345678,Durand,Marie,1950-03-02,2,14
+00000002,145071412345612,Petit,Jean,1945-07-21,1,14
+00000003,160055012345634,Moreau,Luc,1960-05-30,1,50
+";
+
+#[test]
+fn several_tumours_of_a_patient_become_the_primaries_the_rules_say() {
+    let tmp = tempfile::tempdir().unwrap();
+    let at = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(at("encr_mp.csv"), REGISTRY).unwrap();
+    std::fs::write(at("identity_mp.csv"), IDENTITY).unwrap();
+    let (w, k) = (at("wh"), at("keys.toml"));
+    let run = |args: &[&str]| {
+        let out = oncodata(args);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "oncodata {args:?}: {text}");
+        text
+    };
+    run(&["keys", "init", "--keys", &k]);
+    let ingested = run(&[
+        "ingest",
+        "--warehouse",
+        &w,
+        "--keys",
+        &k,
+        "--source",
+        "encr-csv",
+        &at("encr_mp.csv"),
+        "--source",
+        "identity",
+        &at("identity_mp.csv"),
+    ]);
+    assert!(ingested.contains("read 7 = accepted 7 + quarantined 0"), "{ingested}");
+    let linked = run(&["link", "--warehouse", &w]);
+    assert!(linked.contains("7 tumour records → 5 primaries"), "{linked}");
+    assert!(linked.contains("2 persons with more than one reportable primary"), "{linked}");
+
+    let csv = run(&[
+        "sql",
+        "--warehouse",
+        &w,
+        "--format",
+        "csv",
+        "SELECT primary_id, reportable, records, topography, morphology, morphology_source, behaviour, \
+         incidence_date, stage, site_group FROM primaries ORDER BY primary_id",
+    ]);
+    let expected = "\
+primary_id,reportable,records,topography,morphology,morphology_source,behaviour,incidence_date,stage,site_group
+P00000001-1,true,2,C18.2,8480,encr_mp:00000001-02,3,2019-02-15,II,colorectum
+P00000001-2,true,1,C34.1,8070,encr_mp:00000001-03,3,2021-03-15,III,lung
+P00000002-1,true,1,C67.9,8120,encr_mp:00000002-01,2,2019-01-15,,
+P00000002-2,true,1,C61.9,8140,encr_mp:00000002-02,3,2021-09-15,I,prostate
+P00000003-1,true,2,C77.2,9680,encr_mp:00000003-01,3,2019-04-15,,nhl
+";
+    assert_eq!(csv, expected);
+    let rules = run(&[
+        "sql",
+        "--warehouse",
+        &w,
+        "--format",
+        "csv",
+        "SELECT tumour_id, rule FROM primary_tumours WHERE NOT founder ORDER BY tumour_id",
+    ]);
+    assert_eq!(
+        rules,
+        "tumour_id,rule\n\
+         00000001-02,\"same organ C18, same histology group 3 (rule 3)\"\n\
+         00000003-02,\"haematopoietic groups 9 and 14, one unspecified: counted once (rule 4.1)\"\n"
+    );
+}
