@@ -28,46 +28,91 @@ pub fn key(records: &Records, rule: &Rule, i: usize) -> Option<String> {
     Some(key)
 }
 
-/// The keys of every record under each rule.
-pub fn keys(records: &Records, rules: &[Rule]) -> Vec<Vec<Option<String>>> {
-    rules.iter().map(|r| (0..records.len()).map(|i| key(records, r, i)).collect()).collect()
+/// The blocking keys of both sides, as ids shared by both sides so that a pair's keys compare as
+/// integers, and the right records of each key: what [`Keys::candidates_of`] walks.
+#[derive(Debug)]
+pub struct Keys {
+    /// Per rule, each left record's key id ([`MISSING`] when a field is empty).
+    left: Vec<Vec<u32>>,
+    /// Per rule, each right record's key id.
+    right: Vec<Vec<u32>>,
+    /// Per rule, the right records of key `k`: `rights[start[k]..start[k + 1]]`.
+    index: Vec<(Vec<u32>, Vec<u32>)>,
 }
 
-/// The right records of each key, per rule.
-pub fn index(keys: &[Vec<Option<String>>]) -> Vec<HashMap<&str, Vec<u32>, foldhash::fast::RandomState>> {
-    keys.iter()
-        .map(|rule_keys| {
-            let mut map: HashMap<&str, Vec<u32>, foldhash::fast::RandomState> = HashMap::default();
-            for (i, k) in rule_keys.iter().enumerate() {
-                if let Some(k) = k {
-                    map.entry(k.as_str()).or_default().push(i as u32);
-                }
+/// The key id of a record with a missing blocking field.
+pub const MISSING: u32 = u32::MAX;
+
+impl Keys {
+    /// The keys of `left` and `right` under `rules`.
+    pub fn new(left: &Records, right: &Records, rules: &[Rule]) -> Self {
+        let (mut lk, mut rk, mut index) = (Vec::new(), Vec::new(), Vec::new());
+        for rule in rules {
+            let mut ids: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
+            let mut of = |records: &Records| -> Vec<u32> {
+                (0..records.len())
+                    .map(|i| match key(records, rule, i) {
+                        None => MISSING,
+                        Some(k) => {
+                            let next = ids.len() as u32;
+                            *ids.entry(k).or_insert(next)
+                        }
+                    })
+                    .collect()
+            };
+            let (l, r) = (of(left), of(right));
+            // Counting sort of the right records by key.
+            let mut start = vec![0u32; ids.len() + 1];
+            for &k in r.iter().filter(|&&k| k != MISSING) {
+                start[k as usize + 1] += 1;
             }
-            map
-        })
-        .collect()
-}
+            for k in 1..start.len() {
+                start[k] += start[k - 1];
+            }
+            let mut fill = start.clone();
+            let mut rights = vec![0u32; start[ids.len()] as usize];
+            for (j, &k) in r.iter().enumerate().filter(|(_, k)| **k != MISSING) {
+                rights[fill[k as usize] as usize] = j as u32;
+                fill[k as usize] += 1;
+            }
+            lk.push(l);
+            rk.push(r);
+            index.push((start, rights));
+        }
+        Self { left: lk, right: rk, index }
+    }
 
-/// Calls `each(right, rules)` for every candidate right record of left record `l`, once per
-/// pair, with the bit mask of the rules the pair satisfies.
-pub fn candidates_of(
-    l: usize,
-    left_keys: &[Vec<Option<String>>],
-    right_keys: &[Vec<Option<String>>],
-    right_index: &[HashMap<&str, Vec<u32>, foldhash::fast::RandomState>],
-    mut each: impl FnMut(u32, u32),
-) {
-    let same = |r: usize, j: u32| left_keys[r][l].is_some() && left_keys[r][l] == right_keys[r][j as usize];
-    for (r, index) in right_index.iter().enumerate() {
-        let Some(k) = &left_keys[r][l] else { continue };
-        let Some(rights) = index.get(k.as_str()) else { continue };
-        for &j in rights {
-            // Produced by an earlier rule already.
-            if (0..r).any(|q| same(q, j)) {
+    /// The left records in order of their key under the first rule (missing keys last): walked
+    /// in this order, consecutive left records meet the same right records, which stay in the
+    /// processor's cache — at a million records a side, twice as fast as file order.
+    pub fn left_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.left.first().map_or(0, Vec::len) as u32).collect();
+        if let Some(first) = self.left.first() {
+            order.sort_by_key(|&l| first[l as usize]);
+        }
+        order
+    }
+
+    /// Calls `each(right, rules)` for every candidate right record of left record `l`, once per
+    /// pair, with the bit mask of the rules the pair satisfies.
+    pub fn candidates_of(&self, l: usize, mut each: impl FnMut(u32, u32)) {
+        let same = |q: usize, j: u32| {
+            let k = self.left[q][l];
+            k != MISSING && k == self.right[q][j as usize]
+        };
+        for (r, (start, rights)) in self.index.iter().enumerate() {
+            let k = self.left[r][l];
+            if k == MISSING {
                 continue;
             }
-            let mask = (r..left_keys.len()).filter(|&q| same(q, j)).fold(0u32, |m, q| m | 1 << q);
-            each(j, mask);
+            for &j in &rights[start[k as usize] as usize..start[k as usize + 1] as usize] {
+                // Produced by an earlier rule already.
+                if (0..r).any(|q| same(q, j)) {
+                    continue;
+                }
+                let mask = (r..self.index.len()).filter(|&q| same(q, j)).fold(0u32, |m, q| m | 1 << q);
+                each(j, mask);
+            }
         }
     }
 }
@@ -134,11 +179,10 @@ mod tests {
         let left = records(&[["x", "1", "p"], ["y", "2", ""]]);
         let right = records(&[["x", "1", "q"], ["x", "3", "p"], ["z", "2", "p"]]);
         let rules = vec![vec![0], vec![1], vec![2]];
-        let (lk, rk) = (keys(&left, &rules), keys(&right, &rules));
-        let index = index(&rk);
+        let keys = Keys::new(&left, &right, &rules);
         let mut pairs = Vec::new();
         for l in 0..left.len() {
-            candidates_of(l, &lk, &rk, &index, |j, mask| pairs.push((l, j, mask)));
+            keys.candidates_of(l, |j, mask| pairs.push((l, j, mask)));
         }
         // left 0 meets right 0 (rules 0 and 1) and right 1 (rules 0 and 2), then right 2 (rule 2);
         // left 1 meets right 2 by rule 1; its missing c blocks nothing.

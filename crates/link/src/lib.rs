@@ -154,6 +154,19 @@ pub struct Linkage {
     pub pairs: Vec<Pair>,
 }
 
+/// The most candidate pairs (by the rules' counts) whose patterns are kept between counting and
+/// scoring: 12 bytes each, 1.2 GB at most; beyond, pairs are compared again to score them.
+const KEEP_PAIRS: u64 = 100_000_000;
+
+/// The compared pairs of one thread: per left record (index, number of pairs), then each pair's
+/// right record and pattern.
+#[derive(Default)]
+struct Compared {
+    lefts: Vec<(u32, u32)>,
+    rights: Vec<u32>,
+    patterns: Vec<Pattern>,
+}
+
 /// Counted patterns, keyed by pattern and the mask of rules the pairs satisfy.
 type Counts = HashMap<(Pattern, u32), f64, foldhash::fast::RandomState>;
 
@@ -219,8 +232,8 @@ pub fn link(left: &Records, right: &Records, config: &Config, progress: &dyn Fn(
         }
     };
     let rule_fields: Vec<Rule> = rules.iter().map(|(r, _)| r.clone()).collect();
-    let (left_keys, right_keys) = (blocking::keys(left, &rule_fields), blocking::keys(right, &rule_fields));
-    let right_index = blocking::index(&right_keys);
+    let keys = blocking::Keys::new(left, right, &rule_fields);
+    let order = keys.left_order();
 
     // u from random pairs.
     progress("estimating u on random pairs");
@@ -244,18 +257,37 @@ pub fn link(left: &Records, right: &Records, config: &Config, progress: &dyn Fn(
     let level_counts: Vec<usize> = comparators.iter().map(|c| c.levels()).collect();
     let u = model::level_shares(&random, &level_counts);
 
-    // Patterns of the candidate pairs.
+    // Patterns of the candidate pairs, counted for EM and, unless there are too many to hold,
+    // kept for scoring so that each pair is compared once.
     progress("comparing candidate pairs");
-    let parts = for_each_left(left.len(), Counts::default, |acc, l| {
-        blocking::candidates_of(l, &left_keys, &right_keys, &right_index, |r, mask| {
-            *acc.entry((pattern_of(left, right, &comparators, l, r as usize), mask)).or_default() += 1.0;
-        });
-    });
+    let keep = rules.iter().map(|(_, n)| n).sum::<u64>() <= KEEP_PAIRS;
+    let parts = for_each_left(
+        left.len(),
+        || (Counts::default(), Compared::default()),
+        |(counts, compared), at| {
+            let l = order[at] as usize;
+            let before = compared.rights.len();
+            keys.candidates_of(l, |r, mask| {
+                let p = pattern_of(left, right, &comparators, l, r as usize);
+                *counts.entry((p, mask)).or_default() += 1.0;
+                if keep {
+                    compared.rights.push(r);
+                    compared.patterns.push(p);
+                }
+            });
+            let n = compared.rights.len() - before;
+            if n > 0 {
+                compared.lefts.push((l as u32, n as u32));
+            }
+        },
+    );
     let mut counts = Counts::default();
-    for part in parts {
+    let mut compared = Vec::with_capacity(parts.len());
+    for (part, kept) in parts {
         for (k, c) in part {
             *counts.entry(k).or_default() += c;
         }
+        compared.push(kept);
     }
     let candidates: f64 = counts.values().sum();
     if candidates == 0.0 {
@@ -344,29 +376,54 @@ pub fn link(left: &Records, right: &Records, config: &Config, progress: &dyn Fn(
     progress("scoring candidate pairs");
     let weights = model.level_weights();
     let prior = model.prior_weight();
-    let parts = for_each_left(left.len(), Vec::new, |acc: &mut Vec<Pair>, l| {
-        blocking::candidates_of(l, &left_keys, &right_keys, &right_index, |r, _| {
-            let p = pattern_of(left, right, &comparators, l, r as usize);
-            let mut w = prior;
-            for f in 0..nf {
-                let level = level_of(p, f);
-                if level.is_null() {
-                    continue;
+    let score = |acc: &mut Vec<Pair>, l: usize, r: u32, p: Pattern| {
+        let mut w = prior;
+        for f in 0..nf {
+            let level = level_of(p, f);
+            if level.is_null() {
+                continue;
+            }
+            w += match (&tf[f], level) {
+                (Some(t), Level(0)) => {
+                    let share = t.get(left.value(f, l)).copied().unwrap_or(1.0 / total);
+                    (model.fields[f].m[0] / share).log2()
                 }
-                w += match (&tf[f], level) {
-                    (Some(t), Level(0)) => {
-                        let share = t.get(left.value(f, l)).copied().unwrap_or(1.0 / total);
-                        (model.fields[f].m[0] / share).log2()
-                    }
-                    _ => weights[f][level.0 as usize],
-                };
-            }
-            let probability = model::probability(w);
-            if probability >= config.threshold {
-                acc.push(Pair { left: l as u32, right: r, weight: w, probability });
-            }
-        });
-    });
+                _ => weights[f][level.0 as usize],
+            };
+        }
+        let probability = model::probability(w);
+        if probability >= config.threshold {
+            acc.push(Pair { left: l as u32, right: r, weight: w, probability });
+        }
+    };
+    let parts: Vec<Vec<Pair>> = if keep {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = compared
+                .iter()
+                .map(|c| {
+                    scope.spawn(|| {
+                        let mut acc = Vec::new();
+                        let mut at = 0;
+                        for &(l, n) in &c.lefts {
+                            for k in at..at + n as usize {
+                                score(&mut acc, l as usize, c.rights[k], c.patterns[k]);
+                            }
+                            at += n as usize;
+                        }
+                        acc
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        })
+    } else {
+        for_each_left(left.len(), Vec::new, |acc: &mut Vec<Pair>, at| {
+            let l = order[at] as usize;
+            keys.candidates_of(l, |r, _| {
+                score(acc, l, r, pattern_of(left, right, &comparators, l, r as usize));
+            });
+        })
+    };
     let mut pairs: Vec<Pair> = parts.into_iter().flatten().collect();
     pairs.sort_by_key(|p| (p.left, p.right));
     let names = |rule: &Rule| rule.iter().map(|&f| config.fields[f].name.clone()).collect();
