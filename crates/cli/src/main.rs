@@ -130,6 +130,15 @@ enum Command {
         sex, département, cancer site (ICD-10) and diagnosis dates; m by EM, u from random pairs. Review \
         decisions (DIR/linkage/decisions.csv) apply to every later run.")]
     Link(commands::link::Args),
+    /// A project's extract of the linked warehouse under the project's own pseudonyms.
+    #[command(
+        after_help = "Example:\n  oncodata extract --warehouse wh --keys keys.toml --project CESP-2026-014 --out extract-014\n  \
+        oncodata sql --warehouse extract-014 \"SELECT site_group, count(*) FROM primaries GROUP BY 1\"\n\n\
+        Writes persons (birth month only), primaries (best-information values, no source ids) and care_events, with \
+        each person under a pseudonym keyed by a project key derived from the master key: two projects' extracts \
+        cannot be joined on their ids. The extract is a warehouse of its own, in Parquet."
+    )]
+    Extract(commands::extract::Args),
     /// Pseudonymisation keys: create, rotate (re-keying a warehouse), import a source's key.
     #[command(after_help = "Examples:\n  oncodata keys init --keys ~/.config/oncodata/keys.toml\n  \
         oncodata keys import --source claims secrets/claims_pseudonym.key\n  \
@@ -164,6 +173,7 @@ fn main() -> ExitCode {
         Command::LinkFiles(a) => commands::link_files::run(a),
         Command::Keys(a) => commands::keys::run(a),
         Command::Link(a) => commands::link::run(a),
+        Command::Extract(a) => commands::extract::run(a),
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),
     };

@@ -95,6 +95,9 @@ fn name_encodings_approximate_bigram_similarity_and_survive_rotation() {
 fn projects_get_unlinkable_pseudonyms() {
     let p = keys(&[K0], None);
     let (a, b) = (p.project("P-2026-001"), p.project("P-2026-002"));
+    // python3: k = hmac.new(bytes(range(32)), b"project\x1fP-2026-001", sha256).digest();
+    //          hmac.new(k, b"person-1", sha256).hexdigest()
+    assert_eq!(a.pseudonym("person-1"), "7d745aaf19d39775f943929f9eab700e8e66d458c57d158b1aecbc78edde4722");
     assert_eq!(a.pseudonym("person-1"), p.project("P-2026-001").pseudonym("person-1"));
     assert_ne!(a.pseudonym("person-1"), b.pseudonym("person-1"));
     assert_ne!(a.pseudonym("person-1"), a.pseudonym("person-2"));

@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod demo;
+pub mod extract;
 pub mod incidence;
 pub mod ingest;
 pub mod keys;

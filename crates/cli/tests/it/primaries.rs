@@ -90,4 +90,39 @@ P00000003-1,true,2,C77.2,9680,encr_mp:00000003-01,3,2019-04-15,,nhl
          00000001-02,\"same organ C18, same histology group 3 (rule 3)\"\n\
          00000003-02,\"haematopoietic groups 9 and 14, one unspecified: counted once (rule 4.1)\"\n"
     );
+
+    // Project extracts: the same persons and primaries under each project's own pseudonyms,
+    // which do not meet across projects and stay the same when linkage runs again.
+    let extract = |project: &str, out: &str| {
+        let done = run(&["extract", "--warehouse", &w, "--keys", &k, "--project", project, "--out", &at(out)]);
+        assert!(done.contains("3 persons, 5 primaries"), "{done}");
+        let query = |sql: &str| run(&["sql", "--warehouse", &at(out), "--format", "csv", sql]);
+        (
+            query("SELECT person_id, birth_month FROM persons ORDER BY birth_month"),
+            query("SELECT person_id, sequence, morphology FROM primaries ORDER BY morphology"),
+        )
+    };
+    let (a_persons, a_primaries) = extract("CESP-2026-001", "extract_a");
+    let (b_persons, _) = extract("CESP-2026-002", "extract_b");
+    let ids = |csv: &str| -> Vec<String> { csv.lines().skip(1).map(|l| l.split(',').next().unwrap().into()).collect() };
+    assert_eq!(ids(&a_persons).len(), 3);
+    assert!(ids(&a_persons).iter().all(|a| a.len() == 24 && !ids(&b_persons).contains(a)), "{a_persons}{b_persons}");
+    // Birth dates are cut to the month; no warehouse person number or source id is handed out.
+    assert!(a_persons.contains("1950-03\n") && !a_persons.contains("1950-03-"), "{a_persons}");
+    for table in ["persons", "primaries", "care_events"] {
+        let all = run(&["sql", "--warehouse", &at("extract_a"), "--format", "csv", &format!("SELECT * FROM {table}")]);
+        for secret in ["P0000000", "00000001", "encr_mp:"] {
+            assert!(!all.contains(secret), "{secret} in {table}: {all}");
+        }
+    }
+    // The primaries of one person carry the person's pseudonym (8480 colon and 8070 lung).
+    let person_of = |morphology: &str| {
+        a_primaries.lines().find(|l| l.ends_with(morphology)).unwrap().split(',').next().unwrap().to_string()
+    };
+    assert_eq!(person_of(",8480"), person_of(",8070"));
+    run(&["link", "--warehouse", &w]);
+    let (again, _) = extract("CESP-2026-001", "extract_a2");
+    assert_eq!(again, a_persons, "stable across linkage runs");
+    let refused = oncodata(&["extract", "--warehouse", &w, "--keys", &k, "--project", "X", "--out", &at("extract_a")]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("not empty"));
 }
