@@ -4,6 +4,7 @@ mod columns;
 mod commands;
 mod plot;
 mod progress;
+mod shell;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +32,39 @@ pub struct WarehouseArg {
     /// Warehouse directory.
     #[arg(long, value_name = "DIR", default_value = "oncodata-data")]
     pub warehouse: PathBuf,
+    /// The most memory a query may use (`8G`, `512M`, bytes); sorts, joins and aggregations
+    /// spill to the temporary folder beyond it. Default: no limit.
+    #[arg(long, value_name = "SIZE", env = "ONCODATA_MEMORY_LIMIT", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+}
+
+impl WarehouseArg {
+    /// Opens the warehouse with the memory limit applied.
+    pub fn open(&self) -> Result<oncodata_warehouse::Warehouse, oncodata_warehouse::WarehouseError> {
+        Ok(oncodata_warehouse::Warehouse::open(&self.warehouse)?.with_memory_limit(self.memory_limit))
+    }
+}
+
+/// Reads a size: a number of bytes, optionally followed by K, M, G or T (powers of 1024, with
+/// or without `iB`/`B`).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let unit_at = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (number, unit) = t.split_at(unit_at);
+    let value: f64 = number.parse().map_err(|_| format!("'{text}': expected a size such as 8G or 512M"))?;
+    let scale = match unit.trim().to_ascii_uppercase().trim_end_matches('B').trim_end_matches('I') {
+        "" => 1u64,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("'{text}': unknown unit '{unit}' (K, M, G or T)")),
+    };
+    let bytes = value * scale as f64;
+    if !(1.0..=usize::MAX as f64).contains(&bytes) {
+        return Err(format!("'{text}': not a usable size"));
+    }
+    Ok(bytes as usize)
 }
 
 #[derive(Subcommand)]
@@ -80,10 +114,14 @@ enum Command {
     /// Registry data-quality indicators by dataset, site group and year, and records per rule.
     #[command(after_help = "Example:\n  oncodata quality --csv quality.csv --html quality.html")]
     Quality(commands::quality::Args),
-    /// Run SQL on the warehouse (Apache DataFusion dialect).
+    /// Run SQL on the warehouse (Apache DataFusion dialect): one statement, an export to
+    /// Parquet/CSV/JSON, or an interactive shell.
     #[command(
         after_help = "Examples:\n  oncodata sql \"SELECT site_group, count(*) AS n FROM tumours GROUP BY site_group ORDER BY n DESC\"\n  \
-        oncodata sql --format csv \"SELECT * FROM quarantine\" > quarantine.csv\n\n\
+        oncodata sql --format csv \"SELECT * FROM quarantine\" > quarantine.csv\n  \
+        oncodata sql --out tumours.parquet \"SELECT * FROM tumours WHERE incidence_year = 2021\"\n  \
+        oncodata sql --memory-limit 4G \"SELECT … ORDER BY …\"      (spills to disk beyond 4 GiB)\n  \
+        oncodata sql                                               (interactive shell; or: oncodata sql < script.sql)\n\n\
         Tables: patients, tumours, care_events, quarantine, warnings, identities (each row with its dataset and source), population, life_table; \
         after `oncodata link`: persons, person_records, link_review, primaries, primary_tumours.\n\
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."

@@ -50,7 +50,7 @@ pub fn run(args: Args) -> CliResult {
         return Err(format!("{}: the extract must be outside the warehouse", args.out.display()).into());
     }
     let keys = args.keys.load(Some(dir))?;
-    let w = Warehouse::open(dir)?;
+    let w = args.warehouse.open()?;
     let tables = w.tables()?;
     for t in ["persons", "person_records", "primaries"] {
         if !tables.iter().any(|x| x == t) {

@@ -9,7 +9,6 @@ use oncodata_stats::incidence::{
     AsrInterval, IncidenceRow, Rate, Stratum, crude_rate, cumulative_rate_and_risk, incidence_table, rate_ratio,
     standardised_incidence_ratio,
 };
-use oncodata_warehouse::Warehouse;
 use serde_json::json;
 
 use super::{CliResult, Format};
@@ -256,7 +255,7 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
         )
         .into());
     }
-    let w = Warehouse::open(dir)?;
+    let w = args.warehouse.open()?;
     let spec: Vec<&(&str, &str, Option<&str>)> =
         args.by
             .iter()
@@ -336,7 +335,7 @@ pub fn warehouse_table(
     standard_name: &str,
 ) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
     let args = Args {
-        warehouse: WarehouseArg { warehouse: dir.to_path_buf() },
+        warehouse: WarehouseArg { warehouse: dir.to_path_buf(), memory_limit: None },
         cases: None,
         population: None,
         by: by.iter().map(|s| s.to_string()).collect(),

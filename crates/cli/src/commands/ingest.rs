@@ -181,7 +181,7 @@ pub fn run(args: Args) -> CliResult {
     let mapping = args.mapping.as_deref().map(Mapping::load).transpose()?;
     let dir = &args.warehouse.warehouse;
     let verified = Verified::load(&dir.join("registrar").join("verified.csv"))?;
-    let warehouse = if args.dry_run { None } else { Some(Warehouse::open(dir)?) };
+    let warehouse = if args.dry_run { None } else { Some(args.warehouse.open()?) };
     let keys = args.keys.load_if_any(Some(dir))?;
     let identities =
         plan.iter().any(|(k, _)| matches!(k, SourceKind::Identity | SourceKind::Fhir | SourceKind::Claims));

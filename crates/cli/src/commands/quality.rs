@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use oncodata_warehouse::{QueryResult, Warehouse};
+use oncodata_warehouse::QueryResult;
 
 use super::{CliResult, Format};
 use crate::WarehouseArg;
@@ -100,7 +100,7 @@ pub fn run(args: Args) -> CliResult {
     if !dir.join("tables").join("tumours").is_dir() {
         return Err(format!("{}: no tumours loaded (oncodata ingest first)", dir.display()).into());
     }
-    let w = Warehouse::open(dir)?;
+    let w = args.warehouse.open()?;
     let indicators = w.query(INDICATORS_SQL)?;
     let rules = w.query(RULES_SQL)?;
     match args.format {

@@ -72,7 +72,7 @@ fn open(w: &WarehouseArg) -> Result<Warehouse, Box<dyn std::error::Error>> {
         )
         .into());
     }
-    Ok(Warehouse::open(&w.warehouse)?)
+    Ok(w.open()?)
 }
 
 /// Runs the command.

@@ -8,6 +8,7 @@ mod link;
 mod net_survival_truth;
 mod persons;
 mod primaries;
+mod sql;
 mod survival;
 
 use std::path::Path;

@@ -263,7 +263,7 @@ pub fn run(args: Args) -> CliResult {
         return Err("--review-from is above --threshold".into());
     }
     let dir = &args.warehouse.warehouse;
-    let w = Warehouse::open(dir)?;
+    let w = args.warehouse.open()?;
     let step = Step::start("reading the source patients");
     let (records, files) = read_patients(&w).inspect_err(|_| step.clear())?;
     if records.is_empty() {
@@ -427,7 +427,7 @@ pub fn run(args: Args) -> CliResult {
 /// `oncodata link review`.
 fn review(args: ReviewArgs) -> CliResult {
     let dir = &args.warehouse.warehouse;
-    let w = Warehouse::open(dir)?;
+    let w = args.warehouse.open()?;
     if !w.tables()?.iter().any(|t| t == "link_review") {
         return Err(format!("{}: no review queue yet; run `oncodata link` first", dir.display()).into());
     }
