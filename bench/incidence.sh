@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Age-standardised incidence at national synthetic scale, side by side in one run:
-# `oncodata incidence --by site_group,sex,year` (world standard, with Tiwari intervals) against
-# the same age-standardised rates computed in DuckDB SQL on the same Parquet tables.
+# Incidence at national synthetic scale, side by side in one run, on the same Parquet tables:
+# 1. `oncodata incidence --by site_group,sex,year` (world standard, with Tiwari intervals) against
+#    the same age-standardised rates computed in DuckDB SQL;
+# 2. the warehouse's national aggregation (counts by site group x sex x 5-year age group x
+#    departement x year) as `oncodata sql` against the same query in DuckDB.
 # Times whole commands (oncodata: process start to CSV written; DuckDB: query to result),
 # best of REPEATS, and checks that both give the same rates.
 # Needs: cargo (release build of the CLI: long the first time, DataFusion), python3 with duckdb
@@ -17,7 +19,7 @@ mkdir -p "$WORK"
 cargo build --release -q -p oncodata-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/oncodata
 
-if [ ! -f "$WORK/wh/tables/tumours.parquet" ]; then
+if [ ! -d "$WORK/wh/tables/tumours" ]; then
   /usr/bin/time -f "synth + load: %e s, peak %M KB" "$BIN" synth --out "$WORK/national" --departements all --registries all \
     --years "$YEARS" --scale "$SCALE" --seed 1 --no-faults --warehouse "$WORK/wh"
 fi
@@ -40,7 +42,8 @@ sql = f"""
 WITH std(ag, label, w) AS (VALUES {std}),
 cases AS (
   SELECT t.site_group, p.sex, t.incidence_year AS year, LEAST(t.age_at_diagnosis // 5, 17) AS ag, count(*) AS n
-  FROM '{wh}/tables/tumours.parquet' t JOIN '{wh}/tables/patients.parquet' p ON t.patient_id = p.patient_id
+  FROM '{wh}/tables/tumours/*.parquet' t JOIN '{wh}/tables/patients/*.parquet' p
+    ON t.dataset = p.dataset AND t.patient_id = p.patient_id
   WHERE t.behaviour = 3 AND t.site_group IS NOT NULL
   GROUP BY ALL),
 pop AS (
@@ -70,4 +73,30 @@ print(f"strata: {len(rows)} (site group x sex x year), cases: {sum(r[3] for r in
 print(f"oncodata incidence (whole command, with Tiwari intervals): {best_ours:.3f} s")
 print(f"DuckDB {duckdb.__version__} SQL (ASR and SE only): {best_duck:.3f} s")
 print(f"ratio DuckDB/oncodata: {best_duck / best_ours:.2f} (above 1: oncodata faster); worst relative difference of ASR and SE: {worst:.1e}")
+
+# 2. The national aggregation, the same query in both engines (integer division: `/` in
+# DataFusion, `//` in DuckDB).
+group = "SELECT t.site_group, p.sex, {age} AS age_group, p.departement, t.incidence_year, count(*) AS n " \
+        "FROM {tumours} t JOIN {patients} p ON t.dataset = p.dataset AND t.patient_id = p.patient_id " \
+        "WHERE t.behaviour = 3 GROUP BY 1, 2, 3, 4, 5"
+ours_sql = group.format(age="least(CAST(t.age_at_diagnosis AS INT) / 5, 17)", tumours="tumours", patients="patients")
+duck_sql = group.format(age="least(t.age_at_diagnosis // 5, 17)", tumours=f"'{wh}/tables/tumours/*.parquet'",
+                        patients=f"'{wh}/tables/patients/*.parquet'")
+best_duck, best_ours = float("inf"), float("inf")
+for _ in range(repeats):
+    t = time.perf_counter()
+    duck_rows = con.execute(duck_sql).fetchall()
+    best_duck = min(best_duck, time.perf_counter() - t)
+    t = time.perf_counter()
+    out = subprocess.run([bin, "sql", "--warehouse", wh, "--format", "csv", ours_sql],
+                         check=True, capture_output=True, text=True).stdout
+    best_ours = min(best_ours, time.perf_counter() - t)
+key = lambda r: tuple("" if v is None else str(v) for v in r[:5])
+duck = {key(r): r[5] for r in duck_rows}
+mine = {key(list(r.values())): int(r["n"]) for r in csv.DictReader(io.StringIO(out))}
+assert duck == mine, "the two engines disagree"
+print(f"national aggregation: {len(duck)} strata (site group x sex x age group x departement x year), "
+      f"{sum(duck.values())} tumours, identical in both")
+print(f"oncodata sql (whole command): {best_ours:.3f} s; DuckDB SQL: {best_duck:.3f} s; "
+      f"ratio DuckDB/oncodata: {best_duck / best_ours:.2f} (goal: at least 1, no slower than DuckDB)")
 PY
