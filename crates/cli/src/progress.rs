@@ -34,3 +34,13 @@ impl Step {
         eprintln!("✓ {summary}");
     }
 }
+
+/// A step dropped unfinished (an error left the command through `?`) is cleared, so that the
+/// error is not printed after a stale spinner line.
+impl Drop for Step {
+    fn drop(&mut self) {
+        if !self.0.is_finished() {
+            self.0.finish_and_clear();
+        }
+    }
+}

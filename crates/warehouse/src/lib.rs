@@ -223,14 +223,19 @@ impl Warehouse {
         Ok(cached.clone().expect("session"))
     }
 
-    /// Runs one SQL statement and writes its result to `path` as one file, streaming for Parquet
-    /// and CSV (the result is never held whole). The file appears whole or not at all: it is
-    /// written beside and renamed. Returns the number of rows.
+    /// Runs one SQL statement and writes its result to `path` as one file (its folder created
+    /// if needed), streaming for Parquet and CSV (the result is never held whole). The file
+    /// appears whole or not at all: it is written beside and renamed. Returns the number of rows.
     pub fn export(&self, sql: &str, path: &Path, format: ExportFormat) -> Result<u64, WarehouseError> {
         use datafusion::dataframe::DataFrameWriteOptions;
         let io = |e: std::io::Error| WarehouseError::Io { path: path.display().to_string(), source: e };
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
         let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+        // The folder is created as needed, whatever the format (DataFusion's Parquet and CSV
+        // writers create it, the JSON path must too).
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
         let ctx = self.cached_session()?;
         let target = partial.display().to_string();
         let rows = self.runtime.block_on(async {

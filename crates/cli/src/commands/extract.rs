@@ -42,8 +42,11 @@ pub fn run(args: Args) -> CliResult {
     if project.is_empty() {
         return Err("--project: give the project's identifier".into());
     }
-    if args.out.exists() && std::fs::read_dir(&args.out)?.next().is_some() {
-        return Err(format!("{}: the extract's folder exists and is not empty", args.out.display()).into());
+    if args.out.exists() {
+        let mut entries = std::fs::read_dir(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+        if entries.next().is_some() {
+            return Err(format!("{}: the extract's folder exists and is not empty", args.out.display()).into());
+        }
     }
     let out_abs = std::path::absolute(&args.out)?;
     if out_abs.starts_with(std::path::absolute(dir)?) {
@@ -52,10 +55,16 @@ pub fn run(args: Args) -> CliResult {
     let keys = args.keys.load(Some(dir))?;
     let w = args.warehouse.open()?;
     let tables = w.tables()?;
-    for t in ["persons", "person_records", "primaries"] {
+    for t in ["persons", "person_records", "primaries", "primary_tumours"] {
         if !tables.iter().any(|x| x == t) {
             return Err(format!("{}: no {t} table; run `oncodata link` first", dir.display()).into());
         }
+    }
+    // Tumours loaded since the last linkage are in no primary yet.
+    let (tumours, consolidated) =
+        (count(&w, "SELECT count(*) FROM tumours")?, count(&w, "SELECT count(*) FROM primary_tumours")?);
+    if tumours != consolidated {
+        return Err(stale(dir, tumours.abs_diff(consolidated), tumours, "tumour records").into());
     }
     let step = Step::start("extracting");
     let key = keys.project(project);
@@ -95,32 +104,13 @@ pub fn run(args: Args) -> CliResult {
     )?;
 
     step.set("primaries");
-    const PRIMARY: [&str; 20] = [
-        "person_id",
-        "sequence",
-        "reportable",
-        "records",
-        "datasets",
-        "topography",
-        "morphology",
-        "behaviour",
-        "grade",
-        "laterality",
-        "basis_of_diagnosis",
-        "incidence_date",
-        "incidence_year",
-        "age_at_diagnosis",
-        "stage",
-        "tnm_t",
-        "tnm_n",
-        "tnm_m",
-        "icd10",
-        "site_group",
-    ];
-    let primaries = w.query(&format!("SELECT {}, iccc FROM primaries", PRIMARY.join(", ")))?.rows()?;
+    // The primaries' columns but their warehouse id and the records their values came from.
+    let columns: Vec<&str> = super::link::primaries::PRIMARY_COLUMNS
+        .into_iter()
+        .filter(|c| *c != "primary_id" && !c.ends_with("_source"))
+        .collect();
+    let primaries = w.query(&format!("SELECT {} FROM primaries", columns.join(", ")))?.rows()?;
     let primaries = replace_person(primaries, 0, &of)?;
-    let mut columns = PRIMARY.to_vec();
-    columns.push("iccc");
     target.write_rows("primaries", &columns, &primaries)?;
 
     step.set("care events");
@@ -130,6 +120,12 @@ pub fn run(args: Args) -> CliResult {
              FROM care_events c JOIN person_records r ON r.dataset = c.dataset AND r.patient_id = c.patient_id",
         )?
         .rows()?;
+    // Every care event must reach the extract: one of a patient the last linkage did not see
+    // (loaded since) would otherwise be dropped without a word.
+    let total = count(&w, "SELECT count(*) FROM care_events")?;
+    if total != care.len() {
+        return Err(stale(dir, total - care.len(), total, "care events").into());
+    }
     let care = replace_person(care, 0, &of)?;
     target.write_rows("care_events", &["person_id", "date", "kind", "code", "dataset"], &care)?;
     step.done(&format!(
@@ -142,6 +138,20 @@ pub fn run(args: Args) -> CliResult {
         args.out.display()
     ));
     Ok(())
+}
+
+/// The one number a `SELECT count(*)` returns.
+fn count(w: &Warehouse, sql: &str) -> Result<usize, Box<dyn std::error::Error>> {
+    let rows = w.query(sql)?.rows()?;
+    Ok(rows.first().and_then(|r| r[0].as_f64()).unwrap_or(0.0) as usize)
+}
+
+/// The error of a warehouse loaded since its last linkage.
+fn stale(dir: &std::path::Path, missing: usize, total: usize, what: &str) -> String {
+    format!(
+        "{}: {missing} of {total} {what} are not in the last linkage (loaded since?); run `oncodata link` again",
+        dir.display()
+    )
 }
 
 /// The rows with column `at` (a warehouse person id) replaced by the project's pseudonym, and

@@ -125,4 +125,14 @@ P00000003-1,true,2,C77.2,9680,encr_mp:00000003-01,3,2019-04-15,,nhl
     assert_eq!(again, a_persons, "stable across linkage runs");
     let refused = oncodata(&["extract", "--warehouse", &w, "--keys", &k, "--project", "X", "--out", &at("extract_a")]);
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+    // Records loaded after the linkage are not silently left out of an extract.
+    std::fs::write(at("encr_more.csv"), format!("{}\n", REGISTRY.lines().take(2).collect::<Vec<_>>().join("\n")))
+        .unwrap();
+    run(&["ingest", "--warehouse", &w, "--keys", &k, "--source", "encr-csv", &at("encr_more.csv")]);
+    let stale = oncodata(&["extract", "--warehouse", &w, "--keys", &k, "--project", "X", "--out", &at("extract_x")]);
+    let message = String::from_utf8_lossy(&stale.stderr);
+    assert!(
+        !stale.status.success() && message.contains("1 of 8 tumour records are not in the last linkage"),
+        "{message}"
+    );
 }

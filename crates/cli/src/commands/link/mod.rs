@@ -5,7 +5,7 @@
 //! and score against a synthetic truth; `oncodata link review` lists and decides the uncertain
 //! pairs.
 
-mod primaries;
+pub mod primaries;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -199,7 +199,7 @@ fn write_tables(
 
 /// The columns of `primaries`; `*_source` names the record a value came from
 /// (`dataset:tumour_id`, or `IARC Table 1` for the code of one group's different sites).
-const PRIMARY_COLUMNS: [&str; 29] = [
+pub const PRIMARY_COLUMNS: [&str; 29] = [
     "primary_id",
     "person_id",
     "sequence",
