@@ -36,12 +36,25 @@ pub struct WarehouseArg {
     /// spill to the temporary folder beyond it. Default: no limit.
     #[arg(long, value_name = "SIZE", env = "ONCODATA_MEMORY_LIMIT", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
+    /// Read the warehouse as it was at this snapshot (`oncodata snapshots list`), read-only.
+    /// Default: the latest.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub as_of: Option<u64>,
 }
 
 impl WarehouseArg {
-    /// Opens the warehouse with the memory limit applied.
+    /// The warehouse at `dir`, latest snapshot, no memory limit.
+    pub fn at(dir: &std::path::Path) -> Self {
+        Self { warehouse: dir.to_path_buf(), memory_limit: None, as_of: None }
+    }
+
+    /// Opens the warehouse (at the snapshot asked for) with the memory limit applied.
     pub fn open(&self) -> Result<oncodata_warehouse::Warehouse, oncodata_warehouse::WarehouseError> {
-        Ok(oncodata_warehouse::Warehouse::open(&self.warehouse)?.with_memory_limit(self.memory_limit))
+        let w = match self.as_of {
+            Some(id) => oncodata_warehouse::Warehouse::open_as_of(&self.warehouse, id)?,
+            None => oncodata_warehouse::Warehouse::open(&self.warehouse)?,
+        };
+        Ok(w.with_memory_limit(self.memory_limit))
     }
 }
 
@@ -127,6 +140,15 @@ enum Command {
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."
     )]
     Sql(commands::sql::Args),
+    /// The warehouse's versions: list them, go back to one, prune old ones. Every command that
+    /// changes the warehouse publishes a snapshot; reading commands take `--as-of SNAPSHOT`.
+    #[command(after_help = "Examples:\n  oncodata snapshots list --warehouse wh\n  \
+        oncodata sql --warehouse wh --as-of 3 \"SELECT count(*) FROM tumours\"\n  \
+        oncodata snapshots restore --warehouse wh 3\n  oncodata snapshots prune --warehouse wh --keep-last 5 --keep-days 90\n\n\
+        A snapshot is a manifest (DIR/snapshots/N.json) listing the Parquet files of every table; files are never \
+        changed once written, and a load becomes visible all at once when its manifest is renamed into place. \
+        A load killed midway leaves the warehouse on its last complete snapshot.")]
+    Snapshots(commands::snapshots::Args),
     /// Incidence: cases, crude and age-standardised rates with intervals, cumulative risk 0-74,
     /// by any grouping, on the warehouse or on your own files.
     #[command(after_help = "Examples:\n  oncodata incidence --by site_group,sex --plot asr.svg\n  \
@@ -214,6 +236,7 @@ fn main() -> ExitCode {
         Command::Extract(a) => commands::extract::run(a),
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),
+        Command::Snapshots(a) => commands::snapshots::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,7 +26,7 @@ use oncodata_model::{CareEvent, Patient, PatientIdentity, Tumour, schema};
 use crate::tables::{
     ParquetPart, care_events_batch, identities_batch, patients_batch, quarantine_batch, tumours_batch, warnings_batch,
 };
-use crate::{Warehouse, WarehouseError};
+use crate::{DataFile, Warehouse, WarehouseError};
 
 /// The tables kept per dataset.
 pub const RECORD_TABLES: [&str; 6] = ["patients", "tumours", "care_events", "quarantine", "warnings", "identities"];
@@ -82,23 +82,11 @@ fn care_event_keys(batch: &RecordBatch) -> Vec<String> {
 }
 
 impl Warehouse {
-    pub(crate) fn part_path(&self, table: &str, dataset: &str) -> PathBuf {
-        self.root.join("tables").join(table).join(format!("{dataset}.parquet"))
-    }
-
     /// The datasets loaded, sorted.
     pub fn datasets(&self) -> Result<Vec<String>, WarehouseError> {
-        let dir = self.root.join("tables").join("tumours");
-        if !dir.is_dir() {
-            return Ok(Vec::new());
-        }
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".parquet")).map(str::to_string))
-            .collect();
+        let mut names: Vec<String> = self.table_files("tumours").into_iter().filter_map(|f| f.dataset).collect();
         names.sort();
+        names.dedup();
         Ok(names)
     }
 
@@ -134,22 +122,21 @@ impl Warehouse {
             schema::warnings(),
             schema::identities(),
         ];
+        self.prepare_write()?;
         let mut staged = Vec::new();
         for (table, schema) in RECORD_TABLES.into_iter().zip(schemas) {
-            let legacy = self.table_path(table);
-            if legacy.is_file() {
+            if let Some(whole) = self.table_files(table).into_iter().find(|f| f.dataset.is_none()) {
                 return Err(WarehouseError::Io {
-                    path: legacy.display().to_string(),
+                    path: self.root.join(whole.path).display().to_string(),
                     source: std::io::Error::other(
                         "a whole-table file from an older oncodata: record tables are now kept per dataset; \
                          re-create this warehouse (remove the file or the directory and ingest again)",
                     ),
                 });
             }
-            for dir in [self.root.join("staging").join(table), self.root.join("tables").join(table)] {
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
-            }
+            let dir = self.root.join("staging").join(table);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
             let part = ParquetPart::create(&self.staged_path(table, dataset), schema.clone())?;
             staged.push((table, schema, part));
         }
@@ -242,9 +229,9 @@ impl DatasetLoad<'_> {
     pub fn finish<'f>(self, files: impl IntoIterator<Item = &'f str>) -> Result<LoadReport, WarehouseError> {
         let Self { warehouse, dataset, staged, keys } = self;
         let files: HashSet<&str> = files.into_iter().collect();
-        *warehouse.session.lock().expect("session lock") = None;
         let mut report = LoadReport::default();
         let resolved = std::cell::Cell::new(0u64);
+        let mut parts = Vec::new();
         for (table, schema, part) in staged {
             let new_rows = part.rows;
             part.commit()?;
@@ -281,7 +268,8 @@ impl DatasetLoad<'_> {
                     }
                 }
             };
-            let (dropped, total) = warehouse.merge_part(table, &dataset, schema, keep)?;
+            let (dropped, total, file) = warehouse.merge_part(table, &dataset, schema, keep)?;
+            parts.push((table, file));
             match table {
                 "patients" => report.patients_new = new_rows - dropped,
                 "tumours" => {
@@ -294,29 +282,42 @@ impl DatasetLoad<'_> {
             }
         }
         report.quarantine_resolved = resolved.get();
+        // The six new parts replace the dataset's earlier ones in one snapshot.
+        warehouse.stage(&format!("load dataset {dataset}"), |tables| {
+            for (table, file) in parts {
+                let files = tables.entry(table.to_string()).or_default();
+                files.retain(|f| f.dataset.as_deref() != Some(dataset.as_str()));
+                files.push(file);
+                files.sort_by(|a, b| a.dataset.cmp(&b.dataset));
+            }
+        })?;
         Ok(report)
     }
 }
 
 impl Warehouse {
-    /// Rewrites a part with the earlier rows `keep` accepts followed by the staged rows, batch
-    /// by batch; returns how many earlier rows were dropped and the rows of the new part.
+    /// Writes a new part with the earlier rows `keep` accepts followed by the staged rows,
+    /// batch by batch; returns how many earlier rows were dropped, the rows of the new part and
+    /// the new part.
     fn merge_part(
         &self,
         table: &str,
         dataset: &str,
         schema: SchemaRef,
         keep: impl Fn(&RecordBatch) -> Vec<bool>,
-    ) -> Result<(u64, u64), WarehouseError> {
-        let mut merged = ParquetPart::create(&self.part_path(table, dataset), schema)?;
+    ) -> Result<(u64, u64, DataFile), WarehouseError> {
+        let (rel, abs) = self.new_file(table, Some(dataset))?;
+        let mut merged = ParquetPart::create(&abs, schema)?;
         let mut dropped = 0u64;
-        for old in self.read_part(&self.part_path(table, dataset))? {
-            let old = old?;
-            let mask = keep(&old);
-            dropped += mask.iter().filter(|k| !**k).count() as u64;
-            let kept = filter_record_batch(&old, &BooleanArray::from(mask))?;
-            if kept.num_rows() > 0 {
-                merged.write(&kept)?;
+        if let Some(old) = self.part_file(table, dataset) {
+            for old in self.read_part(&self.root.join(&old.path))? {
+                let old = old?;
+                let mask = keep(&old);
+                dropped += mask.iter().filter(|k| !**k).count() as u64;
+                let kept = filter_record_batch(&old, &BooleanArray::from(mask))?;
+                if kept.num_rows() > 0 {
+                    merged.write(&kept)?;
+                }
             }
         }
         let staged = self.staged_path(table, dataset);
@@ -324,9 +325,9 @@ impl Warehouse {
             merged.write(&new?)?;
         }
         let total = merged.rows;
-        merged.commit()?;
+        let file = merged.commit_as(rel, Some(dataset))?;
         std::fs::remove_file(&staged)
             .map_err(|e| WarehouseError::Io { path: staged.display().to_string(), source: e })?;
-        Ok((dropped, total))
+        Ok((dropped, total, file))
     }
 }

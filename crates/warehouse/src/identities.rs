@@ -26,14 +26,12 @@ impl Warehouse {
     /// Re-keys the `identities` rows made under older keys of `keys`' chain. Fails, changing
     /// nothing more, on a row whose keys are not of this chain.
     pub fn rekey_identities(&self, keys: &Pseudonymiser) -> Result<RekeyReport, WarehouseError> {
-        *self.session.lock().expect("session lock") = None;
         let current = keys.key_id();
         let mut report = RekeyReport::default();
+        let mut rewritten = Vec::new();
         for dataset in self.datasets()? {
-            let path = self.part_path("identities", &dataset);
-            if !path.exists() {
-                continue;
-            }
+            let Some(old) = self.part_file("identities", &dataset) else { continue };
+            let path = self.root.join(&old.path);
             let batches: Vec<RecordBatch> = self.read_part(&path)?.collect::<Result<_, _>>()?;
             let stale: usize = batches
                 .iter()
@@ -46,13 +44,24 @@ impl Warehouse {
             if stale == 0 {
                 continue;
             }
-            let mut part = ParquetPart::create(&path, schema::identities())?;
+            let (rel, abs) = self.new_file("identities", Some(&dataset))?;
+            let mut part = ParquetPart::create(&abs, schema::identities())?;
             for b in &batches {
                 let rekeyed = rekey_batch(b, keys, &current, &dataset)?;
                 report.rekeyed += rekeyed.1;
                 part.write(&rekeyed.0)?;
             }
-            part.commit()?;
+            rewritten.push(part.commit_as(rel, Some(&dataset))?);
+        }
+        if !rewritten.is_empty() {
+            self.stage("rekey identities", |tables| {
+                let files = tables.entry("identities".to_string()).or_default();
+                for new in rewritten {
+                    if let Some(f) = files.iter_mut().find(|f| f.dataset == new.dataset) {
+                        *f = new;
+                    }
+                }
+            })?;
         }
         Ok(report)
     }

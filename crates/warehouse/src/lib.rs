@@ -2,13 +2,15 @@
 //! with Apache DataFusion. This crate is the only one that depends on DataFusion; the others
 //! talk to it through [`Warehouse`] and [`QueryResult`], which expose no Arrow types.
 //!
-//! Layout: the record tables `patients`, `tumours`, `care_events`, `quarantine`, `warnings` and
-//! `identities` (pseudonymised)
-//! as one Parquet part per dataset, `DIR/tables/<table>/<dataset>.parquet` (see
-//! [`Warehouse::load_dataset`]); the reference tables `population` and `life_table` as
-//! `DIR/tables/<table>.parquet`, and so the linkage's `persons`, `person_records`,
-//! `link_review`, `primaries` and `primary_tumours`. Every file is written to a temporary file and renamed into
-//! place, so it is replaced whole or not at all. Schemas in `oncodata_model::schema`.
+//! Tables: the record tables `patients`, `tumours`, `care_events`, `quarantine`, `warnings` and
+//! `identities` (pseudonymised) as one Parquet file per dataset (see
+//! [`Warehouse::load_dataset`]); the reference tables `population` and `life_table`, and the
+//! linkage's `persons`, `person_records`, `link_review`, `primaries` and `primary_tumours`, as
+//! one file each. Which files make up each table is said by the current **snapshot**
+//! ([`snapshots`]): every change writes new files under `DIR/tables/` and publishes a new
+//! manifest `DIR/snapshots/<n>.json`, so a change is visible whole or not at all and every
+//! earlier version stays readable ([`Warehouse::open_as_of`]) until pruned. Schemas in
+//! `oncodata_model::schema`.
 //!
 //! SQL functions registered beside DataFusion's own ([`functions`]): `age_group(age)`,
 //! `icd10(topography, morphology, behaviour)`, `iccc(…)`, `site_group(…)`.
@@ -17,7 +19,9 @@ mod datasets;
 pub mod functions;
 mod identities;
 mod query;
+pub mod snapshots;
 mod tables;
+mod versions;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +30,7 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext};
 pub use datasets::{DatasetLoad, LoadReport, RECORD_TABLES, valid_dataset_name};
 pub use identities::RekeyReport;
 pub use query::{QueryResult, Value};
+pub use snapshots::{DataFile, PruneReport, Retention, Snapshot};
 
 /// Why a warehouse operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -101,9 +106,11 @@ pub fn read_file(path: &Path) -> Result<QueryResult, WarehouseError> {
 pub struct Warehouse {
     root: PathBuf,
     runtime: tokio::runtime::Runtime,
-    /// The DataFusion session of the tables as last read, reused across queries and dropped
-    /// whenever a table is written.
-    session: std::sync::Mutex<Option<SessionContext>>,
+    /// The DataFusion session of the tables as last read, with the generation of the tables
+    /// it registers; reused across queries until the tables change.
+    session: std::sync::Mutex<Option<(u64, SessionContext)>>,
+    /// The snapshot read and the changes staged on it.
+    versions: std::sync::Mutex<versions::Versions>,
     /// The most memory a query may hold (bytes); sorts, joins and aggregations spill to disk
     /// beyond it. `None`: no limit.
     memory_limit: Option<usize>,
@@ -121,8 +128,28 @@ pub enum ExportFormat {
 }
 
 impl Warehouse {
-    /// Opens the warehouse at `root`, creating the directory if needed.
+    /// Opens the warehouse at `root` on its latest snapshot, creating the directory if needed.
+    /// A warehouse written before snapshots has its tables adopted as snapshot 1.
     pub fn open(root: &Path) -> Result<Self, WarehouseError> {
+        let w = Self::open_on(root, None)?;
+        if w.snapshot().is_none() {
+            w.adopt_legacy_tables()?;
+        }
+        Ok(w)
+    }
+
+    /// Opens the warehouse at `root` as it was at snapshot `id`, read-only.
+    pub fn open_as_of(root: &Path, id: u64) -> Result<Self, WarehouseError> {
+        if !root.is_dir() {
+            return Err(WarehouseError::Io {
+                path: root.display().to_string(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            });
+        }
+        Self::open_on(root, Some(id))
+    }
+
+    fn open_on(root: &Path, as_of: Option<u64>) -> Result<Self, WarehouseError> {
         let tables = root.join("tables");
         std::fs::create_dir_all(&tables)
             .map_err(|e| WarehouseError::Io { path: tables.display().to_string(), source: e })?;
@@ -131,7 +158,18 @@ impl Warehouse {
             .enable_all()
             .build()
             .map_err(|e| WarehouseError::Io { path: root.display().to_string(), source: e })?;
-        Ok(Self { root: root.to_path_buf(), runtime, session: std::sync::Mutex::new(None), memory_limit: None })
+        let base = match as_of {
+            Some(id) => snapshots::read(root, id)?,
+            None => snapshots::latest(root)?,
+        };
+        let versions = versions::Versions { base, pending: None, generation: 0, read_only: as_of.is_some() };
+        Ok(Self {
+            root: root.to_path_buf(),
+            runtime,
+            session: std::sync::Mutex::new(None),
+            versions: std::sync::Mutex::new(versions),
+            memory_limit: None,
+        })
     }
 
     /// Limits the memory of every later query to `bytes`: DataFusion's fair spill pool shares it
@@ -149,32 +187,9 @@ impl Warehouse {
         &self.root
     }
 
-    fn table_path(&self, name: &str) -> PathBuf {
-        self.root.join("tables").join(format!("{name}.parquet"))
-    }
-
-    /// The tables present, sorted.
+    /// The tables present (with at least one file), sorted.
     pub fn tables(&self) -> Result<Vec<String>, WarehouseError> {
-        let dir = self.root.join("tables");
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let name = e.file_name().to_str()?.to_string();
-                if e.path().is_dir() {
-                    let has_part = std::fs::read_dir(e.path())
-                        .ok()?
-                        .filter_map(|p| p.ok())
-                        .any(|p| p.file_name().to_str().is_some_and(|n| n.ends_with(".parquet")));
-                    has_part.then_some(name)
-                } else {
-                    name.strip_suffix(".parquet").map(str::to_string)
-                }
-            })
-            .collect();
-        names.sort();
-        Ok(names)
+        Ok(self.view().1.into_iter().filter(|(_, f)| !f.is_empty()).map(|(n, _)| n).collect())
     }
 
     /// A DataFusion session with every table and the platform's functions registered. DataFusion
@@ -182,7 +197,7 @@ impl Warehouse {
     /// CLI. Unless set, queries run in four partitions per core: on the 2-core machine this
     /// overlaps Parquet decoding with the hash joins on pseudonymous ids and measured 20 % faster
     /// than one per core on the national incidence aggregation (bench/incidence.sh).
-    fn session(&self) -> Result<SessionContext, WarehouseError> {
+    fn session(&self, tables: &snapshots::TableFiles) -> Result<SessionContext, WarehouseError> {
         // information_schema: SHOW TABLES, SHOW COLUMNS and the shell's \d.
         let mut config = datafusion::prelude::SessionConfig::from_env()?.with_information_schema(true);
         if std::env::var_os("DATAFUSION_EXECUTION_TARGET_PARTITIONS").is_none() {
@@ -202,25 +217,46 @@ impl Warehouse {
             None => SessionContext::new_with_config(config),
         };
         functions::register(&ctx);
-        for name in self.tables()? {
-            let file = self.table_path(&name);
-            let path = if file.is_file() {
-                file.display().to_string()
-            } else {
-                format!("{}/", self.root.join("tables").join(&name).display())
-            };
-            self.runtime.block_on(ctx.register_parquet(&name, &path, ParquetReadOptions::default()))?;
+        for (name, files) in tables.iter().filter(|(_, f)| !f.is_empty()) {
+            self.runtime.block_on(self.register(&ctx, name, files))?;
         }
         Ok(ctx)
     }
 
-    /// The session, built on first use.
+    /// Registers a table made of `files` (a Parquet listing table over exactly these files).
+    async fn register(&self, ctx: &SessionContext, name: &str, files: &[DataFile]) -> Result<(), WarehouseError> {
+        use datafusion::datasource::file_format::options::ReadOptions;
+        use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+        let urls = files
+            .iter()
+            .map(|f| {
+                let path = std::path::absolute(self.root.join(&f.path))
+                    .map_err(|e| WarehouseError::Io { path: f.path.clone(), source: e })?;
+                Ok(ListingTableUrl::parse(path.display().to_string())?)
+            })
+            .collect::<Result<Vec<_>, WarehouseError>>()?;
+        let options =
+            ParquetReadOptions::default().to_listing_options(&ctx.copied_config(), ctx.copied_table_options());
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options)
+            .infer_schema(&ctx.state())
+            .await?;
+        ctx.register_table(name, std::sync::Arc::new(ListingTable::try_new(config)?))?;
+        Ok(())
+    }
+
+    /// The session, built on first use and again after the tables change.
     fn cached_session(&self) -> Result<SessionContext, WarehouseError> {
+        let (generation, tables) = self.view();
         let mut cached = self.session.lock().expect("session lock");
-        if cached.is_none() {
-            *cached = Some(self.session()?);
+        match cached.as_ref() {
+            Some((g, ctx)) if *g == generation => Ok(ctx.clone()),
+            _ => {
+                let ctx = self.session(&tables)?;
+                *cached = Some((generation, ctx.clone()));
+                Ok(ctx)
+            }
         }
-        Ok(cached.clone().expect("session"))
     }
 
     /// Runs one SQL statement and writes its result to `path` as one file (its folder created

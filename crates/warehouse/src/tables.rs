@@ -17,7 +17,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use oncodata_ingest::{QuarantinedRecord, Warning};
 use oncodata_model::{CareEvent, Patient, PatientIdentity, PopulationCount, Provenance, Tumour, schema};
 
-use crate::{Value, Warehouse, WarehouseError};
+use crate::{DataFile, Value, Warehouse, WarehouseError};
 
 fn days(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch").num_days_from_ce()
@@ -94,13 +94,22 @@ impl ParquetPart {
         Ok(())
     }
 
-    /// Finishes the file, syncs it and renames it into place.
-    pub(crate) fn commit(mut self) -> Result<(), WarehouseError> {
+    /// Finishes the file, syncs it and renames it into place; returns its size in bytes.
+    pub(crate) fn commit(mut self) -> Result<u64, WarehouseError> {
         let io = |e: std::io::Error| WarehouseError::Io { path: self.tmp.display().to_string(), source: e };
         let file = self.writer.take().expect("not yet committed").into_inner()?;
         file.sync_all().map_err(io)?;
+        let bytes = file.metadata().map_err(io)?.len();
         std::fs::rename(&self.tmp, &self.path).map_err(io)?;
-        Ok(())
+        Ok(bytes)
+    }
+
+    /// Commits the file as the data file `rel` (its path relative to the warehouse) of a
+    /// snapshot.
+    pub(crate) fn commit_as(self, rel: String, dataset: Option<&str>) -> Result<DataFile, WarehouseError> {
+        let rows = self.rows;
+        let bytes = self.commit()?;
+        Ok(DataFile { path: rel, dataset: dataset.map(str::to_string), rows, bytes })
     }
 }
 
@@ -113,21 +122,14 @@ impl Drop for ParquetPart {
     }
 }
 
-/// Writes batches as one Parquet file through a temporary file and a rename.
-pub(crate) fn write_parquet(path: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> Result<(), WarehouseError> {
-    let mut part = ParquetPart::create(path, schema)?;
-    for b in batches {
-        part.write(b)?;
-    }
-    part.commit()
-}
-
 impl Warehouse {
-    /// Replaces a whole-table file (reference tables: population, life table).
+    /// Replaces a whole table by one new file (reference and derived tables).
     pub(crate) fn write_table(&self, name: &str, batch: RecordBatch) -> Result<(), WarehouseError> {
-        // Queries after this write must see the new table.
-        *self.session.lock().expect("session lock") = None;
-        write_parquet(&self.table_path(name), batch.schema(), &[batch])
+        let (rel, abs) = self.new_file(name, None)?;
+        let mut part = ParquetPart::create(&abs, batch.schema())?;
+        part.write(&batch)?;
+        let file = part.commit_as(rel, None)?;
+        self.stage_whole_table(name, file)
     }
 
     /// Replaces a derived table (`persons`, `link_review`…) with rows of values, for the

@@ -149,7 +149,8 @@ fn reads_a_users_csv_and_parquet_files() {
         persons: 5.0,
     }])
     .unwrap();
-    let p = read_file(&dir.path().join("tables/population.parquet")).unwrap();
+    let file = &w.snapshot().unwrap().tables["population"][0].path;
+    let p = read_file(&dir.path().join(file)).unwrap();
     assert_eq!(p.num_rows(), 1);
     let e = read_file(&dir.path().join("missing.csv")).unwrap_err().to_string();
     assert!(e.contains("missing.csv"), "{e}");
@@ -237,4 +238,127 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         out.push(p);
     }
     out
+}
+
+fn count(w: &Warehouse, sql: &str) -> i64 {
+    match &w.query(sql).unwrap().rows().unwrap()[0][0] {
+        Value::Int(n) => *n,
+        v => panic!("{v:?}"),
+    }
+}
+
+fn extract_of(ids: std::ops::Range<u32>) -> oncodata_ingest::Extract {
+    let mut e = oncodata_ingest::Extract::default();
+    e.tumours = ids.map(|i| tumour(&i.to_string(), "C50.4", "8500", 60, "breast")).collect();
+    e
+}
+
+/// Every load is a snapshot; an earlier snapshot reads as it was and refuses changes; a group
+/// of changes is one snapshot that another reader sees only once committed.
+#[test]
+fn snapshots_version_every_change_and_groups_publish_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Warehouse::open(dir.path()).unwrap();
+    assert!(w.snapshot().is_none());
+    w.load_dataset("a", &extract_of(0..3)).unwrap();
+    w.load_dataset("b", &extract_of(0..5)).unwrap();
+    let snaps = w.snapshots().unwrap();
+    assert_eq!(snaps.iter().map(|s| s.id).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(snaps[1].parent, Some(1));
+    assert_eq!(snaps[1].operation, "load dataset b");
+    assert_eq!((snaps[0].rows("tumours"), snaps[1].rows("tumours")), (3, 8));
+    assert_eq!(snaps[1].changed_tables(Some(&snaps[0])).len(), RECORD_TABLES.len());
+
+    let old = Warehouse::open_as_of(dir.path(), 1).unwrap();
+    assert_eq!(count(&old, "SELECT count(*) FROM tumours"), 3);
+    let e = old.load_dataset("c", &extract_of(0..1)).unwrap_err().to_string();
+    assert!(e.contains("read-only"), "{e}");
+    let e = Warehouse::open_as_of(dir.path(), 9).err().unwrap().to_string();
+    assert!(e.contains("snapshot 9 does not exist") && e.contains("1 to 2"), "{e}");
+
+    // A group: another reader sees nothing of it until the commit, then all of it.
+    w.begin("two datasets").unwrap();
+    w.load_dataset("c", &extract_of(0..4)).unwrap();
+    w.load_dataset("d", &extract_of(0..6)).unwrap();
+    assert_eq!(count(&w, "SELECT count(*) FROM tumours"), 18, "the writer sees its own changes");
+    assert_eq!(count(&Warehouse::open(dir.path()).unwrap(), "SELECT count(*) FROM tumours"), 8);
+    // A second writer is refused while the first holds the lock.
+    let other = Warehouse::open(dir.path()).unwrap();
+    let e = other.load_dataset("e", &extract_of(0..1)).unwrap_err().to_string();
+    assert!(e.contains("another oncodata command"), "{e}");
+    assert_eq!(w.commit().unwrap(), Some(3));
+    assert_eq!(count(&Warehouse::open(dir.path()).unwrap(), "SELECT count(*) FROM tumours"), 18);
+    assert_eq!(w.snapshots().unwrap().last().unwrap().operation, "two datasets");
+    // The handle opened before snapshot 3 may not write over it.
+    let e = other.load_dataset("e", &extract_of(0..1)).unwrap_err().to_string();
+    assert!(e.contains("snapshot 3 was published after this command read snapshot 2"), "{e}");
+    // A dropped group publishes nothing.
+    drop(other);
+    w.begin("abandoned").unwrap();
+    w.load_dataset("e", &extract_of(0..1)).unwrap();
+    drop(w);
+    let w = Warehouse::open(dir.path()).unwrap();
+    assert_eq!((w.snapshot().unwrap().id, count(&w, "SELECT count(*) FROM tumours")), (3, 18));
+}
+
+/// Restoring makes a new snapshot with an old one's tables; pruning removes the snapshots a
+/// policy does not keep and every file no kept snapshot lists, leftovers included.
+#[test]
+fn restore_and_prune() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Warehouse::open(dir.path()).unwrap();
+    for n in 1..=4 {
+        w.load_dataset("a", &extract_of(0..n)).unwrap();
+    }
+    assert_eq!(w.restore(2).unwrap(), 5);
+    assert_eq!(count(&w, "SELECT count(*) FROM tumours"), 2);
+    assert_eq!(w.snapshots().unwrap().last().unwrap().operation, "restore snapshot 2");
+    let leftover = dir.path().join("tables/tumours/a-s000009-99.parquet.tmp");
+    std::fs::write(&leftover, b"partial").unwrap();
+    let files_before = walk(&dir.path().join("tables")).into_iter().filter(|p| p.is_file()).count();
+    let r = w.prune(Retention { keep_last: 2, keep_days: None }).unwrap();
+    assert_eq!((r.removed, r.kept), (vec![1, 2, 3], vec![4, 5]));
+    // Snapshots 4 and 5 list the parts of loads 4 and 2: the parts of loads 1 and 3 go, with the
+    // leftover.
+    assert_eq!(r.files_deleted, 2 * RECORD_TABLES.len() as u64 + 1);
+    let files_after = walk(&dir.path().join("tables")).into_iter().filter(|p| p.is_file()).count();
+    assert_eq!(files_before - files_after, r.files_deleted as usize);
+    assert!(!leftover.exists());
+    for id in [4, 5] {
+        let s = Warehouse::open_as_of(dir.path(), id).unwrap();
+        assert_eq!(count(&s, "SELECT count(*) FROM tumours"), if id == 4 { 4 } else { 2 });
+    }
+    assert!(Warehouse::open_as_of(dir.path(), 2).is_err());
+}
+
+/// A warehouse written before snapshots (files named by table and dataset) opens with its
+/// tables adopted as snapshot 1.
+#[test]
+fn a_warehouse_from_before_snapshots_is_adopted() {
+    let old = tempfile::tempdir().unwrap();
+    {
+        let w = Warehouse::open(old.path()).unwrap();
+        w.load_dataset("reg", &extract_of(0..3)).unwrap();
+        w.write_population(&[]).unwrap();
+    }
+    // Lay the files out as an older oncodata did, without manifests.
+    let legacy = tempfile::tempdir().unwrap();
+    let snap = snapshots::latest(old.path()).unwrap();
+    for (table, files) in &snap.tables {
+        for f in files {
+            let to = match &f.dataset {
+                Some(d) => legacy.path().join(format!("tables/{table}/{d}.parquet")),
+                None => legacy.path().join(format!("tables/{table}.parquet")),
+            };
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(old.path().join(&f.path), to).unwrap();
+        }
+    }
+    let w = Warehouse::open(legacy.path()).unwrap();
+    let s = w.snapshot().unwrap();
+    assert_eq!((s.id, s.rows("tumours")), (1, 3));
+    assert_eq!(s.tables["population"][0].path, "tables/population.parquet");
+    assert_eq!(count(&w, "SELECT count(*) FROM tumours WHERE dataset = 'reg'"), 3);
+    w.load_dataset("reg", &extract_of(0..5)).unwrap();
+    assert_eq!(count(&w, "SELECT count(*) FROM tumours"), 5);
 }

@@ -84,6 +84,7 @@ pub fn run(args: Args) -> CliResult {
             .ok_or_else(|| format!("person {} has no record in person_records; run `oncodata link` again", v.as_text()))
     };
     let target = Warehouse::open(&args.out)?;
+    target.begin(&format!("extract of project {project}"))?;
 
     step.set("persons");
     let persons = w
@@ -128,6 +129,7 @@ pub fn run(args: Args) -> CliResult {
     }
     let care = replace_person(care, 0, &of)?;
     target.write_rows("care_events", &["person_id", "date", "kind", "code", "dataset"], &care)?;
+    target.commit()?;
     step.done(&format!(
         "extract of project {project}: {} persons, {} primaries, {} care events under the project's pseudonyms in {} \
          (query it with: oncodata sql --warehouse {})",

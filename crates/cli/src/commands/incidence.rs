@@ -335,7 +335,7 @@ pub fn warehouse_table(
     standard_name: &str,
 ) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
     let args = Args {
-        warehouse: WarehouseArg { warehouse: dir.to_path_buf(), memory_limit: None },
+        warehouse: WarehouseArg::at(dir),
         cases: None,
         population: None,
         by: by.iter().map(|s| s.to_string()).collect(),

@@ -182,6 +182,11 @@ pub fn run(args: Args) -> CliResult {
     let dir = &args.warehouse.warehouse;
     let verified = Verified::load(&dir.join("registrar").join("verified.csv"))?;
     let warehouse = if args.dry_run { None } else { Some(args.warehouse.open()?) };
+    if let Some(w) = &warehouse {
+        // All the sources of one command become visible together, in one snapshot.
+        let paths: Vec<String> = plan.iter().map(|(k, p)| format!("{} {}", k.name(), p.display())).collect();
+        w.begin(&format!("ingest {}", paths.join(", ")))?;
+    }
     let keys = args.keys.load_if_any(Some(dir))?;
     let identities =
         plan.iter().any(|(k, _)| matches!(k, SourceKind::Identity | SourceKind::Fhir | SourceKind::Claims));
@@ -200,6 +205,10 @@ pub fn run(args: Args) -> CliResult {
         let load = read_into(kind, &path, mapping.as_ref(), today, &mut extract, warehouse.as_ref(), &dataset)?;
         outcomes.push(Outcome { kind, path: path.display().to_string(), dataset, extract, load });
     }
+    let snapshot = match &warehouse {
+        Some(w) => w.commit()?,
+        None => None,
+    };
 
     match args.format {
         SummaryFormat::Json => {
@@ -240,7 +249,8 @@ pub fn run(args: Args) -> CliResult {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&json!({ "sources": sources, "datasets": datasets }))?);
+            let report = json!({ "sources": sources, "datasets": datasets, "snapshot": snapshot });
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         SummaryFormat::Table => {
             println!(
@@ -287,6 +297,9 @@ pub fn run(args: Args) -> CliResult {
                         o.path, c.read, c.accepted, c.quarantined
                     ),
                 }
+            }
+            if let Some(id) = snapshot {
+                println!("snapshot {id} published (oncodata snapshots list --warehouse {})", dir.display());
             }
             if !args.dry_run && outcomes.iter().any(|o| o.extract.totals().quarantined > 0) {
                 println!("see the quarantine with: oncodata quarantine list --warehouse {}", dir.display());

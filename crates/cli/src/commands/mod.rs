@@ -10,6 +10,7 @@ pub mod link;
 pub mod link_files;
 pub mod quality;
 pub mod quarantine;
+pub mod snapshots;
 pub mod sql;
 pub mod survival;
 pub mod synth;

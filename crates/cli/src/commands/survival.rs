@@ -2,7 +2,7 @@
 //! of a user's file, with intervals, medians, the log-rank test and a plot.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use oncodata_coding::icss;
@@ -201,7 +201,7 @@ pub fn run(args: Args) -> CliResult {
     let (cols, warehouse_rates) = match &args.data {
         Some(path) => (Columns::read(path)?, None),
         None => {
-            let (cols, rates) = from_warehouse(&args.warehouse.warehouse, args.filter.as_deref())?;
+            let (cols, rates) = from_warehouse(&args.warehouse, args.filter.as_deref())?;
             // The warehouse's columns and units.
             args.time.get_or_insert_with(|| "time".into());
             args.event.get_or_insert_with(|| "status".into());
@@ -419,13 +419,17 @@ pub type RateRows = Vec<(u32, String, i32, f64)>;
 /// [`Args::data`]'s help (time in days, status, age_days, sex, date, site_group, area, year,
 /// iccc, icd10, age), selected by an optional SQL condition, and the warehouse's life table rows
 /// (hazards per year).
-pub fn from_warehouse(dir: &Path, filter: Option<&str>) -> Result<(Columns, RateRows), Box<dyn std::error::Error>> {
+pub fn from_warehouse(
+    warehouse: &WarehouseArg,
+    filter: Option<&str>,
+) -> Result<(Columns, RateRows), Box<dyn std::error::Error>> {
     use oncodata_model::PartialDate;
-    use oncodata_warehouse::{Value, Warehouse};
+    use oncodata_warehouse::Value;
+    let dir = &warehouse.warehouse;
     if !dir.join("tables").is_dir() {
         return Err(format!("{}: no warehouse here (give --data FILE, or run `oncodata demo`)", dir.display()).into());
     }
-    let w = Warehouse::open(dir)?;
+    let w = warehouse.open()?;
     let filter = filter.map_or(String::new(), |f| format!("WHERE {f}"));
     let sql = format!(
         "SELECT * FROM (SELECT CAST(t.incidence_date AS VARCHAR) AS date, CAST(p.last_contact AS VARCHAR) AS last_contact, \

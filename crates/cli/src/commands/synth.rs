@@ -72,11 +72,13 @@ pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dy
     let population = read_population_csv(&generated.population_csv)?;
     let life_table = read_life_table_csv(&generated.life_table_csv)?;
     let warehouse = Warehouse::open(dir)?;
+    warehouse.begin("load a synthetic registry: its extract, population and life table")?;
     let mut extract = oncodata_ingest::Extract::default();
     let (kind, dataset) = (oncodata_ingest::SourceKind::EncrCsv, super::ingest::default_dataset(encr));
     super::ingest::read_into(kind, encr, None, today, &mut extract, Some(&warehouse), &dataset)?;
     warehouse.write_population(&population)?;
     warehouse.write_life_table(&life_table)?;
+    warehouse.commit()?;
     let c = extract.counts();
     Ok(Loaded { read: c.read, accepted: c.accepted, quarantined: c.quarantined, warnings: c.warnings })
 }

@@ -264,6 +264,8 @@ pub fn run(args: Args) -> CliResult {
     }
     let dir = &args.warehouse.warehouse;
     let w = args.warehouse.open()?;
+    // Every table the linkage writes is published in one snapshot.
+    w.begin("link")?;
     let step = Step::start("reading the source patients");
     let (records, files) = read_patients(&w).inspect_err(|_| step.clear())?;
     if records.is_empty() {
@@ -403,6 +405,9 @@ pub fn run(args: Args) -> CliResult {
     );
     let tumours = primaries::consolidate_tumours(&w, &records, &linkage.person_of, &|p| person_id(p))?;
     println!("{}", tumours.summary());
+    if let Some(id) = w.commit()? {
+        println!("snapshot {id} published (oncodata snapshots list)");
+    }
 
     if let Some(truth_dir) = &args.truth {
         let truth = read_truth(truth_dir, &records, &files)?;
