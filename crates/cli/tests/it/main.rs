@@ -1,6 +1,7 @@
 //! End-to-end tests of the `oncodata` binary: each runs the real executable as a user would.
 
 mod cli;
+mod crash;
 mod demo;
 mod incidence;
 mod ingest;
