@@ -25,9 +25,15 @@ if [ ! -d "$WORK/wh/tables/tumours" ]; then
 fi
 
 python3 - "$BIN" "$WORK/wh" "$REPEATS" <<'PY'
-import csv, io, subprocess, sys, time
+import csv, glob, io, json, os, subprocess, sys, time
 import duckdb
 bin, wh, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+# DuckDB reads exactly the files of the warehouse's current snapshot (its latest manifest), as
+# oncodata does: a table's folder also holds the files of older snapshots.
+manifest = json.load(open(sorted(glob.glob(f"{wh}/snapshots/[0-9]*.json"))[-1]))
+def files(table):
+    return "read_parquet([" + ", ".join(f"'{os.path.join(wh, f['path'])}'" for f in manifest["tables"][table]) + "])"
 
 def ours():
     t = time.perf_counter()
@@ -42,13 +48,13 @@ sql = f"""
 WITH std(ag, label, w) AS (VALUES {std}),
 cases AS (
   SELECT t.site_group, p.sex, t.incidence_year AS year, LEAST(t.age_at_diagnosis // 5, 17) AS ag, count(*) AS n
-  FROM '{wh}/tables/tumours/*.parquet' t JOIN '{wh}/tables/patients/*.parquet' p
+  FROM {files('tumours')} t JOIN {files('patients')} p
     ON t.dataset = p.dataset AND t.patient_id = p.patient_id
   WHERE t.behaviour = 3 AND t.site_group IS NOT NULL
   GROUP BY ALL),
 pop AS (
   SELECT sex, year, std.ag, sum(persons) AS py
-  FROM '{wh}/tables/population.parquet' JOIN std ON age_group = std.label GROUP BY ALL)
+  FROM {files('population')} JOIN std ON age_group = std.label GROUP BY ALL)
 SELECT c.site_group, c.sex, CAST(c.year AS VARCHAR) AS year, sum(c.n) AS cases,
        1e5 * sum(c.n / pop.py * std.w) / (SELECT sum(w) FROM std) AS asr,
        1e5 * sqrt(sum(c.n * pow(std.w / (pop.py * (SELECT sum(w) FROM std)), 2))) AS asr_se
@@ -80,8 +86,8 @@ group = "SELECT t.site_group, p.sex, {age} AS age_group, p.departement, t.incide
         "FROM {tumours} t JOIN {patients} p ON t.dataset = p.dataset AND t.patient_id = p.patient_id " \
         "WHERE t.behaviour = 3 GROUP BY 1, 2, 3, 4, 5"
 ours_sql = group.format(age="least(CAST(t.age_at_diagnosis AS INT) / 5, 17)", tumours="tumours", patients="patients")
-duck_sql = group.format(age="least(t.age_at_diagnosis // 5, 17)", tumours=f"'{wh}/tables/tumours/*.parquet'",
-                        patients=f"'{wh}/tables/patients/*.parquet'")
+duck_sql = group.format(age="least(t.age_at_diagnosis // 5, 17)", tumours=files("tumours"),
+                        patients=files("patients"))
 best_duck, best_ours = float("inf"), float("inf")
 for _ in range(repeats):
     t = time.perf_counter()

@@ -40,12 +40,16 @@ pub struct WarehouseArg {
     /// Default: the latest.
     #[arg(long, value_name = "SNAPSHOT")]
     pub as_of: Option<u64>,
+    /// Run the queries on an Apache Ballista cluster (`df://HOST:PORT`, see `oncodata cluster`)
+    /// instead of the embedded engine; its executors must see the warehouse at the same path.
+    #[arg(long, value_name = "URL", env = "ONCODATA_BALLISTA")]
+    pub ballista: Option<String>,
 }
 
 impl WarehouseArg {
     /// The warehouse at `dir`, latest snapshot, no memory limit.
     pub fn at(dir: &std::path::Path) -> Self {
-        Self { warehouse: dir.to_path_buf(), memory_limit: None, as_of: None }
+        Self { warehouse: dir.to_path_buf(), memory_limit: None, as_of: None, ballista: None }
     }
 
     /// Opens the warehouse (at the snapshot asked for) with the memory limit applied.
@@ -54,7 +58,7 @@ impl WarehouseArg {
             Some(id) => oncodata_warehouse::Warehouse::open_as_of(&self.warehouse, id)?,
             None => oncodata_warehouse::Warehouse::open(&self.warehouse)?,
         };
-        Ok(w.with_memory_limit(self.memory_limit))
+        Ok(w.with_memory_limit(self.memory_limit).with_ballista(self.ballista.clone()))
     }
 }
 
@@ -206,6 +210,14 @@ enum Command {
         Identities (national id, names) are replaced at ingest by HMAC-SHA-256 pseudonyms and keyed \
         Bloom-filter encodings; the key file (mode 0600, outside the warehouse) is never printed or copied.")]
     Keys(commands::keys::Args),
+    /// Run a node of an Apache Ballista cluster (scheduler or executor) for `--ballista`.
+    #[command(after_help = "Example, one machine (a real cluster: one scheduler, executors on every node, the \
+        warehouse on a file system mounted at the same path everywhere):\n  \
+        oncodata cluster scheduler --bind 127.0.0.1 --port 50050 &\n  \
+        oncodata cluster executor --scheduler 127.0.0.1:50050 --flight-port 50051 --grpc-port 50052 &\n  \
+        oncodata cluster executor --scheduler 127.0.0.1:50050 --flight-port 50061 --grpc-port 50062 &\n  \
+        oncodata sql --warehouse wh --ballista df://127.0.0.1:50050 \"SELECT site_group, count(*) FROM tumours GROUP BY 1\"")]
+    Cluster(commands::cluster::Args),
     /// Check ICD-O-3 codes and convert them to ICD-10, ICCC-3 and the national site groups.
     #[command(after_help = "Examples:\n  oncodata codes C44.5 8720/3\n  oncodata codes C509 8500/2\n  \
         oncodata codes --format json C64.9 8960/3")]
@@ -237,6 +249,7 @@ fn main() -> ExitCode {
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),
         Command::Snapshots(a) => commands::snapshots::run(a),
+        Command::Cluster(a) => commands::cluster::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

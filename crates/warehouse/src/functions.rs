@@ -15,19 +15,27 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
-use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
 use oncodata_coding::{AgeGroup, Behaviour, Morphology, Topography, iccc, icd10, site_group};
 
 /// Registers every platform function on a session.
 pub fn register(ctx: &SessionContext) {
-    ctx.register_udf(create_udf(
+    for f in udfs() {
+        ctx.register_udf(f);
+    }
+}
+
+/// The platform functions, for a session or for a Ballista scheduler's and executors' function
+/// registries.
+pub fn udfs() -> Vec<ScalarUDF> {
+    let mut out = vec![create_udf(
         "age_group",
         vec![DataType::Int64],
         DataType::Utf8,
         Volatility::Immutable,
         Arc::new(age_group),
-    ));
+    )];
     type Classifier = fn(Topography, Morphology, Behaviour) -> Option<String>;
     let classifiers: [(&str, Classifier); 3] = [
         ("icd10", |t, m, b| icd10::from_icdo3(t, m, b).ok()),
@@ -35,7 +43,7 @@ pub fn register(ctx: &SessionContext) {
         ("site_group", |t, m, b| site_group::classify(t, m, b).map(|g| g.id.to_string())),
     ];
     for (name, f) in classifiers {
-        ctx.register_udf(create_udf(
+        out.push(create_udf(
             name,
             vec![DataType::Utf8, DataType::Utf8, DataType::Int64],
             DataType::Utf8,
@@ -43,6 +51,7 @@ pub fn register(ctx: &SessionContext) {
             Arc::new(move |args: &[ColumnarValue]| classify(args, f)),
         ));
     }
+    out
 }
 
 fn to_arrays(args: &[ColumnarValue]) -> Result<(Vec<ArrayRef>, bool)> {

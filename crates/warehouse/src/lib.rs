@@ -15,6 +15,7 @@
 //! SQL functions registered beside DataFusion's own ([`functions`]): `age_group(age)`,
 //! `icd10(topography, morphology, behaviour)`, `iccc(…)`, `site_group(…)`.
 
+pub mod cluster;
 mod datasets;
 pub mod functions;
 mod identities;
@@ -114,6 +115,8 @@ pub struct Warehouse {
     /// The most memory a query may hold (bytes); sorts, joins and aggregations spill to disk
     /// beyond it. `None`: no limit.
     memory_limit: Option<usize>,
+    /// The Ballista scheduler queries run on (`df://host:port`); `None`: the embedded engine.
+    ballista: Option<String>,
 }
 
 /// A file format for [`Warehouse::export`].
@@ -169,6 +172,7 @@ impl Warehouse {
             session: std::sync::Mutex::new(None),
             versions: std::sync::Mutex::new(versions),
             memory_limit: None,
+            ballista: None,
         })
     }
 
@@ -178,6 +182,15 @@ impl Warehouse {
     /// "Resources exhausted", naming the largest consumers.
     pub fn with_memory_limit(mut self, bytes: Option<usize>) -> Self {
         self.memory_limit = bytes;
+        *self.session.lock().expect("session lock") = None;
+        self
+    }
+
+    /// Runs every later query on the Apache Ballista scheduler at `url` (`df://host:port`, see
+    /// [`cluster`]) instead of the embedded engine; `None` goes back to the embedded engine. The
+    /// executors read the snapshot's files by their absolute paths.
+    pub fn with_ballista(mut self, url: Option<String>) -> Self {
+        self.ballista = url;
         *self.session.lock().expect("session lock") = None;
         self
     }
@@ -204,17 +217,26 @@ impl Warehouse {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             config = config.with_target_partitions(4 * cores);
         }
-        let ctx = match self.memory_limit {
-            Some(bytes) => {
-                use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
-                let pool =
-                    TrackConsumersPool::new(FairSpillPool::new(bytes), std::num::NonZeroUsize::new(5).expect("5"));
-                let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
-                    .with_memory_pool(std::sync::Arc::new(pool))
-                    .build_arc()?;
-                SessionContext::new_with_config_rt(config, runtime)
+        let ctx = match (&self.ballista, self.memory_limit) {
+            (Some(url), _) => {
+                use ballista::prelude::SessionContextExt;
+                // The executors' memory is their own (`oncodata cluster executor`); information_schema
+                // is on in Ballista's session configuration.
+                let url = if url.contains("://") { url.clone() } else { format!("df://{url}") };
+                self.runtime.block_on(SessionContext::remote(&url))?
             }
-            None => SessionContext::new_with_config(config),
+            (None, limit) => match limit {
+                Some(bytes) => {
+                    use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+                    let pool =
+                        TrackConsumersPool::new(FairSpillPool::new(bytes), std::num::NonZeroUsize::new(5).expect("5"));
+                    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                        .with_memory_pool(std::sync::Arc::new(pool))
+                        .build_arc()?;
+                    SessionContext::new_with_config_rt(config, runtime)
+                }
+                None => SessionContext::new_with_config(config),
+            },
         };
         functions::register(&ctx);
         for (name, files) in tables.iter().filter(|(_, f)| !f.is_empty()) {

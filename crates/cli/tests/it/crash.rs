@@ -116,9 +116,10 @@ fn loads_killed_at_random_moments_leave_the_last_complete_snapshot() {
     let mut expected = after;
     let mut snapshot = latest_snapshot(&wh);
 
-    let (mut interrupted, mut completed, mut load) = (0, 0, 1);
+    let (mut interrupted, mut completed, mut load, mut while_merging) = (0, 0, 1, 0);
     while interrupted < kills {
         let delay = Duration::from_micros(random.below(full.as_micros() as u64 * 11 / 10));
+        let before_run = modified(&wh);
         let mut child = ingest(load).spawn().unwrap();
         std::thread::sleep(delay);
         let killed = child.try_wait().unwrap().is_none();
@@ -145,22 +146,47 @@ fn loads_killed_at_random_moments_leave_the_last_complete_snapshot() {
         }
         if killed {
             interrupted += 1;
+            // Whether the load had begun writing the tables' new files (not only staging).
+            let (listed, _) = files(&wh, id);
+            let written = modified(&wh).into_iter().filter(|(f, t)| before_run.get(f) != Some(t));
+            if written.filter(|(f, _)| f.starts_with("tables/") && !listed.contains(f)).count() > 0 {
+                while_merging += 1;
+            }
         } else {
             completed += 1;
         }
     }
-    eprintln!("crash test: {interrupted} loads killed, {completed} completed, {} published", load - 1);
+    eprintln!(
+        "crash test: {interrupted} loads killed ({while_merging} after writing some of the tables' new files), \
+         {completed} completed, {} published",
+        load - 1
+    );
 
     // The leftovers of the killed loads go with a pruning; what is kept reads the same.
     let w = wh.to_str().unwrap();
     let out = oncodata(&["snapshots", "prune", "--warehouse", w, "--keep-last", "1"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(counts(&wh), expected);
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(wh.join("snapshots").join(format!("{snapshot:08}.json"))).unwrap(),
-    )
-    .unwrap();
-    let listed: Vec<String> = manifest["tables"]
+    let (listed, on_disk) = files(&wh, snapshot);
+    assert_eq!(on_disk, listed, "files left that no snapshot lists");
+}
+
+/// The files under `tables/`, with their modification times.
+fn modified(wh: &Path) -> BTreeMap<String, std::time::SystemTime> {
+    let (_, on_disk) = files(wh, 0);
+    on_disk.into_iter().filter_map(|f| Some((f.clone(), wh.join(&f).metadata().ok()?.modified().ok()?))).collect()
+}
+
+/// The data files snapshot `id` lists (none for 0), and those under `tables/` and `staging/`, sorted.
+fn files(wh: &Path, id: u64) -> (Vec<String>, Vec<String>) {
+    let manifest: serde_json::Value = match id {
+        0 => serde_json::json!({ "tables": {} }),
+        _ => {
+            serde_json::from_str(&std::fs::read_to_string(wh.join("snapshots").join(format!("{id:08}.json"))).unwrap())
+                .unwrap()
+        }
+    };
+    let mut listed: Vec<String> = manifest["tables"]
         .as_object()
         .unwrap()
         .values()
@@ -174,13 +200,12 @@ fn loads_killed_at_random_moments_leave_the_last_complete_snapshot() {
                 if e.path().is_dir() {
                     stack.push(e.path());
                 } else {
-                    on_disk.push(e.path().strip_prefix(&wh).unwrap().display().to_string());
+                    on_disk.push(e.path().strip_prefix(wh).unwrap().display().to_string());
                 }
             }
         }
     }
-    on_disk.sort();
-    let mut listed = listed;
     listed.sort();
-    assert_eq!(on_disk, listed, "files left that no snapshot lists");
+    on_disk.sort();
+    (listed, on_disk)
 }
