@@ -225,14 +225,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Output piped into `head` and closed early ends the program quietly, as for any Unix tool,
-    // instead of a panic on the next print.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
+    // Output piped into `head` and closed early ends the program quietly, as for any Unix tool,
+    // instead of a panic on the next print. Not where the program talks over the network (a
+    // Ballista node or client): there a peer closing its connection must be an error the
+    // networking code handles, not the end of the process.
+    let networked = matches!(cli.command, Command::Cluster(_))
+        || std::env::args().any(|a| a == "--ballista" || a.starts_with("--ballista="))
+        || std::env::var_os("ONCODATA_BALLISTA").is_some();
+    #[cfg(unix)]
+    if !networked {
+        // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let result = match cli.command {
         Command::Demo(a) => commands::demo::run(a),
         Command::Synth(a) => commands::synth::run(a),

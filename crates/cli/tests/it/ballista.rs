@@ -25,32 +25,48 @@ impl Drop for Cluster {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// `n` distinct free ports (the listeners are held until all are chosen).
+fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    listeners.iter().map(|l| l.local_addr().unwrap().port()).collect()
 }
 
-fn wait_for_port(port: u16, what: &str) {
+/// Waits until `process` listens on `port`; fails with its output if it ends first.
+fn wait_for_port(process: &mut Child, log: &Path, port: u16, what: &str) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60), "{what} did not start listening on {port}");
+        if let Some(status) = process.try_wait().unwrap() {
+            panic!("{what} ended ({status}): {}", std::fs::read_to_string(log).unwrap_or_default());
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "{what} did not start listening on {port}: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 fn start_cluster(work: &Path) -> Cluster {
     let bin = env!("CARGO_BIN_EXE_oncodata");
-    let spawn =
-        |args: &[String]| Command::new(bin).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let port = free_port();
+    let spawn = |args: &[String], log: &Path| {
+        let out = std::fs::File::create(log).unwrap();
+        Command::new(bin).args(args).stdout(Stdio::null()).stderr(out).spawn().unwrap()
+    };
+    let ports = free_ports(5);
+    let port = ports[0];
     let mut cluster = Cluster { processes: Vec::new(), url: format!("df://127.0.0.1:{port}") };
-    cluster.processes.push(spawn(&["cluster".into(), "scheduler".into(), "--port".into(), port.to_string()]));
-    wait_for_port(port, "the scheduler");
+    let log = work.join("scheduler.log");
+    let mut scheduler = spawn(&["cluster".into(), "scheduler".into(), "--port".into(), port.to_string()], &log);
+    wait_for_port(&mut scheduler, &log, port, "the scheduler");
+    cluster.processes.push(scheduler);
     for i in 0..2 {
-        let (flight, grpc) = (free_port(), free_port());
+        let (flight, grpc) = (ports[1 + 2 * i], ports[2 + 2 * i]);
         let dir = work.join(format!("executor{i}"));
         std::fs::create_dir_all(&dir).unwrap();
-        cluster.processes.push(spawn(&[
-            "cluster".into(),
+        let log = work.join(format!("executor{i}.log"));
+        let args = [
+            "cluster".to_string(),
             "executor".into(),
             "--scheduler".into(),
             format!("127.0.0.1:{port}"),
@@ -62,8 +78,10 @@ fn start_cluster(work: &Path) -> Cluster {
             "1".into(),
             "--work-dir".into(),
             dir.display().to_string(),
-        ]));
-        wait_for_port(flight, "an executor");
+        ];
+        let mut executor = spawn(&args, &log);
+        wait_for_port(&mut executor, &log, flight, "an executor");
+        cluster.processes.push(executor);
     }
     cluster
 }
