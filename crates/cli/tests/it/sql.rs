@@ -99,3 +99,46 @@ fn exports_scripts_and_the_memory_limit() {
     let bad_size = oncodata(&["sql", "--warehouse", w, "--memory-limit", "12X", "SELECT 1"]);
     assert!(String::from_utf8_lossy(&bad_size.stderr).contains("unknown unit"));
 }
+
+/// Versions from the command line: each ingest is a snapshot, `--as-of` reads an earlier one
+/// (and refuses to change it), `restore` brings its tables back as a new snapshot, `prune`
+/// keeps what the policy says.
+#[test]
+fn snapshots_list_as_of_restore_and_prune() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let encr = wh.join("sources/registry/encr_50_2021-2022.csv");
+    let count = |extra: &[&str]| -> usize {
+        let mut args = vec!["sql", "--warehouse", w, "--format", "csv"];
+        args.extend_from_slice(extra);
+        args.push("SELECT count(*) FROM tumours");
+        ok(&args).lines().nth(1).unwrap().parse().unwrap()
+    };
+    let first = count(&[]);
+    let out = ok(&["ingest", "--warehouse", w, "--source", "encr-csv", encr.to_str().unwrap(), "--dataset", "again"]);
+    assert!(out.contains("snapshot 2 published"), "{out}");
+    assert_eq!(count(&[]), 2 * first);
+    assert_eq!(count(&["--as-of", "1"]), first);
+    let list = ok(&["snapshots", "list", "--warehouse", w]);
+    assert_eq!(list.lines().count(), 3, "{list}");
+    assert!(list.lines().nth(2).unwrap().contains("ingest encr-csv") && list.contains("(current)"), "{list}");
+
+    // An earlier snapshot is read-only; an unknown one is named.
+    let refused =
+        oncodata(&["ingest", "--warehouse", w, "--as-of", "1", "--source", "encr-csv", encr.to_str().unwrap()]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("read-only"));
+    let missing = oncodata(&["sql", "--warehouse", w, "--as-of", "7", "SELECT 1"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("snapshot 7 does not exist"));
+
+    assert!(ok(&["snapshots", "restore", "--warehouse", w, "1"]).contains("snapshot 3 published"));
+    assert_eq!(count(&[]), first);
+    let pruned = ok(&["snapshots", "prune", "--warehouse", w, "--keep-last", "1"]);
+    assert!(pruned.starts_with("removed 2 snapshots (1-2), kept 1 (3)"), "{pruned}");
+    assert_eq!(count(&[]), first);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["snapshots", "list", "--warehouse", w, "--format", "json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert_eq!(json[0]["rows"]["tumours"].as_u64().unwrap() as usize, first);
+}
