@@ -6,7 +6,7 @@
 # the platform's SQL functions (site_group(…), age_group(…)): the queries use the stored columns
 # instead; `oncodata cluster` nodes run those too (crates/cli/tests/it/ballista.rs).
 #
-#   bench/ballista-stock.sh            # installs the binaries once (≈ 18 min, 12 GB of build files)
+#   bench/ballista-stock.sh            # installs the binaries once (≈ 18 min, several GB of build files)
 #
 # BALLISTA_ROOT: where the binaries go (default ~/.cache/oncodata/ballista).
 set -euo pipefail
@@ -15,7 +15,9 @@ WORK=${BENCH_DIR:-$(mktemp -d)}
 ROOT=${BALLISTA_ROOT:-$HOME/.cache/oncodata/ballista}
 if [ ! -x "$ROOT/bin/ballista-scheduler" ] || [ ! -x "$ROOT/bin/ballista-executor" ]; then
   echo "installing ballista-scheduler and ballista-executor 55.0.0 into $ROOT (debug build)…"
-  cargo install --debug --version 55.0.0 --root "$ROOT" --target-dir "$ROOT/target" ballista-scheduler ballista-executor
+  # Without debug information: a third of the disk (the full-debug build needs about 12 GB).
+  CARGO_PROFILE_DEV_DEBUG=0 cargo install --debug --version 55.0.0 --root "$ROOT" --target-dir "$ROOT/target" \
+    ballista-scheduler ballista-executor
 fi
 cargo build -q -p oncodata-cli
 BIN=${CARGO_TARGET_DIR:-target}/debug/oncodata
