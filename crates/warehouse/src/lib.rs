@@ -269,11 +269,11 @@ impl Warehouse {
 
     /// The session, built on first use and again after the tables change.
     fn cached_session(&self) -> Result<SessionContext, WarehouseError> {
-        let (generation, tables) = self.view();
         let mut cached = self.session.lock().expect("session lock");
         match cached.as_ref() {
-            Some((g, ctx)) if *g == generation => Ok(ctx.clone()),
+            Some((g, ctx)) if *g == self.generation() => Ok(ctx.clone()),
             _ => {
+                let (generation, tables) = self.view();
                 let ctx = self.session(&tables)?;
                 *cached = Some((generation, ctx.clone()));
                 Ok(ctx)

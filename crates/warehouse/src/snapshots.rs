@@ -144,7 +144,7 @@ pub(crate) fn latest(root: &Path) -> Result<Snapshot, WarehouseError> {
 }
 
 /// Syncs a directory, so that a rename in it survives a power failure too.
-fn sync_dir(dir: &Path) -> Result<(), WarehouseError> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), WarehouseError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 

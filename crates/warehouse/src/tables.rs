@@ -101,6 +101,10 @@ impl ParquetPart {
         file.sync_all().map_err(io)?;
         let bytes = file.metadata().map_err(io)?.len();
         std::fs::rename(&self.tmp, &self.path).map_err(io)?;
+        // The rename itself must reach the disk before a snapshot lists the file.
+        if let Some(dir) = self.path.parent() {
+            crate::snapshots::sync_dir(dir)?;
+        }
         Ok(bytes)
     }
 

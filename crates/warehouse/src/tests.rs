@@ -292,6 +292,10 @@ fn snapshots_version_every_change_and_groups_publish_at_once() {
     // The handle opened before snapshot 3 may not write over it.
     let e = other.load_dataset("e", &extract_of(0..1)).unwrap_err().to_string();
     assert!(e.contains("snapshot 3 was published after this command read snapshot 2"), "{e}");
+    // A group that changes nothing publishes nothing.
+    w.begin("nothing").unwrap();
+    assert_eq!(w.commit().unwrap(), None);
+    assert_eq!(w.snapshots().unwrap().len(), 3);
     // A dropped group publishes nothing.
     drop(other);
     w.begin("abandoned").unwrap();

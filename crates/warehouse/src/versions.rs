@@ -29,6 +29,8 @@ pub(crate) struct Versions {
 pub(crate) struct Pending {
     tables: TableFiles,
     operations: Vec<String>,
+    /// Whether any table was changed: a group without changes publishes nothing.
+    changed: bool,
     /// Opened by `begin`: commits only on `commit`.
     grouped: bool,
     _lock: WriteLock,
@@ -106,13 +108,18 @@ impl Warehouse {
                 v.base.id
             )));
         }
-        v.pending =
-            Some(Pending { tables: v.base.tables.clone(), operations: Vec::new(), grouped: false, _lock: lock });
+        v.pending = Some(Pending {
+            tables: v.base.tables.clone(),
+            operations: Vec::new(),
+            changed: false,
+            grouped: false,
+            _lock: lock,
+        });
         Ok(())
     }
 
     fn publish_pending(&self, v: &mut Versions) -> Result<Option<u64>, WarehouseError> {
-        let Some(p) = v.pending.take() else { return Ok(None) };
+        let Some(p) = v.pending.take().filter(|p| p.changed) else { return Ok(None) };
         let snapshot = Snapshot {
             id: v.base.id + 1,
             parent: (v.base.id > 0).then_some(v.base.id),
@@ -133,6 +140,7 @@ impl Warehouse {
         self.start_pending(&mut v)?;
         let p = v.pending.as_mut().expect("pending");
         change(&mut p.tables);
+        p.changed = true;
         p.operations.push(operation.to_string());
         let grouped = p.grouped;
         v.generation += 1;
@@ -161,6 +169,11 @@ impl Warehouse {
         let dir = abs.parent().expect("a table folder");
         std::fs::create_dir_all(dir).map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
         Ok((rel, abs))
+    }
+
+    /// The generation of the tables this handle sees.
+    pub(crate) fn generation(&self) -> u64 {
+        self.versions.lock().expect("versions lock").generation
     }
 
     /// The tables this handle sees and their generation.

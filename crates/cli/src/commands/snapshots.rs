@@ -10,6 +10,9 @@ use super::{CliResult, Format};
 /// Arguments of `oncodata snapshots`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// Warehouse directory.
+    #[arg(long, value_name = "DIR", default_value = "oncodata-data", global = true)]
+    warehouse: PathBuf,
     #[command(subcommand)]
     action: Action,
 }
@@ -18,27 +21,18 @@ pub struct Args {
 enum Action {
     /// One line per snapshot kept: number, time, what made it, tables changed, rows, size.
     List {
-        /// Warehouse directory.
-        #[arg(long, value_name = "DIR", default_value = "oncodata-data")]
-        warehouse: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Publish a new snapshot with the tables of an earlier one (the versions in between stay).
     Restore {
-        /// Warehouse directory.
-        #[arg(long, value_name = "DIR", default_value = "oncodata-data")]
-        warehouse: PathBuf,
         /// The snapshot to go back to.
         snapshot: u64,
     },
     /// Apply a retention policy: remove the snapshots it does not keep, and the files only they
     /// used (with the leftovers of interrupted loads). The latest snapshot is always kept.
     Prune {
-        /// Warehouse directory.
-        #[arg(long, value_name = "DIR", default_value = "oncodata-data")]
-        warehouse: PathBuf,
         /// Keep this many of the latest snapshots.
         #[arg(long, value_name = "N", default_value_t = 10)]
         keep_last: usize,
@@ -69,15 +63,16 @@ fn human_bytes(bytes: u64) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
+    let warehouse = args.warehouse;
     match args.action {
-        Action::List { warehouse, format } => list(&warehouse, format),
-        Action::Restore { warehouse, snapshot } => {
+        Action::List { format } => list(&warehouse, format),
+        Action::Restore { snapshot } => {
             let w = open(&warehouse)?;
             let id = w.restore(snapshot)?;
             println!("snapshot {id} published: the tables of snapshot {snapshot}");
             Ok(())
         }
-        Action::Prune { warehouse, keep_last, keep_days } => {
+        Action::Prune { keep_last, keep_days } => {
             if keep_last == 0 {
                 return Err("--keep-last 0: the latest snapshot is always kept; give 1 or more".into());
             }
