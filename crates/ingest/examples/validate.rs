@@ -18,7 +18,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let today = chrono::Local::now().date_naive();
     for path in &args[1..] {
         let mut out = oncodata_ingest::Extract::default();
-        out.stream_to(oncodata_ingest::extract::BATCH, |_| Ok(()));
+        let recycler = out.recycler();
+        out.stream_to(oncodata_ingest::extract::BATCH, move |records| {
+            recycler.give(records);
+            Ok(())
+        });
         let start = Instant::now();
         oncodata_ingest::read_source(kind, Path::new(path), None, today, &mut out)?;
         out.end_stream()?;

@@ -7,9 +7,10 @@
 //! pass through as text, so the message names the value found.
 
 use chrono::{Duration, NaiveDate};
+use compact_str::ToCompactString;
 use oncodata_coding::{Behaviour, CodeError, Morphology, Topography, iccc, icd10, site_group};
 use oncodata_model::date::completed_years;
-use oncodata_model::{PartialDate, Patient, Provenance, Sex, Tumour, VitalStatus};
+use oncodata_model::{PartialDate, Patient, Provenance, Sex, Text, Tumour, VitalStatus};
 
 use crate::iarc::{self, CodedTumour};
 use crate::rules::{Severity, Violation};
@@ -102,7 +103,7 @@ pub struct Case<'a> {
     /// Département (or other area code) of residence.
     pub departement: Option<&'a str>,
     /// The source's identifiers, `name=value;…`.
-    pub source_ids: String,
+    pub source_ids: Text,
 }
 
 impl<'a> Case<'a> {
@@ -129,13 +130,13 @@ impl<'a> Case<'a> {
             stage: None,
             tnm: [None; 3],
             departement: None,
-            source_ids: String::new(),
+            source_ids: Text::default(),
         }
     }
 
     /// The tumour's id within its dataset, `PATIENT-TUMOUR`, when the patient is known.
-    pub fn tumour_id(&self) -> Option<String> {
-        self.patient_id.map(|p| [p, "-", self.tumour_number.unwrap_or("01")].concat())
+    pub fn tumour_id(&self) -> Option<Text> {
+        self.patient_id.map(|p| [p, "-", self.tumour_number.unwrap_or("01")].into_iter().collect())
     }
 }
 
@@ -262,6 +263,34 @@ pub fn parse_date(v: &str) -> Option<PartialDate> {
         return None;
     }
     Some(date)
+}
+
+/// The codes derived from a tumour's ICD-O-3 codes: ICD-10 (or why there is none), the ICCC-3
+/// subgroup and the site group.
+#[derive(Clone)]
+struct Derived {
+    icd10: Result<Text, String>,
+    iccc: Option<Text>,
+    site_group: Option<Text>,
+}
+
+/// [`Derived`] for a combination of codes, memoised per thread: the tumours of a registry share
+/// a few thousand combinations, so the conversion tables are searched once per combination
+/// rather than once per tumour.
+fn derived_codes(topo: Topography, morpho: Morphology, beh: Behaviour) -> Derived {
+    type Memo = std::collections::HashMap<(Topography, Morphology, Behaviour), Derived, foldhash::fast::FixedState>;
+    thread_local! {
+        static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::default();
+    }
+    MEMO.with_borrow_mut(|memo| {
+        memo.entry((topo, morpho, beh))
+            .or_insert_with(|| Derived {
+                icd10: icd10::from_icdo3(topo, morpho, beh).map(|c| Text::new(&c)).map_err(|e| e.to_string()),
+                iccc: iccc::classify(topo, morpho, beh).map(|s| Text::const_new(s.subgroup)),
+                site_group: site_group::classify(topo, morpho, beh).map(|g| Text::const_new(g.id)),
+            })
+            .clone()
+    })
 }
 
 /// A validated record: the patient, the tumour and the warnings raised on it.
@@ -404,7 +433,7 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
     }
 
     if f.has_errors() {
-        return Err((f.0, record_id));
+        return Err((f.0, record_id.map(String::from)));
     }
     let (Some(pat), Some(sex), Some(birth), Some(incidence_date), Some(topo), Some(morpho), Some(beh)) =
         (pat, sex, birth, incidence_date, topo, morpho, beh)
@@ -413,17 +442,19 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
     };
     let Some(age) = age_years else { unreachable!("age is given or computed from the dates") };
 
-    let icd10 = match icd10::from_icdo3(topo, morpho, beh) {
+    let derived = derived_codes(topo, morpho, beh);
+    let icd10 = match derived.icd10 {
         Ok(c) => Some(c),
         Err(e) => {
-            f.0.push(Violation::warning("code.icd10", e.to_string()));
+            f.0.push(Violation::warning("code.icd10", e));
             None
         }
     };
     let tumour_id = record_id.expect("the patient id is known");
-    let text = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(Text::new);
+    let patient_id = Text::new(pat);
     let patient = Patient {
-        patient_id: pat.to_string(),
+        patient_id: patient_id.clone(),
         sex,
         birth_date: birth,
         departement: text(case.departement),
@@ -435,9 +466,9 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
     };
     let tumour = Tumour {
         tumour_id,
-        patient_id: pat.to_string(),
-        topography: topo.to_string(),
-        morphology: morpho.to_string(),
+        patient_id,
+        topography: topo.to_compact_string(),
+        morphology: morpho.to_compact_string(),
         behaviour: beh.code(),
         grade,
         laterality,
@@ -449,8 +480,8 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
         tnm_m: text(case.tnm[2]),
         stage: text(case.stage).filter(|s| s != "X"),
         icd10,
-        iccc: iccc::classify(topo, morpho, beh).map(|s| s.subgroup.to_string()),
-        site_group: site_group::classify(topo, morpho, beh).map(|g| g.id.to_string()),
+        iccc: derived.iccc,
+        site_group: derived.site_group,
         source_ids: case.source_ids.clone(),
         provenance: provenance.clone(),
     };

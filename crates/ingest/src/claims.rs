@@ -118,10 +118,10 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                         Some(birth) if !f.has_errors() => {
                             beneficiaries.insert(id.to_string());
                             out.patient(Patient {
-                                patient_id: id.to_string(),
+                                patient_id: id.into(),
                                 sex,
                                 birth_date: birth,
-                                departement: v[4].map(str::to_string),
+                                departement: v[4].map(Into::into),
                                 commune: None,
                                 vital_status: if death.is_some() { VitalStatus::Dead } else { VitalStatus::Unknown },
                                 last_contact: death,
@@ -186,13 +186,13 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                             };
                             stays.insert((eta.to_string(), rsa.to_string()), (id.to_string(), start));
                             out.care_events.push(CareEvent {
-                                patient_id: id.to_string(),
+                                patient_id: id.into(),
                                 tumour_id: None,
                                 kind,
                                 date: start,
-                                provider: Some(eta.to_string()),
+                                provider: Some(eta.into()),
                                 // A chemotherapy or radiotherapy session (Z51) names its cancer in DGN_REL.
-                                code: Some(if dgn.starts_with("Z51") { v[6].unwrap_or(dgn) } else { dgn }.to_string()),
+                                code: Some(if dgn.starts_with("Z51") { v[6].unwrap_or(dgn) } else { dgn }.into()),
                                 provenance: p.clone(),
                             });
                             out.accepted(p, Some(rsa), f.0);
@@ -216,12 +216,12 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                         Some(days) if !f.has_errors() => {
                             if act.as_bytes()[2] == b'F' {
                                 out.care_events.push(CareEvent {
-                                    patient_id: patient,
+                                    patient_id: patient.into(),
                                     tumour_id: None,
                                     kind: CareEventKind::Surgery,
                                     date: start + Duration::days(days),
-                                    provider: Some(key.0.clone()),
-                                    code: Some(act.to_string()),
+                                    provider: Some(key.0.as_str().into()),
+                                    code: Some(act.into()),
                                     provenance: p.clone(),
                                 });
                             } else {
@@ -253,12 +253,12 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                         Some(date) if !f.has_errors() => {
                             match kind_of_atc(atc) {
                                 Some(kind) => out.care_events.push(CareEvent {
-                                    patient_id: id.to_string(),
+                                    patient_id: id.into(),
                                     tumour_id: None,
                                     kind,
                                     date,
                                     provider: None,
-                                    code: Some(atc.to_string()),
+                                    code: Some(atc.into()),
                                     provenance: p.clone(),
                                 }),
                                 None => f.0.push(Violation::warning(

@@ -32,7 +32,7 @@ use oncodata_model::{PartialDate, Provenance};
 
 use crate::IngestError;
 use crate::case::{Case, Findings, Labels, validate};
-use crate::extract::{Checked, Extract};
+use crate::extract::{CheckedRows, Extract};
 use crate::table::{Row, Table};
 
 /// The `--source` kind of this reader.
@@ -122,18 +122,18 @@ pub fn read_encr<R: Read + Send>(input: R, file: &str, today: NaiveDate, out: &m
     table.header.require(file, "an ENCR extract", &VARIABLES[..REQUIRED])?;
     let positions = table.header.positions(&VARIABLES);
     let base = Provenance::new(SOURCE_KIND, file, 0);
-    let check = |line, row: Result<Row<'_>, _>, raw: &dyn Fn() -> String| {
+    let check = |rows: &mut CheckedRows, line, row: Result<Row<'_>, _>, raw: &dyn Fn() -> String| {
         let provenance = base.at(line);
         match row {
-            Err(v) => Checked::unreadable(provenance, v, raw()),
+            Err(v) => rows.unreadable(provenance, v, raw()),
             Ok(row) => {
                 let (case, findings) = case_of(&Columns { row, positions: &positions });
-                Checked::tumour(validate(&case, findings, &provenance, today), provenance, raw)
+                rows.tumour(validate(&case, findings, &provenance, today), provenance, raw)
             }
         }
     };
-    table.rows_in_parallel(&check, &mut |checked, raw| {
-        out.keep(checked, raw);
+    table.rows_in_parallel(&check, &mut |rows, raw| {
+        out.keep_rows(rows, raw);
         Ok(())
     })
 }
@@ -188,7 +188,7 @@ fn case_of<'a>(row: &Columns<'a>) -> (Case<'a>, Findings) {
     case.tnm = [row.get(Var::CT), row.get(Var::CN), row.get(Var::CM)];
     case.departement = row.get(Var::GeoCode);
     if let Some(pat) = case.patient_id {
-        case.source_ids = ["PAT=", pat, ";TUM=", case.tumour_number.unwrap_or("01")].concat();
+        case.source_ids = ["PAT=", pat, ";TUM=", case.tumour_number.unwrap_or("01")].into_iter().collect();
     }
     (case, f)
 }

@@ -4,10 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 
-use oncodata_model::{CareEvent, Patient, PatientIdentity, Provenance, Tumour};
+use oncodata_model::{CareEvent, Patient, PatientIdentity, Provenance, Text, Tumour};
 
 use crate::IngestError;
 use crate::case::{Accepted, Rejected};
@@ -26,32 +26,77 @@ pub struct Warning {
     pub violation: Violation,
 }
 
-/// A tumour record checked apart from the extract (on a worker thread), to be kept or
-/// quarantined in reading order by [`Extract::keep`].
-#[derive(Debug)]
-pub struct Checked {
-    provenance: Provenance,
-    outcome: Result<Accepted, QuarantinedRecord>,
+/// Tumour records checked apart from the extract, a batch of rows at a time on a worker
+/// thread, to be kept in reading order by [`Extract::keep_rows`]. Accepted records go straight
+/// into the lists they will be streamed in, so that keeping a batch moves lists, not records;
+/// what needs every earlier row (a tumour read twice, a patient already seen) is left to
+/// [`Extract::keep_rows`].
+#[derive(Debug, Default)]
+pub struct CheckedRows {
+    /// Rows checked.
+    read: u64,
+    /// The patient of each accepted tumour, in the order of `tumours`.
+    patients: Vec<Patient>,
+    /// Accepted tumours.
+    tumours: Vec<Tumour>,
+    /// The batch's row of each accepted tumour (for its raw text, should it be a duplicate).
+    rows: Vec<usize>,
+    /// Warnings of accepted tumours, by index in `tumours`.
+    warnings: Vec<(usize, Vec<Violation>)>,
+    /// Rejected records.
+    quarantined: Vec<QuarantinedRecord>,
 }
 
-impl Checked {
-    /// A validated tumour record; `raw` gives its text, only asked for when it is rejected.
-    pub fn tumour(outcome: Result<Accepted, Rejected>, provenance: Provenance, raw: impl FnOnce() -> String) -> Self {
-        let outcome = outcome.map_err(|(violations, record_id)| QuarantinedRecord {
-            provenance: provenance.clone(),
-            record_id,
-            violations,
-            raw: raw(),
-        });
-        Self { provenance, outcome }
+impl CheckedRows {
+    /// Adds a validated tumour record; `raw` gives its text, only asked for when it is
+    /// rejected.
+    pub fn tumour(
+        &mut self,
+        outcome: Result<Accepted, Rejected>,
+        provenance: Provenance,
+        raw: impl FnOnce() -> String,
+    ) {
+        let row = self.read as usize;
+        self.read += 1;
+        match outcome {
+            Ok((patient, tumour, warnings)) => {
+                if !warnings.is_empty() {
+                    self.warnings.push((self.tumours.len(), warnings));
+                }
+                self.patients.push(patient);
+                self.tumours.push(tumour);
+                self.rows.push(row);
+            }
+            Err((violations, record_id)) => {
+                self.quarantined.push(QuarantinedRecord { provenance, record_id, violations, raw: raw() })
+            }
+        }
     }
 
-    /// A record that could not be read as a row (shape, encoding).
-    pub fn unreadable(provenance: Provenance, violation: Violation, raw: String) -> Self {
-        let record =
-            QuarantinedRecord { provenance: provenance.clone(), record_id: None, violations: vec![violation], raw };
-        Self { provenance, outcome: Err(record) }
+    /// Adds a record that could not be read as a row (shape, encoding).
+    pub fn unreadable(&mut self, provenance: Provenance, violation: Violation, raw: String) {
+        self.read += 1;
+        self.quarantined.push(QuarantinedRecord { provenance, record_id: None, violations: vec![violation], raw });
     }
+}
+
+impl crate::table::RowBatch for CheckedRows {
+    fn clear(&mut self) {
+        self.read = 0;
+        self.patients.clear();
+        self.tumours.clear();
+        self.rows.clear();
+        self.warnings.clear();
+        self.quarantined.clear();
+    }
+}
+
+/// The `record.duplicate` error of a tumour first accepted from record `first`.
+fn duplicate_violation(tumour_id: &str, first: u64) -> Violation {
+    Violation::error(
+        "record.duplicate",
+        format!("tumour {tumour_id} was already read (record {first}): the same patient and tumour number twice"),
+    )
 }
 
 /// The counts of one file of a source.
@@ -107,6 +152,46 @@ pub struct Records {
     pub warnings: Vec<Warning>,
     /// Pseudonymised identities of patients.
     pub identities: Vec<PatientIdentity>,
+}
+
+impl Records {
+    /// Empties every list, keeping the memory.
+    pub fn clear(&mut self) {
+        self.patients.clear();
+        self.tumours.clear();
+        self.care_events.clear();
+        self.quarantined.clear();
+        self.warnings.clear();
+        self.identities.clear();
+    }
+}
+
+/// Hands batches of records back to the [`Extract`] that streamed them (see
+/// [`Extract::recycler`]).
+#[derive(Debug, Clone)]
+pub struct Recycler(mpsc::Sender<Records>);
+
+impl Recycler {
+    /// Empties `records` and hands them back to be filled again; nothing happens if the extract
+    /// is gone.
+    pub fn give(&self, mut records: Records) {
+        records.clear();
+        let _ = self.0.send(records);
+    }
+}
+
+/// The emptied batches handed back through a [`Recycler`].
+#[derive(Debug)]
+struct Spare {
+    give: mpsc::Sender<Records>,
+    take: mpsc::Receiver<Records>,
+}
+
+impl Default for Spare {
+    fn default() -> Self {
+        let (give, take) = mpsc::channel();
+        Self { give, take }
+    }
 }
 
 /// Where batches of records go while files are read.
@@ -168,13 +253,14 @@ pub struct Extract {
     pub pseudonymiser: Option<Arc<oncodata_pseudonym::Pseudonymiser>>,
     verified: Verified,
     sink: Option<Sink>,
+    spare: Spare,
     /// The records already handed to the sink.
     streamed: Totals,
     /// The ids of the patients kept (foldhash: a fast hash for half a million ids per file;
     /// ids come from the sources, not from an adversary choosing collisions).
-    patient_ids: HashSet<String, foldhash::fast::RandomState>,
+    patient_ids: HashSet<Text, foldhash::fast::RandomState>,
     /// The tumour ids accepted, with the record that brought each.
-    tumour_ids: HashMap<String, u64, foldhash::fast::RandomState>,
+    tumour_ids: HashMap<Text, u64, foldhash::fast::RandomState>,
     current: Counts,
 }
 
@@ -201,22 +287,32 @@ impl Extract {
         }
     }
 
-    /// Hands the records held to the sink, if there is one.
+    /// Hands the records held to the sink, if there is one. The records held are swapped with an
+    /// emptied batch the consumer handed back ([`Extract::recycler`]) when there is one, so
+    /// that memory is reused rather than taken fresh from the system for every batch.
     fn flush(&mut self) {
         let Some(sink) = &mut self.sink else { return };
-        // The next batch is likely as large: allocate it once rather than grow it.
-        fn take<T>(v: &mut Vec<T>) -> Vec<T> {
-            let capacity = v.len();
-            std::mem::replace(v, Vec::with_capacity(capacity))
-        }
-        let records = Records {
-            patients: take(&mut self.patients),
-            tumours: take(&mut self.tumours),
-            care_events: take(&mut self.care_events),
-            quarantined: take(&mut self.quarantined),
-            warnings: take(&mut self.warnings),
-            identities: take(&mut self.identities),
-        };
+        let mut records = self.spare.take.try_recv().unwrap_or_else(|_| {
+            // The next batch is likely as large: room for it and some more, so that it does
+            // not grow (and copy itself) on the way.
+            fn room<T>(v: &[T]) -> Vec<T> {
+                Vec::with_capacity(v.len() + v.len() / 4)
+            }
+            Records {
+                patients: room(&self.patients),
+                tumours: room(&self.tumours),
+                care_events: room(&self.care_events),
+                quarantined: room(&self.quarantined),
+                warnings: room(&self.warnings),
+                identities: room(&self.identities),
+            }
+        });
+        std::mem::swap(&mut records.patients, &mut self.patients);
+        std::mem::swap(&mut records.tumours, &mut self.tumours);
+        std::mem::swap(&mut records.care_events, &mut self.care_events);
+        std::mem::swap(&mut records.quarantined, &mut self.quarantined);
+        std::mem::swap(&mut records.warnings, &mut self.warnings);
+        std::mem::swap(&mut records.identities, &mut self.identities);
         let t = &mut self.streamed;
         t.patients += records.patients.len() as u64;
         t.tumours += records.tumours.len() as u64;
@@ -229,6 +325,12 @@ impl Extract {
         {
             sink.failed = Some(e);
         }
+    }
+
+    /// A handle through which the consumer of the batches hands them back once done with them
+    /// (emptied by [`Recycler::give`]), to be filled again.
+    pub fn recycler(&self) -> Recycler {
+        Recycler(self.spare.give.clone())
     }
 
     /// The number of records held.
@@ -287,34 +389,73 @@ impl Extract {
         }
     }
 
-    /// Counts a record read and keeps or quarantines it as it was checked; `raw` gives its text
-    /// should it be quarantined here (a duplicate).
-    pub fn keep(&mut self, checked: Checked, raw: impl FnOnce() -> String) {
-        self.read();
-        match checked.outcome {
-            Ok(accepted) => self.accept_tumour(accepted, &checked.provenance, raw),
-            Err(record) => {
-                self.current.quarantined += 1;
-                self.quarantined.push(record);
+    /// Keeps a batch of records checked apart ([`CheckedRows`]), the batch's rows following
+    /// every row kept before: a tumour already accepted in this run is quarantined as
+    /// `record.duplicate` (`raw` gives the text of the batch's `i`-th row), a patient already
+    /// seen is not added again. The batch's accepted records are moved out of it.
+    pub fn keep_rows(&mut self, batch: &mut CheckedRows, raw: &dyn Fn(usize) -> String) {
+        self.current.read += batch.read;
+        self.progress.records.fetch_add(batch.read, Ordering::Relaxed);
+        let mut duplicates = Vec::new();
+        let mut new_patient = Vec::with_capacity(batch.tumours.len());
+        for (k, tumour) in batch.tumours.iter().enumerate() {
+            match self.tumour_ids.entry(tumour.tumour_id.clone()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    duplicates.push((k, *first.get()));
+                    new_patient.push(false);
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(tumour.provenance.record);
+                    new_patient.push(self.patient_ids.insert(batch.patients[k].patient_id.clone()));
+                }
             }
+        }
+        for (k, warnings) in std::mem::take(&mut batch.warnings) {
+            if duplicates.iter().all(|(d, _)| *d != k) {
+                let t = &batch.tumours[k];
+                self.warnings_of(&t.provenance, Some(&t.tumour_id), warnings);
+            }
+        }
+        let quarantined_before = self.quarantined.len();
+        self.current.quarantined += batch.quarantined.len() as u64;
+        self.quarantined.append(&mut batch.quarantined);
+        if !duplicates.is_empty() {
+            for &(k, first) in &duplicates {
+                let t = &batch.tumours[k];
+                let violation = duplicate_violation(&t.tumour_id, first);
+                self.quarantine(&t.provenance, Some(t.tumour_id.to_string()), vec![violation], raw(batch.rows[k]));
+            }
+            // The batch's quarantined records in the order of the file.
+            self.quarantined[quarantined_before..].sort_by_key(|q| q.provenance.record);
+            let mut k = 0;
+            batch.tumours.retain(|_| {
+                k += 1;
+                duplicates.iter().all(|(d, _)| *d != k - 1)
+            });
+        }
+        self.current.accepted += batch.tumours.len() as u64;
+        self.tumours.append(&mut batch.tumours);
+        let mut k = 0;
+        batch.patients.retain(|_| {
+            k += 1;
+            new_patient[k - 1]
+        });
+        self.patients.append(&mut batch.patients);
+        if let Some(sink) = &self.sink
+            && self.held() >= sink.every
+        {
+            self.flush();
         }
     }
 
     /// A `record.duplicate` error if a tumour of this id was already accepted in this run.
     pub fn duplicate_tumour(&self, tumour_id: &str) -> Option<Violation> {
-        self.tumour_ids.get(tumour_id).map(|first| {
-            Violation::error(
-                "record.duplicate",
-                format!(
-                    "tumour {tumour_id} was already read (record {first}): the same patient and tumour number twice"
-                ),
-            )
-        })
+        self.tumour_ids.get(tumour_id).map(|&first| duplicate_violation(tumour_id, first))
     }
 
     /// Notes an accepted tumour's id (see [`Extract::duplicate_tumour`]).
     fn tumour_accepted(&mut self, tumour_id: &str, provenance: &Provenance) {
-        self.tumour_ids.insert(tumour_id.to_string(), provenance.record);
+        self.tumour_ids.insert(tumour_id.into(), provenance.record);
     }
 
     /// Adds a tumour accepted with a bundle of others (FHIR), after the caller checked
@@ -331,7 +472,7 @@ impl Extract {
         raw: impl FnOnce() -> String,
     ) {
         if let Some(duplicate) = self.duplicate_tumour(&tumour.tumour_id) {
-            self.quarantine(provenance, Some(tumour.tumour_id), vec![duplicate], raw());
+            self.quarantine(provenance, Some(tumour.tumour_id.into()), vec![duplicate], raw());
             return;
         }
         self.tumour_accepted(&tumour.tumour_id, provenance);

@@ -255,10 +255,13 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
         let reference = format!("Condition/{}", cid.as_deref().unwrap_or(""));
         case.stage = stage_of.get(&reference).map(String::as_str);
         case.departement = departement.as_deref();
-        case.source_ids =
-            format!("Patient.id={};Condition.id={}", patient_id.as_deref().unwrap_or(""), cid.as_deref().unwrap_or(""));
+        case.source_ids = compact_str::format_compact!(
+            "Patient.id={};Condition.id={}",
+            patient_id.as_deref().unwrap_or(""),
+            cid.as_deref().unwrap_or("")
+        );
         if let Some(id) = case.tumour_id() {
-            tumour_of.insert(reference, id);
+            tumour_of.insert(reference, id.into());
         }
         outcomes.push(validate(&case, f, p, today));
     }
@@ -337,8 +340,8 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
     }
     for (kind, date, reason) in events {
         out.care_events.push(CareEvent {
-            patient_id: patient_id.clone(),
-            tumour_id: reason.and_then(|r| tumour_of.get(&r).cloned()),
+            patient_id: patient_id.as_str().into(),
+            tumour_id: reason.and_then(|r| tumour_of.get(&r).map(|t| t.as_str().into())),
             kind,
             date,
             provider: None,

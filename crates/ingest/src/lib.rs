@@ -33,7 +33,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-pub use extract::{Extract, FileCounts, Progress, Records, Totals, Warning};
+pub use extract::{Extract, FileCounts, Progress, Records, Recycler, Totals, Warning};
 pub use quarantine::{Counts, QuarantinedRecord};
 pub use rules::{Severity, Violation};
 pub use verified::Verified;

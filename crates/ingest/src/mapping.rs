@@ -280,7 +280,8 @@ pub fn read_mapped<R: std::io::Read>(
         case.tnm = [get("tnm_t"), get("tnm_n"), get("tnm_m")];
         case.departement = get("departement");
         if let Some(id) = case.patient_id {
-            case.source_ids = format!("patient_id={id};tumour_number={}", case.tumour_number.unwrap_or("01"));
+            case.source_ids =
+                compact_str::format_compact!("patient_id={id};tumour_number={}", case.tumour_number.unwrap_or("01"));
         }
         out.tumour(validate(&case, f, p, today), p, raw);
         Ok(())

@@ -240,7 +240,7 @@ fn case_of<'a>(
     case.departement = get(tumour, "countyAtDx");
     let registry = get(root, "registryId").unwrap_or("");
     if let Some(pat) = case.patient_id {
-        case.source_ids = format!(
+        case.source_ids = compact_str::format_compact!(
             "registryId={registry};patientIdNumber={pat};tumorRecordNumber={}",
             case.tumour_number.unwrap_or("01")
         );

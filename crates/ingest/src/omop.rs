@@ -300,7 +300,10 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         let condition = row.at(cid).unwrap_or("");
         case.stage = stage_of.get(condition).map(String::as_str);
         let episode = episode_of.get(condition).map_or(String::new(), |e| format!(";episode_id={e}"));
-        case.source_ids = format!("person_id={};condition_occurrence_id={condition}{episode}", person.patient_id);
+        case.source_ids = compact_str::format_compact!(
+            "person_id={};condition_occurrence_id={condition}{episode}",
+            person.patient_id
+        );
         out.tumour(validate(&case, f, p, today), p, raw);
         Ok(())
     })?;
@@ -311,7 +314,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     rest.sort_by_key(|p| p.line);
     for person in rest {
         out.patient(Patient {
-            patient_id: person.patient_id.clone(),
+            patient_id: person.patient_id.as_str().into(),
             sex: Sex::parse(person.sex).unwrap_or(Sex::Unknown),
             birth_date: person.birth,
             departement: None,
@@ -354,7 +357,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             match (who, when, kind, f.has_errors()) {
                 (Some(who), Some(when), Some(kind), false) => {
                     out.care_events.push(CareEvent {
-                        patient_id: who.patient_id.clone(),
+                        patient_id: who.patient_id.as_str().into(),
                         tumour_id: None,
                         kind,
                         date: when,

@@ -64,17 +64,30 @@ impl<'a> Row<'a> {
 pub(crate) type RowHandler<'h> =
     dyn FnMut(u64, Result<Row<'_>, Violation>, &dyn Fn() -> String) -> Result<(), IngestError> + 'h;
 
-/// A row turned into a `T` on a worker thread: its line, the row or why it cannot be split
-/// into fields, and its raw text.
-pub(crate) type RowCheck<'h, T> = dyn Fn(u64, Result<Row<'_>, Violation>, &dyn Fn() -> String) -> T + Sync + 'h;
+/// A row checked on a worker thread into the batch `B` it belongs to: the batch, the row's
+/// line, the row or why it cannot be split into fields, and its raw text.
+pub(crate) type RowCheck<'h, B> = dyn Fn(&mut B, u64, Result<Row<'_>, Violation>, &dyn Fn() -> String) + Sync + 'h;
 
 /// A readable row of a file read into an extract: the extract, the row's provenance, the row
 /// and its raw text.
 pub(crate) type RowInto<'h> =
     dyn FnMut(&mut Extract, &Provenance, Row<'_>, &dyn Fn() -> String) -> Result<(), IngestError> + 'h;
 
-/// A checked row handed over in file order, with its raw text on demand.
-pub(crate) type RowKeep<'h, T> = dyn FnMut(T, &dyn Fn() -> String) -> Result<(), IngestError> + 'h;
+/// A checked batch handed over in file order, with the raw text of its `i`-th row on demand.
+pub(crate) type BatchKeep<'h, B> = dyn FnMut(&mut B, &dyn Fn(usize) -> String) -> Result<(), IngestError> + 'h;
+
+/// What worker threads fill from a batch of rows (see [`Table::rows_in_parallel`]); emptied and
+/// filled again, batch after batch, so that its memory is reused.
+pub(crate) trait RowBatch: Default + Send {
+    /// Empties the batch, keeping its memory.
+    fn clear(&mut self);
+}
+
+impl<T: Send> RowBatch for Vec<T> {
+    fn clear(&mut self) {
+        Vec::clear(self);
+    }
+}
 
 /// A delimited file being read: its header is read on opening.
 pub(crate) struct Table<'f, R: Read> {
@@ -143,14 +156,14 @@ impl<'f, R: Read> Table<'f, R> {
     }
 
     /// As [`Table::rows`] for files whose rows are checked independently of each other: `check`
-    /// turns each row into a `T` on worker threads (one per core), batch by batch, while this
-    /// thread hands the results to `keep` in the order of the file, each with its row's raw
-    /// text on demand. A syntax error stops the
-    /// file after the rows before it are kept, as in [`Table::rows`].
-    pub(crate) fn rows_in_parallel<T: Send>(
+    /// adds each row to a batch `B` on worker threads (one per core), batch by batch, while this
+    /// thread hands the batches to `keep` in the order of the file, each with its rows' raw
+    /// text on demand. A syntax error stops the file after the rows before it are kept, as in
+    /// [`Table::rows`].
+    pub(crate) fn rows_in_parallel<B: RowBatch>(
         mut self,
-        check: &RowCheck<'_, T>,
-        keep: &mut RowKeep<'_, T>,
+        check: &RowCheck<'_, B>,
+        keep: &mut BatchKeep<'_, B>,
     ) -> Result<(), IngestError>
     where
         R: Send,
@@ -158,54 +171,55 @@ impl<'f, R: Read> Table<'f, R> {
         /// Rows per batch: large enough that the channels cost nothing, small enough that a
         /// batch of results stays in the cache's neighbourhood.
         const BATCH: usize = 2048;
-        type Batch = Vec<csv::ByteRecord>;
+        type Rows = Vec<csv::ByteRecord>;
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
         let (width, delimiter, file) = (self.width, self.delimiter, self.file);
+        // Emptied batches, filled again by the workers.
+        let pool = Mutex::new(Vec::<B>::new());
         std::thread::scope(|scope| {
-            let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Batch, usize)>(workers * 2);
+            let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Rows, usize)>(workers * 2);
             let work_rx = Arc::new(Mutex::new(work_rx));
-            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Vec<T>, Batch)>(workers * 2);
-            let (free_tx, free_rx) = mpsc::channel::<Batch>();
+            let (done_tx, done_rx) = mpsc::sync_channel::<(usize, B, Rows)>(workers * 2);
+            let (free_tx, free_rx) = mpsc::channel::<Rows>();
             let reader = scope.spawn(move || -> Result<(), IngestError> {
                 for seq in 0.. {
-                    let mut batch = free_rx.try_recv().unwrap_or_default();
-                    batch.resize_with(BATCH, csv::ByteRecord::new);
+                    let mut rows = free_rx.try_recv().unwrap_or_default();
+                    rows.resize_with(BATCH, csv::ByteRecord::new);
                     let mut n = 0;
                     while n < BATCH {
-                        match self.reader.read_byte_record(&mut batch[n]) {
+                        match self.reader.read_byte_record(&mut rows[n]) {
                             Ok(true) => n += 1,
                             Ok(false) => break,
                             Err(e) => {
                                 let line = e.position().map_or(0, |p| p.line());
                                 // The rows read before the error are still kept.
-                                let _ = work_tx.send((seq, batch, n));
+                                let _ = work_tx.send((seq, rows, n));
                                 return Err(IngestError::Row { file: file.to_string(), line, message: e.to_string() });
                             }
                         }
                     }
                     // A closed channel means the rows are no longer wanted (`keep` failed).
-                    if n == 0 || work_tx.send((seq, batch, n)).is_err() || n < BATCH {
+                    if n == 0 || work_tx.send((seq, rows, n)).is_err() || n < BATCH {
                         break;
                     }
                 }
                 Ok(())
             });
             for _ in 0..workers {
-                let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+                let (work_rx, done_tx, pool) = (Arc::clone(&work_rx), done_tx.clone(), &pool);
                 scope.spawn(move || {
                     let mut ends = Vec::with_capacity(width);
                     loop {
                         let job = work_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
-                        let Ok((seq, batch, n)) = job else { break };
-                        let checked = batch[..n]
-                            .iter()
-                            .map(|record| {
-                                let line = record.position().map_or(0, |p| p.line());
-                                let raw = || csv_line(record, delimiter);
-                                check(line, row_of(record, width, &mut ends), &raw)
-                            })
-                            .collect();
-                        if done_tx.send((seq, checked, batch)).is_err() {
+                        let Ok((seq, mut rows, n)) = job else { break };
+                        rows.truncate(n);
+                        let mut batch = pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
+                        for record in &rows {
+                            let line = record.position().map_or(0, |p| p.line());
+                            let raw = || csv_line(record, delimiter);
+                            check(&mut batch, line, row_of(record, width, &mut ends), &raw);
+                        }
+                        if done_tx.send((seq, batch, rows)).is_err() {
                             break;
                         }
                     }
@@ -215,17 +229,22 @@ impl<'f, R: Read> Table<'f, R> {
             let mut waiting = std::collections::BTreeMap::new();
             let mut next = 0;
             let mut kept = Ok(());
-            'merge: for (seq, checked, batch) in done_rx {
-                waiting.insert(seq, (checked, batch));
-                while let Some((checked, batch)) = waiting.remove(&next) {
+            for (seq, batch, rows) in done_rx {
+                waiting.insert(seq, (batch, rows));
+                while let Some((mut batch, rows)) = waiting.remove(&next) {
                     next += 1;
-                    for (t, record) in checked.into_iter().zip(&batch) {
-                        kept = keep(t, &|| csv_line(record, delimiter));
-                        if kept.is_err() {
-                            break 'merge;
-                        }
+                    kept = keep(&mut batch, &|i| csv_line(&rows[i], delimiter));
+                    if kept.is_err() {
+                        break;
                     }
-                    let _ = free_tx.send(batch);
+                    batch.clear();
+                    if let Ok(mut p) = pool.lock() {
+                        p.push(batch);
+                    }
+                    let _ = free_tx.send(rows);
+                }
+                if kept.is_err() {
+                    break;
                 }
             }
             let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -281,8 +300,8 @@ mod tests {
             Err(v) => format!("{line}:{}", v.rule),
         };
         let result = if parallel {
-            table.rows_in_parallel(&show, &mut |s, _| {
-                seen.push(s);
+            table.rows_in_parallel(&|b: &mut Vec<String>, line, row, raw| b.push(show(line, row, raw)), &mut |b, _| {
+                seen.append(b);
                 Ok(())
             })
         } else {
@@ -330,10 +349,12 @@ mod tests {
         }
         let table = Table::open(&input[..], "t.csv", b',').unwrap();
         let mut kept = 0;
-        let result = table.rows_in_parallel(&|line, _, _| line, &mut |line, _| {
-            kept += 1;
-            if line == 3000 {
-                return Err(IngestError::Sink { message: "stop".into() });
+        let result = table.rows_in_parallel(&|b: &mut Vec<u64>, line, _, _| b.push(line), &mut |lines, _| {
+            for &line in lines.iter() {
+                kept += 1;
+                if line == 3000 {
+                    return Err(IngestError::Sink { message: "stop".into() });
+                }
             }
             Ok(())
         });
@@ -373,8 +394,8 @@ mod tests {
             let table = Table::open(Failing { data: &input, ok }, "t.csv", b',').unwrap();
             let mut lines = Vec::new();
             let result = if parallel {
-                table.rows_in_parallel(&|line, _, _| line, &mut |line, _| {
-                    lines.push(line);
+                table.rows_in_parallel(&|b: &mut Vec<u64>, line, _, _| b.push(line), &mut |b, _| {
+                    lines.append(b);
                     Ok(())
                 })
             } else {

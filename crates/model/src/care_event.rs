@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::Provenance;
+use crate::{Provenance, Text};
 
 /// The kind of a care event: the steps the national cancer strategy's pathway indicators are
 /// computed from (delays from first contact to treatment), and the screening and vaccination
@@ -85,20 +85,20 @@ impl CareEventKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CareEvent {
     /// The patient.
-    pub patient_id: String,
+    pub patient_id: Text,
     /// The tumour the event is about, when the source says.
-    pub tumour_id: Option<String>,
+    pub tumour_id: Option<Text>,
     /// What happened.
     pub kind: CareEventKind,
     /// When.
     pub date: NaiveDate,
     /// The provider (hospital FINESS number, centre id), when given.
-    pub provider: Option<String>,
+    pub provider: Option<Text>,
     /// The event's code in its source's system, when given: the cancer's ICD-10 code for a
     /// hospital stay (its principal diagnosis, or the related one of a chemotherapy or
     /// radiotherapy session coded Z51), the ATC code of a dispensation, the CCAM code of a
     /// procedure.
-    pub code: Option<String>,
+    pub code: Option<Text>,
     /// Where the record came from.
     pub provenance: Provenance,
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{PartialDate, Provenance};
+use crate::{PartialDate, Provenance, Text};
 
 /// Sex as registries code it (ENCR, CanReg5, NAACCR: 1 male, 2 female, 9 unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,15 +75,15 @@ impl VitalStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patient {
     /// Pseudonymous identifier, unique within the source.
-    pub patient_id: String,
+    pub patient_id: Text,
     /// Sex.
     pub sex: Sex,
     /// Date of birth; some sources give only year and month.
     pub birth_date: PartialDate,
     /// Département of residence at diagnosis (INSEE code: `50`, `2A`, `974`).
-    pub departement: Option<String>,
+    pub departement: Option<Text>,
     /// Commune of residence at diagnosis (5-character INSEE code), when the source gives it.
-    pub commune: Option<String>,
+    pub commune: Option<Text>,
     /// Vital status at last contact.
     pub vital_status: VitalStatus,
     /// Date of last contact, or of death when dead.

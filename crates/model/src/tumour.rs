@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::Provenance;
+use crate::{Provenance, Text};
 
 /// A tumour as a source describes it, coded in ICD-O-3, once validated.
 ///
@@ -12,13 +12,13 @@ use crate::Provenance;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tumour {
     /// The source's identifier for the tumour, unique within the source.
-    pub tumour_id: String,
+    pub tumour_id: Text,
     /// The patient it belongs to ([`crate::Patient::patient_id`]).
-    pub patient_id: String,
+    pub patient_id: Text,
     /// ICD-O-3 topography, `C50.9`.
-    pub topography: String,
+    pub topography: Text,
     /// ICD-O-3 morphology, four digits, `8500`.
-    pub morphology: String,
+    pub morphology: Text,
     /// ICD-O-3 behaviour: 0 benign, 1 uncertain, 2 in situ, 3 malignant.
     pub behaviour: u8,
     /// Grade or differentiation (ICD-O-3 sixth digit, 1–9), when given.
@@ -35,22 +35,22 @@ pub struct Tumour {
     /// Age at diagnosis in completed years.
     pub age_at_diagnosis: u16,
     /// TNM T category (`T2`, `Tis`…), when given.
-    pub tnm_t: Option<String>,
+    pub tnm_t: Option<Text>,
     /// TNM N category, when given.
-    pub tnm_n: Option<String>,
+    pub tnm_n: Option<Text>,
     /// TNM M category, when given.
-    pub tnm_m: Option<String>,
+    pub tnm_m: Option<Text>,
     /// Stage group (`I`, `IIA`, `IV`…), when given.
-    pub stage: Option<String>,
+    pub stage: Option<Text>,
     /// ICD-10 code converted from ICD-O-3 (`C50.9`), when a conversion exists.
-    pub icd10: Option<String>,
+    pub icd10: Option<Text>,
     /// ICCC-3 subgroup (`IIIb`), when ICCC-3 classifies the tumour.
-    pub iccc: Option<String>,
+    pub iccc: Option<Text>,
     /// Site group of the national estimates (`breast`), for invasive tumours.
-    pub site_group: Option<String>,
+    pub site_group: Option<Text>,
     /// Identifiers the tumour came with in its source (registry number, record ids), as
     /// `name=value` pairs separated by `;`.
-    pub source_ids: String,
+    pub source_ids: Text,
     /// Where the record came from.
     pub provenance: Provenance,
 }

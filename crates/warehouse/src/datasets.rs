@@ -21,7 +21,7 @@ use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{Date32Type, SchemaRef};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use oncodata_ingest::{Extract, QuarantinedRecord, Records, Warning};
-use oncodata_model::{CareEvent, Patient, PatientIdentity, Tumour, schema};
+use oncodata_model::{CareEvent, Patient, PatientIdentity, Text, Tumour, schema};
 
 use crate::tables::{
     ParquetPart, care_events_batch, identities_batch, patients_batch, quarantine_batch, tumours_batch, warnings_batch,
@@ -166,8 +166,8 @@ impl Warehouse {
 /// The identities of the records loaded so far, which replace their earlier versions.
 #[derive(Default)]
 struct Keys {
-    patients: HashSet<String>,
-    tumours: HashSet<String>,
+    patients: HashSet<Text>,
+    tumours: HashSet<Text>,
     care_events: HashSet<String>,
     requarantined: HashSet<String>,
     identities: HashSet<String>,

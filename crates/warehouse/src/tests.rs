@@ -29,7 +29,7 @@ fn tumour(id: &str, topo: &str, morph: &str, age: u16, group: &str) -> Tumour {
         icd10: None,
         iccc: None,
         site_group: Some(group.into()),
-        source_ids: format!("PAT={id}"),
+        source_ids: ["PAT=", id].into_iter().collect(),
         provenance: prov(2),
     }
 }

@@ -122,16 +122,22 @@ pub fn read_into(
     };
     let result = match warehouse {
         None => {
-            extract.stream_to(BATCH, |_| Ok(()));
+            let recycler = extract.recycler();
+            extract.stream_to(BATCH, move |records| {
+                recycler.give(records);
+                Ok(())
+            });
             let read = read_source(kind, path, mapping, today, extract);
             read.and(extract.end_stream()).map(|()| None).map_err(Into::into)
         }
         Some(w) => std::thread::scope(|scope| -> Result<_, Box<dyn std::error::Error>> {
             let mut load = w.load(dataset)?;
             let (tx, rx) = mpsc::sync_channel::<Records>(1);
+            let recycler = extract.recycler();
             let writer = scope.spawn(move || -> Result<DatasetLoad<'_>, WarehouseError> {
                 for records in rx {
                     load.write(&records)?;
+                    recycler.give(records);
                 }
                 Ok(load)
             });

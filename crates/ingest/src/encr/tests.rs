@@ -218,3 +218,41 @@ fn a_tumour_read_twice_is_quarantined_the_second_time() {
     assert_eq!(q.raw, "7,1,2,1950,70,4,2020,C502,8500,3");
     assert_eq!(out.tumours[0].topography, "C50.4");
 }
+
+/// Duplicates within a batch of rows and across batches (rows are checked 2048 at a time on
+/// worker threads, duplicates then found in file order): each later copy is quarantined, the
+/// quarantine keeps the order of the file, and a patient with two tumours is kept once.
+#[test]
+fn duplicates_within_and_across_batches_are_quarantined_in_file_order() {
+    let mut content = String::from("PAT,TUM,Sex,YoB,Age,MoI,YoI,Topo,Morpho,Beh\n");
+    let mut expected = Vec::new();
+    for i in 0..6000u64 {
+        let line = i + 2;
+        let (pat, tum) = match i {
+            _ if i % 1000 == 999 => (i - 1, 1), // the row before again: same batch
+            3000 => (10, 1),                    // an early row again: another batch
+            4500 => (4499, 2),                  // a second tumour of the row before's patient
+            _ => (i, 1),
+        };
+        if i % 1000 == 999 || i == 3000 {
+            expected.push((line, "record.duplicate"));
+        }
+        let topo = if i % 1500 == 7 { "C999" } else { "C504" };
+        if topo == "C999" {
+            expected.push((line, "iarc.topography"));
+        }
+        content.push_str(&format!("{pat},{tum},2,1950,70,3,2020,{topo},8500,3\n"));
+    }
+    let file = write(&content);
+    let out = read(file.path()).unwrap();
+    let got: Vec<(u64, &str)> = out.quarantined.iter().map(|q| (q.provenance.record, q.violations[0].rule)).collect();
+    assert_eq!(got, expected);
+    let c = out.counts();
+    assert_eq!((c.read, c.accepted + c.quarantined), (6000, 6000));
+    assert_eq!(out.tumours.len() as u64, c.accepted);
+    let pats: std::collections::HashSet<&str> = out.tumours.iter().map(|t| t.patient_id.as_str()).collect();
+    assert_eq!(out.patients.len(), pats.len());
+    let dup = out.quarantined.iter().find(|q| q.provenance.record == 3002).unwrap();
+    assert!(dup.violations[0].message.contains("record 12"), "{}", dup.violations[0].message);
+    assert_eq!(dup.raw, "10,1,2,1950,70,3,2020,C504,8500,3");
+}
