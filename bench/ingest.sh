@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Ingest throughput on the synthetic national registry extract (ENCR CSV), side by side with
-# DuckDB on the same file in the same run (best of 3 each, whole process for oncodata):
+# DuckDB on the same file in the same run (best of 5 each, whole process for oncodata):
 #   1. parse: DuckDB `CREATE TABLE t AS SELECT * FROM read_csv(FILE)` (parse only, types
 #      inferred) against oncodata's reader validating every record (IARC checks,
-#      ICD-10/ICCC-3/site-group conversion) — `oncodata ingest --dry-run`'s code, built as the
-#      ingest crate's `validate` example so that this part needs no DataFusion release build;
-#   2. load, when ONCODATA_RELEASE names a release build of the CLI: `oncodata ingest` (parse,
-#      validate, write the dataset's Parquet parts) against DuckDB
-#      `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet'` (parse and write Parquet).
+#      ICD-10/ICCC-3/site-group conversion): the ingest crate's `validate` example, which needs
+#      no DataFusion release build, and, when ONCODATA_RELEASE names a release build of the CLI,
+#      `oncodata ingest --dry-run` itself;
+#   2. load, with ONCODATA_RELEASE: `oncodata ingest` into a new warehouse (parse, validate,
+#      write the dataset's Parquet parts, publish a snapshot) against DuckDB
+#      `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet'` (parse and write Parquet), and
+#      against DuckDB's parse only.
 # Goal (issue 4): validating ingest at least half DuckDB's parse-only speed.
 # Needs: cargo, python3 with duckdb (pip install duckdb).
 # Usage: [ONCODATA_RELEASE=path/to/release/oncodata] bench/ingest.sh [SCALE=1.0] [YEARS=2023-2023]
@@ -39,7 +41,7 @@ file, work = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 def best(sql):
     b = 1e9
-    for _ in range(3):
+    for _ in range(5):
         t = time.perf_counter()
         con.execute(sql)
         b = min(b, time.perf_counter() - t)
@@ -47,9 +49,13 @@ def best(sql):
 print(best(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{file}')"))
 print(best(f"COPY (SELECT * FROM read_csv('{file}')) TO '{work}/duck.parquet' (FORMAT parquet)"))
 PY
+# Best of 5 runs of a command (whole process); `fresh` first removes the warehouse, so that
+# every load is a first load, as DuckDB's COPY writes a new file each time.
 best() {
-    local b=""
-    for _ in 1 2 3; do
+    local b="" fresh=""
+    if [ "$1" = fresh ]; then fresh=1; shift; fi
+    for _ in 1 2 3 4 5; do
+        [ -n "$fresh" ] && rm -rf "$WORK/wh"
         local s e
         s=$(date +%s.%N)
         "$@" > /dev/null 2>&1
@@ -59,21 +65,28 @@ best() {
     echo "$b"
 }
 "$VALIDATE" encr-csv "$FILE"
-DRY=$(best "$VALIDATE" encr-csv "$FILE")
+VAL=$(best "$VALIDATE" encr-csv "$FILE")
+DRY=""
 LOAD=""
 if [ -n "${ONCODATA_RELEASE:-}" ]; then
-    "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE" 2>/dev/null | tail -1
-    LOAD=$(best "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE")
+    DRY=$(best "$ONCODATA_RELEASE" ingest --dry-run --warehouse "$WORK/wh" --source encr-csv "$FILE")
+    rm -rf "$WORK/wh"
+    "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE" 2>/dev/null | tail -2
+    LOAD=$(best fresh "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE")
 fi
-python3 - "$RECORDS" "$DRY" "$LOAD" $(cat "$WORK/duck.txt") <<'PY'
+python3 - "$RECORDS" "$VAL" "$DRY" "$LOAD" $(cat "$WORK/duck.txt") <<'PY'
 import sys
-n, dry, load, duck_parse, duck_parquet = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], *map(float, sys.argv[4:])
-print(f"{'':48}{'seconds':>10}{'records/s':>14}{'vs DuckDB':>11}")
+n, val, dry, load = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+duck_parse, duck_parquet = map(float, sys.argv[5:])
+print(f"{'':52}{'seconds':>10}{'records/s':>14}{'vs DuckDB':>11}")
 rows = [("DuckDB read_csv (parse only)", duck_parse, duck_parse),
-        ("oncodata validate (parse + every check)", dry, duck_parse)]
+        ("oncodata validate example (parse + every check)", val, duck_parse)]
+if dry:
+    rows += [("oncodata ingest --dry-run (parse + every check)", float(dry), duck_parse)]
 if load:
     rows += [("DuckDB read_csv -> Parquet", duck_parquet, duck_parquet),
-             ("oncodata ingest (validate + Parquet dataset)", float(load), duck_parquet)]
+             ("oncodata ingest (validate + Parquet dataset)", float(load), duck_parquet),
+             ("oncodata ingest against DuckDB parse only", float(load), duck_parse)]
 for name, t, ref in rows:
-    print(f"{name:48}{t:10.3f}{n / t:14,.0f}{ref / t:10.2f}x")
+    print(f"{name:52}{t:10.3f}{n / t:14,.0f}{ref / t:10.2f}x")
 PY

@@ -1,5 +1,5 @@
 //! The record tables (`patients`, `tumours`, `care_events`, `quarantine`, `warnings`) are kept
-//! one Parquet part per dataset: `DIR/tables/<table>/<dataset>.parquet`. Loading a dataset
+//! one Parquet part per dataset (`DIR/tables/<table>/<dataset>-s<snapshot>-<n>.parquet`). Loading a dataset
 //! again merges into its parts by record identity, so a corrected file re-ingests without
 //! duplicating what is already in:
 //!
@@ -10,7 +10,8 @@
 //! - warnings: likewise, by file and by record id.
 //!
 //! The new records are staged batch by batch (only their identities are held in memory), then
-//! each part is rewritten, batch by batch, through a temporary file and a rename.
+//! each part is rewritten, batch by batch, through a temporary file and a rename. A dataset's
+//! first load has nothing to merge with: its rows are written straight into its new parts.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -123,6 +124,9 @@ impl Warehouse {
             schema::identities(),
         ];
         self.prepare_write()?;
+        // A dataset loaded for the first time has nothing to merge with: its rows are written
+        // straight into its data files, and no record identities are kept.
+        let first = RECORD_TABLES.iter().all(|t| self.part_file(t, dataset).is_none());
         let mut staged = Vec::new();
         for (table, schema) in RECORD_TABLES.into_iter().zip(schemas) {
             if let Some(whole) = self.table_files(table).into_iter().find(|f| f.dataset.is_none()) {
@@ -134,13 +138,20 @@ impl Warehouse {
                     ),
                 });
             }
-            let dir = self.root.join("staging").join(table);
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
-            let part = ParquetPart::create(&self.staged_path(table, dataset), schema.clone())?;
-            staged.push((table, schema, part));
+            let (path, file) = if first {
+                let (rel, abs) = self.new_file(table, Some(dataset))?;
+                (abs, Some(rel))
+            } else {
+                let dir = self.root.join("staging").join(table);
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| WarehouseError::Io { path: dir.display().to_string(), source: e })?;
+                (self.staged_path(table, dataset), None)
+            };
+            let part = ParquetPart::create(&path, schema.clone())?;
+            staged.push(Staged { table, schema, part, file });
         }
-        Ok(DatasetLoad { warehouse: self, dataset: dataset.to_string(), staged, keys: Keys::default() })
+        let keys = (!first).then(Keys::default);
+        Ok(DatasetLoad { warehouse: self, dataset: dataset.to_string(), staged, keys })
     }
 
     fn staged_path(&self, table: &str, dataset: &str) -> PathBuf {
@@ -175,13 +186,25 @@ struct Keys {
 
 /// A dataset being loaded batch by batch: the new rows of each table go to a staging part as
 /// they come (`DIR/staging/<table>/<dataset>.parquet`), only their identities stay in memory;
-/// [`DatasetLoad::finish`] merges the staged rows with the dataset's earlier rows. Dropped
-/// without finishing, it leaves the dataset as it was.
+/// [`DatasetLoad::finish`] merges the staged rows with the dataset's earlier rows. A dataset
+/// loaded for the first time is written straight into its data files instead. Dropped without
+/// finishing, it leaves the dataset as it was.
 pub struct DatasetLoad<'w> {
     warehouse: &'w Warehouse,
     dataset: String,
-    staged: Vec<(&'static str, SchemaRef, ParquetPart)>,
-    keys: Keys,
+    staged: Vec<Staged>,
+    /// The identities of the records loaded, when there are earlier rows to merge with.
+    keys: Option<Keys>,
+}
+
+/// The new rows of one table of a dataset being loaded.
+struct Staged {
+    table: &'static str,
+    schema: SchemaRef,
+    part: ParquetPart,
+    /// The data file it becomes (path relative to the warehouse) when the dataset had no
+    /// earlier rows; otherwise it is a staging part, merged by [`DatasetLoad::finish`].
+    file: Option<String>,
 }
 
 impl DatasetLoad<'_> {
@@ -201,13 +224,14 @@ impl DatasetLoad<'_> {
         identities: &[PatientIdentity],
     ) -> Result<(), WarehouseError> {
         let d = &self.dataset;
-        let k = &mut self.keys;
-        k.patients.extend(patients.iter().map(|p| p.patient_id.clone()));
-        k.tumours.extend(tumours.iter().map(|t| t.tumour_id.clone()));
-        k.requarantined.extend(quarantined.iter().filter_map(|q| q.record_id.clone()));
-        k.identities.extend(identities.iter().map(|i| i.patient_id.clone()));
         let events = care_events_batch(d, care_events)?;
-        k.care_events.extend(care_event_keys(&events));
+        if let Some(k) = &mut self.keys {
+            k.patients.extend(patients.iter().map(|p| p.patient_id.clone()));
+            k.tumours.extend(tumours.iter().map(|t| t.tumour_id.clone()));
+            k.requarantined.extend(quarantined.iter().filter_map(|q| q.record_id.clone()));
+            k.identities.extend(identities.iter().map(|i| i.patient_id.clone()));
+            k.care_events.extend(care_event_keys(&events));
+        }
         let batches = [
             patients_batch(d, patients)?,
             tumours_batch(d, tumours)?,
@@ -216,9 +240,9 @@ impl DatasetLoad<'_> {
             warnings_batch(d, warnings)?,
             identities_batch(d, identities)?,
         ];
-        for ((_, _, part), batch) in self.staged.iter_mut().zip(batches) {
+        for (staged, batch) in self.staged.iter_mut().zip(batches) {
             if batch.num_rows() > 0 {
-                part.write(&batch)?;
+                staged.part.write(&batch)?;
             }
         }
         Ok(())
@@ -232,8 +256,21 @@ impl DatasetLoad<'_> {
         let mut report = LoadReport::default();
         let resolved = std::cell::Cell::new(0u64);
         let mut parts = Vec::new();
-        for (table, schema, part) in staged {
+        let keys = keys.unwrap_or_default();
+        for Staged { table, schema, part, file } in staged {
             let new_rows = part.rows;
+            if let Some(rel) = file {
+                // The dataset's first load: the part is its data file.
+                parts.push((table, part.commit_as(rel, Some(&dataset))?));
+                match table {
+                    "patients" => report.patients_new = new_rows,
+                    "tumours" => report.tumours_new = new_rows,
+                    "care_events" => report.care_events_new = new_rows,
+                    "quarantine" => report.quarantine_total = new_rows,
+                    _ => {}
+                }
+                continue;
+            }
             part.commit()?;
             let keep = |b: &RecordBatch| -> Vec<bool> {
                 match table {

@@ -196,7 +196,8 @@ fn loading_a_dataset_again_merges_by_record() {
 }
 
 /// A dataset written in several batches holds what one batch holds; a load dropped before it
-/// finishes (a read error) leaves the dataset as it was and no staged file behind.
+/// finishes (a read error) leaves the dataset as it was and no staged file behind, whether it
+/// was merging with earlier rows or the dataset's first load.
 #[test]
 fn loading_in_batches_equals_loading_at_once_and_an_unfinished_load_changes_nothing() {
     use oncodata_ingest::{Extract, Records};
@@ -226,6 +227,15 @@ fn loading_in_batches_equals_loading_at_once_and_an_unfinished_load_changes_noth
     assert_eq!(rows(&by_dataset.replace("{}", "batched")), whole_rows);
     let staged: Vec<_> = walk(&dir.path().join("staging")).into_iter().filter(|p| p.is_file()).collect();
     assert!(staged.is_empty(), "{staged:?}");
+
+    // A first load, written straight into its data files, dropped: no dataset, no file left.
+    let mut load = w.load("fresh").unwrap();
+    load.write(&Records { tumours: tumours.clone(), ..Records::default() }).unwrap();
+    drop(load);
+    assert_eq!(w.datasets().unwrap(), ["batched", "whole"]);
+    let tmp: Vec<_> =
+        walk(&dir.path().join("tables")).into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).collect();
+    assert!(tmp.is_empty(), "{tmp:?}");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
