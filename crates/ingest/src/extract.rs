@@ -396,22 +396,25 @@ impl Extract {
     pub fn keep_rows(&mut self, batch: &mut CheckedRows, raw: &dyn Fn(usize) -> String) {
         self.current.read += batch.read;
         self.progress.records.fetch_add(batch.read, Ordering::Relaxed);
-        let mut duplicates = Vec::new();
+        // Per accepted tumour: the record that first brought its id when it is a duplicate, and
+        // whether its patient is new.
+        let mut first_read = Vec::with_capacity(batch.tumours.len());
         let mut new_patient = Vec::with_capacity(batch.tumours.len());
-        for (k, tumour) in batch.tumours.iter().enumerate() {
+        for (tumour, patient) in batch.tumours.iter().zip(&batch.patients) {
             match self.tumour_ids.entry(tumour.tumour_id.clone()) {
                 std::collections::hash_map::Entry::Occupied(first) => {
-                    duplicates.push((k, *first.get()));
+                    first_read.push(Some(*first.get()));
                     new_patient.push(false);
                 }
                 std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert(tumour.provenance.record);
-                    new_patient.push(self.patient_ids.insert(batch.patients[k].patient_id.clone()));
+                    first_read.push(None);
+                    new_patient.push(self.patient_ids.insert(patient.patient_id.clone()));
                 }
             }
         }
         for (k, warnings) in std::mem::take(&mut batch.warnings) {
-            if duplicates.iter().all(|(d, _)| *d != k) {
+            if first_read[k].is_none() {
                 let t = &batch.tumours[k];
                 self.warnings_of(&t.provenance, Some(&t.tumour_id), warnings);
             }
@@ -419,27 +422,23 @@ impl Extract {
         let quarantined_before = self.quarantined.len();
         self.current.quarantined += batch.quarantined.len() as u64;
         self.quarantined.append(&mut batch.quarantined);
-        if !duplicates.is_empty() {
-            for &(k, first) in &duplicates {
-                let t = &batch.tumours[k];
-                let violation = duplicate_violation(&t.tumour_id, first);
-                self.quarantine(&t.provenance, Some(t.tumour_id.to_string()), vec![violation], raw(batch.rows[k]));
+        if first_read.iter().any(Option::is_some) {
+            for (k, first) in first_read.iter().enumerate() {
+                if let &Some(first) = first {
+                    let t = &batch.tumours[k];
+                    let violation = duplicate_violation(&t.tumour_id, first);
+                    self.quarantine(&t.provenance, Some(t.tumour_id.to_string()), vec![violation], raw(batch.rows[k]));
+                }
             }
             // The batch's quarantined records in the order of the file.
             self.quarantined[quarantined_before..].sort_by_key(|q| q.provenance.record);
-            let mut k = 0;
-            batch.tumours.retain(|_| {
-                k += 1;
-                duplicates.iter().all(|(d, _)| *d != k - 1)
-            });
+            let mut first = first_read.iter();
+            batch.tumours.retain(|_| first.next().is_some_and(Option::is_none));
         }
         self.current.accepted += batch.tumours.len() as u64;
         self.tumours.append(&mut batch.tumours);
-        let mut k = 0;
-        batch.patients.retain(|_| {
-            k += 1;
-            new_patient[k - 1]
-        });
+        let mut new = new_patient.iter();
+        batch.patients.retain(|_| new.next().is_some_and(|n| *n));
         self.patients.append(&mut batch.patients);
         if let Some(sink) = &self.sink
             && self.held() >= sink.every

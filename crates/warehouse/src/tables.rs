@@ -14,6 +14,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::schema::types::ColumnPath;
 use oncodata_ingest::{QuarantinedRecord, Warning};
 use oncodata_model::{CareEvent, Patient, PatientIdentity, PopulationCount, Provenance, Tumour, schema};
 
@@ -62,6 +63,22 @@ fn batch(schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch, Wareh
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
+/// Columns whose values are all or nearly all distinct (identifiers, source text): a
+/// dictionary would hold every value once more and cost a hash lookup per row, so they are
+/// written plain (then compressed).
+const DISTINCT_COLUMNS: [&str; 10] = [
+    "tumour_id",
+    "patient_id",
+    "record_id",
+    "source_ids",
+    "source_record",
+    "raw",
+    "nir",
+    "claims_id",
+    "surname",
+    "first_name",
+];
+
 /// A Parquet file being written batch by batch, under a temporary name until
 /// [`ParquetPart::commit`] renames it, so that readers see the old file or the new one, never a
 /// part of it.
@@ -78,11 +95,16 @@ impl ParquetPart {
     pub(crate) fn create(path: &Path, schema: SchemaRef) -> Result<Self, WarehouseError> {
         let tmp = path.with_extension("parquet.tmp");
         let file = File::create(&tmp).map_err(|e| WarehouseError::Io { path: tmp.display().to_string(), source: e })?;
-        // Row groups of 64 Ki rows: the writer holds one in memory before encoding it.
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-            .set_max_row_group_row_count(Some(65_536))
-            .build();
+        // Row groups of 64 Ki rows: the writer holds one in memory before encoding it. zstd at
+        // its fastest level: writing is on the critical path of ingest, and level 3 made files
+        // only a few per cent smaller.
+        let mut props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+            .set_max_row_group_row_count(Some(65_536));
+        for column in DISTINCT_COLUMNS {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+        }
+        let props = props.build();
         let writer = ArrowWriter::try_new(file, schema, Some(props))?;
         Ok(Self { path: path.to_path_buf(), tmp, writer: Some(writer), rows: 0 })
     }

@@ -110,13 +110,14 @@ pub fn read_into(
     bar.set_style(ProgressStyle::with_template(style).expect("template"));
     bar.enable_steady_tick(Duration::from_millis(100));
     let progress = extract.progress.clone();
+    // Updates the bar ten times a second until told to stop (the channel closes), at once.
+    let (stop, stopped) = mpsc::channel::<()>();
     let ticker = {
         let (bar, label) = (bar.clone(), label.clone());
         std::thread::spawn(move || {
-            while !bar.is_finished() {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Duration::from_millis(100)) {
                 bar.set_position(progress.bytes.load(Ordering::Relaxed));
                 bar.set_message(format!("{label}: {} records", progress.records.load(Ordering::Relaxed)));
-                std::thread::sleep(Duration::from_millis(100));
             }
         })
     };
@@ -152,6 +153,7 @@ pub fn read_into(
             Ok(Some(load.finish(extract.files.iter().map(|f| f.file.as_str()))?))
         }),
     };
+    drop(stop);
     bar.finish_and_clear();
     ticker.join().ok();
     result
