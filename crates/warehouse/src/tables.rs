@@ -1,6 +1,7 @@
 //! Writing the model's records as Parquet tables, whole-table replace through a temporary file
 //! and a rename (atomic on POSIX file systems).
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -235,7 +236,9 @@ pub(crate) fn patients_batch(dataset: &str, rows: &[Patient]) -> Result<RecordBa
     for p in rows {
         id.append_value(&p.patient_id);
         sex.append_value(p.sex.label());
-        birth.append_value(p.birth_date.to_string());
+        // Written into the column's buffer, then ended as a value.
+        let _ = write!(birth, "{}", p.birth_date);
+        birth.append_value("");
         birth_year.append_value(p.birth_date.year);
         dep.append_option(p.departement.as_deref());
         commune.append_option(p.commune.as_deref());
