@@ -64,14 +64,6 @@ fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
     (0..a.len()).map(|r| (!a.is_null(r)).then(|| a.value(r).to_string())).collect()
 }
 
-/// Appends a batch to a staged part (nothing when it is empty).
-fn write_part(staged: &mut Staged, batch: RecordBatch) -> Result<(), WarehouseError> {
-    if batch.num_rows() > 0 {
-        staged.part.write(&batch)?;
-    }
-    Ok(())
-}
-
 /// The identity of each care event row.
 fn care_event_keys(batch: &RecordBatch) -> Vec<String> {
     let [p, t, k, pr] = ["patient_id", "tumour_id", "kind", "provider"].map(|c| strings(batch, c));
@@ -240,25 +232,20 @@ impl DatasetLoad<'_> {
             k.identities.extend(identities.iter().map(|i| i.patient_id.clone()));
             k.care_events.extend(care_event_keys(&events));
         }
-        // The tumours, the widest table, are converted and encoded on a thread of their own
-        // beside the other tables: the writer is ingest's slowest stage.
-        let [patients_part, tumours_part, others @ ..] = self.staged.as_mut_slice() else {
-            unreachable!("a staged part per record table")
-        };
-        std::thread::scope(|scope| {
-            let tumours = scope.spawn(|| write_part(tumours_part, tumours_batch(d, tumours)?));
-            write_part(patients_part, patients_batch(d, patients)?)?;
-            let rest = [
-                events,
-                quarantine_batch(d, quarantined)?,
-                warnings_batch(d, warnings)?,
-                identities_batch(d, identities)?,
-            ];
-            for (staged, batch) in others.iter_mut().zip(rest) {
-                write_part(staged, batch)?;
+        let batches = [
+            patients_batch(d, patients)?,
+            tumours_batch(d, tumours)?,
+            events,
+            quarantine_batch(d, quarantined)?,
+            warnings_batch(d, warnings)?,
+            identities_batch(d, identities)?,
+        ];
+        for (staged, batch) in self.staged.iter_mut().zip(batches) {
+            if batch.num_rows() > 0 {
+                staged.part.write(&batch)?;
             }
-            tumours.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        }
+        Ok(())
     }
 
     /// Merges the staged rows into the dataset: earlier rows of the same records are replaced;
