@@ -97,8 +97,8 @@ impl ParquetPart {
         let tmp = path.with_extension("parquet.tmp");
         let file = File::create(&tmp).map_err(|e| WarehouseError::Io { path: tmp.display().to_string(), source: e })?;
         // Row groups of 64 Ki rows: the writer holds one in memory before encoding it. zstd at
-        // its fastest level: writing is on the critical path of ingest, and level 3 made files
-        // only a few per cent smaller.
+        // its fastest level: writing is on the critical path of ingest, and level 3 makes the
+        // synthetic tumours table only 2.5 % smaller (DuckDB rewriting it at both levels).
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
             .set_max_row_group_row_count(Some(65_536));
