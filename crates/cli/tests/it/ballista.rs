@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{oncodata, run_demo};
+use super::{oncodata, run_demo, stdout_of as run};
 
 /// The cluster's processes, stopped when dropped.
 struct Cluster {
@@ -87,12 +87,6 @@ fn start_cluster(work: &Path) -> Cluster {
 }
 
 /// Runs `oncodata` and returns its standard output, failing on an error.
-fn run(args: &[&str]) -> String {
-    let out = oncodata(args);
-    assert!(out.status.success(), "oncodata {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn sql_and_incidence_on_a_ballista_cluster_equal_the_embedded_engine() {
     let tmp = tempfile::tempdir().unwrap();

@@ -21,6 +21,13 @@ pub fn oncodata(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_oncodata")).args(args).output().expect("run oncodata")
 }
 
+/// Runs `oncodata` with arguments, requires success, and returns its standard output.
+pub fn stdout_of(args: &[&str]) -> String {
+    let out = oncodata(args);
+    assert!(out.status.success(), "oncodata {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs `oncodata demo` into `dir` and checks it succeeded.
 pub fn run_demo(dir: &Path) -> Output {
     let out = oncodata(&["demo", "--warehouse", dir.to_str().unwrap()]);

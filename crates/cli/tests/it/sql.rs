@@ -4,13 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use super::{oncodata, run_demo};
-
-fn ok(args: &[&str]) -> String {
-    let out = oncodata(args);
-    assert!(out.status.success(), "oncodata {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use super::{oncodata, run_demo, stdout_of as ok};
 
 fn with_stdin(args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_oncodata"))
