@@ -6,6 +6,8 @@
 //! own date layouts to [`PartialDate`] before calling [`validate`]; what they cannot map they
 //! pass through as text, so the message names the value found.
 
+use std::borrow::Cow;
+
 use chrono::{Duration, NaiveDate};
 use compact_str::ToCompactString;
 use oncodata_coding::{Behaviour, CodeError, Morphology, Topography, iccc, icd10, site_group};
@@ -82,8 +84,12 @@ pub struct Case<'a> {
     pub morphology: Option<&'a str>,
     /// ICD-O-3 behaviour digit.
     pub behaviour: Option<&'a str>,
-    /// Grade 1–9.
+    /// Grade 1–9 (ICD-O-3 sixth digit).
     pub grade: Option<&'a str>,
+    /// A 2018+ site-specific grade code and which grade it is ([`Tumour::grade_code`]).
+    pub grade_code: Option<(&'a str, &'static str)>,
+    /// Sequence number of the tumour among the patient's tumours, as the source codes it.
+    pub sequence_number: Option<&'a str>,
     /// Basis of diagnosis 0–9.
     pub basis: Option<&'a str>,
     /// Laterality 0–9.
@@ -96,10 +102,18 @@ pub struct Case<'a> {
     pub survival_days: Option<&'a str>,
     /// Date of death, when the source has one apart from the last contact.
     pub death: Option<PartialDate>,
-    /// Stage group.
-    pub stage: Option<&'a str>,
+    /// Stage group (a reader may normalise the source's code, hence owned or borrowed).
+    pub stage: Option<Cow<'a, str>>,
     /// TNM T, N and M categories.
-    pub tnm: [Option<&'a str>; 3],
+    pub tnm: [Option<Cow<'a, str>>; 3],
+    /// Whether stage and TNM are `clinical`, `pathological` or `post-therapy`.
+    pub tnm_basis: Option<&'static str>,
+    /// TNM edition.
+    pub tnm_edition: Option<&'a str>,
+    /// Summary stage code and its scheme ([`Tumour::summary_stage_scheme`]).
+    pub summary_stage: Option<(&'a str, &'static str)>,
+    /// Underlying cause of death code.
+    pub cause_of_death: Option<&'a str>,
     /// Département (or other area code) of residence.
     pub departement: Option<&'a str>,
     /// The source's identifiers, `name=value;…`.
@@ -121,6 +135,8 @@ impl<'a> Case<'a> {
             morphology: None,
             behaviour: None,
             grade: None,
+            grade_code: None,
+            sequence_number: None,
             basis: None,
             laterality: None,
             vital_status: None,
@@ -128,7 +144,11 @@ impl<'a> Case<'a> {
             survival_days: None,
             death: None,
             stage: None,
-            tnm: [None; 3],
+            tnm: [None, None, None],
+            tnm_basis: None,
+            tnm_edition: None,
+            summary_stage: None,
+            cause_of_death: None,
             departement: None,
             source_ids: Text::default(),
         }
@@ -341,6 +361,21 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
         }
     });
     let grade = f.number::<u8>(l.grade, case.grade, 1..=9);
+    // The 2018+ grade codes (NAACCR Grade Clinical/Pathological/Post Therapy, items 3843-3845
+    // and 1068) and the SEER Summary Stage codes (items 764, 759, 760, 762, 3020, 762).
+    if let Some((code, scheme)) = case.grade_code
+        && !matches!(
+            code,
+            "1" | "2" | "3" | "4" | "5" | "8" | "9" | "A" | "B" | "C" | "D" | "E" | "H" | "L" | "M" | "S"
+        )
+    {
+        f.format(format!("{scheme} grade '{code}' is not a grade code (1-5, 8, 9, A-E, H, L, M, S)"));
+    }
+    if let Some((code, scheme)) = case.summary_stage
+        && !matches!(code, "0" | "1" | "2" | "3" | "4" | "5" | "7" | "8" | "9")
+    {
+        f.format(format!("summary stage ({scheme}) '{code}' is not a summary stage code (0-5, 7, 8, 9)"));
+    }
     let basis = f.number::<u8>(l.basis, case.basis, 0..=9);
     let laterality = f.number::<u8>("laterality", case.laterality, 0..=9);
     let vital = match case.vital_status {
@@ -462,6 +497,7 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
         vital_status: vital,
         last_contact,
         death_date,
+        cause_of_death: text(case.cause_of_death),
         provenance: provenance.clone(),
     };
     let tumour = Tumour {
@@ -471,14 +507,22 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
         morphology: morpho.to_compact_string(),
         behaviour: beh.code(),
         grade,
+        grade_code: case.grade_code.map(|(c, _)| Text::new(c)),
+        grade_scheme: case.grade_code.map(|(_, s)| Text::const_new(s)),
         laterality,
         basis_of_diagnosis: basis,
         incidence_date,
+        incidence_date_precision: Text::const_new(incidence.map_or("day", |i| i.precision())),
+        sequence_number: text(case.sequence_number),
         age_at_diagnosis: age,
-        tnm_t: text(case.tnm[0]),
-        tnm_n: text(case.tnm[1]),
-        tnm_m: text(case.tnm[2]),
-        stage: text(case.stage).filter(|s| s != "X"),
+        tnm_t: text(case.tnm[0].as_deref()),
+        tnm_n: text(case.tnm[1].as_deref()),
+        tnm_m: text(case.tnm[2].as_deref()),
+        stage: text(case.stage.as_deref()).filter(|s| s != "X"),
+        tnm_basis: case.tnm_basis.map(Text::const_new),
+        tnm_edition: text(case.tnm_edition),
+        summary_stage: case.summary_stage.map(|(c, _)| Text::new(c)),
+        summary_stage_scheme: case.summary_stage.map(|(_, s)| Text::const_new(s)),
         icd10,
         iccc: derived.iccc,
         site_group: derived.site_group,

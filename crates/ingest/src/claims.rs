@@ -126,6 +126,7 @@ pub fn read_claims_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Resul
                                 vital_status: if death.is_some() { VitalStatus::Dead } else { VitalStatus::Unknown },
                                 last_contact: death,
                                 death_date: death,
+                                cause_of_death: None,
                                 provenance: p.clone(),
                             });
                             let typed = TypedIdentity {

@@ -24,6 +24,7 @@
 //! incidence date is set to the 15th of the month (1 July when the month is unknown), the usual
 //! registry convention, and the last contact to incidence + `Surv_time` days when given.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -184,8 +185,8 @@ fn case_of<'a>(row: &Columns<'a>) -> (Case<'a>, Findings) {
     case.survival_days = row.get(Var::SurvTime);
     let mof = month(&mut f, Var::MoF);
     case.last_contact = year(&mut f, Var::YoF).map(|year| PartialDate { year, month: mof, day: None });
-    case.stage = row.get(Var::Stage);
-    case.tnm = [row.get(Var::CT), row.get(Var::CN), row.get(Var::CM)];
+    case.stage = row.get(Var::Stage).map(Cow::Borrowed);
+    case.tnm = [Var::CT, Var::CN, Var::CM].map(|v| row.get(v).map(Cow::Borrowed));
     case.departement = row.get(Var::GeoCode);
     if let Some(pat) = case.patient_id {
         case.source_ids = ["PAT=", pat, ";TUM=", case.tumour_number.unwrap_or("01")].into_iter().collect();

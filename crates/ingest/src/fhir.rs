@@ -13,6 +13,7 @@
 //! `performedDateTime` / `performedPeriod.start`; `MedicationRequest.medicationCodeableConcept`
 //! ATC coding with `authoredOn`. The record number is the line (NDJSON) or 1 (a JSON file).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -48,11 +49,13 @@ static LABELS: Labels = Labels {
     vital_status: "Patient.deceased",
 };
 
-/// Reads a FHIR file into `out`: NDJSON unless the name ends in `.json`.
+/// Reads a FHIR file into `out` (gzipped or not): NDJSON unless the name ends in `.json` (or
+/// `.json.gz`).
 pub fn read_fhir(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
     let file = path.display().to_string();
     let f = out.open(path)?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if name.trim_end_matches(".gz").ends_with(".json") {
         let mut text = Vec::new();
         f.take(MAX_BUNDLE as u64 + 1)
             .read_to_end(&mut text)
@@ -253,7 +256,7 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
             None => {}
         }
         let reference = format!("Condition/{}", cid.as_deref().unwrap_or(""));
-        case.stage = stage_of.get(&reference).map(String::as_str);
+        case.stage = stage_of.get(&reference).map(|s| Cow::Borrowed(s.as_str()));
         case.departement = departement.as_deref();
         case.source_ids = compact_str::format_compact!(
             "Patient.id={};Condition.id={}",

@@ -25,6 +25,7 @@
 //! or NAACCR (`20210304`). Values a `codes` table does not list pass through unchanged, so the
 //! validation names them. The same IARC checks then apply as to every source.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -276,8 +277,8 @@ pub fn read_mapped<R: std::io::Read>(
         case.vital_status = get("vital_status");
         case.last_contact = last_contact;
         case.death = death;
-        case.stage = get("stage");
-        case.tnm = [get("tnm_t"), get("tnm_n"), get("tnm_m")];
+        case.stage = get("stage").map(Cow::Borrowed);
+        case.tnm = ["tnm_t", "tnm_n", "tnm_m"].map(|c| get(c).map(Cow::Borrowed));
         case.departement = get("departement");
         if let Some(id) = case.patient_id {
             case.source_ids =

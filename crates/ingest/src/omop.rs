@@ -18,6 +18,7 @@
 //! or quarantined, and each file's counts add up. The patient id is `person_source_value` when
 //! given (the centre's own number), else `person_id`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -298,7 +299,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             None => f.missing("condition_source_value"),
         }
         let condition = row.at(cid).unwrap_or("");
-        case.stage = stage_of.get(condition).map(String::as_str);
+        case.stage = stage_of.get(condition).map(|s| Cow::Borrowed(s.as_str()));
         let episode = episode_of.get(condition).map_or(String::new(), |e| format!(";episode_id={e}"));
         case.source_ids = compact_str::format_compact!(
             "person_id={};condition_occurrence_id={condition}{episode}",
@@ -322,6 +323,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             vital_status: if person.death.is_some() { VitalStatus::Dead } else { VitalStatus::Unknown },
             last_contact: person.death.map(|d| d.midpoint()),
             death_date: person.death.map(|d| d.midpoint()),
+            cause_of_death: None,
             provenance: prov(&file_of("person"), person.line),
         });
     }

@@ -25,6 +25,16 @@ impl PartialDate {
         Self { year: d.year(), month: Some(d.month() as u8), day: Some(d.day() as u8) }
     }
 
+    /// How much of the date is known: `day`, `month` or `year`, as written in the warehouse
+    /// beside a date stored as its [`PartialDate::midpoint`].
+    pub fn precision(&self) -> &'static str {
+        match (self.month, self.day) {
+            (Some(_), Some(_)) => "day",
+            (Some(_), None) => "month",
+            _ => "year",
+        }
+    }
+
     /// The complete date, if day and month are known.
     pub fn to_date(&self) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(self.year, self.month? as u32, self.day? as u32)

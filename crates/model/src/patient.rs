@@ -90,6 +90,9 @@ pub struct Patient {
     pub last_contact: Option<NaiveDate>,
     /// Date of death, when dead and known.
     pub death_date: Option<NaiveDate>,
+    /// Underlying cause of death as the source codes it (ICD-10 `C509`, or ICD-9), when dead
+    /// and given; the source's codes for "alive" (NAACCR `0000`) are not kept.
+    pub cause_of_death: Option<Text>,
     /// Where the record came from.
     pub provenance: Provenance,
 }

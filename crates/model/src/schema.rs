@@ -34,6 +34,7 @@ pub fn patients() -> SchemaRef {
         Field::new("vital_status", DataType::Utf8, false),
         Field::new("last_contact", DataType::Date32, true),
         Field::new("death_date", DataType::Date32, true),
+        Field::new("cause_of_death", DataType::Utf8, true),
     ])
 }
 
@@ -76,6 +77,14 @@ pub fn tumours() -> SchemaRef {
         Field::new("iccc", DataType::Utf8, true),
         Field::new("site_group", DataType::Utf8, true),
         Field::new("source_ids", DataType::Utf8, false),
+        Field::new("incidence_date_precision", DataType::Utf8, false),
+        Field::new("grade_code", DataType::Utf8, true),
+        Field::new("grade_scheme", DataType::Utf8, true),
+        Field::new("sequence_number", DataType::Utf8, true),
+        Field::new("tnm_basis", DataType::Utf8, true),
+        Field::new("tnm_edition", DataType::Utf8, true),
+        Field::new("summary_stage", DataType::Utf8, true),
+        Field::new("summary_stage_scheme", DataType::Utf8, true),
     ])
 }
 

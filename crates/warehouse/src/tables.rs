@@ -231,7 +231,7 @@ pub(crate) fn patients_batch(dataset: &str, rows: &[Patient]) -> Result<RecordBa
     let (mut id, mut sex, mut birth, mut birth_year) =
         (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), Int32Builder::new());
     let (mut dep, mut commune, mut vital) = (StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
-    let (mut last, mut death) = (Date32Builder::new(), Date32Builder::new());
+    let (mut last, mut death, mut cause) = (Date32Builder::new(), Date32Builder::new(), StringBuilder::new());
     let mut prov = ProvenanceColumns::new(dataset);
     for p in rows {
         id.append_value(&p.patient_id);
@@ -245,6 +245,7 @@ pub(crate) fn patients_batch(dataset: &str, rows: &[Patient]) -> Result<RecordBa
         vital.append_value(p.vital_status.label());
         last.append_option(p.last_contact.map(days));
         death.append_option(p.death_date.map(days));
+        cause.append_option(p.cause_of_death.as_deref());
         prov.push(&p.provenance);
     }
     let mut cols: Vec<ArrayRef> = vec![
@@ -257,6 +258,7 @@ pub(crate) fn patients_batch(dataset: &str, rows: &[Patient]) -> Result<RecordBa
         Arc::new(vital.finish()),
         Arc::new(last.finish()),
         Arc::new(death.finish()),
+        Arc::new(cause.finish()),
     ];
     prov.finish(&mut cols);
     batch(schema::patients(), cols)
@@ -268,7 +270,7 @@ pub(crate) fn tumours_batch(dataset: &str, rows: &[Tumour]) -> Result<RecordBatc
     let (mut beh, mut grade, mut lat, mut bod) =
         (UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new(), UInt8Builder::new());
     let (mut date, mut year, mut age) = (Date32Builder::new(), Int32Builder::new(), UInt16Builder::new());
-    let mut t: Vec<StringBuilder> = (0..8).map(|_| StringBuilder::new()).collect();
+    let mut t: Vec<StringBuilder> = (0..16).map(|_| StringBuilder::new()).collect();
     let mut prov = ProvenanceColumns::new(dataset);
     for r in rows {
         s[0].append_value(&r.tumour_id);
@@ -286,6 +288,19 @@ pub(crate) fn tumours_batch(dataset: &str, rows: &[Tumour]) -> Result<RecordBatc
             b.append_option(v.as_deref());
         }
         t[7].append_value(&r.source_ids);
+        t[8].append_value(&r.incidence_date_precision);
+        let more = [
+            &r.grade_code,
+            &r.grade_scheme,
+            &r.sequence_number,
+            &r.tnm_basis,
+            &r.tnm_edition,
+            &r.summary_stage,
+            &r.summary_stage_scheme,
+        ];
+        for (b, v) in t[9..].iter_mut().zip(more) {
+            b.append_option(v.as_deref());
+        }
         prov.push(&r.provenance);
     }
     let mut cols: Vec<ArrayRef> = s.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();

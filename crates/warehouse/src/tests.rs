@@ -18,14 +18,22 @@ fn tumour(id: &str, topo: &str, morph: &str, age: u16, group: &str) -> Tumour {
         morphology: morph.into(),
         behaviour: 3,
         grade: Some(2),
+        grade_code: None,
+        grade_scheme: None,
         laterality: None,
         basis_of_diagnosis: Some(7),
         incidence_date: NaiveDate::from_ymd_opt(2022, 3, 15).unwrap(),
+        incidence_date_precision: "day".into(),
+        sequence_number: None,
         age_at_diagnosis: age,
         tnm_t: None,
         tnm_n: None,
         tnm_m: None,
         stage: Some("II".into()),
+        tnm_basis: None,
+        tnm_edition: None,
+        summary_stage: None,
+        summary_stage_scheme: None,
         icd10: None,
         iccc: None,
         site_group: Some(group.into()),
@@ -53,6 +61,7 @@ fn tables_round_trip_through_sql() {
         vital_status: VitalStatus::Alive,
         last_contact: NaiveDate::from_ymd_opt(2023, 12, 15),
         death_date: None,
+        cause_of_death: None,
         provenance: prov(2),
     }];
     w.load_dataset("test", &extract).unwrap();
@@ -375,4 +384,27 @@ fn a_warehouse_from_before_snapshots_is_adopted() {
     assert_eq!(count(&w, "SELECT count(*) FROM tumours WHERE dataset = 'reg'"), 3);
     w.load_dataset("reg", &extract_of(0..5)).unwrap();
     assert_eq!(count(&w, "SELECT count(*) FROM tumours"), 5);
+}
+
+/// A new warehouse's first load that is never committed (its command failed or was killed)
+/// leaves data files behind; opening the warehouse again must not adopt them as tables from
+/// before snapshots, which would publish the half-done load.
+#[test]
+fn an_unpublished_first_load_is_not_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let w = Warehouse::open(dir.path()).unwrap();
+        w.begin("ingest that fails").unwrap();
+        let mut load = w.load("reg").unwrap();
+        let e = extract_of(0..3);
+        let records =
+            oncodata_ingest::Records { tumours: e.tumours.clone(), patients: e.patients.clone(), ..Default::default() };
+        load.write(&records).unwrap();
+        load.finish(["f.csv"]).unwrap();
+        // The command fails here: no commit.
+    }
+    assert!(std::fs::read_dir(dir.path().join("tables/tumours")).unwrap().count() > 0, "files were written");
+    let w = Warehouse::open(dir.path()).unwrap();
+    assert!(w.snapshot().is_none(), "nothing was published");
+    assert!(w.snapshots().unwrap().is_empty());
 }
