@@ -123,17 +123,38 @@ pub struct Progress {
     pub bytes: AtomicU64,
 }
 
-/// A file being read, counting its bytes into [`Progress::bytes`].
+/// A file being read, counting its bytes into [`Progress::bytes`]; a gzip file (by its magic
+/// number, whatever its name) is decompressed as it is read.
 pub struct CountedFile {
+    inner: Opened,
+}
+
+/// A source file's bytes, counted as they are read from disk.
+struct Counting {
     file: std::fs::File,
     progress: Arc<Progress>,
 }
 
-impl Read for CountedFile {
+impl Read for Counting {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.file.read(buf)?;
         self.progress.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+/// A file read as is, or decompressed when it is gzip (progress counts compressed bytes).
+enum Opened {
+    Plain(Counting),
+    Gzip(Box<flate2::read::MultiGzDecoder<Counting>>),
+}
+
+impl Read for CountedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match &mut self.inner {
+            Opened::Plain(f) => f.read(buf),
+            Opened::Gzip(f) => f.read(buf),
+        }
     }
 }
 
@@ -356,11 +377,22 @@ impl Extract {
         }
     }
 
-    /// Opens a source file, counting the bytes read into [`Progress::bytes`].
+    /// Opens a source file, counting the bytes read into [`Progress::bytes`] and decompressing
+    /// it when it is gzip.
     pub fn open(&self, path: &std::path::Path) -> Result<CountedFile, IngestError> {
-        let file =
-            std::fs::File::open(path).map_err(|e| IngestError::Io { file: path.display().to_string(), source: e })?;
-        Ok(CountedFile { file, progress: Arc::clone(&self.progress) })
+        use std::io::Seek;
+        let io = |e| IngestError::Io { file: path.display().to_string(), source: e };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut head = [0u8; 2];
+        let n = file.read(&mut head).map_err(io)?;
+        file.rewind().map_err(io)?;
+        let counting = Counting { file, progress: Arc::clone(&self.progress) };
+        let inner = if crate::input::is_gzip(&head[..n]) {
+            Opened::Gzip(Box::new(flate2::read::MultiGzDecoder::new(counting)))
+        } else {
+            Opened::Plain(counting)
+        };
+        Ok(CountedFile { inner })
     }
 
     /// Counts one record read from the current file; hands a full batch to the sink.
