@@ -3,7 +3,7 @@
 //! is dropped, and every file's counts satisfy read = accepted + quarantined.
 //!
 //! - readers, one per source format: [`encr`] (ENCR-style registry CSV), [`naaccr`] (NAACCR
-//!   XML), [`omop`] (OMOP CDM 5.4 CSV tables with the oncology extension), [`fhir`] (FHIR R4
+//!   XML), [`naaccr_flat`] (NAACCR version 18 fixed-width files), [`omop`] (OMOP CDM 5.4 CSV tables with the oncology extension), [`fhir`] (FHIR R4
 //!   mCODE bundles), [`claims`] (the national claims extract), [`mapping`] (any CSV described by
 //!   a TOML mapping), [`population`] (denominators and life tables);
 //! - [`case`]: the tumour record every reader produces and its validation;
@@ -20,8 +20,10 @@ pub mod extract;
 pub mod fhir;
 pub mod iarc;
 pub mod identity;
+pub mod input;
 pub mod mapping;
 pub mod naaccr;
+pub mod naaccr_flat;
 pub mod omop;
 pub mod population;
 pub mod quarantine;
@@ -68,6 +70,8 @@ pub enum SourceKind {
     EncrCsv,
     /// NAACCR XML.
     NaaccrXml,
+    /// NAACCR fixed-width flat file, version 18 layout.
+    NaaccrFlat,
     /// A folder of OMOP CDM 5.4 CSV tables.
     Omop,
     /// FHIR R4 bundles (NDJSON, or one JSON bundle per file).
@@ -82,14 +86,23 @@ pub enum SourceKind {
 
 impl SourceKind {
     /// Every kind.
-    pub const ALL: [SourceKind; 7] =
-        [Self::EncrCsv, Self::NaaccrXml, Self::Omop, Self::Fhir, Self::Claims, Self::Csv, Self::Identity];
+    pub const ALL: [SourceKind; 8] = [
+        Self::EncrCsv,
+        Self::NaaccrXml,
+        Self::NaaccrFlat,
+        Self::Omop,
+        Self::Fhir,
+        Self::Claims,
+        Self::Csv,
+        Self::Identity,
+    ];
 
     /// The name used on the command line and in provenance.
     pub fn name(&self) -> &'static str {
         match self {
             Self::EncrCsv => encr::SOURCE_KIND,
             Self::NaaccrXml => naaccr::SOURCE_KIND,
+            Self::NaaccrFlat => naaccr_flat::SOURCE_KIND,
             Self::Omop => omop::SOURCE_KIND,
             Self::Fhir => fhir::SOURCE_KIND,
             Self::Claims => claims::SOURCE_KIND,
@@ -102,6 +115,31 @@ impl SourceKind {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
+}
+
+/// The date of an extract, which the date checks take for "today" (nothing may happen after
+/// it), and where it came from: the date the file declares it was written (NAACCR XML
+/// `timeGenerated`), else the date the file (or, for a folder, its newest file) was last
+/// modified. Never the clock's date, so that validating the same file again on another day
+/// gives the same result. `oncodata ingest --extract-date` overrides it.
+pub fn extract_date(kind: SourceKind, path: &Path) -> Result<(NaiveDate, &'static str), IngestError> {
+    if kind == SourceKind::NaaccrXml
+        && let Some(d) = naaccr::declared_date(path)
+    {
+        return Ok((d, "the file's timeGenerated"));
+    }
+    let io = |e| IngestError::Io { file: path.display().to_string(), source: e };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    let mut modified = meta.modified().map_err(io)?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(io)?.flatten() {
+            if let Ok(t) = entry.metadata().and_then(|m| m.modified()) {
+                modified = modified.max(t);
+            }
+        }
+    }
+    let date = chrono::DateTime::<chrono::Local>::from(modified).date_naive();
+    Ok((date, "the file's modification date"))
 }
 
 /// Reads one source path of a kind into `out`. `mapping` is the TOML mapping of `csv` sources.
@@ -120,6 +158,10 @@ pub fn read_source(
         }
         SourceKind::NaaccrXml => {
             naaccr::read_naaccr_xml(path, today, out)?;
+            out.finish_file(kind.name(), &file).map(|_| ())
+        }
+        SourceKind::NaaccrFlat => {
+            naaccr_flat::read_naaccr_flat(path, today, out)?;
             out.finish_file(kind.name(), &file).map(|_| ())
         }
         SourceKind::Fhir => {

@@ -35,11 +35,13 @@ pub struct Args {
     html: Option<PathBuf>,
 }
 
-/// The indicators by dataset, site group and year.
+/// The indicators by dataset, site group and year. A tumour's stage is known when it has a
+/// stage group (TNM, or the source's own) or a SEER summary stage other than 8 (not
+/// applicable) and 9 (unknown).
 pub const INDICATORS_SQL: &str = "
 WITH t AS (
   SELECT t.dataset, coalesce(t.site_group, 'other') AS site_group, t.incidence_year AS year,
-         t.basis_of_diagnosis AS basis, t.topography, t.stage, p.death_date, p.vital_status
+         t.basis_of_diagnosis AS basis, t.topography, t.stage, t.summary_stage, p.death_date, p.vital_status
   FROM tumours t LEFT JOIN patients p ON p.dataset = t.dataset AND p.patient_id = t.patient_id
 ),
 known AS (
@@ -50,7 +52,9 @@ cases AS (
          sum(CASE WHEN basis BETWEEN 5 AND 8 THEN 1 ELSE 0 END) AS mv,
          sum(CASE WHEN basis = 0 THEN 1 ELSE 0 END) AS dco,
          sum(CASE WHEN topography = 'C80.9' THEN 1 ELSE 0 END) AS psu,
-         sum(CASE WHEN stage IS NULL OR upper(stage) IN ('X', 'UNKNOWN', '9') THEN 1 ELSE 0 END) AS stage_unknown
+         sum(CASE WHEN (stage IS NULL OR upper(stage) IN ('X', 'UNKNOWN', '9'))
+                   AND (summary_stage IS NULL OR summary_stage NOT IN ('0', '1', '2', '3', '4', '5', '7'))
+                  THEN 1 ELSE 0 END) AS stage_unknown
   FROM t GROUP BY dataset, site_group, year
 ),
 deaths AS (

@@ -10,6 +10,7 @@ mod link;
 mod net_survival_truth;
 mod persons;
 mod primaries;
+mod real_naaccr;
 mod sql;
 mod survival;
 
