@@ -240,6 +240,14 @@ fn main() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
+    // A panic is a bug; its message may quote the data being read (an identity, a record), so
+    // only where it happened is printed.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!(
+            "error: internal error{at} (a bug in oncodata; its message is withheld because it may quote source data)"
+        );
+    }));
     let result = match cli.command {
         Command::Demo(a) => commands::demo::run(a),
         Command::Synth(a) => commands::synth::run(a),

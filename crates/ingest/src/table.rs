@@ -212,6 +212,11 @@ impl<'f, R: Read> Table<'f, R> {
                     loop {
                         let job = work_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
                         let Ok((seq, mut rows, n)) = job else { break };
+                        // A fault for the tests of what a bug in a worker does (debug builds only).
+                        #[cfg(debug_assertions)]
+                        if std::env::var_os("ONCODATA_FAULT_WORKER_PANIC").is_some() {
+                            panic!("a deliberate worker panic (ONCODATA_FAULT_WORKER_PANIC)");
+                        }
                         rows.truncate(n);
                         let mut batch = pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
                         for record in &rows {

@@ -64,6 +64,10 @@ pub fn normalise_nir(text: &str) -> Result<String, NirError> {
     if n != 13 && n != 15 {
         return Err(NirError::Length(n));
     }
+    // Only ASCII from here on: the body and key are sliced by position.
+    if !compact.is_ascii() {
+        return Err(NirError::Characters);
+    }
     let body = &compact[..13];
     let key = nir_control_key(body).ok_or(NirError::Characters)?;
     if n == 15 {
@@ -78,6 +82,22 @@ pub fn normalise_nir(text: &str) -> Result<String, NirError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Any Unicode is an error, never a panic: the NIR is sliced by position once known to be
+    /// ASCII (a non-ASCII character among the first 13 used to split a character).
+    #[test]
+    fn nirs_with_any_characters_are_errors_not_panics() {
+        for typed in [
+            "1ééééééééééé12",
+            "1850578006084é",
+            "１８５０５７８００６０８４９１",
+            "185057800608é91",
+            "😀😀😀😀😀😀😀😀😀😀😀😀😀",
+        ] {
+            assert!(normalise_nir(typed).is_err(), "{typed}");
+        }
+        assert_eq!(normalise_nir("1 85 05 78 006 084 91").as_deref(), Ok("185057800608491"));
+    }
 
     #[test]
     fn names_lose_case_accents_ligatures_and_separators() {

@@ -301,6 +301,11 @@ pub(crate) fn legacy_tables(root: &Path) -> Result<TableFiles, WarehouseError> {
     for file in walk(&dir)? {
         let Some(rel) = file.strip_prefix(root).ok().and_then(|r| r.to_str()) else { continue };
         let Some(stem) = rel.strip_prefix("tables/").and_then(|r| r.strip_suffix(".parquet")) else { continue };
+        // A file written for a snapshot that was never published (a load that failed or was
+        // killed before its first snapshot) is not a table from before snapshots.
+        if written_for_a_snapshot(stem) {
+            continue;
+        }
         let (table, dataset) = match stem.split_once('/') {
             Some((t, d)) if !d.contains('/') => (t.to_string(), Some(d.to_string())),
             Some(_) => continue,
@@ -314,6 +319,17 @@ pub(crate) fn legacy_tables(root: &Path) -> Result<TableFiles, WarehouseError> {
         files.sort_by(|a, b| a.path.cmp(&b.path));
     }
     Ok(tables)
+}
+
+/// Whether a data file's name (without `.parquet`) is of the snapshot era's form
+/// `<dataset>-s<snapshot, 6 digits>-<sequence>`.
+fn written_for_a_snapshot(stem: &str) -> bool {
+    let Some((head, seq)) = stem.rsplit_once('-') else { return false };
+    let Some((_, snapshot)) = head.rsplit_once("-s") else { return false };
+    !seq.is_empty()
+        && seq.bytes().all(|b| b.is_ascii_digit())
+        && snapshot.len() == 6
+        && snapshot.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The number of rows a Parquet file holds, from its footer.

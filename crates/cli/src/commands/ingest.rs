@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use oncodata_ingest::extract::BATCH;
 use oncodata_ingest::mapping::Mapping;
-use oncodata_ingest::{Extract, Records, SourceKind, Verified, read_source};
+use oncodata_ingest::{Extract, IngestError, Records, SourceKind, Verified, read_source};
 use oncodata_warehouse::{DatasetLoad, LoadReport, Warehouse, WarehouseError, valid_dataset_name};
 use serde_json::json;
 
@@ -31,7 +31,7 @@ pub enum SummaryFormat {
 pub struct Args {
     #[command(flatten)]
     warehouse: WarehouseArg,
-    /// A source: its kind (encr-csv, naaccr-xml, omop, fhir, claims, csv, identity) and one or
+    /// A source: its kind (encr-csv, naaccr-xml, naaccr-flat, omop, fhir, claims, csv, identity) and one or
     /// more paths (files; folders for omop and claims). Repeat for several kinds. `identity` is
     /// a registry's identity file (PAT, nir, surname, first_name, birth_date, sex, departement),
     /// loaded with the `encr_…` dataset of the same name; it needs --keys.
@@ -47,6 +47,17 @@ pub struct Args {
     /// Validate and count without loading the warehouse.
     #[arg(long)]
     dry_run: bool,
+    /// The extract's date, which the date checks take for "today" (no diagnosis, birth, death
+    /// or contact after it). Default: the date the file declares (NAACCR XML `timeGenerated`),
+    /// else the file's modification date — never the clock's, so that the same file validates
+    /// the same way on any day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    extract_date: Option<NaiveDate>,
+    /// Publish the paths that could be read even when another could not (by default one path
+    /// that cannot be read at all publishes nothing); the command still exits with an error
+    /// naming the paths left out.
+    #[arg(long)]
+    keep_going: bool,
     /// Summary format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     format: SummaryFormat,
@@ -54,9 +65,17 @@ pub struct Args {
     keys: super::keys::KeysArg,
 }
 
-/// The dataset a path loads into by default: the file name without its extension, or the
-/// folder's name, with characters outside `[A-Za-z0-9._-]` replaced by `_`.
+/// The dataset a path loads into by default: the file name without its extension (and without
+/// `.gz`), or the folder's name, with characters outside `[A-Za-z0-9._-]` replaced by `_`.
 pub fn default_dataset(path: &Path) -> String {
+    let unzipped;
+    let path = match path.to_str().and_then(|p| p.strip_suffix(".gz")) {
+        Some(p) if !path.is_dir() => {
+            unzipped = PathBuf::from(p);
+            unzipped.as_path()
+        }
+        _ => path,
+    };
     let name = if path.is_dir() { path.file_name() } else { path.file_stem() };
     let name = name.and_then(|n| n.to_str()).unwrap_or("dataset");
     name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect()
@@ -80,6 +99,10 @@ struct Outcome {
     dataset: String,
     extract: Extract,
     load: Option<LoadReport>,
+    /// Why the path could not be read, when it could not.
+    error: Option<String>,
+    /// The date the date checks took for today, and where it came from.
+    extract_date: Option<(NaiveDate, &'static str)>,
 }
 
 /// The bytes of a source path: the file's size, or the sizes of the files in the folder.
@@ -128,7 +151,7 @@ pub fn read_into(
                 recycler.give(records);
                 Ok(())
             });
-            let read = read_source(kind, path, mapping, today, extract);
+            let read = read_guarded(kind, path, mapping, today, extract);
             read.and(extract.end_stream()).map(|()| None).map_err(Into::into)
         }
         Some(w) => std::thread::scope(|scope| -> Result<_, Box<dyn std::error::Error>> {
@@ -143,7 +166,7 @@ pub fn read_into(
                 Ok(load)
             });
             extract.stream_to(BATCH, move |r| tx.send(r).map_err(|_| "the warehouse writer stopped".to_string()));
-            let read = read_source(kind, path, mapping, today, extract);
+            let read = read_guarded(kind, path, mapping, today, extract);
             let ended = extract.end_stream();
             // The writer's own error explains a batch it could not take.
             let load = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -159,9 +182,29 @@ pub fn read_into(
     result
 }
 
+/// [`read_source`], with a panic (a bug) in it or in its worker threads turned into an error
+/// naming the file: the writer thread then sees the end of the stream and stops, where a panic
+/// unwinding past it would leave it waiting for batches forever.
+fn read_guarded(
+    kind: SourceKind,
+    path: &Path,
+    mapping: Option<&Mapping>,
+    today: NaiveDate,
+    extract: &mut Extract,
+) -> Result<(), IngestError> {
+    let read =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_source(kind, path, mapping, today, extract)));
+    read.unwrap_or_else(|_| {
+        Err(IngestError::Layout {
+            file: path.display().to_string(),
+            message: "reading stopped on an internal error (a bug in oncodata); nothing of this run is published"
+                .into(),
+        })
+    })
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
-    let today = chrono::Local::now().date_naive();
     let mut plan = Vec::new();
     // The values of every --source, in order: a kind, then its paths; a kind name starts a new
     // group once the current one has a path (so `--source claims claims` reads a folder named
@@ -206,16 +249,30 @@ pub fn run(args: Args) -> CliResult {
         );
     }
 
+    // Every path is read, so that each one's summary is printed; one that cannot be read at all
+    // leaves the dataset it was loading as it was, and by default publishes nothing.
     let mut outcomes = Vec::new();
     for (kind, path) in plan {
         let dataset = args.dataset.clone().unwrap_or_else(|| default_dataset_of(kind, &path));
         let mut extract = Extract::new(verified.clone()).with_keys(keys.clone());
-        let load = read_into(kind, &path, mapping.as_ref(), today, &mut extract, warehouse.as_ref(), &dataset)?;
-        outcomes.push(Outcome { kind, path: path.display().to_string(), dataset, extract, load });
+        let today = match args.extract_date {
+            Some(d) => Ok((d, "--extract-date")),
+            None => oncodata_ingest::extract_date(kind, &path),
+        };
+        let extract_date = today.as_ref().ok().copied();
+        let read = today.map_err(Into::into).and_then(|(today, _)| {
+            read_into(kind, &path, mapping.as_ref(), today, &mut extract, warehouse.as_ref(), &dataset)
+        });
+        let (load, error) = match read {
+            Ok(load) => (load, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        outcomes.push(Outcome { kind, path: path.display().to_string(), dataset, extract, load, error, extract_date });
     }
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.error.is_some()).collect();
     let snapshot = match &warehouse {
-        Some(w) => w.commit()?,
-        None => None,
+        Some(w) if failed.is_empty() || args.keep_going => w.commit()?,
+        _ => None,
     };
 
     match args.format {
@@ -233,9 +290,15 @@ pub fn run(args: Args) -> CliResult {
                             "accepted": f.counts.accepted,
                             "quarantined": f.counts.quarantined,
                             "warnings": f.counts.warnings,
+                            "extract_date": o.extract_date.map(|(d, _)| d.to_string()),
+                            "extract_date_from": o.extract_date.map(|(_, from)| from),
                         })
                     })
                 })
+                .collect();
+            let errors: Vec<_> = failed
+                .iter()
+                .map(|o| json!({ "source": o.kind.name(), "path": o.path, "dataset": o.dataset, "error": o.error }))
                 .collect();
             let datasets: Vec<_> = outcomes
                 .iter()
@@ -249,7 +312,7 @@ pub fn run(args: Args) -> CliResult {
                         "patients": t.patients,
                         "care_events": t.care_events,
                         "verified_warnings_skipped": o.extract.verified_warnings,
-                        "loaded": o.load.is_some(),
+                        "loaded": o.load.is_some() && snapshot.is_some(),
                         "tumours_new": l.tumours_new,
                         "tumours_replaced": l.tumours_replaced,
                         "quarantine_resolved": l.quarantine_resolved,
@@ -257,7 +320,7 @@ pub fn run(args: Args) -> CliResult {
                     })
                 })
                 .collect();
-            let report = json!({ "sources": sources, "datasets": datasets, "snapshot": snapshot });
+            let report = json!({ "sources": sources, "errors": errors, "datasets": datasets, "snapshot": snapshot });
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         SummaryFormat::Table => {
@@ -275,16 +338,23 @@ pub fn run(args: Args) -> CliResult {
                 }
             }
             for o in &outcomes {
+                if let Some(e) = &o.error {
+                    println!("{}: not read: {e}", o.path);
+                    continue;
+                }
                 let c = o.extract.counts();
                 let t = o.extract.totals();
                 let mut verified = match o.extract.verified_warnings {
                     0 => String::new(),
                     n => format!("; {n} warnings not raised (verified by a registrar)"),
                 };
+                if let Some((date, from)) = o.extract_date {
+                    verified.push_str(&format!("; dates checked up to {date} ({from})"));
+                }
                 if t.identities > 0 {
                     verified.push_str(&format!("; {} identities pseudonymised", t.identities));
                 }
-                match o.load {
+                match o.load.filter(|_| snapshot.is_some()) {
                     Some(l) => println!(
                         "{} → dataset {}: read {} = accepted {} + quarantined {}; {} tumours ({} new, {} replaced), {} patients, {} care events; quarantine {} ({} resolved){verified}",
                         o.path,
@@ -301,18 +371,32 @@ pub fn run(args: Args) -> CliResult {
                         l.quarantine_resolved
                     ),
                     None => println!(
-                        "{} (dry run): read {} = accepted {} + quarantined {}{verified}",
-                        o.path, c.read, c.accepted, c.quarantined
+                        "{} ({}): read {} = accepted {} + quarantined {}{verified}",
+                        o.path,
+                        if args.dry_run { "dry run" } else { "not published" },
+                        c.read,
+                        c.accepted,
+                        c.quarantined
                     ),
                 }
             }
             if let Some(id) = snapshot {
                 println!("snapshot {id} published (oncodata snapshots list --warehouse {})", dir.display());
             }
-            if !args.dry_run && outcomes.iter().any(|o| o.extract.totals().quarantined > 0) {
+            if snapshot.is_some() && outcomes.iter().any(|o| o.extract.totals().quarantined > 0) {
                 println!("see the quarantine with: oncodata quarantine list --warehouse {}", dir.display());
             }
         }
+    }
+    if !failed.is_empty() {
+        let errors: Vec<&str> = failed.iter().filter_map(|o| o.error.as_deref()).collect();
+        let done = match (&warehouse, snapshot) {
+            (None, _) => "dry run".to_string(),
+            (Some(_), Some(id)) => format!("snapshot {id} published without them (--keep-going)"),
+            (Some(_), None) if args.keep_going => "nothing else to publish".to_string(),
+            (Some(_), None) => "nothing published; --keep-going publishes the paths that could be read".to_string(),
+        };
+        return Err(format!("{} path(s) could not be read ({done}):\n  {}", errors.len(), errors.join("\n  ")).into());
     }
     Ok(())
 }

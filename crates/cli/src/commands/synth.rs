@@ -67,8 +67,8 @@ pub struct Loaded {
 /// Validates the general registries' extract of a generated data set and writes it, with the
 /// denominators and the life table, into the warehouse at `dir`.
 pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dyn std::error::Error>> {
-    let today = chrono::Local::now().date_naive();
     let encr = generated.encr_csv.as_ref().ok_or("no simulated département has a general cancer registry")?;
+    let (today, _) = oncodata_ingest::extract_date(oncodata_ingest::SourceKind::EncrCsv, encr)?;
     let population = read_population_csv(&generated.population_csv)?;
     let life_table = read_life_table_csv(&generated.life_table_csv)?;
     let warehouse = Warehouse::open(dir)?;

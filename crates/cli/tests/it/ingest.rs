@@ -311,3 +311,91 @@ fn quality_report_matches_the_independent_computation() {
     let page = std::fs::read_to_string(html).unwrap();
     assert!(page.contains("<table>") && page.contains("pct_mv") && page.contains("iarc.topography"));
 }
+
+/// A panic in a worker thread (a bug; injected here by the debug build's
+/// `ONCODATA_FAULT_WORKER_PANIC`) ends the command with an error naming the file and a non-zero
+/// exit, within seconds, and publishes nothing: before, the warehouse writer waited forever for
+/// batches that would never come.
+#[test]
+fn a_panicking_worker_is_an_error_not_a_hang() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("registry.csv");
+    std::fs::write(
+        &csv,
+        "PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage\n\
+         00000001,6,1950,71,2,50,01,3,2022,7,C504,8500,3,2,1,12,2023,640,II\n",
+    )
+    .unwrap();
+    let wh = tmp.path().join("wh");
+    for dry_run in [false, true] {
+        let mut args =
+            vec!["ingest", "--warehouse", wh.to_str().unwrap(), "--source", "encr-csv", csv.to_str().unwrap()];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oncodata"))
+            .args(&args)
+            .env("ONCODATA_FAULT_WORKER_PANIC", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("ingest hung after a worker panicked (dry run: {dry_run})");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(stderr.contains("registry.csv") && stderr.contains("internal error"), "{stderr}");
+        assert!(!stderr.contains("deliberate"), "a panic's message is not printed: {stderr}");
+    }
+    let snapshots = run_ok(&["snapshots", "list", "--warehouse", wh.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(snapshots.lines().count(), 1, "nothing published: {snapshots}");
+}
+
+/// One `ingest` of several paths is all or nothing: a path that cannot be read at all (here a
+/// truncated NAACCR XML file) publishes nothing, yet every path's summary is printed and the
+/// broken one named; `--keep-going` publishes the others. Either way the command fails.
+#[test]
+fn a_broken_file_publishes_nothing_unless_keep_going() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("registry.csv");
+    std::fs::write(
+        &good,
+        "PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage\n\
+         00000001,6,1950,71,2,50,01,3,2022,7,C504,8500,3,2,1,12,2023,640,II\n",
+    )
+    .unwrap();
+    let broken = tmp.path().join("broken.xml");
+    std::fs::write(&broken, "<?xml version=\"1.0\"?><NaaccrData><Patient><Item naaccrId=\"sex\">2</Item>").unwrap();
+    let wh = tmp.path().join("wh");
+    let w = wh.to_str().unwrap();
+    let args = |extra: &[&'static str]| -> std::process::Output {
+        let mut a = vec!["ingest", "--warehouse", w, "--source", "encr-csv", good.to_str().unwrap()];
+        a.extend(["--source", "naaccr-xml", broken.to_str().unwrap()]);
+        a.extend(extra);
+        oncodata(&a)
+    };
+    let out = args(&[]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success());
+    assert!(stdout.contains("read 1 = accepted 1 + quarantined 0"), "the good file's summary: {stdout}");
+    assert!(stdout.contains("broken.xml: not read:") && stdout.contains("truncated"), "{stdout}");
+    assert!(stderr.contains("broken.xml") && stderr.contains("nothing published"), "{stderr}");
+    let list = run_ok(&["snapshots", "list", "--warehouse", w, "--format", "csv"]);
+    assert_eq!(list.lines().count(), 1, "nothing published: {list}");
+
+    let out = args(&["--keep-going", "--format", "json"]);
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"][0]["path"].as_str(), broken.to_str());
+    assert!(report["snapshot"].as_u64().is_some(), "{report}");
+    assert_eq!(sql_count(&wh, "SELECT count(*) FROM tumours"), 1);
+}
