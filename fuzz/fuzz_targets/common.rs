@@ -9,6 +9,29 @@ pub fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
 }
 
+/// Pseudonymisation keys made once for the whole run (a key file in a temporary folder).
+pub fn keys() -> std::sync::Arc<oncodata_pseudonym::Pseudonymiser> {
+    static KEYS: std::sync::OnceLock<std::sync::Arc<oncodata_pseudonym::Pseudonymiser>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let keys = oncodata_pseudonym::KeyFile::init(&dir.path().join("keys.toml")).expect("key file");
+        std::sync::Arc::new(oncodata_pseudonym::Pseudonymiser::new(keys))
+    })
+    .clone()
+}
+
+/// Checks the outcome of reading the file at `path` into `out`: an error naming the file, or
+/// counts that add up.
+pub fn check_path(result: Result<(), IngestError>, mut out: Extract, path: &std::path::Path) {
+    match result {
+        Ok(()) => {
+            let c = out.finish_file("fuzz", "fuzz").expect("read = accepted + quarantined");
+            assert_eq!(c.quarantined as usize, out.quarantined.len());
+        }
+        Err(e) => assert!(e.to_string().starts_with(&path.display().to_string()), "{e}"),
+    }
+}
+
 /// Checks the outcome of reading the input named `fuzz` into `out`.
 pub fn check(result: Result<(), IngestError>, mut out: Extract) {
     match result {
