@@ -111,33 +111,119 @@ pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
     }
 }
 
-/// What the quarantine keeps of a bundle: its text with the identity of every Patient
-/// (name, identifier, telecom, address lines) replaced by `[redacted]`, since the warehouse
-/// holds no direct identifier; a bundle that is not JSON is withheld whole (the steward reads
-/// it in the source file, at the record number kept).
+/// The JSON members a quarantined resource keeps: structure (`resourceType`, `id`, references),
+/// codes and their systems, dates, statuses, measured values and coded extensions. Every other
+/// member is left out — names, identifiers, telecom, contacts, narratives (`text`), free-text
+/// `display`s, notes, and extensions whose value is free text, an address or a number
+/// (mother's maiden name, birthplace, home coordinates) — so that what the warehouse keeps of a
+/// rejected record holds no identity, whatever the resource.
+const KEPT_MEMBERS: &[&str] = &[
+    "resourceType",
+    "id",
+    "type",
+    "entry",
+    "fullUrl",
+    "resource",
+    "request",
+    "meta",
+    "profile",
+    "subject",
+    "patient",
+    "reference",
+    "focus",
+    "hasMember",
+    "encounter",
+    "partOf",
+    "basedOn",
+    "derivedFrom",
+    "code",
+    "coding",
+    "system",
+    "version",
+    "category",
+    "status",
+    "clinicalStatus",
+    "verificationStatus",
+    "intent",
+    "bodySite",
+    "stage",
+    "summary",
+    "assessment",
+    "evidence",
+    "detail",
+    "component",
+    "method",
+    "interpretation",
+    "extension",
+    "url",
+    "valueCodeableConcept",
+    "valueCoding",
+    "valueCode",
+    "valueBoolean",
+    "valueDateTime",
+    "valueDate",
+    "valueInteger",
+    "valueQuantity",
+    "value",
+    "unit",
+    "comparator",
+    "onsetDateTime",
+    "onsetPeriod",
+    "onsetAge",
+    "abatementDateTime",
+    "recordedDate",
+    "effectiveDateTime",
+    "effectivePeriod",
+    "issued",
+    "performedDateTime",
+    "performedPeriod",
+    "authoredOn",
+    "occurrenceDateTime",
+    "period",
+    "start",
+    "end",
+    "medicationCodeableConcept",
+    "medicationReference",
+    "reasonCode",
+    "reasonReference",
+    "dosage",
+    "route",
+    "gender",
+    "birthDate",
+    "deceasedBoolean",
+    "deceasedDateTime",
+    "class",
+    "address",
+    "district",
+    "state",
+    "country",
+];
+
+/// What the quarantine keeps of a bundle or resource: only the members of [`KEPT_MEMBERS`]
+/// (an address only its district, state and country), at every depth; a record that is not
+/// JSON is withheld whole (the steward reads it in the source file, at the record number kept).
 pub fn redacted(bytes: &[u8]) -> String {
     const WITHHELD: &str = "[withheld: not readable as JSON, it may hold identities; see the source file]";
     let Ok(mut value) = serde_json::from_slice::<Value>(bytes) else { return WITHHELD.to_string() };
     fn walk(v: &mut Value) {
         match v {
             Value::Object(map) => {
-                if map.get("resourceType").and_then(Value::as_str) == Some("Patient") {
-                    for key in ["name", "identifier", "telecom", "contact"] {
-                        if let Some(x) = map.get_mut(key) {
-                            *x = Value::String("[redacted]".into());
-                        }
-                    }
-                    if let Some(Value::Array(addresses)) = map.get_mut("address") {
-                        for a in addresses.iter_mut().filter_map(Value::as_object_mut) {
-                            for key in ["line", "text", "postalCode", "city"] {
-                                if let Some(x) = a.get_mut(key) {
-                                    *x = Value::String("[redacted]".into());
-                                }
+                map.retain(|k, _| KEPT_MEMBERS.contains(&k.as_str()));
+                for (k, x) in map.iter_mut() {
+                    if k == "address" {
+                        let keep_area = |a: &mut Value| {
+                            if let Value::Object(a) = a {
+                                a.retain(|k, _| matches!(k.as_str(), "district" | "state" | "country"));
                             }
+                        };
+                        match x {
+                            Value::Array(all) => all.iter_mut().for_each(keep_area),
+                            other => keep_area(other),
                         }
+                    } else {
+                        walk(x);
                     }
                 }
-                map.values_mut().for_each(walk);
             }
             Value::Array(items) => items.iter_mut().for_each(walk),
             _ => {}
@@ -380,5 +466,93 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
     out.accepted(p, Some(&patient_id), identity_warnings);
     for (id, w) in warnings {
         out.warnings_of(p, Some(&id), w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every identity-bearing string of a FHIR resource: the leaves under `text`, `identifier`,
+    /// `name`, `telecom` and `contact` (but their `use`, `system`, `code`… codes and the coarse
+    /// areas), and an address's street, city and postal code.
+    fn identity_strings(v: &Value, under_identity: bool, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, x) in map {
+                    let identity =
+                        under_identity || matches!(k.as_str(), "text" | "identifier" | "name" | "telecom" | "contact");
+                    let code = matches!(
+                        k.as_str(),
+                        "use" | "system" | "code" | "url" | "valueCode" | "status" | "start"
+                        // the coarse areas a record keeps (a département), by design
+                        | "district" | "state" | "country"
+                    );
+                    if matches!(k.as_str(), "line" | "city" | "postalCode") {
+                        identity_strings(x, true, out);
+                    } else if !code {
+                        identity_strings(x, identity, out);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|x| identity_strings(x, under_identity, out)),
+            Value::String(s) if under_identity && s.chars().count() >= 3 => out.push(s.clone()),
+            _ => {}
+        }
+    }
+
+    /// The FHIR specification's example Patient (a narrative, an MRN, names, telecom, a home
+    /// address, a contact with her own identity) in a bundle that is quarantined: nothing of its
+    /// identity reaches the quarantine, the warnings or the messages, and its codes and dates do.
+    #[test]
+    fn nothing_of_a_real_patient_reaches_the_quarantine() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real/fhir/patient-example.json");
+        let patient: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let mut identity = Vec::new();
+        identity_strings(&patient, false, &mut identity);
+        for must in [
+            "Chalmers",
+            "Peter",
+            "(03) 5555 6473",
+            "534 Erewhon St",
+            "PleasantVille",
+            "3999",
+            "12345",
+            "Bénédicte",
+            "Marché",
+            "+33 (237) 998327",
+            "Acme Healthcare",
+        ] {
+            assert!(identity.iter().any(|s| s.contains(must)), "{must} is collected");
+        }
+        let condition = serde_json::json!({"resourceType": "Condition", "id": "c1",
+            "subject": {"reference": "Patient/example", "display": "Peter James Chalmers"},
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "0000000", "display": "not a code"}], "text": "Chalmers' tumour"},
+            "onsetDateTime": "2021-03-04"});
+        let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": "urn:uuid:1", "resource": patient}, {"resource": condition}]});
+        let line = format!("{bundle}\n");
+        let mut out = Extract::default();
+        read_ndjson(line.as_bytes(), "p.ndjson", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), &mut out).unwrap();
+        let c = out.finish_file(SOURCE_KIND, "p.ndjson").unwrap();
+        assert_eq!((c.read, c.quarantined), (1, 1), "{:?}", out.quarantined);
+        let q = &out.quarantined[0];
+        let mut said: Vec<String> = vec![q.raw.clone()];
+        said.extend(q.violations.iter().map(|v| v.message.clone()));
+        said.extend(out.warnings.iter().map(|w| w.violation.message.clone()));
+        let said = said.join("\n");
+        for s in &identity {
+            assert!(!said.contains(s.as_str()), "'{s}' reached the quarantine: {said}");
+        }
+        assert!(!said.contains("Chalmers"), "{said}");
+        for kept in [
+            "\"birthDate\":\"1974-12-25\"",
+            "\"gender\":\"male\"",
+            "\"district\":\"Rainbow\"",
+            "Patient/example",
+            "2021-03-04",
+        ] {
+            assert!(q.raw.contains(kept), "{kept} kept: {}", q.raw);
+        }
     }
 }
