@@ -136,9 +136,17 @@ pub fn read_identity_csv(path: &Path, out: &mut Extract) -> Result<(), IngestErr
             out.quarantine(p, None, f.0, withheld());
             return Ok(());
         };
-        let birth_date = f.date("birth_date", birth);
+        // Messages about an identity row never quote its values (a shifted column would put a
+        // name or a NIR in them).
+        let birth_date = birth.and_then(|b| {
+            let d = crate::case::parse_date(b);
+            if d.is_none() {
+                f.format("birth_date is not a date (YYYY-MM-DD or YYYYMMDD; value withheld)".into());
+            }
+            d
+        });
         let sex = Sex::parse(sex.unwrap_or("")).unwrap_or_else(|| {
-            f.format(format!("sex '{}' is not 1, 2 or 9", sex.unwrap_or("")));
+            f.format("sex is not 1, 2 or 9 (value withheld)".into());
             Sex::Unknown
         });
         if f.has_errors() {
@@ -197,6 +205,34 @@ mod tests {
         assert!(
             read_identity_csv(&path, &mut Extract::default()).unwrap_err().to_string().contains("oncodata keys init")
         );
+    }
+
+    /// A row whose columns are shifted puts a name where the birth date and sex belong: the
+    /// row is quarantined, and neither its text nor its messages quote a value.
+    #[test]
+    fn messages_about_an_identity_row_quote_no_value() {
+        let (dir, keys) = keys();
+        let path = dir.path().join("identity.csv");
+        std::fs::write(
+            &path,
+            "PAT,nir,surname,first_name,birth_date,sex,departement\n\
+             1,1 55 08 78 006 084 57,Dupont,Hélène,Valicourt,Ségolène,50\n\
+             2,1ééééééééééé12,Dupont,Hélène,1955-08-01,1,50\n",
+        )
+        .unwrap();
+        let mut out = Extract::default().with_keys(Some(keys));
+        read_identity_csv(&path, &mut out).unwrap();
+        let c = out.finish_file(SOURCE_KIND, &path.display().to_string()).unwrap();
+        assert_eq!((c.read, c.accepted, c.quarantined), (2, 1, 1));
+        let mut said: Vec<String> =
+            out.quarantined.iter().flat_map(|q| q.violations.iter().map(|v| v.message.clone())).collect();
+        said.extend(out.quarantined.iter().map(|q| q.raw.clone()));
+        said.extend(out.warnings.iter().map(|w| w.violation.message.clone()));
+        let said = said.join("\n");
+        assert!(said.contains("birth_date is not a date") && said.contains("sex is not"), "{said}");
+        for value in ["Valicourt", "Ségolène", "Dupont", "Hélène", "1 55 08", "1éé"] {
+            assert!(!said.contains(value), "{value} quoted: {said}");
+        }
     }
 
     #[test]

@@ -312,6 +312,18 @@ fn quality_report_matches_the_independent_computation() {
     assert!(page.contains("<table>") && page.contains("pct_mv") && page.contains("iarc.topography"));
 }
 
+/// `registry.csv` in `dir`: an ENCR extract of one valid breast cancer.
+fn one_record_registry(dir: &Path) -> std::path::PathBuf {
+    let csv = dir.join("registry.csv");
+    std::fs::write(
+        &csv,
+        "PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage\n\
+         00000001,6,1950,71,2,50,01,3,2022,7,C504,8500,3,2,1,12,2023,640,II\n",
+    )
+    .unwrap();
+    csv
+}
+
 /// A panic in a worker thread (a bug; injected here by the debug build's
 /// `ONCODATA_FAULT_WORKER_PANIC`) ends the command with an error naming the file and a non-zero
 /// exit, within seconds, and publishes nothing: before, the warehouse writer waited forever for
@@ -321,13 +333,7 @@ fn a_panicking_worker_is_an_error_not_a_hang() {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
     let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("registry.csv");
-    std::fs::write(
-        &csv,
-        "PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage\n\
-         00000001,6,1950,71,2,50,01,3,2022,7,C504,8500,3,2,1,12,2023,640,II\n",
-    )
-    .unwrap();
+    let csv = one_record_registry(tmp.path());
     let wh = tmp.path().join("wh");
     for dry_run in [false, true] {
         let mut args =
@@ -366,13 +372,7 @@ fn a_panicking_worker_is_an_error_not_a_hang() {
 #[test]
 fn a_broken_file_publishes_nothing_unless_keep_going() {
     let tmp = tempfile::tempdir().unwrap();
-    let good = tmp.path().join("registry.csv");
-    std::fs::write(
-        &good,
-        "PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage\n\
-         00000001,6,1950,71,2,50,01,3,2022,7,C504,8500,3,2,1,12,2023,640,II\n",
-    )
-    .unwrap();
+    let good = one_record_registry(tmp.path());
     let broken = tmp.path().join("broken.xml");
     std::fs::write(&broken, "<?xml version=\"1.0\"?><NaaccrData><Patient><Item naaccrId=\"sex\">2</Item>").unwrap();
     let wh = tmp.path().join("wh");
