@@ -107,6 +107,8 @@ enum Command {
     #[command(after_help = "Examples:\n  oncodata ingest --source encr-csv registry/encr_50_2021-2022.csv\n  \
         oncodata ingest --source naaccr-xml registry/naaccr_50.xml --source omop hospitals/omop/baclesse --format json\n  \
         oncodata ingest --source fhir hospitals/fhir/curie.ndjson --source claims claims\n  \
+        oncodata ingest --source naaccr-xml naaccr-xml-sample-v250-abstract-1000.xml.gz --source naaccr-flat us_2018.txt.gz\n  \
+        oncodata ingest --extract-date 2024-12-31 --keep-going --source encr-csv registry/*.csv\n  \
         oncodata ingest --source csv my_export.csv --mapping my_export.toml --dataset my_registry\n  \
         oncodata ingest --keys keys.toml --source encr-csv registry/encr_X.csv --source identity registry/identity_X.csv\n\n\
         With a key file (--keys, $ONCODATA_KEYS or ~/.config/oncodata/keys.toml), the identities of identity files, \

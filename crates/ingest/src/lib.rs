@@ -82,11 +82,15 @@ pub enum SourceKind {
     Csv,
     /// A registry's identity file, pseudonymised as it is read.
     Identity,
+    /// Population denominators (reference data, [`population::read_population`]).
+    Population,
+    /// A life table (reference data, [`population::read_life_table`]).
+    LifeTable,
 }
 
 impl SourceKind {
     /// Every kind.
-    pub const ALL: [SourceKind; 8] = [
+    pub const ALL: [SourceKind; 10] = [
         Self::EncrCsv,
         Self::NaaccrXml,
         Self::NaaccrFlat,
@@ -95,6 +99,8 @@ impl SourceKind {
         Self::Claims,
         Self::Csv,
         Self::Identity,
+        Self::Population,
+        Self::LifeTable,
     ];
 
     /// The name used on the command line and in provenance.
@@ -108,7 +114,14 @@ impl SourceKind {
             Self::Claims => claims::SOURCE_KIND,
             Self::Csv => mapping::SOURCE_KIND,
             Self::Identity => identity::SOURCE_KIND,
+            Self::Population => "population",
+            Self::LifeTable => "life-table",
         }
+    }
+
+    /// Whether the kind is reference data (denominators, life tables) rather than records.
+    pub fn is_reference(&self) -> bool {
+        matches!(self, Self::Population | Self::LifeTable)
     }
 
     /// The kind with this name.
@@ -172,6 +185,13 @@ pub fn read_source(
             identity::read_identity_csv(path, out)?;
             out.finish_file(kind.name(), &file).map(|_| ())
         }
+        SourceKind::Population | SourceKind::LifeTable => Err(IngestError::Layout {
+            file,
+            message: format!(
+                "{} is reference data: read it with population::read_population/read_life_table",
+                kind.name()
+            ),
+        }),
         SourceKind::Omop => omop::read_omop_dir(path, today, out),
         SourceKind::Claims => claims::read_claims_dir(path, today, out),
         SourceKind::Csv => {

@@ -27,7 +27,7 @@ pub use care_event::{CareEvent, CareEventKind};
 pub use date::PartialDate;
 pub use identity::PatientIdentity;
 pub use patient::{Patient, Sex, VitalStatus};
-pub use population::{LifeTableEntry, PopulationCount};
+pub use population::{Coverage, LifeTableEntry, PopulationCount};
 pub use provenance::Provenance;
 pub use tumour::Tumour;
 

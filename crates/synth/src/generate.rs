@@ -110,6 +110,11 @@ impl SynthConfig {
 /// The files written and their counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
+    /// The départements the general registries' extract covers (its coverage, over the
+    /// configuration's years).
+    pub registry_areas: Vec<String>,
+    /// The first and last years of diagnosis generated.
+    pub registry_years: (i32, i32),
     /// The general registries' ENCR-style CSV (`None` when no simulated département has one).
     pub encr_csv: Option<PathBuf>,
     /// Its NAACCR XML twin.
@@ -574,6 +579,7 @@ pub fn generate_with_progress(
             progress(done, total);
         }
     }
+    let registry_areas: Vec<String> = registry_deps.iter().map(|d| d.code.to_string()).collect();
     let (encr_csv, naaccr_xml, identity_csv, registry_records) = match general {
         Some(r) => {
             let paths = (r.extract.encr_csv.clone(), r.extract.naaccr_xml.clone(), r.extract.identity_csv.clone());
@@ -634,6 +640,8 @@ pub fn generate_with_progress(
     )?;
 
     Ok(Generated {
+        registry_areas,
+        registry_years: (cfg.first_year, cfg.last_year),
         encr_csv,
         naaccr_xml,
         identity_csv,

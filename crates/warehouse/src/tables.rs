@@ -319,6 +319,62 @@ pub(crate) fn tumours_batch(dataset: &str, rows: &[Tumour]) -> Result<RecordBatc
 }
 
 impl Warehouse {
+    /// The `population` table's rows (none when the warehouse has no population).
+    pub fn population(&self) -> Result<Vec<PopulationCount>, WarehouseError> {
+        if !self.tables()?.iter().any(|t| t == "population") {
+            return Ok(Vec::new());
+        }
+        let result = self.query("SELECT area, year, sex, age_group, persons FROM population")?;
+        let mut rows = Vec::with_capacity(result.num_rows());
+        for r in result.rows()? {
+            let sex = oncodata_model::Sex::parse(&r[2].as_text())
+                .ok_or_else(|| WarehouseError::Query(format!("population: sex '{}'", r[2].as_text())))?;
+            rows.push(PopulationCount {
+                area: r[0].as_text(),
+                year: r[1].as_f64().unwrap_or_default() as i32,
+                sex,
+                age_group: r[3].as_text(),
+                persons: r[4].as_f64().unwrap_or_default(),
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Adds population rows to the `population` table: a row of the same area, year, sex and
+    /// age group as one already there replaces it; the rest of the table is kept (a registry's
+    /// denominators do not remove another's).
+    pub fn merge_population(&self, rows: &[PopulationCount]) -> Result<usize, WarehouseError> {
+        let key = |p: &PopulationCount| (p.area.clone(), p.year, p.sex.code(), p.age_group.clone());
+        let new: std::collections::HashSet<_> = rows.iter().map(key).collect();
+        let mut all: Vec<PopulationCount> = self.population()?.into_iter().filter(|p| !new.contains(&key(p))).collect();
+        let replaced_or_kept = all.len();
+        all.extend(rows.iter().cloned());
+        self.write_population(&all)?;
+        Ok(replaced_or_kept)
+    }
+
+    /// Declares what registry datasets cover, in the `coverage` table (one row per dataset and
+    /// area, with the first and last years of diagnosis covered): each dataset named replaces
+    /// its earlier declaration, the others' are kept.
+    pub fn declare_coverage(&self, declared: &[oncodata_model::Coverage]) -> Result<(), WarehouseError> {
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        if self.tables()?.iter().any(|t| t == "coverage") {
+            let names: Vec<&str> = declared.iter().map(|c| c.dataset.as_str()).collect();
+            for r in self.query("SELECT dataset, area, first_year, last_year FROM coverage")?.rows()? {
+                if !names.contains(&r[0].as_text().as_str()) {
+                    rows.push(r);
+                }
+            }
+        }
+        for c in declared {
+            for area in &c.areas {
+                let (first, last) = (Value::Int(c.first_year.into()), Value::Int(c.last_year.into()));
+                rows.push(vec![Value::Text(c.dataset.clone()), Value::Text(area.clone()), first, last]);
+            }
+        }
+        self.write_rows("coverage", &["dataset", "area", "first_year", "last_year"], &rows)
+    }
+
     /// Replaces the `population` table.
     pub fn write_population(&self, rows: &[PopulationCount]) -> Result<(), WarehouseError> {
         let (mut area, mut year, mut sex, mut age, mut persons) = (

@@ -10,7 +10,9 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use oncodata_ingest::extract::BATCH;
 use oncodata_ingest::mapping::Mapping;
+use oncodata_ingest::population::{ReferenceSummary, read_life_table, read_population};
 use oncodata_ingest::{Extract, IngestError, Records, SourceKind, Verified, read_source};
+use oncodata_model::{Coverage, LifeTableEntry, PopulationCount};
 use oncodata_warehouse::{DatasetLoad, LoadReport, Warehouse, WarehouseError, valid_dataset_name};
 use serde_json::json;
 
@@ -31,7 +33,8 @@ pub enum SummaryFormat {
 pub struct Args {
     #[command(flatten)]
     warehouse: WarehouseArg,
-    /// A source: its kind (encr-csv, naaccr-xml, naaccr-flat, omop, fhir, claims, csv, identity) and one or
+    /// A source: its kind (encr-csv, naaccr-xml, naaccr-flat, omop, fhir, claims, csv, identity;
+    /// population and life-table for denominators and population mortality) and one or
     /// more paths (files; folders for omop and claims). Repeat for several kinds. `identity` is
     /// a registry's identity file (PAT, nir, surname, first_name, birth_date, sex, departement),
     /// loaded with the `encr_…` dataset of the same name; it needs --keys.
@@ -53,6 +56,12 @@ pub struct Args {
     /// the same way on any day.
     #[arg(long, value_name = "YYYY-MM-DD")]
     extract_date: Option<NaiveDate>,
+    /// What the registry datasets of this command cover: the areas whose residents they
+    /// register (population area codes, départements) and the years of diagnosis, as
+    /// `AREAS:FIRST-LAST` (`14,50,61:2010-2022`). Kept in the `coverage` table; a dataset
+    /// declared again replaces its earlier declaration.
+    #[arg(long, value_name = "AREAS:FIRST-LAST")]
+    coverage: Option<String>,
     /// Publish the paths that could be read even when another could not (by default one path
     /// that cannot be read at all publishes nothing); the command still exits with an error
     /// naming the paths left out.
@@ -103,6 +112,8 @@ struct Outcome {
     error: Option<String>,
     /// The date the date checks took for today, and where it came from.
     extract_date: Option<(NaiveDate, &'static str)>,
+    /// For reference data (population, life table): what was read.
+    reference: Option<ReferenceSummary>,
 }
 
 /// The bytes of a source path: the file's size, or the sizes of the files in the folder.
@@ -230,9 +241,14 @@ pub fn run(args: Args) -> CliResult {
         return Err(format!("--dataset {d}: use letters, digits, '-', '_' and '.' only").into());
     }
     let mapping = args.mapping.as_deref().map(Mapping::load).transpose()?;
+    if let Some(text) = &args.coverage {
+        Coverage::parse("", text)?; // a mistyped declaration fails before any file is read
+    }
     let dir = &args.warehouse.warehouse;
     let verified = Verified::load(&dir.join("registrar").join("verified.csv"))?;
     let warehouse = if args.dry_run { None } else { Some(args.warehouse.open()?) };
+    let mut population: Vec<PopulationCount> = Vec::new();
+    let mut life_table: Option<Vec<LifeTableEntry>> = None;
     if let Some(w) = &warehouse {
         // All the sources of one command become visible together, in one snapshot.
         let paths: Vec<String> = plan.iter().map(|(k, p)| format!("{} {}", k.name(), p.display())).collect();
@@ -253,6 +269,27 @@ pub fn run(args: Args) -> CliResult {
     // leaves the dataset it was loading as it was, and by default publishes nothing.
     let mut outcomes = Vec::new();
     for (kind, path) in plan {
+        if kind.is_reference() {
+            // Reference data, read whole or not at all; written below, with the records.
+            let read = match kind {
+                SourceKind::Population => read_population(&path).map(|(rows, summary)| {
+                    population.extend(rows);
+                    summary
+                }),
+                _ => read_life_table(&path).map(|(rows, summary)| {
+                    life_table = Some(rows);
+                    summary
+                }),
+            };
+            let (reference, error) = match read {
+                Ok(summary) => (Some(summary), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            let (path, extract) = (path.display().to_string(), Extract::default());
+            let (dataset, load, extract_date) = (String::new(), None, None);
+            outcomes.push(Outcome { kind, path, dataset, extract, load, error, extract_date, reference });
+            continue;
+        }
         let dataset = args.dataset.clone().unwrap_or_else(|| default_dataset_of(kind, &path));
         let mut extract = Extract::new(verified.clone()).with_keys(keys.clone());
         let today = match args.extract_date {
@@ -267,11 +304,26 @@ pub fn run(args: Args) -> CliResult {
             Ok(load) => (load, None),
             Err(e) => (None, Some(e.to_string())),
         };
-        outcomes.push(Outcome { kind, path: path.display().to_string(), dataset, extract, load, error, extract_date });
+        let path = path.display().to_string();
+        outcomes.push(Outcome { kind, path, dataset, extract, load, error, extract_date, reference: None });
     }
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.error.is_some()).collect();
+    let publish = failed.is_empty() || args.keep_going;
+    if let (Some(w), true, Some(text)) = (&warehouse, publish, &args.coverage) {
+        let datasets = outcomes.iter().filter(|o| o.reference.is_none() && o.error.is_none()).map(|o| &o.dataset);
+        let declared = datasets.map(|d| Coverage::parse(d, text)).collect::<Result<Vec<_>, _>>()?;
+        w.declare_coverage(&declared)?;
+    }
+    if let (Some(w), true) = (&warehouse, publish) {
+        if !population.is_empty() {
+            w.merge_population(&population)?;
+        }
+        if let Some(rows) = &life_table {
+            w.write_life_table(rows)?;
+        }
+    }
     let snapshot = match &warehouse {
-        Some(w) if failed.is_empty() || args.keep_going => w.commit()?,
+        Some(w) if publish => w.commit()?,
         _ => None,
     };
 
@@ -294,6 +346,13 @@ pub fn run(args: Args) -> CliResult {
                             "extract_date_from": o.extract_date.map(|(_, from)| from),
                         })
                     })
+                })
+                .collect();
+            let reference: Vec<_> = outcomes
+                .iter()
+                .filter_map(|o| {
+                    let r = o.reference.as_ref()?;
+                    Some(json!({ "source": o.kind.name(), "path": o.path, "layout": r.layout, "rows": r.rows, "notes": r.notes }))
                 })
                 .collect();
             let errors: Vec<_> = failed
@@ -320,7 +379,13 @@ pub fn run(args: Args) -> CliResult {
                     })
                 })
                 .collect();
-            let report = json!({ "sources": sources, "errors": errors, "datasets": datasets, "snapshot": snapshot });
+            let report = json!({
+                "sources": sources,
+                "reference": reference,
+                "errors": errors,
+                "datasets": datasets.into_iter().filter(|d| d["dataset"] != "").collect::<Vec<_>>(),
+                "snapshot": snapshot
+            });
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         SummaryFormat::Table => {
@@ -340,6 +405,18 @@ pub fn run(args: Args) -> CliResult {
             for o in &outcomes {
                 if let Some(e) = &o.error {
                     println!("{}: not read: {e}", o.path);
+                    continue;
+                }
+                if let Some(r) = &o.reference {
+                    let written = if snapshot.is_some() { "loaded" } else { "not published" };
+                    println!(
+                        "{} → {} ({}, {written}): {} rows; {}",
+                        o.path,
+                        o.kind.name(),
+                        r.layout,
+                        r.rows,
+                        r.notes.join("; ")
+                    );
                     continue;
                 }
                 let c = o.extract.counts();

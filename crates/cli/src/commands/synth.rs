@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use oncodata_ingest::population::{read_life_table_csv, read_population_csv};
+use oncodata_ingest::population::{read_life_table, read_population};
 use oncodata_synth::faults::FaultRates;
 use oncodata_synth::params::DEPARTEMENTS;
 use oncodata_synth::{Generated, SynthConfig, generate_with_progress};
@@ -69,13 +69,21 @@ pub struct Loaded {
 pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dyn std::error::Error>> {
     let encr = generated.encr_csv.as_ref().ok_or("no simulated département has a general cancer registry")?;
     let (today, _) = oncodata_ingest::extract_date(oncodata_ingest::SourceKind::EncrCsv, encr)?;
-    let population = read_population_csv(&generated.population_csv)?;
-    let life_table = read_life_table_csv(&generated.life_table_csv)?;
+    let (population, _) = read_population(&generated.population_csv)?;
+    let (life_table, _) = read_life_table(&generated.life_table_csv)?;
     let warehouse = Warehouse::open(dir)?;
     warehouse.begin("load a synthetic registry: its extract, population and life table")?;
     let mut extract = oncodata_ingest::Extract::default();
     let (kind, dataset) = (oncodata_ingest::SourceKind::EncrCsv, super::ingest::default_dataset(encr));
     super::ingest::read_into(kind, encr, None, today, &mut extract, Some(&warehouse), &dataset)?;
+    let (first_year, last_year) = generated.registry_years;
+    let areas = generated.registry_areas.clone();
+    warehouse.declare_coverage(&[oncodata_model::Coverage {
+        dataset: dataset.clone(),
+        areas,
+        first_year,
+        last_year,
+    }])?;
     warehouse.write_population(&population)?;
     warehouse.write_life_table(&life_table)?;
     warehouse.commit()?;

@@ -4,6 +4,7 @@ mod ballista;
 mod cli;
 mod crash;
 mod demo;
+mod denominators;
 mod incidence;
 mod ingest;
 mod link;

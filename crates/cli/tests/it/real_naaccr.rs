@@ -111,7 +111,9 @@ fn ingest_and_compare(dir: &Path, sample: &str, version: &str) -> (PathBuf, serd
 #[test]
 fn the_v25_sample_is_read_field_by_field() {
     let tmp = tempfile::tempdir().unwrap();
-    let (wh, _, accepted) = ingest_and_compare(tmp.path(), "naaccr-xml-sample-v250-abstract-1000.xml.gz", "v250");
+    let (wh, summary, accepted) = ingest_and_compare(tmp.path(), "naaccr-xml-sample-v250-abstract-1000.xml.gz", "v250");
+    // A gzipped file's dataset is named without `.xml.gz`.
+    assert_eq!(summary["sources"][0]["dataset"].as_str(), Some("naaccr-xml-sample-v250-abstract-1000"));
 
     // Stage is kept wherever the file has one, laterality for all: the comparison above covers
     // it tumour by tumour; here the totals, so that a reader losing them cannot go unseen.
