@@ -12,15 +12,30 @@ use crate::IngestError;
 use crate::extract::Extract;
 use crate::rules::Violation;
 
-/// The columns of a file's header.
+/// The columns of a file's header, and which of them the reader asked for: only those are
+/// kept in the text of a quarantined row (an allow-list: a column no reader reads — a name, an
+/// address, a free-text note a source added — is blanked before the quarantine stores the row,
+/// while the row keeps its shape, so that it can still be exported under the file's header,
+/// corrected and read again).
 pub(crate) struct Header {
     names: Vec<String>,
+    read: std::cell::RefCell<Vec<bool>>,
 }
 
 impl Header {
-    /// The position of a column, matched without regard to case.
+    /// The position of a column, matched without regard to case; the column is then one the
+    /// reader reads.
     pub(crate) fn index(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n.eq_ignore_ascii_case(name))
+        let i = self.names.iter().position(|n| n.eq_ignore_ascii_case(name));
+        if let Some(i) = i {
+            self.read.borrow_mut()[i] = true;
+        }
+        i
+    }
+
+    /// Which columns the reader asked for, by position.
+    fn read_columns(&self) -> Vec<bool> {
+        self.read.borrow().clone()
     }
 
     /// The positions of `names`, or a layout error listing those missing.
@@ -111,13 +126,15 @@ impl<'f, R: Read> Table<'f, R> {
             .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
             .collect();
         let width = header.len();
-        Ok(Self { reader, file, width, delimiter, header: Header { names } })
+        let read = std::cell::RefCell::new(vec![false; width]);
+        Ok(Self { reader, file, width, delimiter, header: Header { names, read } })
     }
 
     /// Hands every data row to `each`, with its line number and a way to get its raw text.
     pub(crate) fn rows(mut self, each: &mut RowHandler<'_>) -> Result<(), IngestError> {
         let mut record = csv::ByteRecord::new();
         let mut ends = Vec::with_capacity(self.width);
+        let kept = self.header.read_columns();
         loop {
             match self.reader.read_byte_record(&mut record) {
                 Ok(false) => return Ok(()),
@@ -128,7 +145,7 @@ impl<'f, R: Read> Table<'f, R> {
                 }
             }
             let line = record.position().map_or(0, |p| p.line());
-            let raw = || csv_line(&record, self.delimiter);
+            let raw = || csv_line(&record, self.delimiter, &kept);
             each(line, row_of(&record, self.width, &mut ends), &raw)?;
         }
     }
@@ -174,6 +191,7 @@ impl<'f, R: Read> Table<'f, R> {
         type Rows = Vec<csv::ByteRecord>;
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
         let (width, delimiter, file) = (self.width, self.delimiter, self.file);
+        let columns = &self.header.read_columns();
         // Emptied batches, filled again by the workers.
         let pool = Mutex::new(Vec::<B>::new());
         std::thread::scope(|scope| {
@@ -206,7 +224,7 @@ impl<'f, R: Read> Table<'f, R> {
                 Ok(())
             });
             for _ in 0..workers {
-                let (work_rx, done_tx, pool) = (Arc::clone(&work_rx), done_tx.clone(), &pool);
+                let (work_rx, done_tx, pool, kept) = (Arc::clone(&work_rx), done_tx.clone(), &pool, columns);
                 scope.spawn(move || {
                     let mut ends = Vec::with_capacity(width);
                     loop {
@@ -221,7 +239,7 @@ impl<'f, R: Read> Table<'f, R> {
                         let mut batch = pool.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
                         for record in &rows {
                             let line = record.position().map_or(0, |p| p.line());
-                            let raw = || csv_line(record, delimiter);
+                            let raw = || csv_line(record, delimiter, kept);
                             check(&mut batch, line, row_of(record, width, &mut ends), &raw);
                         }
                         if done_tx.send((seq, batch, rows)).is_err() {
@@ -238,7 +256,7 @@ impl<'f, R: Read> Table<'f, R> {
                 waiting.insert(seq, (batch, rows));
                 while let Some((mut batch, rows)) = waiting.remove(&next) {
                     next += 1;
-                    kept = keep(&mut batch, &|i| csv_line(&rows[i], delimiter));
+                    kept = keep(&mut batch, &|i| csv_line(&rows[i], delimiter, columns));
                     if kept.is_err() {
                         break;
                     }
@@ -281,10 +299,16 @@ fn row_of<'a>(record: &'a csv::ByteRecord, width: usize, ends: &'a mut Vec<usize
 
 /// A record written back as one line of delimited text, quoted where needed (invalid UTF-8
 /// replaced), so that a quarantined record can be exported under its file's header, corrected
-/// and read again.
-pub(crate) fn csv_line(record: &csv::ByteRecord, delimiter: u8) -> String {
+/// and read again; the fields of columns not in `kept` (and fields past the header) blank.
+pub(crate) fn csv_line(record: &csv::ByteRecord, delimiter: u8, kept: &[bool]) -> String {
     let mut w = csv::WriterBuilder::new().delimiter(delimiter).has_headers(false).from_writer(Vec::new());
-    let fields: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+    let fields: Vec<String> = record
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if kept.get(i).copied().unwrap_or(false) { String::from_utf8_lossy(f).into_owned() } else { String::new() }
+        })
+        .collect();
     if w.write_record(&fields).is_err() {
         return fields.join(",");
     }

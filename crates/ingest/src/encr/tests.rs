@@ -256,3 +256,23 @@ fn duplicates_within_and_across_batches_are_quarantined_in_file_order() {
     assert!(dup.violations[0].message.contains("record 12"), "{}", dup.violations[0].message);
     assert_eq!(dup.raw, "10,1,2,1950,70,3,2020,C504,8500,3");
 }
+
+/// A registry export with columns the ENCR layout does not have (a name, a free-text note): a
+/// quarantined row keeps only the columns the reader reads, the others blank, so that no name
+/// reaches the quarantine while the row still fits the file's header; the same for a row that
+/// cannot be split into its fields.
+#[test]
+fn columns_the_reader_does_not_read_are_blank_in_the_quarantine() {
+    let file = write(
+        "PAT,NOM,TUM,Sex,YoB,Age,MoI,YoI,Topo,Morpho,Beh,NOTE\n\
+         7,Valicourt,1,2,1950,70,3,2020,X999,8500,3,\"seen by Dr Martin\"\n\
+         8,Durand,1,2,1950\n",
+    );
+    let out = read(file.path()).unwrap();
+    assert_eq!(out.counts().quarantined, 2);
+    assert_eq!(out.quarantined[0].raw, "7,,1,2,1950,70,3,2020,X999,8500,3,");
+    assert_eq!(out.quarantined[1].raw, "8,,1,2,1950");
+    for q in &out.quarantined {
+        assert!(!q.raw.contains("Valicourt") && !q.raw.contains("Martin") && !q.raw.contains("Durand"), "{}", q.raw);
+    }
+}
