@@ -40,7 +40,22 @@ pub fn kind_of_label(text: &str) -> Option<CareEventKind> {
     CareEventKind::parse(&t).or(match t.as_str() {
         "radiation" | "radiation therapy" | "external beam radiotherapy" => Some(CareEventKind::Radiotherapy),
         "surgical procedure" | "resection" => Some(CareEventKind::Surgery),
-        _ => None,
+        // The names of SNOMED CT procedures (Synthea, mCODE), by their first treatment word.
+        _ => [
+            ("chemotherapy", CareEventKind::Chemotherapy),
+            ("radiation", CareEventKind::Radiotherapy),
+            ("radiotherapy", CareEventKind::Radiotherapy),
+            ("brachytherapy", CareEventKind::Radiotherapy),
+            ("hormone therapy", CareEventKind::HormoneTherapy),
+            ("immunotherapy", CareEventKind::TargetedTherapy),
+            ("excision", CareEventKind::Surgery),
+            ("resection", CareEventKind::Surgery),
+            ("ectomy", CareEventKind::Surgery),
+        ]
+        .into_iter()
+        .filter_map(|(word, kind)| t.find(word).map(|at| (at, kind)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, kind)| kind),
     })
 }
 
@@ -58,5 +73,11 @@ mod tests {
         assert_eq!(kind_of_atc("N02BE01"), None);
         assert_eq!(kind_of_label("Surgery"), Some(CareEventKind::Surgery));
         assert_eq!(kind_of_label("tea"), None);
+        assert_eq!(
+            kind_of_label("Combined chemotherapy and radiation therapy (procedure)"),
+            Some(CareEventKind::Chemotherapy)
+        );
+        assert_eq!(kind_of_label("Lumpectomy of breast (procedure)"), Some(CareEventKind::Surgery));
+        assert_eq!(kind_of_label("Sputum microscopy (procedure)"), None);
     }
 }

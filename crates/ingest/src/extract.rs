@@ -521,6 +521,11 @@ impl Extract {
         }
     }
 
+    /// Counts a record skipped because it holds no cancer (see [`Counts::skipped`]).
+    pub fn skipped(&mut self, _provenance: &Provenance) {
+        self.current.skipped += 1;
+    }
+
     /// Counts a record accepted that yields no tumour (a patient row, care events).
     pub fn accepted(&mut self, provenance: &Provenance, record_id: Option<&str>, warnings: Vec<Violation>) {
         self.warnings_of(provenance, record_id, warnings);
@@ -569,6 +574,7 @@ impl Extract {
             t.read += f.counts.read;
             t.accepted += f.counts.accepted;
             t.quarantined += f.counts.quarantined;
+            t.skipped += f.counts.skipped;
             t.warnings += f.counts.warnings;
             t
         })

@@ -1,17 +1,24 @@
-//! FHIR R4 bundles with the mCODE profiles: NDJSON (one Bundle per line, the bulk-data export
-//! layout) or a `.json` file holding one Bundle. A record is a bundle: its Patient
-//! (CancerPatient), its PrimaryCancerConditions (one tumour each), the TNM stage group
-//! Observations that focus on them, and the Procedures (surgery, radiotherapy) and
-//! MedicationRequests (ATC-coded) that become care events. A bundle is accepted whole or
-//! quarantined whole, with the violations of each of its conditions.
+//! FHIR R4: a Bulk Data export (a folder, or NDJSON files, with one resource per line:
+//! Patient, Condition, Observation, Procedure, MedicationRequest…), NDJSON with one Bundle per
+//! line, or a `.json` file holding one Bundle (transaction, collection or searchset). A record
+//! is a patient with its resources: a bundle's entries (references resolved by `fullUrl`,
+//! `urn:uuid:` and `Type/id`), or an export's resources that refer to the patient, whatever
+//! their file. The patient's primary tumours are its Conditions that [`crate::fhir_codes`]
+//! classifies as such (mCODE PrimaryCancerCondition; ICD-O-3, ICD-10 or SNOMED CT cancer
+//! codes); comorbidities, suspected and secondary cancers are not records, and a patient with no
+//! cancer is skipped and counted. A record is accepted whole or quarantined whole, with the
+//! violations of each of its tumours.
 //!
 //! Read: `Patient.id`, `gender`, `birthDate`, `deceasedDateTime` / `deceasedBoolean`,
-//! `address[0].district` (département); `Condition.id`, `onsetDateTime` (or `recordedDate`),
-//! `bodySite` coded in ICD-O-3 topography, the mCODE extension
-//! `mcode-histology-morphology-behavior` (`8140/3`); `Observation.focus` and
-//! `valueCodeableConcept` (`Stage II`); `Procedure.code.text` (or coding display) with
-//! `performedDateTime` / `performedPeriod.start`; `MedicationRequest.medicationCodeableConcept`
-//! ATC coding with `authoredOn`. The record number is the line (NDJSON) or 1 (a JSON file).
+//! `address[0].district` (département); `Condition.id`, `onsetDateTime` (or `onsetPeriod.start`,
+//! `recordedDate`), `bodySite` coded in ICD-O-3 topography and the mCODE extension
+//! `mcode-histology-morphology-behavior` (`8140/3`), else the codes the condition's code gives;
+//! the TNM stage group Observations (mCODE profile, LOINC 21908-9 / 21902-2) that focus on a
+//! tumour, or the stage of a SNOMED CT "TNM stage N" disorder; Procedures and MedicationRequests
+//! whose reason is a tumour (or with an mCODE profile) as care events: a procedure by the
+//! treatment its name says, a medication by its ATC code (other code systems, such as RxNorm,
+//! are a warning naming the system). The record number is the line (NDJSON) or 1 (a JSON file).
+//! An export's resources are held in memory by patient until the path is read.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -49,27 +56,64 @@ static LABELS: Labels = Labels {
     vital_status: "Patient.deceased",
 };
 
-/// Reads a FHIR file into `out` (gzipped or not): NDJSON unless the name ends in `.json` (or
-/// `.json.gz`).
+/// Reads a FHIR path into `out`: a folder (a Bulk Data export: every `*.ndjson` and `*.json`
+/// file in it, gzipped or not, in name order), an NDJSON file, or a `.json` file holding one
+/// Bundle. Resources outside bundles are grouped by the patient they belong to across all the
+/// path's files, then read patient by patient.
 pub fn read_fhir(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
-    let file = path.display().to_string();
-    let f = out.open(path)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    if name.trim_end_matches(".gz").ends_with(".json") {
-        let mut text = Vec::new();
-        f.take(MAX_BUNDLE as u64 + 1)
-            .read_to_end(&mut text)
-            .map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
-        out.read();
-        bundle(&text, &Provenance::new(SOURCE_KIND, &file, 1), today, out);
-        Ok(())
+    let mut pool = Pool::default();
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        let io = |e| IngestError::Io { file: path.display().to_string(), source: e };
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+                let name = name.trim_end_matches(".gz");
+                name.ends_with(".ndjson") || name.ends_with(".json")
+            })
+            .collect();
+        files.sort();
+        files
     } else {
-        read_ndjson(BufReader::with_capacity(1 << 20, f), &file, today, out)
+        vec![path.to_path_buf()]
+    };
+    for f in &files {
+        let file = f.display().to_string();
+        let input = out.open(f)?;
+        let name = f.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if name.trim_end_matches(".gz").ends_with(".json") {
+            let mut text = Vec::new();
+            input
+                .take(MAX_BUNDLE as u64 + 1)
+                .read_to_end(&mut text)
+                .map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+            line_of(&text, &Provenance::new(SOURCE_KIND, &file, 1), today, out, &mut pool);
+        } else {
+            ndjson_into(BufReader::with_capacity(1 << 20, input), &file, today, out, &mut pool)?;
+        }
     }
+    pool.finish(today, out);
+    Ok(())
 }
 
-/// Reads NDJSON bundles from any reader; `file` names it in provenance and errors.
+/// Reads NDJSON from any reader (one Bundle or one resource per line); `file` names it in
+/// provenance and errors.
 pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
+    let mut pool = Pool::default();
+    ndjson_into(input, file, today, out, &mut pool)?;
+    pool.finish(today, out);
+    Ok(())
+}
+
+/// Reads NDJSON lines: bundles are read at once, other resources kept in `pool`.
+fn ndjson_into<R: Read>(
+    input: R,
+    file: &str,
+    today: NaiveDate,
+    out: &mut Extract,
+    pool: &mut Pool,
+) -> Result<(), IngestError> {
     let mut input = BufReader::new(input);
     let mut line = Vec::new();
     let base = Provenance::new(SOURCE_KIND, file, 0);
@@ -106,8 +150,55 @@ pub fn read_ndjson<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Ex
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        out.read();
-        bundle(&line, &base.at(number), today, out);
+        line_of(&line, &base.at(number), today, out, pool);
+    }
+}
+
+/// The resources of an export that are not in bundles, by the patient they belong to: a record
+/// is a patient with every resource that refers to it (`subject`, `patient`), whatever the file.
+#[derive(Default)]
+struct Pool {
+    /// Each patient's resources, the Patient's provenance (or the first resource's), in order
+    /// of first appearance.
+    patients: Vec<(Option<Provenance>, Vec<Value>)>,
+    /// Position in `patients` by patient id.
+    index: HashMap<String, usize>,
+}
+
+impl Pool {
+    /// Keeps a resource under its patient; resources of no patient (Organization, Medication…)
+    /// are not records and are let go.
+    fn add(&mut self, resource: Value, p: &Provenance) {
+        let is_patient = resource.get("resourceType").and_then(Value::as_str) == Some("Patient");
+        let id = if is_patient {
+            resource.get("id").and_then(Value::as_str).map(str::to_string)
+        } else {
+            ["subject", "patient"]
+                .iter()
+                .find_map(|k| resource.get(*k)?.get("reference")?.as_str())
+                .map(|r| r.rsplit('/').next().unwrap_or(r).trim_start_matches("urn:uuid:").to_string())
+        };
+        let Some(id) = id else { return };
+        let k = *self.index.entry(id).or_insert_with(|| {
+            self.patients.push((None, Vec::new()));
+            self.patients.len() - 1
+        });
+        let (provenance, resources) = &mut self.patients[k];
+        if is_patient || provenance.is_none() {
+            *provenance = Some(p.clone());
+        }
+        resources.push(resource);
+    }
+
+    /// Reads every patient kept, as one record each.
+    fn finish(self, today: NaiveDate, out: &mut Extract) {
+        for (provenance, resources) in self.patients {
+            let p = provenance.expect("a patient has a first resource");
+            out.read();
+            let refs: Vec<&Value> = resources.iter().collect();
+            let raw = || redacted(&serde_json::to_vec(&resources).unwrap_or_default());
+            group(&refs, &[], &p, today, out, &raw);
+        }
     }
 }
 
@@ -233,35 +324,84 @@ pub fn redacted(bytes: &[u8]) -> String {
     value.to_string()
 }
 
-/// Validates one bundle and keeps or quarantines it.
-fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
+/// One NDJSON line (or a `.json` file): a Bundle is a record, read at once; a resource goes to
+/// the pool of its patient; what is not JSON is a record quarantined.
+fn line_of(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract, pool: &mut Pool) {
     let raw = || redacted(bytes);
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
+            out.read();
             let rule = if std::str::from_utf8(bytes).is_err() { "record.encoding" } else { "record.format" };
             out.quarantine(p, None, vec![Violation::error(rule, format!("not a JSON resource: {e}"))], raw());
             return;
         }
     };
-    if value.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
-        let v = Violation::error("record.format", "not a FHIR Bundle (resourceType)".to_string());
-        out.quarantine(p, None, vec![v], raw());
-        return;
+    match value.get("resourceType").and_then(Value::as_str) {
+        Some("Bundle") => {
+            out.read();
+            let entries = value.get("entry").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let resources: Vec<&Value> = entries.iter().filter_map(|e| e.get("resource")).collect();
+            let full_urls: Vec<Option<&str>> = entries
+                .iter()
+                .filter(|e| e.get("resource").is_some())
+                .map(|e| e.get("fullUrl").and_then(Value::as_str))
+                .collect();
+            group(&resources, &full_urls, p, today, out, &raw);
+        }
+        Some(_) => pool.add(value, p),
+        None => {
+            out.read();
+            let v = Violation::error("record.format", "not a FHIR resource (no resourceType)".to_string());
+            out.quarantine(p, None, vec![v], raw());
+        }
     }
-    let resources: Vec<&Value> = value
-        .get("entry")
-        .and_then(Value::as_array)
-        .map(|e| e.iter().filter_map(|e| e.get("resource")).collect())
-        .unwrap_or_default();
+}
+
+/// Validates one patient's resources (a bundle, or an export's resources of one patient) and
+/// keeps or quarantines them; a patient with no cancer is skipped and counted.
+fn group(
+    resources: &[&Value],
+    full_urls: &[Option<&str>],
+    p: &Provenance,
+    today: NaiveDate,
+    out: &mut Extract,
+    raw: &dyn Fn() -> String,
+) {
     let of_type = |t: &'static str| {
         resources.iter().copied().filter(move |r| r.get("resourceType").and_then(Value::as_str) == Some(t))
     };
+    // References resolved by `Type/id`, by `fullUrl` (`urn:uuid:…`) and by an absolute URL's
+    // last two segments: the position of the resource they name.
+    let mut named: HashMap<String, usize> = HashMap::new();
+    for (k, r) in resources.iter().enumerate() {
+        if let (Some(t), Some(id)) =
+            (r.get("resourceType").and_then(Value::as_str), r.get("id").and_then(Value::as_str))
+        {
+            named.insert(format!("{t}/{id}"), k);
+        }
+        if let Some(Some(url)) = full_urls.get(k) {
+            named.insert(url.to_string(), k);
+        }
+    }
+    let resolve = |reference: &str| -> Option<usize> {
+        named.get(reference).copied().or_else(|| {
+            let mut parts = reference.rsplit('/');
+            let (id, t) = (parts.next()?, parts.next()?);
+            named.get(&format!("{t}/{id}")).copied()
+        })
+    };
+    let position = |r: &Value| resources.iter().position(|x| std::ptr::eq(*x, r));
+    // A record without a cancer is skipped and counted, not quarantined.
+    if !of_type("Condition").any(|c| crate::fhir_codes::classify(c) != crate::fhir_codes::Class::NotPrimary) {
+        out.skipped(p);
+        return;
+    }
     let patients: Vec<&Value> = of_type("Patient").collect();
     let [patient] = patients[..] else {
         let v = Violation::error(
             "record.reference",
-            format!("{} Patient resources in the bundle (one expected)", patients.len()),
+            format!("{} Patient resources in the record (one expected)", patients.len()),
         );
         out.quarantine(p, None, vec![v], raw());
         return;
@@ -292,13 +432,13 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
     let deceased = patient.get("deceasedBoolean").and_then(Value::as_bool) == Some(true) || death_text.is_some();
     let departement = s(patient, &["address", "0", "district"]);
 
-    // Stage groups by the condition they focus on.
-    let mut stage_of: HashMap<String, String> = HashMap::new();
+    // Stage groups by the condition they focus on (position of the condition).
+    let mut stage_of: HashMap<usize, String> = HashMap::new();
     for o in of_type("Observation") {
         let is_stage =
             o.get("meta").and_then(|m| m.get("profile")).is_some_and(|p| p.to_string().contains("stage-group"))
                 || s(o, &["code", "coding", "0", "code"]).is_some_and(|c| matches!(c.as_str(), "21908-9" | "21902-2"));
-        if let (true, Some(focus)) = (is_stage, s(o, &["focus", "0", "reference"])) {
+        if let (true, Some(focus)) = (is_stage, s(o, &["focus", "0", "reference"]).and_then(|r| resolve(&r))) {
             let value = s(o, &["valueCodeableConcept", "text"])
                 .or_else(|| s(o, &["valueCodeableConcept", "coding", "0", "code"]));
             if let Some(v) = value {
@@ -307,20 +447,67 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
         }
     }
 
-    let mut outcomes = Vec::new();
-    let mut tumour_of: HashMap<String, String> = HashMap::new();
+    // Which conditions are primary tumours: the rest (comorbidities, suspected cancers,
+    // metastases) are not records of their own.
+    let mut problems = Vec::new();
+    let mut primaries: Vec<(&Value, Option<crate::fhir_codes::Tumour>)> = Vec::new();
+    let mut staged: Vec<(&Value, crate::fhir_codes::Tumour)> = Vec::new();
     for c in of_type("Condition") {
+        match crate::fhir_codes::classify(c) {
+            crate::fhir_codes::Class::Primary(t) => primaries.push((c, t)),
+            crate::fhir_codes::Class::Staged(t) => staged.push((c, t)),
+            crate::fhir_codes::Class::Unmapped(v) => problems.push(v),
+            crate::fhir_codes::Class::NotPrimary => {}
+        }
+    }
+    // A "TNM stage N" concept gives its stage to the primary of the same topography and
+    // morphology, and what refers to it (treatments) refers to that primary; without one it is
+    // the primary.
+    let mut same_tumour: Vec<(usize, usize)> = Vec::new();
+    for (staged_condition, t) in staged {
+        let same = primaries
+            .iter_mut()
+            .find(|(_, p)| p.as_ref().is_some_and(|p| p.topography == t.topography && p.morphology == t.morphology));
+        match same {
+            Some((c, Some(p))) => {
+                if p.stage.is_none() {
+                    p.stage = t.stage.clone();
+                }
+                if let (Some(from), Some(to)) = (position(staged_condition), position(c)) {
+                    same_tumour.push((from, to));
+                }
+            }
+            _ => primaries.push((staged_condition, Some(t))),
+        }
+    }
+    if primaries.is_empty() && problems.is_empty() {
+        out.skipped(p);
+        return;
+    }
+
+    let mut outcomes = Vec::new();
+    let mut tumour_of: HashMap<usize, String> = HashMap::new();
+    for (c, coded) in &primaries {
+        let c: &Value = c;
         let cid = s(c, &["id"]);
         let topography = c
             .get("bodySite")
             .and_then(Value::as_array)
-            .and_then(|sites| sites.iter().find_map(|site| s(site, &["coding", "0", "code"])));
-        let histology = c.get("extension").and_then(Value::as_array).and_then(|ext| {
-            ext.iter()
-                .find(|e| s(e, &["url"]).is_some_and(|u| u.contains("histology-morphology-behavior")))
-                .and_then(|e| s(e, &["valueCodeableConcept", "coding", "0", "code"]))
-        });
-        let onset = s(c, &["onsetDateTime"]).or_else(|| s(c, &["recordedDate"]));
+            .and_then(|sites| sites.iter().find_map(|site| s(site, &["coding", "0", "code"])))
+            .or_else(|| coded.as_ref().map(|t| t.topography.clone()));
+        let histology = c
+            .get("extension")
+            .and_then(Value::as_array)
+            .and_then(|ext| {
+                ext.iter()
+                    .find(|e| s(e, &["url"]).is_some_and(|u| u.contains("histology-morphology-behavior")))
+                    .and_then(|e| s(e, &["valueCodeableConcept", "coding", "0", "code"]))
+            })
+            .or_else(|| coded.as_ref().map(|t| format!("{}/{}", t.morphology, t.behaviour)));
+        let onset = s(c, &["onsetDateTime"])
+            .or_else(|| s(c, &["onsetPeriod", "start"]))
+            .or_else(|| s(c, &["recordedDate"]))
+            .or_else(|| coded.as_ref().and_then(|t| t.onset.clone()));
         let mut f = Findings::default();
         let mut case = Case::new(&LABELS);
         case.patient_id = patient_id.as_deref();
@@ -341,34 +528,53 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
             }
             None => {}
         }
-        let reference = format!("Condition/{}", cid.as_deref().unwrap_or(""));
-        case.stage = stage_of.get(&reference).map(|s| Cow::Borrowed(s.as_str()));
+        let at = position(c);
+        let stage = at.and_then(|k| stage_of.get(&k)).cloned().or_else(|| coded.as_ref().and_then(|t| t.stage.clone()));
+        case.stage = stage.map(Cow::Owned);
         case.departement = departement.as_deref();
         case.source_ids = compact_str::format_compact!(
             "Patient.id={};Condition.id={}",
             patient_id.as_deref().unwrap_or(""),
             cid.as_deref().unwrap_or("")
         );
-        if let Some(id) = case.tumour_id() {
-            tumour_of.insert(reference, id.into());
+        if let (Some(id), Some(k)) = (case.tumour_id(), at) {
+            tumour_of.insert(k, id.into());
         }
         outcomes.push(validate(&case, f, p, today));
     }
+    for (from, to) in same_tumour {
+        if let Some(id) = tumour_of.get(&to).cloned() {
+            tumour_of.insert(from, id);
+        }
+    }
 
-    // Treatments.
+    // Treatments of the tumours: procedures and medications that give a tumour as their reason
+    // (or carry an mCODE cancer-related profile).
     let mut events = Vec::new();
-    let mut problems = Vec::new();
+    // Medications of a code system not mapped to ATC, by system: (count, an example code).
+    let mut unmapped: std::collections::BTreeMap<String, (usize, String)> = Default::default();
     for r in of_type("Procedure").chain(of_type("MedicationRequest")) {
+        let reason = r
+            .get("reasonReference")
+            .and_then(Value::as_array)
+            .and_then(|rs| rs.iter().find_map(|x| resolve(&s(x, &["reference"])?)))
+            .filter(|k| tumour_of.contains_key(k));
+        let cancer_profile =
+            r.get("meta").and_then(|m| m.get("profile")).is_some_and(|p| p.to_string().contains("mcode"));
+        if reason.is_none() && !cancer_profile {
+            continue;
+        }
         let is_drug = r.get("resourceType").and_then(Value::as_str) == Some("MedicationRequest");
         let (kind, label, when) = if is_drug {
+            let system = s(r, &["medicationCodeableConcept", "coding", "0", "system"]).unwrap_or_default();
             let code = s(r, &["medicationCodeableConcept", "coding", "0", "code"]).unwrap_or_default();
-            if !is_atc(&code) {
-                problems.push(Violation::error(
-                    "record.format",
-                    format!("MedicationRequest code '{code}' is not an ATC code"),
-                ));
-            }
-            (kind_of_atc(&code), code, s(r, &["authoredOn"]))
+            let kind = if is_atc(&code) && (system.is_empty() || system.contains("atc")) {
+                kind_of_atc(&code)
+            } else {
+                unmapped.entry(system).or_insert((0, code.clone())).0 += 1;
+                None
+            };
+            (kind, code, s(r, &["authoredOn"]))
         } else {
             let label =
                 s(r, &["code", "text"]).or_else(|| s(r, &["code", "coding", "0", "display"])).unwrap_or_default();
@@ -379,15 +585,20 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
         let date = f.date("performed/authoredOn", when.as_deref()).and_then(|d| d.to_date());
         problems.extend(f.0);
         match (kind, date) {
-            (Some(kind), Some(date)) => events.push((kind, date, s(r, &["reasonReference", "0", "reference"]))),
-            (_, None) => problems.push(Violation::error("record.required", format!("treatment '{label}' has no date"))),
+            (Some(kind), Some(date)) => events.push((kind, date, reason)),
+            (Some(_), None) => {
+                problems.push(Violation::error("record.required", format!("treatment '{label}' has no date")))
+            }
             (None, _) => {}
         }
     }
-
-    if outcomes.is_empty() {
-        problems.push(Violation::error("record.required", "no PrimaryCancerCondition in the bundle"));
+    for (system, (n, example)) in unmapped {
+        problems.push(Violation::warning(
+            "fhir.code-system",
+            format!("{n} MedicationRequest(s) coded in '{system}' (e.g. {example}): the system is not mapped to ATC, so they are not kept as care events"),
+        ));
     }
+
     let errors: Vec<Violation> = outcomes
         .iter()
         .filter_map(|o| o.as_ref().err())
@@ -462,8 +673,9 @@ fn bundle(bytes: &[u8], p: &Provenance, today: NaiveDate, out: &mut Extract) {
         sex: sex.as_deref().and_then(Sex::parse).unwrap_or(Sex::Unknown),
         departement: departement.as_deref(),
     };
-    let identity_warnings = out.identity(&typed, p);
-    out.accepted(p, Some(&patient_id), identity_warnings);
+    let mut record_warnings = out.identity(&typed, p);
+    record_warnings.extend(problems.into_iter().filter(|v| v.severity == crate::Severity::Warning));
+    out.accepted(p, Some(&patient_id), record_warnings);
     for (id, w) in warnings {
         out.warnings_of(p, Some(&id), w);
     }
@@ -527,8 +739,8 @@ mod tests {
         }
         let condition = serde_json::json!({"resourceType": "Condition", "id": "c1",
             "subject": {"reference": "Patient/example", "display": "Peter James Chalmers"},
-            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "0000000", "display": "not a code"}], "text": "Chalmers' tumour"},
-            "onsetDateTime": "2021-03-04"});
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C50.4"}], "text": "Chalmers' tumour"},
+            "onsetDateTime": "2099-03-04"});
         let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection",
             "entry": [{"fullUrl": "urn:uuid:1", "resource": patient}, {"resource": condition}]});
         let line = format!("{bundle}\n");
@@ -550,7 +762,7 @@ mod tests {
             "\"gender\":\"male\"",
             "\"district\":\"Rainbow\"",
             "Patient/example",
-            "2021-03-04",
+            "2099-03-04",
         ] {
             assert!(q.raw.contains(kept), "{kept} kept: {}", q.raw);
         }

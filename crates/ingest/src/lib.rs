@@ -18,6 +18,7 @@ pub mod claims;
 pub mod encr;
 pub mod extract;
 pub mod fhir;
+pub mod fhir_codes;
 pub mod iarc;
 pub mod identity;
 pub mod input;

@@ -38,21 +38,24 @@ pub struct Counts {
     pub accepted: u64,
     /// Records quarantined.
     pub quarantined: u64,
+    /// Records skipped because they hold no cancer (a FHIR export's patients without one),
+    /// counted so that read = accepted + quarantined + skipped.
+    pub skipped: u64,
     /// Warnings on accepted records.
     pub warnings: u64,
 }
 
 impl Counts {
-    /// Fails loudly when read ≠ accepted + quarantined: a record would have been lost.
+    /// Fails loudly when read ≠ accepted + quarantined + skipped: a record would have been lost.
     pub fn check(&self, file: &str) -> Result<(), IngestError> {
-        if self.read == self.accepted + self.quarantined {
+        if self.read == self.accepted + self.quarantined + self.skipped {
             Ok(())
         } else {
             Err(IngestError::Layout {
                 file: file.to_string(),
                 message: format!(
-                    "records lost: read {} != accepted {} + quarantined {}",
-                    self.read, self.accepted, self.quarantined
+                    "records lost: read {} != accepted {} + quarantined {} + skipped {}",
+                    self.read, self.accepted, self.quarantined, self.skipped
                 ),
             })
         }

@@ -341,6 +341,7 @@ pub fn run(args: Args) -> CliResult {
                             "read": f.counts.read,
                             "accepted": f.counts.accepted,
                             "quarantined": f.counts.quarantined,
+                            "skipped": f.counts.skipped,
                             "warnings": f.counts.warnings,
                             "extract_date": o.extract_date.map(|(d, _)| d.to_string()),
                             "extract_date_from": o.extract_date.map(|(_, from)| from),
@@ -425,6 +426,9 @@ pub fn run(args: Args) -> CliResult {
                     0 => String::new(),
                     n => format!("; {n} warnings not raised (verified by a registrar)"),
                 };
+                if c.skipped > 0 {
+                    verified.push_str(&format!("; {} records skipped (no cancer in them)", c.skipped));
+                }
                 if let Some((date, from)) = o.extract_date {
                     verified.push_str(&format!("; dates checked up to {date} ({from})"));
                 }

@@ -11,6 +11,7 @@ mod link;
 mod net_survival_truth;
 mod persons;
 mod primaries;
+mod real_fhir;
 mod real_naaccr;
 mod sql;
 mod survival;

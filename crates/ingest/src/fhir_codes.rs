@@ -1,0 +1,230 @@
+//! Which FHIR `Condition`s are primary tumours, and their ICD-O-3 codes when the condition's
+//! code gives them: an mCODE PrimaryCancerCondition, or a Condition coded as a malignant, in
+//! situ or uncertain-behaviour neoplasm in ICD-O-3, ICD-10 (C00–C76, C80–C97, D00–D09, D37–D48)
+//! or SNOMED CT (the concepts of `data/fhir/snomed_cancer.csv`, whose README gives the rule).
+//! Secondary cancers (mCODE SecondaryCancerCondition, ICD-10 C77–C79, SNOMED metastases),
+//! suspected or refuted conditions and every other condition are not primary tumours; a
+//! SNOMED CT concept the table does not list but whose name is a cancer's is an error naming it.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+use crate::rules::Violation;
+
+/// A tumour's codes as its condition's code gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tumour {
+    /// ICD-O-3 topography (`C34.9`).
+    pub topography: String,
+    /// ICD-O-3 morphology (`8046`).
+    pub morphology: String,
+    /// ICD-O-3 behaviour (`3`).
+    pub behaviour: String,
+    /// Stage group the code carries (`I` for "…, TNM stage 1").
+    pub stage: Option<String>,
+    /// The condition's onset, for a staged concept that stands for its primary.
+    pub onset: Option<String>,
+}
+
+/// What a Condition is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Class {
+    /// A primary tumour, with its codes when the condition's code gives them (else they come
+    /// from `bodySite` and the mCODE histology extension).
+    Primary(Option<Tumour>),
+    /// The stage of a primary tumour, coded as a staged disorder ("…, TNM stage 1").
+    Staged(Tumour),
+    /// A cancer whose SNOMED CT concept is not mapped: the record cannot be read.
+    Unmapped(Violation),
+    /// Not a primary tumour: a comorbidity, a suspected or refuted cancer, a metastasis.
+    NotPrimary,
+}
+
+/// A row of `snomed_cancer.csv`.
+struct Concept {
+    kind: String,
+    topography: String,
+    morphology: String,
+    behaviour: String,
+    stage: Option<String>,
+}
+
+fn snomed() -> &'static HashMap<String, Concept> {
+    static TABLE: LazyLock<HashMap<String, Concept>> = LazyLock::new(|| {
+        let text = include_str!("../data/fhir/snomed_cancer.csv");
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.expect("snomed_cancer.csv is valid CSV");
+                let stage = Some(r[5].to_string()).filter(|s| !s.is_empty());
+                let c = Concept {
+                    kind: r[1].into(),
+                    topography: r[2].into(),
+                    morphology: r[3].into(),
+                    behaviour: r[4].into(),
+                    stage,
+                };
+                (r[0].to_string(), c)
+            })
+            .collect()
+    });
+    &TABLE
+}
+
+/// Words that name a cancer in a concept's display.
+const CANCER_WORDS: [&str; 9] =
+    ["carcinoma", "malignant", "neoplasm", "cancer", "leukemia", "leukaemia", "lymphoma", "melanoma", "sarcoma"];
+
+fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for k in path {
+        cur = cur.get(*k)?;
+    }
+    cur.as_str().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The ICD-O-3 codes of an ICD-10 code of a primary tumour: the site for C00–C76 and C80 (ICD-10
+/// and ICD-O-3 share these site codes; a three-character code is the site NOS, `.9`) with the
+/// morphology 8000/3; lymphomas (C81–C86, C88, C96) at C77.9 as 9590/3, myeloma (C90) and
+/// leukaemias (C91–C95) at C42.1 as 9732/3 and 9800/3.
+fn icd10_tumour(code: &str) -> Option<Class> {
+    let code = code.trim().to_ascii_uppercase().replace('.', "");
+    let (letter, digits) = code.split_at_checked(1)?;
+    let number: u32 = digits.get(..2)?.parse().ok()?;
+    let site = || {
+        let sub = digits.get(2..3).unwrap_or("9");
+        format!("C{:02}.{sub}", number)
+    };
+    let tumour = |topography: String, morphology: &str, behaviour: &str| {
+        Class::Primary(Some(Tumour {
+            topography,
+            morphology: morphology.into(),
+            behaviour: behaviour.into(),
+            stage: None,
+            onset: None,
+        }))
+    };
+    Some(match (letter, number) {
+        ("C", 0..=76) | ("C", 80) => tumour(site(), "8000", "3"),
+        ("C", 77..=79) => Class::NotPrimary,
+        ("C", 81..=86) | ("C", 88) | ("C", 96) => tumour("C77.9".into(), "9590", "3"),
+        ("C", 90) => tumour("C42.1".into(), "9732", "3"),
+        ("C", 91..=95) => tumour("C42.1".into(), "9800", "3"),
+        // In situ and uncertain behaviour: a tumour, its site from bodySite.
+        ("D", 0..=9) | ("D", 37..=48) => Class::Primary(None),
+        _ => return None,
+    })
+}
+
+/// What a Condition resource is (module documentation).
+pub fn classify(condition: &Value) -> Class {
+    let status = (|| condition.get("verificationStatus")?.get("coding")?.as_array()?.first()?.get("code")?.as_str())();
+    if matches!(status, Some("refuted" | "entered-in-error" | "provisional" | "differential" | "unconfirmed")) {
+        return Class::NotPrimary;
+    }
+    let profiles = condition.get("meta").and_then(|m| m.get("profile")).map(|p| p.to_string()).unwrap_or_default();
+    if profiles.contains("secondary-cancer-condition") {
+        return Class::NotPrimary;
+    }
+    let mcode = profiles.contains("primary-cancer-condition")
+        || condition
+            .get("extension")
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.iter().any(|x| text(x, &["url"]).is_some_and(|u| u.contains("histology-morphology"))));
+    let onset = text(condition, &["onsetDateTime"]).or_else(|| text(condition, &["recordedDate"]));
+    let codings = condition.get("code").and_then(|c| c.get("coding")).and_then(Value::as_array);
+    let mut found = None;
+    for coding in codings.into_iter().flatten() {
+        let (system, code) = (text(coding, &["system"]).unwrap_or(""), text(coding, &["code"]).unwrap_or(""));
+        let class = if system.contains("icd-o") {
+            Some(Class::Primary(None))
+        } else if system.contains("icd-10") {
+            icd10_tumour(code)
+        } else if system.contains("snomed") {
+            match snomed().get(code) {
+                Some(c) => {
+                    let tumour = || Tumour {
+                        topography: c.topography.clone(),
+                        morphology: c.morphology.clone(),
+                        behaviour: c.behaviour.clone(),
+                        stage: c.stage.clone(),
+                        onset: onset.map(str::to_string),
+                    };
+                    Some(match c.kind.as_str() {
+                        "primary" => Class::Primary(Some(tumour())),
+                        "staged" => Class::Staged(tumour()),
+                        _ => Class::NotPrimary,
+                    })
+                }
+                None => {
+                    let display =
+                        text(coding, &["display"]).or_else(|| text(condition, &["code", "text"])).unwrap_or("");
+                    let lower = display.to_lowercase();
+                    (CANCER_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("benign")).then(|| {
+                        Class::Unmapped(Violation::error(
+                            "fhir.unmapped-concept",
+                            format!(
+                                "SNOMED CT concept {code} ({display}) names a cancer that data/fhir/snomed_cancer.csv does not map to ICD-O-3"
+                            ),
+                        ))
+                    })
+                }
+            }
+        } else {
+            None
+        };
+        // The first coding that says something wins; a primary with codes over one without.
+        match (&found, class) {
+            (None, Some(c)) => found = Some(c),
+            (Some(Class::Primary(None)), Some(c @ Class::Primary(Some(_)))) => found = Some(c),
+            _ => {}
+        }
+    }
+    match (found, mcode) {
+        (Some(Class::NotPrimary) | None, true) => Class::Primary(None),
+        (Some(c), _) => c,
+        (None, false) => Class::NotPrimary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn coded(system: &str, code: &str, display: &str) -> Value {
+        json!({"resourceType": "Condition", "code": {"coding": [{"system": system, "code": code, "display": display}]},
+               "verificationStatus": {"coding": [{"code": "confirmed"}]}, "onsetDateTime": "2020-01-02"})
+    }
+
+    #[test]
+    fn conditions_are_classified_by_their_codes() {
+        let snomed = "http://snomed.info/sct";
+        let Class::Primary(Some(t)) = classify(&coded(snomed, "254637007", "Non-small cell lung cancer (disorder)"))
+        else {
+            panic!()
+        };
+        assert_eq!((t.topography.as_str(), t.morphology.as_str(), t.behaviour.as_str()), ("C34.9", "8046", "3"));
+        let Class::Staged(t) = classify(&coded(snomed, "424132000", "NSCLC, TNM stage 1")) else { panic!() };
+        assert_eq!((t.stage.as_deref(), t.onset.as_deref()), (Some("I"), Some("2020-01-02")));
+        assert_eq!(classify(&coded(snomed, "162573006", "Suspected lung cancer (situation)")), Class::NotPrimary);
+        assert_eq!(classify(&coded(snomed, "44054006", "Diabetes mellitus type 2 (disorder)")), Class::NotPrimary);
+        let Class::Unmapped(v) = classify(&coded(snomed, "1234", "Malignant neoplasm of pineal gland")) else {
+            panic!()
+        };
+        assert!(v.message.contains("1234") && v.message.contains("pineal"), "{}", v.message);
+        let icd = "http://hl7.org/fhir/sid/icd-10";
+        let Class::Primary(Some(t)) = classify(&coded(icd, "C50.4", "")) else { panic!() };
+        assert_eq!((t.topography.as_str(), t.morphology.as_str()), ("C50.4", "8000"));
+        let Class::Primary(Some(t)) = classify(&coded(icd, "C61", "")) else { panic!() };
+        assert_eq!(t.topography, "C61.9");
+        assert_eq!(classify(&coded(icd, "C78.7", "")), Class::NotPrimary, "secondary");
+        assert_eq!(classify(&coded(icd, "I10", "")), Class::NotPrimary);
+        assert_eq!(classify(&coded(icd, "D05.1", "")), Class::Primary(None));
+        let mut refuted = coded(icd, "C50.4", "");
+        refuted["verificationStatus"]["coding"][0]["code"] = json!("refuted");
+        assert_eq!(classify(&refuted), Class::NotPrimary);
+    }
+}
