@@ -89,7 +89,7 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 /// and ICD-O-3 share these site codes; a three-character code is the site NOS, `.9`) with the
 /// morphology 8000/3; lymphomas (C81–C86, C88, C96) at C77.9 as 9590/3, myeloma (C90) and
 /// leukaemias (C91–C95) at C42.1 as 9732/3 and 9800/3.
-fn icd10_tumour(code: &str) -> Option<Class> {
+pub fn icd10_class(code: &str) -> Option<Class> {
     let code = code.trim().to_ascii_uppercase().replace('.', "");
     let (letter, digits) = code.split_at_checked(1)?;
     let number: u32 = digits.get(..2)?.parse().ok()?;
@@ -118,6 +118,39 @@ fn icd10_tumour(code: &str) -> Option<Class> {
     })
 }
 
+/// What a SNOMED CT concept is, from `data/fhir/snomed_cancer.csv`; a concept not listed whose
+/// `display` names a cancer is [`Class::Unmapped`]; `None` for any other concept. `onset` is the
+/// condition's, kept with a staged concept.
+pub fn snomed_class(code: &str, display: &str, onset: Option<&str>) -> Option<Class> {
+    match snomed().get(code) {
+        Some(c) => {
+            let tumour = || Tumour {
+                topography: c.topography.clone(),
+                morphology: c.morphology.clone(),
+                behaviour: c.behaviour.clone(),
+                stage: c.stage.clone(),
+                onset: onset.map(str::to_string),
+            };
+            Some(match c.kind.as_str() {
+                "primary" => Class::Primary(Some(tumour())),
+                "staged" => Class::Staged(tumour()),
+                _ => Class::NotPrimary,
+            })
+        }
+        None => {
+            let lower = display.to_lowercase();
+            (CANCER_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("benign")).then(|| {
+                Class::Unmapped(Violation::error(
+                    "fhir.unmapped-concept",
+                    format!(
+                        "SNOMED CT concept {code} ({display}) names a cancer that data/fhir/snomed_cancer.csv does not map to ICD-O-3"
+                    ),
+                ))
+            })
+        }
+    }
+}
+
 /// What a Condition resource is (module documentation).
 pub fn classify(condition: &Value) -> Class {
     let status = (|| condition.get("verificationStatus")?.get("coding")?.as_array()?.first()?.get("code")?.as_str())();
@@ -141,37 +174,10 @@ pub fn classify(condition: &Value) -> Class {
         let class = if system.contains("icd-o") {
             Some(Class::Primary(None))
         } else if system.contains("icd-10") {
-            icd10_tumour(code)
+            icd10_class(code)
         } else if system.contains("snomed") {
-            match snomed().get(code) {
-                Some(c) => {
-                    let tumour = || Tumour {
-                        topography: c.topography.clone(),
-                        morphology: c.morphology.clone(),
-                        behaviour: c.behaviour.clone(),
-                        stage: c.stage.clone(),
-                        onset: onset.map(str::to_string),
-                    };
-                    Some(match c.kind.as_str() {
-                        "primary" => Class::Primary(Some(tumour())),
-                        "staged" => Class::Staged(tumour()),
-                        _ => Class::NotPrimary,
-                    })
-                }
-                None => {
-                    let display =
-                        text(coding, &["display"]).or_else(|| text(condition, &["code", "text"])).unwrap_or("");
-                    let lower = display.to_lowercase();
-                    (CANCER_WORDS.iter().any(|w| lower.contains(w)) && !lower.contains("benign")).then(|| {
-                        Class::Unmapped(Violation::error(
-                            "fhir.unmapped-concept",
-                            format!(
-                                "SNOMED CT concept {code} ({display}) names a cancer that data/fhir/snomed_cancer.csv does not map to ICD-O-3"
-                            ),
-                        ))
-                    })
-                }
-            }
+            let display = text(coding, &["display"]).or_else(|| text(condition, &["code", "text"])).unwrap_or("");
+            snomed_class(code, display, onset)
         } else {
             None
         };

@@ -193,7 +193,7 @@ pub fn read_source(
                 kind.name()
             ),
         }),
-        SourceKind::Omop => omop::read_omop_dir(path, today, out),
+        SourceKind::Omop => omop::read_omop(path, today, out),
         SourceKind::Claims => claims::read_claims_dir(path, today, out),
         SourceKind::Csv => {
             let mapping = mapping.ok_or_else(|| IngestError::Layout {

@@ -1,9 +1,17 @@
-//! A folder of OMOP CDM 5.4 tables as CSV files (`person.csv`, `condition_occurrence.csv`, and
-//! when present `death.csv`, `measurement.csv`, `episode.csv`, `episode_event.csv`,
-//! `drug_exposure.csv`, `procedure_occurrence.csv`), with the oncology extension's conventions:
+//! OMOP CDM 5.4 exports: a folder of tables, or a zip archive of one (as OHDSI ships its Eunomia
+//! sets); each table `<name>.csv`, `.tsv` or `.txt`, optionally gzipped, its name in any case
+//! (`PERSON.csv`), comma- or tab-separated. Read: `person`, `condition_occurrence`, and when
+//! present `death`, `measurement`, `episode`, `episode_event`, `drug_exposure`,
+//! `procedure_occurrence`, `concept` and `concept_ancestor`, with the oncology extension's
+//! conventions:
 //!
 //! - a tumour is a `condition_occurrence` whose `condition_source_value` is the ICD-O-3 code as
-//!   the OMOP ICDO3 vocabulary writes it, `8140/3-C61.9` (morphology/behaviour-topography);
+//!   the OMOP ICDO3 vocabulary writes it (`8140/3-C61.9`: morphology/behaviour-topography), or
+//!   whose `condition_concept_id` is, through the `concept` table, an ICDO3 concept, a SNOMED CT
+//!   cancer concept of `data/fhir/snomed_cancer.csv` or an ICD-10 cancer code (or whose source
+//!   value is an ICD-10 cancer code); a concept that `concept_ancestor` puts under 443392
+//!   (Malignant neoplastic disease) but none of these codes is quarantined, naming it; every
+//!   other condition (a comorbidity) is skipped and counted;
 //! - its stage is a `measurement` attached to it by `measurement_event_id` with
 //!   `meas_event_field_concept_id` 1147127 (condition_occurrence.condition_occurrence_id), its
 //!   value in `value_source_value` (`Stage II`);
@@ -12,15 +20,16 @@
 //! - sex from `gender_concept_id` (8507 male, 8532 female), birth from `year_of_birth`,
 //!   `month_of_birth`, `day_of_birth`, death from `death.death_date`;
 //! - treatments: `drug_exposure` by ATC code in `drug_source_value`, `procedure_occurrence` by
-//!   label or kind in `procedure_source_value`.
+//!   label or kind in `procedure_source_value`; a drug or procedure that is not a cancer
+//!   treatment (or a drug coded otherwise than in ATC, RxNorm included) is skipped and counted.
 //!
-//! Every row of every table read is a record with its file and line: it is accepted (and used)
-//! or quarantined, and each file's counts add up. The patient id is `person_source_value` when
-//! given (the centre's own number), else `person_id`.
+//! Every row of every table read is a record with its file and line: it is accepted (and used),
+//! quarantined or skipped, and each file's counts add up. The patient id is
+//! `person_source_value` when given (the centre's own number), else `person_id`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use oncodata_model::{CareEvent, PartialDate, Patient, Provenance, Sex, VitalStatus};
@@ -62,34 +71,130 @@ struct Person {
 }
 
 fn open<'f>(
-    path: &Path,
+    path: Option<&PathBuf>,
     file: &'f str,
     out: &Extract,
 ) -> Result<Option<Table<'f, std::io::BufReader<CountedFile>>>, IngestError> {
-    if !path.exists() {
-        return Ok(None);
+    let Some(path) = path else { return Ok(None) };
+    let delimiter = delimiter_of(path, file)?;
+    Table::open(std::io::BufReader::with_capacity(1 << 20, out.open(path)?), file, delimiter).map(Some)
+}
+
+/// The file of an OMOP table in a folder: `<table>.csv`, `.tsv` or `.txt`, optionally `.gz`,
+/// the name in any case (`PERSON.csv`, as OHDSI's Eunomia sets write them).
+pub fn find_table(dir: &Path, table: &str) -> Option<PathBuf> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            let name = name.strip_suffix(".gz").unwrap_or(&name);
+            ["csv", "tsv", "txt"].iter().any(|ext| name == format!("{table}.{ext}")) && p.is_file()
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+/// The delimiter of a table file: a tab for `.tsv`, else a tab when the header line has tabs
+/// and no commas, else a comma.
+fn delimiter_of(path: &Path, file: &str) -> Result<u8, IngestError> {
+    use std::io::{BufRead, Read};
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if name.trim_end_matches(".gz").ends_with(".tsv") {
+        return Ok(b'\t');
     }
-    Table::open(std::io::BufReader::with_capacity(1 << 20, out.open(path)?), file, b',').map(Some)
+    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+    let mut header = Vec::new();
+    std::io::BufReader::new(crate::input::decompressed(f, file)?.take(64 * 1024))
+        .read_until(b'\n', &mut header)
+        .map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+    let (tabs, commas) =
+        (header.iter().filter(|b| **b == b'\t').count(), header.iter().filter(|b| **b == b',').count());
+    Ok(if tabs > 0 && commas == 0 { b'\t' } else { b',' })
+}
+
+/// Reads an OMOP CDM export into `out`: a folder of tables, or a zip archive of one (as OHDSI
+/// ships its Eunomia sets), unpacked into a temporary folder first.
+pub fn read_omop(path: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
+    if path.is_dir() {
+        return read_omop_dir(path, today, out);
+    }
+    let file = path.display().to_string();
+    let unpacked = tempfile::tempdir().map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    unzip_tables(path, unpacked.path())?;
+    read_tables(unpacked.path(), Some(&format!("{file}!")), today, out)
+}
+
+/// Unpacks the table files of a zip archive (at any depth; macOS resource forks left out) into
+/// `to`, each under its own file name.
+fn unzip_tables(archive: &Path, to: &Path) -> Result<(), IngestError> {
+    let file = archive.display().to_string();
+    let layout = |message: String| IngestError::Layout { file: file.clone(), message };
+    let f = std::fs::File::open(archive).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    let mut zip = zip::ZipArchive::new(f).map_err(|e| layout(format!("not a zip archive of OMOP tables: {e}")))?;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| layout(format!("entry {i}: {e}")))?;
+        let name = entry.name().map_err(|e| layout(format!("entry {i}: {e}")))?.to_string();
+        let base = name.rsplit('/').next().unwrap_or(&name).to_string();
+        if entry.is_dir() || name.starts_with("__MACOSX") || base.starts_with("._") || base.is_empty() {
+            continue;
+        }
+        let target = to.join(&base);
+        let mut w = std::fs::File::create(&target).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+        std::io::copy(&mut entry, &mut w).map_err(|e| layout(format!("{name}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Reads a folder of OMOP CSV tables into `out`, one file after the other.
 pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
-    let name = |t: &str| dir.join(format!("{t}.csv"));
+    read_tables(dir, None, today, out)
+}
+
+/// Reads the tables of `dir`, each named in provenance and messages by its path, or as `shown`
+/// followed by its file name (`export.zip!PERSON.csv` for an archive unpacked in `dir`).
+fn read_tables(dir: &Path, shown: Option<&str>, today: NaiveDate, out: &mut Extract) -> Result<(), IngestError> {
+    let tables: HashMap<&str, PathBuf> = [
+        "person",
+        "death",
+        "episode_event",
+        "episode",
+        "measurement",
+        "condition_occurrence",
+        "drug_exposure",
+        "procedure_occurrence",
+        "concept",
+        "concept_ancestor",
+    ]
+    .into_iter()
+    .filter_map(|t| find_table(dir, t).map(|p| (t, p)))
+    .collect();
     for required in ["person", "condition_occurrence"] {
-        if !name(required).is_file() {
+        if !tables.contains_key(required) {
             return Err(IngestError::Layout {
                 file: dir.display().to_string(),
-                message: format!("not an OMOP CDM folder: {required}.csv is missing"),
+                message: format!(
+                    "not an OMOP CDM folder: no {required} table ({required}.csv, .tsv or .txt, any case, optionally .gz)"
+                ),
             });
         }
     }
-    let file_of = |t: &str| name(t).display().to_string();
+    let file_of = |t: &str| {
+        let name = tables.get(t).and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_else(|| format!("{t}.csv"));
+        match shown {
+            Some(prefix) => format!("{prefix}{name}"),
+            None => dir.join(name).display().to_string(),
+        }
+    };
+    let name = |t: &str| tables.get(t);
     let prov = |file: &str, line: u64| Provenance::new(SOURCE_KIND, file, line);
 
     // person
     let mut persons: HashMap<String, Person> = HashMap::new();
     let file = file_of("person");
-    let table = open(&name("person"), &file, out)?.expect("checked above");
+    let table = open(name("person"), &file, out)?.expect("checked above");
     let h = &table.header;
     h.require(&file, "an OMOP person table", &["person_id", "gender_concept_id", "year_of_birth"])?;
     let [id, gender, yob, mob, dob, source] =
@@ -138,7 +243,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
 
     // death
     let file = file_of("death");
-    if let Some(table) = open(&name("death"), &file, out)? {
+    if let Some(table) = open(name("death"), &file, out)? {
         table.header.require(&file, "an OMOP death table", &["person_id", "death_date"])?;
         let [id, date] = ["person_id", "death_date"].map(|c| table.header.index(c));
         table.rows(&mut |line, row, raw| {
@@ -174,7 +279,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     // episode_event and episode: the disease episode of each condition.
     let mut episode_of: HashMap<String, String> = HashMap::new();
     let file = file_of("episode_event");
-    if let Some(table) = open(&name("episode_event"), &file, out)? {
+    if let Some(table) = open(name("episode_event"), &file, out)? {
         let cols = ["episode_id", "event_id", "episode_event_field_concept_id"];
         table.header.require(&file, "an OMOP episode_event table", &cols)?;
         let [episode, event, field] = cols.map(|c| table.header.index(c));
@@ -203,7 +308,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         out.finish_file(SOURCE_KIND, &file)?;
     }
     let file = file_of("episode");
-    if let Some(table) = open(&name("episode"), &file, out)? {
+    if let Some(table) = open(name("episode"), &file, out)? {
         let cols = ["episode_id", "person_id", "episode_concept_id"];
         table.header.require(&file, "an OMOP episode table", &cols)?;
         let [episode, person] = ["episode_id", "person_id"].map(|c| table.header.index(c));
@@ -231,7 +336,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
     // measurement: stage groups attached to conditions.
     let mut stage_of: HashMap<String, String> = HashMap::new();
     let file = file_of("measurement");
-    if let Some(table) = open(&name("measurement"), &file, out)? {
+    if let Some(table) = open(name("measurement"), &file, out)? {
         let cols = ["measurement_id", "person_id"];
         table.header.require(&file, "an OMOP measurement table", &cols)?;
         let [mid, person, event, field, value, what] = [
@@ -265,13 +370,33 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         out.finish_file(SOURCE_KIND, &file)?;
     }
 
-    // condition_occurrence: the tumours.
+    // The vocabulary of the conditions' concepts, when the export ships it.
     let file = file_of("condition_occurrence");
-    let table = open(&name("condition_occurrence"), &file, out)?.expect("checked above");
+    let condition_concepts = column_values(name("condition_occurrence"), &file, "condition_concept_id")?;
+    let concepts = match name("concept") {
+        Some(_) => concepts_of(name("concept"), &file_of("concept"), &condition_concepts)?,
+        None => HashMap::new(),
+    };
+    let malignant =
+        descendants_of(name("concept_ancestor"), &file_of("concept_ancestor"), MALIGNANT_NEOPLASTIC_DISEASE)?;
+
+    // condition_occurrence: the tumours; other conditions are skipped and counted.
+    let table = open(name("condition_occurrence"), &file, out)?.expect("checked above");
     let cols = ["condition_occurrence_id", "person_id", "condition_start_date", "condition_source_value"];
-    table.header.require(&file, "an OMOP condition_occurrence table", &cols)?;
+    table.header.require(&file, "an OMOP condition_occurrence table", &cols[..3])?;
     let [cid, person, start, code] = cols.map(|c| table.header.index(c));
+    let concept_col = table.header.index("condition_concept_id");
     table.rows_into(&prov(&file, 0), out, &mut |out, p, row, raw| {
+        let found = condition_class(
+            row.at(code),
+            row.at(concept_col).and_then(|id| concepts.get(id)),
+            row.at(concept_col),
+            &malignant,
+        );
+        if matches!(found, Found::NotCancer) {
+            out.skipped(p);
+            return Ok(());
+        }
         let Some(person) = row.at(person).and_then(|id| persons.get(id)) else {
             let v = unknown_person(row.at(person));
             out.quarantine(p, row.at(cid).map(str::to_string), vec![v], raw());
@@ -286,20 +411,27 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         case.death = person.death;
         case.vital_status = Some(if person.death.is_some() { "2" } else { "9" });
         case.incidence = f.date("condition_start_date", row.at(start));
-        match row.at(code).map(split_icdo3) {
-            Some(Some((m, b, t))) => {
+        let mut coded_stage = None;
+        match &found {
+            Found::Icdo3(m, b, t) => {
                 case.morphology = Some(m);
                 case.behaviour = Some(b);
                 case.topography = Some(t);
             }
-            Some(None) => f.format(format!(
-                "condition_source_value '{}' is not an ICD-O-3 code MMMM/B-Cxx.x",
-                row.at(code).unwrap_or("")
-            )),
-            None => f.missing("condition_source_value"),
+            Found::Codes(t) => {
+                case.morphology = Some(&t.morphology);
+                case.behaviour = Some(&t.behaviour);
+                case.topography = Some(&t.topography);
+                coded_stage = t.stage.clone();
+            }
+            Found::Malformed(v) => {
+                f.format(format!("condition_source_value '{v}' is not an ICD-O-3 code MMMM/B-Cxx.x"))
+            }
+            Found::Unmapped(v) => f.0.push(v.clone()),
+            Found::NotCancer => unreachable!("skipped above"),
         }
         let condition = row.at(cid).unwrap_or("");
-        case.stage = stage_of.get(condition).map(|s| Cow::Borrowed(s.as_str()));
+        case.stage = stage_of.get(condition).map(|s| Cow::Borrowed(s.as_str())).or(coded_stage.map(Cow::Owned));
         let episode = episode_of.get(condition).map_or(String::new(), |e| format!(";episode_id={e}"));
         case.source_ids = compact_str::format_compact!(
             "person_id={};condition_occurrence_id={condition}{episode}",
@@ -334,7 +466,7 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
         ("procedure_occurrence", "procedure_source_value", "procedure_date"),
     ] {
         let file = file_of(table_name);
-        let Some(table) = open(&name(table_name), &file, out)? else { continue };
+        let Some(table) = open(name(table_name), &file, out)? else { continue };
         table.header.require(&file, &format!("an OMOP {table_name} table"), &["person_id", code_col, date_col])?;
         let [person, code, date] = ["person_id", code_col, date_col].map(|c| table.header.index(c));
         table.rows_into(&prov(&file, 0), out, &mut |out, p, row, raw| {
@@ -346,10 +478,9 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
             let when = f.date(date_col, row.at(date)).and_then(|d| d.to_date());
             let value = row.at(code).unwrap_or("");
             let kind = if table_name == "drug_exposure" {
-                if !is_atc(value) {
-                    f.format(format!("{code_col} '{value}' is not an ATC code"));
-                }
-                kind_of_atc(value)
+                // Drugs coded otherwise (RxNorm, as OHDSI's sets code them) are read, and kept out
+                // of the care pathway with a warning: their cancer-treatment class is ATC's.
+                is_atc(value).then(|| kind_of_atc(value)).flatten()
             } else {
                 kind_of_label(value)
             };
@@ -369,15 +500,9 @@ pub fn read_omop_dir(dir: &Path, today: NaiveDate, out: &mut Extract) -> Result<
                     });
                     out.accepted(p, None, f.0);
                 }
-                (Some(_), Some(_), None, false) => {
-                    // A drug or procedure that is not a cancer treatment: read, kept out of the
-                    // care pathway, with a warning that says so.
-                    let w = Violation::warning(
-                        "record.not-cancer-care",
-                        format!("{code_col} '{value}' is not a cancer treatment"),
-                    );
-                    out.accepted(p, None, vec![w]);
-                }
+                // A drug or procedure that is not a cancer treatment (or a drug coded otherwise
+                // than in ATC, such as RxNorm): read, skipped and counted, out of the care pathway.
+                (Some(_), Some(_), None, false) => out.skipped(p),
                 _ => out.quarantine(p, None, f.0, raw()),
             }
             Ok(())
@@ -393,6 +518,158 @@ fn unknown_person(id: Option<&str>) -> Violation {
         "record.reference",
         format!("person_id '{}' is not an accepted row of person.csv", id.unwrap_or("")),
     )
+}
+
+/// OMOP's standard concept 443392, *Malignant neoplastic disease*: every malignant condition
+/// concept descends from it in `concept_ancestor`.
+const MALIGNANT_NEOPLASTIC_DISEASE: &str = "443392";
+
+/// What a condition occurrence is.
+enum Found<'a> {
+    /// ICD-O-3 morphology, behaviour and topography, from the source value or the concept code.
+    Icdo3(&'a str, &'a str, &'a str),
+    /// The codes its SNOMED CT or ICD-10 concept gives.
+    Codes(crate::fhir_codes::Tumour),
+    /// A source value shaped like ICD-O-3 that does not read as one.
+    Malformed(&'a str),
+    /// A cancer that cannot be coded (an unmapped concept).
+    Unmapped(Violation),
+    /// Not a cancer.
+    NotCancer,
+}
+
+/// A concept's vocabulary, code and name.
+struct Concept {
+    vocabulary: String,
+    code: String,
+    name: String,
+}
+
+/// Classifies a condition occurrence: by `condition_source_value` in ICD-O-3 (`8140/3-C61.9`),
+/// else by its concept — an ICDO3 concept's code, a SNOMED CT concept through
+/// `data/fhir/snomed_cancer.csv`, an ICD-10 code (concept or source value) — and a concept that
+/// `concept_ancestor` puts under *Malignant neoplastic disease* but that none of these codes is
+/// an unmapped cancer; anything else is not a cancer.
+fn condition_class<'a>(
+    source: Option<&'a str>,
+    concept: Option<&'a Concept>,
+    concept_id: Option<&str>,
+    malignant: &std::collections::HashSet<String>,
+) -> Found<'a> {
+    use crate::fhir_codes::{Class, icd10_class, snomed_class};
+    if let Some(s) = source {
+        if let Some((m, b, t)) = split_icdo3(s) {
+            return Found::Icdo3(m, b, t);
+        }
+        if s.len() >= 4 && s.as_bytes()[..4].iter().all(u8::is_ascii_digit) && s.contains(['/', '-']) {
+            return Found::Malformed(s);
+        }
+    }
+    let of_class = |class: Option<Class>| match class {
+        Some(Class::Primary(Some(t)) | Class::Staged(t)) => Some(Found::Codes(t)),
+        Some(Class::Unmapped(v)) => Some(Found::Unmapped(v)),
+        Some(Class::Primary(None)) => Some(Found::Unmapped(Violation::error(
+            "omop.unmapped-concept",
+            "an in situ or uncertain-behaviour neoplasm whose ICD-10 code gives no ICD-O-3 site".to_string(),
+        ))),
+        Some(Class::NotPrimary) => Some(Found::NotCancer),
+        None => None,
+    };
+    if let Some(c) = concept {
+        let found = match c.vocabulary.as_str() {
+            "ICDO3" => split_icdo3(&c.code).map(|(m, b, t)| Found::Icdo3(m, b, t)),
+            "SNOMED" => of_class(snomed_class(&c.code, &c.name, None)),
+            "ICD10" | "ICD10CM" => of_class(icd10_class(&c.code)),
+            _ => None,
+        };
+        if let Some(found) = found {
+            return found;
+        }
+    }
+    if let Some(found) = source.and_then(|s| of_class(icd10_class(s))) {
+        return found;
+    }
+    match (concept_id, concept) {
+        (Some(id), c) if malignant.contains(id) => Found::Unmapped(Violation::error(
+            "omop.unmapped-concept",
+            format!(
+                "condition concept {id}{} is a malignant neoplastic disease (concept_ancestor) that no ICD-O-3 mapping covers",
+                c.map_or(String::new(), |c| format!(" ({} {}: {})", c.vocabulary, c.code, c.name))
+            ),
+        )),
+        _ => Found::NotCancer,
+    }
+}
+
+/// The values of one column of a (possibly gzipped) table, read apart from the records.
+fn column_values(
+    path: Option<&PathBuf>,
+    file: &str,
+    column: &str,
+) -> Result<std::collections::HashSet<String>, IngestError> {
+    let mut values = std::collections::HashSet::new();
+    let Some(path) = path else { return Ok(values) };
+    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+    let table = Table::open(crate::input::decompressed(f, file)?, file, delimiter_of(path, file)?)?;
+    let Some(at) = table.header.index(column) else { return Ok(values) };
+    table.rows(&mut |_, row, _| {
+        if let Ok(row) = row
+            && let Some(v) = row.at(Some(at))
+        {
+            values.insert(v.to_string());
+        }
+        Ok(())
+    })?;
+    Ok(values)
+}
+
+/// The rows of `concept` whose id is in `wanted`.
+fn concepts_of(
+    path: Option<&PathBuf>,
+    file: &str,
+    wanted: &std::collections::HashSet<String>,
+) -> Result<HashMap<String, Concept>, IngestError> {
+    let mut concepts = HashMap::new();
+    let Some(path) = path else { return Ok(concepts) };
+    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+    let table = Table::open(crate::input::decompressed(f, file)?, file, delimiter_of(path, file)?)?;
+    let cols = ["concept_id", "concept_name", "vocabulary_id", "concept_code"];
+    table.header.require(file, "an OMOP concept table", &cols)?;
+    let [id, name, vocabulary, code] = cols.map(|c| table.header.index(c));
+    table.rows(&mut |_, row, _| {
+        if let Ok(row) = row
+            && let Some(i) = row.at(id).filter(|i| wanted.contains(*i))
+        {
+            let text = |c| row.at(c).unwrap_or("").to_string();
+            concepts
+                .insert(i.to_string(), Concept { vocabulary: text(vocabulary), code: text(code), name: text(name) });
+        }
+        Ok(())
+    })?;
+    Ok(concepts)
+}
+
+/// The descendants of `ancestor` in `concept_ancestor`, when the export ships it.
+fn descendants_of(
+    path: Option<&PathBuf>,
+    file: &str,
+    ancestor: &str,
+) -> Result<std::collections::HashSet<String>, IngestError> {
+    let mut set = std::collections::HashSet::new();
+    let Some(path) = path else { return Ok(set) };
+    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+    let table = Table::open(crate::input::decompressed(f, file)?, file, delimiter_of(path, file)?)?;
+    let [a, d] = ["ancestor_concept_id", "descendant_concept_id"].map(|c| table.header.index(c));
+    table.rows(&mut |_, row, _| {
+        if let Ok(row) = row
+            && row.at(a) == Some(ancestor)
+            && let Some(d) = row.at(d)
+        {
+            set.insert(d.to_string());
+        }
+        Ok(())
+    })?;
+    Ok(set)
 }
 
 /// Splits an OMOP ICDO3 concept code `8140/3-C61.9` into morphology, behaviour and topography.
@@ -421,7 +698,7 @@ mod tests {
             "condition_occurrence",
             "condition_occurrence_id,person_id,condition_start_date,condition_source_value\n\
              10,1,2021-03-04,8500/3-C50.4\n11,2,2021-03-04,8140/3-C61.9\n12,4,2021-03-04,C61.9\n\
-             13,4,2021-13-01,8140/3-C61.9\n14,4,2021-03-01,8140/3-C50.7\n15,4\n",
+             13,4,2021-13-01,8140/3-C61.9\n14,4,2021-03-01,8140/3-C50.7\n15,4\n16,1,2021-03-04,I10\n",
         );
         write("death", "person_id,death_date\n1,2022-01-01\n9,2022-01-01\n");
         write("episode", "episode_id,person_id,episode_concept_id\n,1,32533\n5,1,32533\n");
@@ -432,22 +709,24 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let mut out = Extract::default();
         read_omop_dir(dir.path(), today, &mut out).unwrap();
-        let counts: Vec<(String, u64, u64, u64)> = out
+        let counts: Vec<(String, u64, u64, u64, u64)> = out
             .files
             .iter()
             .map(|f| {
                 let name = f.file.rsplit('/').next().unwrap().to_string();
-                (name, f.counts.read, f.counts.accepted, f.counts.quarantined)
+                (name, f.counts.read, f.counts.accepted, f.counts.quarantined, f.counts.skipped)
             })
             .collect();
+        // The ICD-10 source value C61.9 is a prostate cancer; I10 (hypertension) is skipped; a
+        // drug that is not an ATC-coded cancer treatment is skipped.
         let want = [
-            ("person.csv", 4, 2, 2),
-            ("death.csv", 2, 1, 1),
-            ("episode.csv", 2, 1, 1),
-            ("condition_occurrence.csv", 6, 1, 5),
-            ("drug_exposure.csv", 3, 2, 1),
+            ("person.csv", 4, 2, 2, 0),
+            ("death.csv", 2, 1, 1, 0),
+            ("episode.csv", 2, 1, 1, 0),
+            ("condition_occurrence.csv", 7, 2, 4, 1),
+            ("drug_exposure.csv", 3, 1, 0, 2),
         ];
-        assert_eq!(counts, want.map(|(f, r, a, q)| (f.to_string(), r, a, q)).to_vec());
+        assert_eq!(counts, want.map(|(f, r, a, q, s)| (f.to_string(), r, a, q, s)).to_vec());
         let rules: Vec<(u64, String)> = out
             .quarantined
             .iter()
@@ -459,23 +738,55 @@ mod tests {
             (3, "record.reference"), // death of an unknown person
             (2, "record.required"),  // episode without id
             (3, "record.reference"), // condition of a quarantined person
-            (4, "record.format"),    // not an ICD-O-3 concept code
             (5, "record.format"),    // month 13
             (6, "iarc.topography"),  // C50.7
             (7, "record.shape"),     // two fields
-            (3, "record.format"),    // not an ATC code
         ];
         assert_eq!(rules, want.map(|(l, r)| (l, r.to_string())).to_vec());
         assert_eq!(out.tumours[0].stage, None);
         assert!(out.patients.iter().any(|p| p.patient_id == "C-1" && p.death_date.is_some()));
-        // The analgesic is read, kept out of the pathway, with a warning.
+        // The analgesic and the drug coded XX are read, skipped and counted, out of the pathway.
         assert_eq!(out.care_events.len(), 1);
-        assert!(out.warnings.iter().any(|w| w.violation.rule == "record.not-cancer-care"));
     }
 
     #[test]
     fn icdo3_concept_codes() {
         assert_eq!(split_icdo3("8140/3-C61.9"), Some(("8140", "3", "C61.9")));
         assert_eq!(split_icdo3("C61.9"), None);
+    }
+
+    /// OHDSI's layout: upper-case file names, a tab-separated table, tumours found through the
+    /// `concept` table (SNOMED CT, ICDO3) and `concept_ancestor`, other conditions skipped.
+    #[test]
+    fn tumours_are_found_through_the_concept_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |t: &str, text: &str| std::fs::write(dir.path().join(t), text).unwrap();
+        write("PERSON.tsv", "person_id\tgender_concept_id\tyear_of_birth\n1\t8507\t1950\n");
+        write(
+            "CONDITION_OCCURRENCE.csv",
+            "condition_occurrence_id,person_id,condition_concept_id,condition_start_date,condition_source_value\n\
+             1,1,4112853,2021-03-04,254837009\n2,1,44499685,2021-03-04,\n3,1,9999,2021-03-04,\n\
+             4,1,8888,2021-03-04,\n5,1,320128,2021-03-04,59621000\n",
+        );
+        write(
+            "CONCEPT.csv",
+            "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept,concept_code\n\
+             4112853,Malignant neoplasm of breast,Condition,SNOMED,Clinical Finding,S,254837009\n\
+             44499685,Adenocarcinoma of prostate,Condition,ICDO3,ICDO Condition,S,8140/3-C61.9\n\
+             9999,Malignant neoplasm of pineal gland,Condition,SNOMED,Clinical Finding,S,1234\n\
+             8888,Odd finding,Condition,SNOMED,Clinical Finding,S,5678\n\
+             320128,Essential hypertension,Condition,SNOMED,Clinical Finding,S,59621000\n",
+        );
+        write("CONCEPT_ANCESTOR.csv", "ancestor_concept_id,descendant_concept_id\n443392,8888\n443392,4112853\n");
+        let mut out = Extract::default();
+        read_omop_dir(dir.path(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), &mut out).unwrap();
+        let conditions = out.files.iter().find(|f| f.file.ends_with("CONDITION_OCCURRENCE.csv")).unwrap().counts;
+        assert_eq!((conditions.read, conditions.accepted, conditions.quarantined, conditions.skipped), (5, 2, 2, 1));
+        let sites: Vec<(&str, &str)> =
+            out.tumours.iter().map(|t| (t.topography.as_str(), t.morphology.as_str())).collect();
+        assert_eq!(sites, [("C50.9", "8000"), ("C61.9", "8140")]);
+        let messages: Vec<&str> = out.quarantined.iter().map(|q| q.violations[0].message.as_str()).collect();
+        assert!(messages[0].contains("1234") && messages[0].contains("pineal"), "{messages:?}");
+        assert!(messages[1].contains("8888") && messages[1].contains("concept_ancestor"), "{messages:?}");
     }
 }

@@ -13,6 +13,7 @@ mod persons;
 mod primaries;
 mod real_fhir;
 mod real_naaccr;
+mod real_omop;
 mod sql;
 mod survival;
 
