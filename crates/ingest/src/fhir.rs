@@ -202,6 +202,104 @@ impl Pool {
     }
 }
 
+/// A tumour's staging as its Observations give it: stage group and T, N, M categories, clinical
+/// (`[0]`) and pathological (`[1]`).
+#[derive(Default)]
+struct Observed {
+    group: [Option<String>; 2],
+    tnm: [[Option<String>; 3]; 2],
+}
+
+impl Observed {
+    fn set(&mut self, basis: usize, what: char, value: String) {
+        match what {
+            'S' => self.group[basis] = Some(value),
+            'T' => self.tnm[basis][0] = Some(value),
+            'N' => self.tnm[basis][1] = Some(value),
+            _ => self.tnm[basis][2] = Some(value),
+        }
+    }
+
+    /// The pathological staging when its stage group is known, else the clinical one when its
+    /// stage group is known, else whichever has a category (pathological first), as the AJCC's
+    /// "best stage" and the NAACCR reader choose ([`crate::naaccr`]).
+    fn best(&self) -> Option<crate::naaccr::Staging> {
+        let basis = ["clinical", "pathological"];
+        let any = |b: usize| self.tnm[b].iter().any(Option::is_some);
+        let b =
+            [1, 0].into_iter().find(|b| self.group[*b].is_some()).or_else(|| [1, 0].into_iter().find(|b| any(*b)))?;
+        Some(crate::naaccr::Staging { stage: self.group[b].clone(), tnm: self.tnm[b].clone(), basis: basis[b] })
+    }
+}
+
+/// What a staging Observation gives — `S` stage group, `T`, `N` or `M` — and whether it is
+/// clinical (0) or pathological (1): by its LOINC code (21908-9 / 21902-2 stage group, 21905-5
+/// / 21899-0 T, 21906-3 / 21900-6 N, 21907-1 / 21901-4 M, clinical / pathological) or its mCODE
+/// profile (`tnm-clinical-stage-group`, `tnm-pathological-primary-tumor-category`…; the older
+/// `mcode-tnm-stage-group` is clinical).
+fn staging_item(o: &Value) -> Option<(char, usize)> {
+    let codes = o.get("code").and_then(|c| c.get("coding")).and_then(Value::as_array);
+    for coding in codes.into_iter().flatten() {
+        let found = match coding.get("code").and_then(Value::as_str) {
+            Some("21908-9") => Some(('S', 0)),
+            Some("21902-2") => Some(('S', 1)),
+            Some("21905-5") => Some(('T', 0)),
+            Some("21899-0") => Some(('T', 1)),
+            Some("21906-3") => Some(('N', 0)),
+            Some("21900-6") => Some(('N', 1)),
+            Some("21907-1") => Some(('M', 0)),
+            Some("21901-4") => Some(('M', 1)),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    let profiles = o.get("meta").and_then(|m| m.get("profile")).map(|p| p.to_string()).unwrap_or_default();
+    let basis = usize::from(profiles.contains("pathological"));
+    [("stage-group", 'S'), ("primary-tumor", 'T'), ("regional-nodes", 'N'), ("distant-metastases", 'M')]
+        .into_iter()
+        .find(|(p, _)| profiles.contains(p))
+        .map(|(_, what)| (what, basis))
+}
+
+/// A staging Observation's value as a code (`IIIA`, `T2`, `N0`, `M1a`): an AJCC code
+/// (`http://cancerstaging.org`: `3A`, `cT2`) through the NAACCR reader's normalisation, a SNOMED CT
+/// qualifier's name ("American Joint Committee on Cancer stage IIIA (qualifier value)",
+/// "T2 category (finding)"), or a text (`Stage II`).
+fn staging_value(o: &Value, what: char) -> Option<String> {
+    let value = o.get("valueCodeableConcept")?;
+    let normal = |code: &str| match what {
+        'S' => crate::naaccr::stage_group(code),
+        c => crate::naaccr::tnm_category(code, c),
+    };
+    for coding in value.get("coding").and_then(Value::as_array).into_iter().flatten() {
+        let system = coding.get("system").and_then(Value::as_str).unwrap_or("");
+        let code = coding.get("code").and_then(Value::as_str).unwrap_or("");
+        if system.contains("cancerstaging.org") && !code.is_empty() {
+            return normal(code);
+        }
+        if let Some(display) = coding.get("display").and_then(Value::as_str)
+            && system.contains("snomed")
+        {
+            let name = display.split(" (").next().unwrap_or(display);
+            let token = match what {
+                'S' => name.rsplit_once("stage ").map(|(_, t)| t.split_whitespace().next().unwrap_or(t)),
+                c => name.split_whitespace().find(|w| w.trim_start_matches(['c', 'p', 'y']).starts_with(c)),
+            };
+            if let Some(t) = token {
+                return normal(t);
+            }
+        }
+    }
+    let text = value
+        .get("text")
+        .and_then(Value::as_str)
+        .or_else(|| value.get("coding")?.as_array()?.first()?.get("code")?.as_str())?;
+    let text = text.trim();
+    normal(text.strip_prefix("Stage ").unwrap_or(text))
+}
+
 /// The JSON members a quarantined resource keeps: structure (`resourceType`, `id`, references),
 /// codes and their systems, dates, statuses, measured values and coded extensions. Every other
 /// member is left out — names, identifiers, telecom, contacts, narratives (`text`), free-text
@@ -432,18 +530,26 @@ fn group(
     let deceased = patient.get("deceasedBoolean").and_then(Value::as_bool) == Some(true) || death_text.is_some();
     let departement = s(patient, &["address", "0", "district"]);
 
-    // Stage groups by the condition they focus on (position of the condition).
-    let mut stage_of: HashMap<usize, String> = HashMap::new();
-    for o in of_type("Observation") {
-        let is_stage =
-            o.get("meta").and_then(|m| m.get("profile")).is_some_and(|p| p.to_string().contains("stage-group"))
-                || s(o, &["code", "coding", "0", "code"]).is_some_and(|c| matches!(c.as_str(), "21908-9" | "21902-2"));
-        if let (true, Some(focus)) = (is_stage, s(o, &["focus", "0", "reference"]).and_then(|r| resolve(&r))) {
-            let value = s(o, &["valueCodeableConcept", "text"])
-                .or_else(|| s(o, &["valueCodeableConcept", "coding", "0", "code"]));
-            if let Some(v) = value {
-                stage_of.insert(focus, v.strip_prefix("Stage ").unwrap_or(&v).to_string());
+    // Staging by the condition it is about (position of the condition): Observations that
+    // focus on it, or that its `stage.assessment` names.
+    let mut assessed: HashMap<usize, usize> = HashMap::new();
+    for c in of_type("Condition") {
+        let Some(at) = position(c) else { continue };
+        for stage in c.get("stage").and_then(Value::as_array).into_iter().flatten() {
+            for a in stage.get("assessment").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(o) = s(a, &["reference"]).and_then(|r| resolve(&r)) {
+                    assessed.insert(o, at);
+                }
             }
+        }
+    }
+    let mut staging_of: HashMap<usize, Observed> = HashMap::new();
+    for o in of_type("Observation") {
+        let Some((what, basis)) = staging_item(o) else { continue };
+        let focus = s(o, &["focus", "0", "reference"]).and_then(|r| resolve(&r));
+        let Some(condition) = focus.or_else(|| position(o).and_then(|k| assessed.get(&k).copied())) else { continue };
+        if let Some(value) = staging_value(o, what) {
+            staging_of.entry(condition).or_default().set(basis, what, value);
         }
     }
 
@@ -529,8 +635,14 @@ fn group(
             None => {}
         }
         let at = position(c);
-        let stage = at.and_then(|k| stage_of.get(&k)).cloned().or_else(|| coded.as_ref().and_then(|t| t.stage.clone()));
-        case.stage = stage.map(Cow::Owned);
+        match at.and_then(|k| staging_of.get(&k)).and_then(Observed::best) {
+            Some(crate::naaccr::Staging { stage, tnm, basis }) => {
+                case.stage = stage.map(Cow::Owned);
+                case.tnm = tnm.map(|c| c.map(Cow::Owned));
+                case.tnm_basis = Some(basis);
+            }
+            None => case.stage = coded.as_ref().and_then(|t| t.stage.clone()).map(Cow::Owned),
+        }
         case.departement = departement.as_deref();
         case.source_ids = compact_str::format_compact!(
             "Patient.id={};Condition.id={}",
@@ -684,6 +796,7 @@ fn group(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// Every identity-bearing string of a FHIR resource: the leaves under `text`, `identifier`,
     /// `name`, `telecom` and `contact` (but their `use`, `system`, `code`… codes and the coarse
@@ -711,6 +824,59 @@ mod tests {
             Value::String(s) if under_identity && s.chars().count() >= 3 => out.push(s.clone()),
             _ => {}
         }
+    }
+
+    /// An mCODE bundle staged as the mCODE IG's examples stage it: the condition's
+    /// `stage.assessment` names a clinical stage group (AJCC code `3C`), T, N and M category
+    /// Observations focus on it (SNOMED CT and AJCC codes), references by `urn:uuid:`; a
+    /// pathological stage group, when known, wins.
+    #[test]
+    fn tnm_observations_give_the_stage_with_its_basis() {
+        let obs = |id: &str, loinc: &str, value: Value| {
+            json!({"fullUrl": format!("urn:uuid:{id}"), "resource": {"resourceType": "Observation", "id": id,
+                "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]}, "valueCodeableConcept": value,
+                "focus": [{"reference": "urn:uuid:c1"}]}})
+        };
+        let ajcc = |code: &str| json!({"coding": [{"system": "http://cancerstaging.org", "code": code}]});
+        let mut entries = vec![
+            json!({"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1951-01-20"}}),
+            json!({"fullUrl": "urn:uuid:c1", "resource": {"resourceType": "Condition", "id": "c1",
+                "meta": {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"]},
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "254637007"}]},
+                "subject": {"reference": "urn:uuid:p1"}, "onsetDateTime": "2019-04-01",
+                "stage": [{"assessment": [{"reference": "urn:uuid:sg"}]}]}}),
+            json!({"fullUrl": "urn:uuid:sg", "resource": {"resourceType": "Observation", "id": "sg",
+                "meta": {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-tnm-clinical-stage-group"]},
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "399537006"}]}, "valueCodeableConcept": ajcc("3C")}}),
+            obs(
+                "t",
+                "21905-5",
+                json!({"coding": [{"system": "http://snomed.info/sct", "code": "1228938002", "display": "American Joint Committee on Cancer cT3 (qualifier value)"}]}),
+            ),
+            obs("n", "21906-3", ajcc("cN3")),
+            obs("m", "21907-1", ajcc("cM0")),
+        ];
+        let read = |entries: &Vec<Value>| {
+            let line = format!("{}\n", json!({"resourceType": "Bundle", "type": "collection", "entry": entries}));
+            let mut out = Extract::default();
+            read_ndjson(line.as_bytes(), "b.ndjson", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), &mut out).unwrap();
+            assert_eq!(out.tumours.len(), 1, "{:?}", out.quarantined);
+            let t = out.tumours.remove(0);
+            (t.stage, [t.tnm_t, t.tnm_n, t.tnm_m], t.tnm_basis)
+        };
+        let (stage, tnm, basis) = read(&entries);
+        assert_eq!(stage.as_deref(), Some("IIIC"));
+        assert_eq!(tnm.each_ref().map(|c| c.as_deref()), [Some("T3"), Some("N3"), Some("M0")]);
+        assert_eq!(basis.as_deref(), Some("clinical"));
+        entries.push(obs(
+            "psg",
+            "21902-2",
+            json!({"coding": [{"system": "http://snomed.info/sct", "code": "1222806003",
+            "display": "American Joint Committee on Cancer stage IIIB (qualifier value)"}]}),
+        ));
+        let (stage, tnm, basis) = read(&entries);
+        assert_eq!((stage.as_deref(), basis.as_deref()), (Some("IIIB"), Some("pathological")));
+        assert_eq!(tnm, [None, None, None], "the pathological set has no category");
     }
 
     /// The FHIR specification's example Patient (a narrative, an MRN, names, telecom, a home

@@ -568,10 +568,10 @@ fn staging(t: &Items) -> Option<Staging> {
 
 /// A tumour's AJCC stage group and T, N, M categories, and their basis (`pathological`,
 /// `clinical`).
-struct Staging {
-    stage: Option<String>,
-    tnm: [Option<String>; 3],
-    basis: &'static str,
+pub(crate) struct Staging {
+    pub(crate) stage: Option<String>,
+    pub(crate) tnm: [Option<String>; 3],
+    pub(crate) basis: &'static str,
 }
 
 /// A tumour's items as a [`Case`]. The mapping:
