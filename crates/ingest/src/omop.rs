@@ -601,6 +601,12 @@ fn condition_class<'a>(
     }
 }
 
+/// A (possibly gzipped) table opened apart from the records: read, not counted.
+fn side_table<'f>(path: &Path, file: &'f str) -> Result<Table<'f, impl std::io::Read + use<'f>>, IngestError> {
+    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+    Table::open(crate::input::decompressed(f, file)?, file, delimiter_of(path, file)?)
+}
+
 /// The values of one column of a (possibly gzipped) table, read apart from the records.
 fn column_values(
     path: Option<&PathBuf>,
@@ -609,8 +615,7 @@ fn column_values(
 ) -> Result<std::collections::HashSet<String>, IngestError> {
     let mut values = std::collections::HashSet::new();
     let Some(path) = path else { return Ok(values) };
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
-    let table = Table::open(crate::input::decompressed(f, file)?, file, delimiter_of(path, file)?)?;
+    let table = side_table(path, file)?;
     let Some(at) = table.header.index(column) else { return Ok(values) };
     table.rows(&mut |_, row, _| {
         if let Ok(row) = row
@@ -631,8 +636,7 @@ fn concepts_of(
 ) -> Result<HashMap<String, Concept>, IngestError> {
     let mut concepts = HashMap::new();
     let Some(path) = path else { return Ok(concepts) };
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
-    let table = Table::open(crate::input::decompressed(f, file)?, file, delimiter_of(path, file)?)?;
+    let table = side_table(path, file)?;
     let cols = ["concept_id", "concept_name", "vocabulary_id", "concept_code"];
     table.header.require(file, "an OMOP concept table", &cols)?;
     let [id, name, vocabulary, code] = cols.map(|c| table.header.index(c));
@@ -657,8 +661,7 @@ fn descendants_of(
 ) -> Result<std::collections::HashSet<String>, IngestError> {
     let mut set = std::collections::HashSet::new();
     let Some(path) = path else { return Ok(set) };
-    let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
-    let table = Table::open(crate::input::decompressed(f, file)?, file, delimiter_of(path, file)?)?;
+    let table = side_table(path, file)?;
     let [a, d] = ["ancestor_concept_id", "descendant_concept_id"].map(|c| table.header.index(c));
     table.rows(&mut |_, row, _| {
         if let Ok(row) = row

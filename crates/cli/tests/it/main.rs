@@ -32,6 +32,14 @@ pub fn stdout_of(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs `oncodata ingest --warehouse WH --format json ARGS…`, requires success, and returns its
+/// JSON summary.
+pub fn ingest_json(wh: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["ingest", "--warehouse", wh.to_str().unwrap(), "--format", "json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&stdout_of(&all)).unwrap()
+}
+
 /// Runs `oncodata demo` into `dir` and checks it succeeded.
 pub fn run_demo(dir: &Path) -> Output {
     let out = oncodata(&["demo", "--warehouse", dir.to_str().unwrap()]);

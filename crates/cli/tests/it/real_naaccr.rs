@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::stdout_of;
+use crate::{ingest_json, stdout_of};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/fixtures/real/naaccr")
@@ -37,17 +37,8 @@ fn ingest(dir: &Path, file: &Path) -> (PathBuf, serde_json::Value) {
 /// Ingests `file` as `kind` into a new warehouse in `dir`.
 fn ingest_as(dir: &Path, kind: &str, file: &Path) -> (PathBuf, serde_json::Value) {
     let wh = dir.join("wh");
-    let out = stdout_of(&[
-        "ingest",
-        "--warehouse",
-        wh.to_str().unwrap(),
-        "--format",
-        "json",
-        "--source",
-        kind,
-        file.to_str().unwrap(),
-    ]);
-    (wh, serde_json::from_str(&out).unwrap())
+    let summary = ingest_json(&wh, &["--source", kind, file.to_str().unwrap()]);
+    (wh, summary)
 }
 
 /// The warehouse's tumours with their patients' vital status and cause of death, as CSV rows
@@ -184,19 +175,8 @@ fn the_v21_sample_is_read_field_by_field() {
 /// Ingests `file` as NAACCR XML with `--extract-date`.
 fn ingest_as_of(dir: &Path, file: &Path, date: &str) -> (PathBuf, serde_json::Value) {
     let wh = dir.join("wh");
-    let out = stdout_of(&[
-        "ingest",
-        "--warehouse",
-        wh.to_str().unwrap(),
-        "--format",
-        "json",
-        "--extract-date",
-        date,
-        "--source",
-        "naaccr-xml",
-        file.to_str().unwrap(),
-    ]);
-    (wh, serde_json::from_str(&out).unwrap())
+    let summary = ingest_json(&wh, &["--extract-date", date, "--source", "naaccr-xml", file.to_str().unwrap()]);
+    (wh, summary)
 }
 
 /// `tumorRecordNumber` is optional: without it, tumours are numbered by their position in their

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::stdout_of;
+use crate::ingest_json;
 
 /// Each table's (read, accepted, quarantined, skipped) from `ingest --format json`, by table name.
 fn counts(summary: &Value) -> HashMap<String, [u64; 4]> {
@@ -28,17 +28,7 @@ fn counts(summary: &Value) -> HashMap<String, [u64; 4]> {
 }
 
 fn ingest(wh: &Path, source: &Path) -> Value {
-    let out = stdout_of(&[
-        "ingest",
-        "--warehouse",
-        wh.to_str().unwrap(),
-        "--format",
-        "json",
-        "--source",
-        "omop",
-        source.to_str().unwrap(),
-    ]);
-    serde_json::from_str(&out).unwrap()
+    ingest_json(wh, &["--source", "omop", source.to_str().unwrap()])
 }
 
 #[test]
