@@ -265,6 +265,10 @@ pub struct Extract {
     pub identities: Vec<PatientIdentity>,
     /// Per file, in reading order.
     pub files: Vec<FileCounts>,
+    /// What the files declare about themselves, as (file, item, value): a NAACCR file's
+    /// root items and attributes (registry id, dictionary, record type, time generated), kept
+    /// with the dataset.
+    pub declared: Vec<(String, String, String)>,
     /// Warnings not raised because a registrar had verified the case.
     pub verified_warnings: u64,
     /// Records and bytes read so far, for a progress display in another thread.

@@ -114,6 +114,10 @@ pub const RAW_ITEMS: &[&str] = &[
     "ajccTnmPathStageGroup",
 ];
 
+/// The attributes of `NaaccrData` kept with the dataset.
+const ROOT_ATTRIBUTES: [&str; 5] =
+    ["baseDictionaryUri", "userDictionaryUri", "recordType", "timeGenerated", "specificationVersion"];
+
 /// A data item of the NAACCR base dictionaries.
 #[derive(Debug, Clone)]
 pub struct ItemDef {
@@ -214,7 +218,15 @@ pub fn read_naaccr<R: std::io::Read>(
             Event::Start(e) => {
                 let name = e.local_name().as_ref().to_vec();
                 match (name.as_slice(), stack.len(), patient.is_some()) {
-                    (b"NaaccrData", 0, _) => seen_root = true,
+                    (b"NaaccrData", 0, _) => {
+                        seen_root = true;
+                        for a in e.attributes().flatten() {
+                            let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+                            if let (true, Ok(v)) = (ROOT_ATTRIBUTES.contains(&key.as_str()), a.unescape_value()) {
+                                out.declared.push((file.to_string(), key, v.into_owned()));
+                            }
+                        }
+                    }
                     (b"Patient", _, _) if seen_root => {
                         if let Some(mut open) = patient.take() {
                             open.broken.get_or_insert_with(|| "its Patient element is not closed".into());
@@ -347,6 +359,11 @@ pub fn read_naaccr<R: std::io::Read>(
                 }
             }
             Event::Eof => {
+                for (id, value) in &root_items {
+                    if RAW_ITEMS.contains(&id.as_str()) || id.starts_with("registry") || id.starts_with("naaccr") {
+                        out.declared.push((file.to_string(), id.clone(), value.trim().to_string()));
+                    }
+                }
                 if !seen_root {
                     return Err(layout("not NAACCR XML: no NaaccrData element".into()));
                 }

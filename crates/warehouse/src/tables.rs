@@ -375,6 +375,28 @@ impl Warehouse {
         self.write_rows("coverage", &["dataset", "area", "first_year", "last_year"], &rows)
     }
 
+    /// Keeps what a dataset's files declare about themselves (a NAACCR file's registry id,
+    /// dictionary, record type, time generated) in the `source_declarations` table (dataset,
+    /// file, item, value): the declarations of the files named replace their earlier ones.
+    pub fn declare_sources(&self, dataset: &str, declared: &[(String, String, String)]) -> Result<(), WarehouseError> {
+        if declared.is_empty() {
+            return Ok(());
+        }
+        let files: Vec<&str> = declared.iter().map(|(f, _, _)| f.as_str()).collect();
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        if self.tables()?.iter().any(|t| t == "source_declarations") {
+            for r in self.query("SELECT dataset, file, item, value FROM source_declarations")?.rows()? {
+                if !(r[0].as_text() == dataset && files.contains(&r[1].as_text().as_str())) {
+                    rows.push(r);
+                }
+            }
+        }
+        for (file, item, value) in declared {
+            rows.push([dataset, file, item, value].map(|t| Value::Text(t.to_string())).to_vec());
+        }
+        self.write_rows("source_declarations", &["dataset", "file", "item", "value"], &rows)
+    }
+
     /// Replaces the `population` table.
     pub fn write_population(&self, rows: &[PopulationCount]) -> Result<(), WarehouseError> {
         let (mut area, mut year, mut sex, mut age, mut persons) = (

@@ -315,6 +315,9 @@ pub fn run(args: Args) -> CliResult {
         w.declare_coverage(&declared)?;
     }
     if let (Some(w), true) = (&warehouse, publish) {
+        for o in outcomes.iter().filter(|o| o.error.is_none()) {
+            w.declare_sources(&o.dataset, &o.extract.declared)?;
+        }
         if !population.is_empty() {
             w.merge_population(&population)?;
         }

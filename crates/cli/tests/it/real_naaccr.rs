@@ -103,6 +103,17 @@ fn ingest_and_compare(dir: &Path, sample: &str, version: &str) -> (PathBuf, serd
 fn the_v25_sample_is_read_field_by_field() {
     let tmp = tempfile::tempdir().unwrap();
     let (wh, summary, accepted) = ingest_and_compare(tmp.path(), "naaccr-xml-sample-v250-abstract-1000.xml.gz", "v250");
+    // What the file declares about itself is kept with the dataset.
+    let declared = stdout_of(&[
+        "sql",
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--format",
+        "csv",
+        "SELECT item, value FROM source_declarations ORDER BY item",
+    ]);
+    assert!(declared.contains("baseDictionaryUri,http://naaccr.org/naaccrxml/naaccr-dictionary-250.xml"), "{declared}");
+    assert!(declared.contains("recordType,A") && declared.contains("timeGenerated,2024-08-23"), "{declared}");
     // A gzipped file's dataset is named without `.xml.gz`.
     assert_eq!(summary["sources"][0]["dataset"].as_str(), Some("naaccr-xml-sample-v250-abstract-1000"));
 
