@@ -394,15 +394,15 @@ pub fn run(args: Args) -> CliResult {
         }
         SummaryFormat::Table => {
             println!(
-                "{:<12} {:<60} {:>10} {:>10} {:>12} {:>9}",
-                "source", "file", "read", "accepted", "quarantined", "warnings"
+                "{:<12} {:<60} {:>10} {:>10} {:>12} {:>8} {:>9}",
+                "source", "file", "read", "accepted", "quarantined", "skipped", "warnings"
             );
             for o in &outcomes {
                 for f in &o.extract.files {
                     let c = f.counts;
                     println!(
-                        "{:<12} {:<60} {:>10} {:>10} {:>12} {:>9}",
-                        f.source, f.file, c.read, c.accepted, c.quarantined, c.warnings
+                        "{:<12} {:<60} {:>10} {:>10} {:>12} {:>8} {:>9}",
+                        f.source, f.file, c.read, c.accepted, c.quarantined, c.skipped, c.warnings
                     );
                 }
             }
@@ -429,8 +429,10 @@ pub fn run(args: Args) -> CliResult {
                     0 => String::new(),
                     n => format!("; {n} warnings not raised (verified by a registrar)"),
                 };
+                // read = accepted + quarantined (+ skipped: records with no cancer in them).
+                let mut counts = format!("read {} = accepted {} + quarantined {}", c.read, c.accepted, c.quarantined);
                 if c.skipped > 0 {
-                    verified.push_str(&format!("; {} records skipped (no cancer in them)", c.skipped));
+                    counts.push_str(&format!(" + skipped {} (no cancer)", c.skipped));
                 }
                 if let Some((date, from)) = o.extract_date {
                     verified.push_str(&format!("; dates checked up to {date} ({from})"));
@@ -440,12 +442,9 @@ pub fn run(args: Args) -> CliResult {
                 }
                 match o.load.filter(|_| snapshot.is_some()) {
                     Some(l) => println!(
-                        "{} → dataset {}: read {} = accepted {} + quarantined {}; {} tumours ({} new, {} replaced), {} patients, {} care events; quarantine {} ({} resolved){verified}",
+                        "{} → dataset {}: {counts}; {} tumours ({} new, {} replaced), {} patients, {} care events; quarantine {} ({} resolved){verified}",
                         o.path,
                         o.dataset,
-                        c.read,
-                        c.accepted,
-                        c.quarantined,
                         t.tumours,
                         l.tumours_new,
                         l.tumours_replaced,
@@ -455,12 +454,9 @@ pub fn run(args: Args) -> CliResult {
                         l.quarantine_resolved
                     ),
                     None => println!(
-                        "{} ({}): read {} = accepted {} + quarantined {}{verified}",
+                        "{} ({}): {counts}{verified}",
                         o.path,
                         if args.dry_run { "dry run" } else { "not published" },
-                        c.read,
-                        c.accepted,
-                        c.quarantined
                     ),
                 }
             }
