@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -118,29 +118,9 @@ fn ndjson_into<R: Read>(
     let mut line = Vec::new();
     let base = Provenance::new(SOURCE_KIND, file, 0);
     let mut number = 0u64;
-    loop {
-        line.clear();
-        let n = (&mut input)
-            .take(MAX_BUNDLE as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
-        if n == 0 {
-            return Ok(());
-        }
+    while let Some(fits) = crate::input::next_line(&mut input, MAX_BUNDLE, &mut line, file)? {
         number += 1;
-        if line.len() > MAX_BUNDLE {
-            // Skip the rest of the oversized line, then quarantine it.
-            let mut sink = Vec::new();
-            while !line.ends_with(b"\n") {
-                sink.clear();
-                let m = (&mut input)
-                    .take(1 << 20)
-                    .read_until(b'\n', &mut sink)
-                    .map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
-                if m == 0 || sink.ends_with(b"\n") {
-                    break;
-                }
-            }
+        if !fits {
             out.read();
             let p = base.at(number);
             let v = Violation::error("record.format", format!("bundle longer than {MAX_BUNDLE} bytes"));
@@ -152,6 +132,7 @@ fn ndjson_into<R: Read>(
         }
         line_of(&line, &base.at(number), today, out, pool);
     }
+    Ok(())
 }
 
 /// The resources of an export that are not in bundles, by the patient they belong to: a record

@@ -44,6 +44,34 @@ impl<R: BufRead> BufRead for Decompressed<R> {
     }
 }
 
+/// Reads the next line of `input` into `line` (cleared first, its end-of-line kept), at most
+/// `max` bytes of it: `None` at the end of the input, `Some(true)` for a line that fits,
+/// `Some(false)` for a longer one, whose rest is read past in bounded chunks, never held.
+pub fn next_line<R: BufRead>(
+    input: &mut R,
+    max: usize,
+    line: &mut Vec<u8>,
+    file: &str,
+) -> Result<Option<bool>, IngestError> {
+    let io = |e| IngestError::Io { file: file.to_string(), source: e };
+    line.clear();
+    let n = input.take(max as u64 + 1).read_until(b'\n', line).map_err(io)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if line.len() <= max {
+        return Ok(Some(true));
+    }
+    let mut rest = Vec::new();
+    while !line.ends_with(b"\n") && !rest.ends_with(b"\n") {
+        rest.clear();
+        if input.take(1 << 20).read_until(b'\n', &mut rest).map_err(io)? == 0 {
+            break;
+        }
+    }
+    Ok(Some(false))
+}
+
 /// Whether bytes start like gzip.
 pub fn is_gzip(head: &[u8]) -> bool {
     head.starts_with(&GZIP_MAGIC)
@@ -167,6 +195,20 @@ mod tests {
         assert_eq!(utf8_of(&utf16).unwrap(), "<a>é</a>");
         let e = utf8_of(b"<?xml version=\"1.0\" encoding=\"klingon\"?><a/>").unwrap_err().to_string();
         assert!(e.starts_with("t.xml") && e.contains("'klingon'"), "{e}");
+    }
+
+    /// A line longer than the limit is reported and read past, and the next line is read whole.
+    #[test]
+    fn over_long_lines_are_read_past() {
+        let text = format!("short\n{}\nlast", "x".repeat(5 << 20));
+        let mut input = std::io::BufReader::new(text.as_bytes());
+        let mut line = Vec::new();
+        let mut seen = Vec::new();
+        while let Some(fits) = next_line(&mut input, 100, &mut line, "t").unwrap() {
+            seen.push((fits, if fits { String::from_utf8(line.clone()).unwrap() } else { String::new() }));
+            assert!(line.len() <= 101, "at most the limit and one byte are held");
+        }
+        assert_eq!(seen, [(true, "short\n".to_string()), (false, String::new()), (true, "last".to_string())]);
     }
 
     #[test]

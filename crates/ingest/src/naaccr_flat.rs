@@ -12,7 +12,7 @@
 //! whose records declare another layout version (`naaccrRecordVersion`, columns 17–19) is
 //! refused whole, naming the version.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -59,28 +59,17 @@ pub fn read_flat<R: Read>(input: R, file: &str, today: NaiveDate, out: &mut Extr
     let mut line = Vec::new();
     let mut number = 0u64;
     let (mut last_patient, mut position) = (None::<String>, 0u32);
-    loop {
-        line.clear();
-        let n = (&mut input)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
-        if n == 0 {
-            break;
-        }
+    while let Some(fits) = crate::input::next_line(&mut input, MAX_LINE, &mut line, file)? {
         number += 1;
         while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             line.pop();
         }
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if fits && line.iter().all(u8::is_ascii_whitespace) {
             continue; // a blank line (a trailing newline) is not a record
         }
         out.read();
         let provenance = base.at(number);
-        if n > MAX_LINE {
-            // Skip the rest of the over-long line, then quarantine it.
-            let mut rest = Vec::new();
-            input.read_until(b'\n', &mut rest).map_err(|e| IngestError::Io { file: file.to_string(), source: e })?;
+        if !fits {
             let v = Violation::error("record.format", format!("line longer than {MAX_LINE} characters"));
             out.quarantine(&provenance, None, vec![v], String::new());
             continue;

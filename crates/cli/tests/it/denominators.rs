@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::stdout_of;
+use crate::{ingest_json, stdout_of};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/fixtures/real/denominators")
@@ -51,25 +51,22 @@ fn published_denominators_load_and_incidence_and_net_survival_run_on_them() {
     let w = wh.to_str().unwrap();
     let population = fixtures().join("insee-population-dep-sexe-aq-2022-2025-14-50-61.csv");
     let life_table = fixtures().join("hmd-gbr-Mx_1x1-2000-2016.txt");
-    let summary: serde_json::Value = serde_json::from_str(&stdout_of(&[
-        "ingest",
-        "--warehouse",
-        w,
-        "--format",
-        "json",
-        "--coverage",
-        "50:2022-2023",
-        "--source",
-        "encr-csv",
-        encr.to_str().unwrap(),
-        "--source",
-        "population",
-        population.to_str().unwrap(),
-        "--source",
-        "life-table",
-        life_table.to_str().unwrap(),
-    ]))
-    .unwrap();
+    let summary = ingest_json(
+        &wh,
+        &[
+            "--coverage",
+            "50:2022-2023",
+            "--source",
+            "encr-csv",
+            encr.to_str().unwrap(),
+            "--source",
+            "population",
+            population.to_str().unwrap(),
+            "--source",
+            "life-table",
+            life_table.to_str().unwrap(),
+        ],
+    );
     let reference = summary["reference"].as_array().unwrap();
     assert_eq!(reference[0]["layout"], "INSEE population on 1 January by département");
     assert_eq!(reference[1]["layout"], "Human Mortality Database Mx_1x1");
