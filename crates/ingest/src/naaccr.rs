@@ -249,30 +249,22 @@ pub fn read_naaccr<R: std::io::Read>(
                             .ok()
                             .flatten()
                             .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
-                        match (id, patient.as_mut()) {
-                            (Some(id), _) => item = Some(id),
-                            (None, Some(p)) => {
-                                p.broken.get_or_insert_with(|| "an Item without naaccrId".into());
-                            }
-                            (None, None) => {
-                                return Err(layout(format!("an Item without naaccrId at byte {offset}")));
-                            }
+                        match id {
+                            Some(id) => item = Some(id),
+                            None => fault(patient.as_mut(), "an Item without naaccrId".into(), || {
+                                layout(format!("an Item without naaccrId at byte {offset}"))
+                            })?,
                         }
                         text.clear();
                     }
                     (b"Tumor", ..) | (b"NaaccrData", ..) => {
                         let what = String::from_utf8_lossy(&name).into_owned();
-                        match patient.as_mut() {
-                            Some(p) => {
-                                p.broken.get_or_insert_with(|| format!("<{what}> out of place"));
-                            }
-                            None => {
-                                return Err(layout(format!(
-                                    "<{what}> out of place at byte {offset}{} (NaaccrData/Patient/Tumor expected)",
-                                    state.after()
-                                )));
-                            }
-                        }
+                        fault(patient.as_mut(), format!("<{what}> out of place"), || {
+                            layout(format!(
+                                "<{what}> out of place at byte {offset}{} (NaaccrData/Patient/Tumor expected)",
+                                state.after()
+                            ))
+                        })?;
                     }
                     (_, 0, _) => {
                         return Err(layout(format!(
@@ -303,12 +295,9 @@ pub fn read_naaccr<R: std::io::Read>(
                     .or_else(|| r.resolve_char_ref().ok().flatten().map(String::from));
                 match resolved {
                     Some(v) => push_text(&mut text, &v, item.as_deref(), patient.as_mut()),
-                    None => match patient.as_mut() {
-                        Some(p) => {
-                            p.broken.get_or_insert_with(|| format!("unknown entity &{name};"));
-                        }
-                        None => return Err(layout(format!("unknown entity &{name}; at byte {offset}"))),
-                    },
+                    None => fault(patient.as_mut(), format!("unknown entity &{name};"), || {
+                        layout(format!("unknown entity &{name}; at byte {offset}"))
+                    })?,
                 }
             }
             Event::CData(t) if item.is_some() => {
@@ -320,17 +309,12 @@ pub fn read_naaccr<R: std::io::Read>(
                     // A mismatched end tag: the patient it is in cannot be trusted. Recover at
                     // the element it closes, if one is open.
                     let what = String::from_utf8_lossy(&name).into_owned();
-                    match patient.as_mut() {
-                        Some(p) => {
-                            p.broken.get_or_insert_with(|| format!("the end tag </{what}> does not match"));
-                        }
-                        None => {
-                            return Err(layout(format!(
-                                "the end tag </{what}> at byte {offset}{} does not match an open element",
-                                state.after()
-                            )));
-                        }
-                    }
+                    fault(patient.as_mut(), format!("the end tag </{what}> does not match"), || {
+                        layout(format!(
+                            "the end tag </{what}> at byte {offset}{} does not match an open element",
+                            state.after()
+                        ))
+                    })?;
                     match stack.iter().rposition(|n| *n == name) {
                         Some(at) => stack.truncate(at + 1),
                         None => continue,
@@ -383,6 +367,22 @@ pub fn read_naaccr<R: std::io::Read>(
         }
     }
     Ok(())
+}
+
+/// A structural fault: inside a patient, the patient is broken (its tumours are quarantined,
+/// with the first fault as reason); outside one, the file cannot be read past it.
+fn fault(
+    patient: Option<&mut PatientBlock>,
+    why: String,
+    file_error: impl FnOnce() -> IngestError,
+) -> Result<(), IngestError> {
+    match patient {
+        Some(p) => {
+            p.broken.get_or_insert(why);
+            Ok(())
+        }
+        None => Err(file_error()),
+    }
 }
 
 /// Appends an item's text, unless the item grows past [`MAX_ITEM`].
