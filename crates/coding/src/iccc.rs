@@ -123,4 +123,157 @@ mod tests {
             assert!(group_title(s.group).is_some(), "{}", s.subgroup);
         }
     }
+
+    /// ICCC-3's extended classification codes (001-114, as SEER numbers them) of each main
+    /// subgroup (Steliarova-Foucher et al. 2005, Table 1).
+    const EXTENDED: [(&str, u16, u16); 48] = [
+        ("Ia", 1, 4),
+        ("Ib", 5, 5),
+        ("Ic", 6, 6),
+        ("Id", 7, 7),
+        ("Ie", 8, 8),
+        ("IIa", 9, 9),
+        ("IIb", 10, 13),
+        ("IIc", 14, 14),
+        ("IId", 15, 15),
+        ("IIe", 16, 16),
+        ("IIIa", 17, 18),
+        ("IIIb", 19, 19),
+        ("IIIc", 20, 23),
+        ("IIId", 24, 26),
+        ("IIIe", 27, 31),
+        ("IIIf", 32, 32),
+        ("IVa", 33, 33),
+        ("IVb", 34, 34),
+        ("V", 35, 35),
+        ("VIa", 36, 39),
+        ("VIb", 40, 40),
+        ("VIc", 41, 41),
+        ("VIIa", 42, 42),
+        ("VIIb", 43, 43),
+        ("VIIc", 44, 44),
+        ("VIIIa", 45, 45),
+        ("VIIIb", 46, 46),
+        ("VIIIc", 47, 48),
+        ("VIIId", 49, 52),
+        ("VIIIe", 53, 53),
+        ("IXa", 54, 54),
+        ("IXb", 55, 57),
+        ("IXc", 58, 58),
+        ("IXd", 59, 69),
+        ("IXe", 70, 70),
+        ("Xa", 71, 76),
+        ("Xb", 77, 82),
+        ("Xc", 83, 89),
+        ("Xd", 90, 90),
+        ("Xe", 91, 91),
+        ("XIa", 92, 92),
+        ("XIb", 93, 93),
+        ("XIc", 94, 94),
+        ("XId", 95, 95),
+        ("XIe", 96, 96),
+        ("XIf", 97, 107),
+        ("XIIa", 108, 113),
+        ("XIIb", 114, 114),
+    ];
+
+    /// A row of SEER's ICCC-3 recode definition (`reference/iccc3_seer.csv`): sites as four
+    /// characters without the dot (`C000`-`C809`, compared as text as SEER writes them),
+    /// histologies as numbers, and the extended code.
+    struct SeerRow {
+        sites: Vec<(String, String)>,
+        histologies: Vec<(u16, u16)>,
+        code: u16,
+    }
+
+    /// Reads SEER's table with its own rules, independently of `data/iccc3.csv`: a quoted CSV whose
+    /// leaf rows hold `Sites IN`, `Hist IN` and a `Group code`.
+    fn seer_rows() -> Vec<SeerRow> {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/reference/iccc3_seer.csv")).unwrap();
+        let mut out = Vec::new();
+        for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            // Fields are quoted and may hold commas; empty fields are not quoted.
+            let mut fields = Vec::new();
+            let mut rest = line;
+            while !rest.is_empty() || fields.len() < 9 {
+                if let Some(r) = rest.strip_prefix('"') {
+                    let end = r.find('"').unwrap();
+                    fields.push(r[..end].to_string());
+                    rest = r[end + 1..].strip_prefix(',').unwrap_or("");
+                } else {
+                    let end = rest.find(',').unwrap_or(rest.len());
+                    fields.push(rest[..end].to_string());
+                    rest = rest.get(end + 1..).unwrap_or("");
+                }
+                if rest.is_empty() && fields.len() >= 9 {
+                    break;
+                }
+            }
+            let (sites, hist, code) = (&fields[3], &fields[5], &fields[7]);
+            if code.is_empty() {
+                continue;
+            }
+            let pair = |r: &str| match r.split_once('-') {
+                Some((a, b)) => (a.to_string(), b.to_string()),
+                None => (r.to_string(), r.to_string()),
+            };
+            out.push(SeerRow {
+                // One range in SEER's table is written "C000-069" (for C000-C069).
+                sites: sites
+                    .split(',')
+                    .map(|r| {
+                        let (a, b) = pair(r.trim());
+                        (a, if b.starts_with('C') { b } else { format!("C{b}") })
+                    })
+                    .collect(),
+                histologies: hist
+                    .split(',')
+                    .map(|r| {
+                        let (a, b) = pair(r.trim());
+                        (a.parse().unwrap(), b.parse().unwrap())
+                    })
+                    .collect(),
+                code: code.parse().unwrap(),
+            });
+        }
+        out
+    }
+
+    /// SEER's ICCC-3 recode (seer.cancer.gov/iccc/iccc3.html, as imsweb/algorithms parsed it) and
+    /// oncodata's classification give the same subgroup, or both none, for every valid
+    /// (topography, morphology) with behaviour /3: 282,810 combinations.
+    #[test]
+    fn agrees_with_seer_recode_on_every_malignant_combination() {
+        let seer = seer_rows();
+        assert_eq!(seer.len(), 130, "leaf rows of SEER's table");
+        let subgroup = |code: u16| EXTENDED.iter().find(|(_, lo, hi)| (*lo..=*hi).contains(&code)).unwrap().0;
+        let mut compared = 0usize;
+        let mut differ = Vec::new();
+        for t in Topography::all() {
+            let site = t.compact();
+            for m in (8000..=9999u16).filter_map(|m| Morphology::parse(&m.to_string()).ok()).filter(|m| m.is_valid()) {
+                let rows: Vec<&SeerRow> = seer
+                    .iter()
+                    .filter(|r| r.sites.iter().any(|(a, b)| a.as_str() <= site.as_str() && site.as_str() <= b.as_str()))
+                    .filter(|r| r.histologies.iter().any(|&(a, b)| (a..=b).contains(&m.code())))
+                    .collect();
+                assert!(rows.len() <= 1, "{t} {m}: {} rows of SEER's table match", rows.len());
+                let want = rows.first().map(|r| subgroup(r.code));
+                let got = classify(t, m, Behaviour::Malignant).map(|s| s.subgroup);
+                compared += 1;
+                if want != got {
+                    differ.push(format!("{t} {m}/3: SEER {want:?}, oncodata {got:?}"));
+                }
+            }
+        }
+        let share = 1.0 - differ.len() as f64 / compared as f64;
+        assert!(compared > 250_000, "{compared}");
+        assert!(
+            differ.is_empty(),
+            "{} of {compared} combinations differ ({:.3} % agree):\n{}",
+            differ.len(),
+            100.0 * share,
+            differ.join("\n")
+        );
+    }
 }

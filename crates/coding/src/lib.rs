@@ -7,6 +7,7 @@
 //! - [`site_group`]: the site groups of the French national incidence estimates;
 //! - [`multiple_primary`]: the IARC/IACR 2004 rules that decide which tumours are one primary;
 //! - [`iccc`]: the International Classification of Childhood Cancer, third edition;
+//! - [`sex`]: sex as registries code it (1 male, 2 female, 9 unknown);
 //! - [`age_group`]: the 5-year age groups 0-4 … 85+ of population denominators;
 //! - [`standard_population`]: World (Segi 1960), European 1976, European 2013 and WHO weights;
 //! - [`icss`]: the International Cancer Survival Standard weights for age-standardised survival.
@@ -20,6 +21,7 @@ pub mod icss;
 pub mod morphology;
 pub mod multiple_primary;
 mod rules;
+pub mod sex;
 pub mod site_group;
 pub mod standard_population;
 mod table;
@@ -28,6 +30,7 @@ pub mod topography;
 pub use age_group::AgeGroup;
 pub use morphology::{Behaviour, Morphology};
 pub use rules::{CodeSet, MorphologyIndex};
+pub use sex::Sex;
 pub use table::rows as data_rows;
 pub use topography::Topography;
 

@@ -129,8 +129,21 @@ impl<T> RuleTable<T> {
         morphology: crate::Morphology,
         behaviour: crate::Behaviour,
     ) -> Option<&T> {
+        self.first_accepted(topography, morphology, behaviour, |_| true)
+    }
+
+    /// The value of the first row the tumour satisfies whose value `accept` takes (a further
+    /// condition that a table keeps with its values, e.g. a sex).
+    pub(crate) fn first_accepted(
+        &self,
+        topography: Topography,
+        morphology: crate::Morphology,
+        behaviour: crate::Behaviour,
+        accept: impl Fn(&T) -> bool,
+    ) -> Option<&T> {
         let mut rows = self.index.rows(morphology.code());
-        rows.find(|&i| self.when[i].matches(topography, morphology, behaviour)).map(|i| &self.values[i])
+        rows.find(|&i| self.when[i].matches(topography, morphology, behaviour) && accept(&self.values[i]))
+            .map(|i| &self.values[i])
     }
 
     /// Every row's value, in table order.

@@ -297,15 +297,16 @@ struct Derived {
 /// [`Derived`] for a combination of codes, memoised per thread: the tumours of a registry share
 /// a few thousand combinations, so the conversion tables are searched once per combination
 /// rather than once per tumour.
-fn derived_codes(topo: Topography, morpho: Morphology, beh: Behaviour) -> Derived {
-    type Memo = std::collections::HashMap<(Topography, Morphology, Behaviour), Derived, foldhash::fast::FixedState>;
+fn derived_codes(topo: Topography, morpho: Morphology, beh: Behaviour, sex: Sex) -> Derived {
+    type Memo =
+        std::collections::HashMap<(Topography, Morphology, Behaviour, Sex), Derived, foldhash::fast::FixedState>;
     thread_local! {
         static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::default();
     }
     MEMO.with_borrow_mut(|memo| {
-        memo.entry((topo, morpho, beh))
+        memo.entry((topo, morpho, beh, sex))
             .or_insert_with(|| Derived {
-                icd10: icd10::from_icdo3(topo, morpho, beh).map(|c| Text::new(&c)).map_err(|e| e.to_string()),
+                icd10: icd10::from_icdo3(topo, morpho, beh, sex).map(|c| Text::new(&c)).map_err(|e| e.to_string()),
                 iccc: iccc::classify(topo, morpho, beh).map(|s| Text::const_new(s.subgroup)),
                 site_group: site_group::classify(topo, morpho, beh).map(|g| Text::const_new(g.id)),
             })
@@ -477,7 +478,7 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
     };
     let Some(age) = age_years else { unreachable!("age is given or computed from the dates") };
 
-    let derived = derived_codes(topo, morpho, beh);
+    let derived = derived_codes(topo, morpho, beh, sex);
     let icd10 = match derived.icd10 {
         Ok(c) => Some(c),
         Err(e) => {

@@ -211,7 +211,7 @@ pub fn icd10_of(case: &Case) -> String {
     use oncodata_coding::{Behaviour, Morphology, Topography};
     let t = Topography::parse_valid(case.topography).expect("generator topography");
     let m = Morphology::parse_valid(case.morphology).expect("generator morphology");
-    oncodata_coding::icd10::from_icdo3(t, m, Behaviour::Malignant)
+    oncodata_coding::icd10::from_icdo3(t, m, Behaviour::Malignant, case.sex)
         .map(|c| c.replace('.', ""))
         .unwrap_or_else(|_| "C809".to_string())
 }

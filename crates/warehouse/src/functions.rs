@@ -17,7 +17,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
-use oncodata_coding::{AgeGroup, Behaviour, Morphology, Topography, iccc, icd10, site_group};
+use oncodata_coding::{AgeGroup, Behaviour, Morphology, Sex, Topography, iccc, icd10, site_group};
 
 /// Registers every platform function on a session.
 pub fn register(ctx: &SessionContext) {
@@ -38,7 +38,7 @@ pub fn udfs() -> Vec<ScalarUDF> {
     )];
     type Classifier = fn(Topography, Morphology, Behaviour) -> Option<String>;
     let classifiers: [(&str, Classifier); 3] = [
-        ("icd10", |t, m, b| icd10::from_icdo3(t, m, b).ok()),
+        ("icd10", |t, m, b| icd10::from_icdo3(t, m, b, Sex::Unknown).ok()),
         ("iccc", |t, m, b| iccc::classify(t, m, b).map(|s| s.subgroup.to_string())),
         ("site_group", |t, m, b| site_group::classify(t, m, b).map(|g| g.id.to_string())),
     ];

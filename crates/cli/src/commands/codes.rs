@@ -1,6 +1,6 @@
 //! `oncodata codes`: validity and conversions of one ICD-O-3 code pair.
 
-use oncodata_coding::{Morphology, Topography, iccc, icd10, site_group};
+use oncodata_coding::{Morphology, Sex, Topography, iccc, icd10, site_group};
 
 use super::{CliResult, Format};
 
@@ -14,6 +14,13 @@ pub struct Args {
     topography: String,
     /// ICD-O-3 morphology and behaviour, `8500/3`.
     morphology: String,
+    /// The person's sex (1/2/9, male/female/unknown): a few ICD-10 codes depend on it.
+    #[arg(long, default_value = "unknown", value_parser = parse_sex)]
+    sex: Sex,
+}
+
+fn parse_sex(text: &str) -> Result<Sex, String> {
+    Sex::parse(text).ok_or_else(|| format!("'{text}' is not a sex: give 1, 2, 9, male, female or unknown"))
 }
 
 /// Checks the codes and prints their conversions.
@@ -23,7 +30,7 @@ pub fn run(args: Args) -> CliResult {
     if !m.is_valid() {
         return Err(format!("ICD-O-3 morphology '{m}' does not exist in ICD-O-3.1").into());
     }
-    let icd = icd10::from_icdo3(t, m, b);
+    let icd = icd10::from_icdo3(t, m, b, args.sex);
     let sub = iccc::classify(t, m, b);
     let group = site_group::classify(t, m, b);
     let fields: Vec<(&str, String)> = vec![

@@ -36,12 +36,15 @@ fn memoised_conversions_equal_the_tables() {
     for round in 0..3 {
         for &(t, m, b) in combos.iter().cycle().skip(round).take(combos.len()) {
             let (t, m) = (Topography::parse(t).unwrap(), Morphology::parse(&m.to_string()).unwrap());
-            let d = derived_codes(t, m, b);
-            assert_eq!(d.icd10, icd10::from_icdo3(t, m, b).map(|c| Text::new(&c)).map_err(|e| e.to_string()));
+            let d = derived_codes(t, m, b, Sex::Female);
+            assert_eq!(
+                d.icd10,
+                icd10::from_icdo3(t, m, b, Sex::Female).map(|c| Text::new(&c)).map_err(|e| e.to_string())
+            );
             assert_eq!(d.iccc.as_deref(), iccc::classify(t, m, b).map(|s| s.subgroup));
             assert_eq!(d.site_group.as_deref(), site_group::classify(t, m, b).map(|g| g.id));
         }
     }
     let metastasis = (Topography::parse("C50.4").unwrap(), Morphology::parse("8500").unwrap(), Behaviour::Metastatic);
-    assert!(derived_codes(metastasis.0, metastasis.1, metastasis.2).icd10.is_err());
+    assert!(derived_codes(metastasis.0, metastasis.1, metastasis.2, Sex::Male).icd10.is_err());
 }

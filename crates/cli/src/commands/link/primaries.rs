@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use oncodata_coding::{Behaviour, Morphology, Topography, iccc, icd10, site_group};
-use oncodata_link::persons::SourcePatient;
+use oncodata_coding::{Behaviour, Morphology, Sex, Topography, iccc, icd10, site_group};
+use oncodata_link::persons::{SourcePatient, field};
 use oncodata_link::primaries::{Primary, Sourced, TumourRecord, consolidate};
 use oncodata_warehouse::{Value, Warehouse};
 
@@ -104,6 +104,19 @@ impl Consolidation {
     }
 }
 
+/// The sex of a primary's person: the one its records agree on, else unknown.
+fn person_sex(p: &Primary, patients: &[SourcePatient], patient_of: &[usize]) -> Sex {
+    let mut known =
+        p.members.iter().filter_map(|m| match Sex::parse(&patients[patient_of[m.record]].values[field::SEX]) {
+            Some(Sex::Unknown) | None => None,
+            sex => sex,
+        });
+    match known.next() {
+        Some(first) if known.all(|s| s == first) => first,
+        _ => Sex::Unknown,
+    }
+}
+
 /// `primary_id` of a primary: its person's id and its sequence, `P00000012-2`.
 fn primary_id(p: &Primary, person_id: &dyn Fn(u32) -> String) -> String {
     format!("{}-{}", person_id(p.person), p.sequence)
@@ -144,6 +157,7 @@ fn write_tables(
         };
         let (b, beh) = (p.behaviour, int(Some(p.behaviour.code())));
         let derived = |v: Option<String>| v.map_or(Value::Null, Value::Text);
+        let sex = person_sex(p, patients, patient_of);
         rows.push(vec![
             Value::Text(id.clone()),
             Value::Text(person_id(p.person)),
@@ -171,7 +185,7 @@ fn write_tables(
             text(&tnm[1]),
             text(&tnm[2]),
             stage_from,
-            derived(icd10::from_icdo3(topography, morphology, b).ok()),
+            derived(icd10::from_icdo3(topography, morphology, b, sex).ok()),
             derived(iccc::classify(topography, morphology, b).map(|s| s.subgroup.to_string())),
             derived(site_group::classify(topography, morphology, b).map(|g| g.id.to_string())),
         ]);
