@@ -11,13 +11,17 @@
 //!
 //! Read: `Patient.id`, `gender`, `birthDate`, `deceasedDateTime` / `deceasedBoolean`,
 //! `address[0].district` (département); `Condition.id`, `onsetDateTime` (or `onsetPeriod.start`,
-//! `recordedDate`), `bodySite` coded in ICD-O-3 topography and the mCODE extension
-//! `mcode-histology-morphology-behavior` (`8140/3`), else the codes the condition's code gives;
-//! the TNM stage group Observations (mCODE profile, LOINC 21908-9 / 21902-2) that focus on a
-//! tumour, or the stage of a SNOMED CT "TNM stage N" disorder; Procedures and MedicationRequests
-//! whose reason is a tumour (or with an mCODE profile) as care events: a procedure by the
-//! treatment its name says, a medication by its ATC code (other code systems, such as RxNorm,
-//! are a warning naming the system). The record number is the line (NDJSON) or 1 (a JSON file).
+//! `recordedDate`), `bodySite` in ICD-O-3 topography or SNOMED CT (through
+//! `data/fhir/snomed_structures.csv`), its mCODE laterality extension, and the mCODE extension
+//! `mcode-histology-morphology-behavior` (`8140/3`, or a SNOMED CT morphology), else the codes the
+//! condition's code gives; the TNM stage group and T, N, M Observations (mCODE profiles, LOINC
+//! 21908-9 / 21902-2 …) that focus on a tumour, that its `stage.assessment` names, that are
+//! members (`hasMember`) of such a stage group, or — when the patient has only one primary
+//! tumour — that name no condition, with the AJCC edition their `method` names; else the stage of a
+//! SNOMED CT "TNM stage N" disorder; Procedures and MedicationRequests, MedicationStatements and
+//! MedicationAdministrations whose reason is a tumour (or with an mCODE profile) as care events:
+//! a procedure by the treatment its name says, a medication by its ATC code (other code systems,
+//! such as RxNorm, are a warning naming the system). The record number is the line (NDJSON) or 1 (a JSON file).
 //! An export's resources are held in memory by patient until the path is read.
 
 use std::borrow::Cow;
@@ -33,6 +37,7 @@ use crate::IngestError;
 use crate::care::{is_atc, kind_of_atc, kind_of_label};
 use crate::case::{Case, Findings, Labels, validate};
 use crate::extract::Extract;
+use crate::fhir_codes::{Structure, structure_code};
 use crate::identity::TypedIdentity;
 use crate::rules::Violation;
 
@@ -189,6 +194,8 @@ impl Pool {
 struct Observed {
     group: [Option<String>; 2],
     tnm: [[Option<String>; 3]; 2],
+    /// The AJCC edition the observations' `method` names (`8`).
+    edition: [Option<String>; 2],
 }
 
 impl Observed {
@@ -204,13 +211,32 @@ impl Observed {
     /// The pathological staging when its stage group is known, else the clinical one when its
     /// stage group is known, else whichever has a category (pathological first), as the AJCC's
     /// "best stage" and the NAACCR reader choose ([`crate::naaccr`]).
-    fn best(&self) -> Option<crate::naaccr::Staging> {
+    fn best(&self) -> Option<(crate::naaccr::Staging, Option<String>)> {
         let basis = ["clinical", "pathological"];
         let any = |b: usize| self.tnm[b].iter().any(Option::is_some);
         let b =
             [1, 0].into_iter().find(|b| self.group[*b].is_some()).or_else(|| [1, 0].into_iter().find(|b| any(*b)))?;
-        Some(crate::naaccr::Staging { stage: self.group[b].clone(), tnm: self.tnm[b].clone(), basis: basis[b] })
+        let staging =
+            crate::naaccr::Staging { stage: self.group[b].clone(), tnm: self.tnm[b].clone(), basis: basis[b] };
+        Some((staging, self.edition[b].clone()))
     }
+}
+
+/// The AJCC edition a staging Observation's `method` names: "AJCC Cancer Staging Manual 8th
+/// Edition" (mCODE's NCI Thesaurus concept C146985) → `8`.
+fn ajcc_edition(o: &Value) -> Option<String> {
+    let codings = o.get("method")?.get("coding")?.as_array()?;
+    codings.iter().find_map(|c| {
+        let display = c.get("display").and_then(Value::as_str)?;
+        if !display.contains("AJCC") {
+            return None;
+        }
+        let word = display
+            .split_whitespace()
+            .find(|w| w.ends_with("th") || w.ends_with("st") || w.ends_with("nd") || w.ends_with("rd"))?;
+        let number = word.trim_end_matches(char::is_alphabetic);
+        (!number.is_empty() && number.chars().all(|ch| ch.is_ascii_digit())).then(|| number.to_string())
+    })
 }
 
 /// What a staging Observation gives — `S` stage group, `T`, `N` or `M` — and whether it is
@@ -524,13 +550,41 @@ fn group(
             }
         }
     }
+    // A stage group's members (`hasMember`: its T, N and M categories) are about its condition;
+    // staging that names no condition is about the patient's primary tumour when there is only
+    // one (mCODE's examples link the pathological stage to nothing).
+    let linked = |o: &Value| {
+        s(o, &["focus", "0", "reference"])
+            .and_then(|r| resolve(&r))
+            .or_else(|| position(o).and_then(|k| assessed.get(&k).copied()))
+    };
+    let mut members: HashMap<usize, usize> = HashMap::new();
+    for o in of_type("Observation").filter(|o| staging_item(o).is_some()) {
+        let Some(condition) = linked(o) else { continue };
+        for m in o.get("hasMember").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(k) = s(m, &["reference"]).and_then(|r| resolve(&r)) {
+                members.insert(k, condition);
+            }
+        }
+    }
+    let mut primary_conditions = of_type("Condition")
+        .filter(|c| matches!(crate::fhir_codes::classify(c), crate::fhir_codes::Class::Primary(_)))
+        .filter_map(position);
+    let only_primary = match (primary_conditions.next(), primary_conditions.next()) {
+        (Some(k), None) => Some(k),
+        _ => None,
+    };
     let mut staging_of: HashMap<usize, Observed> = HashMap::new();
     for o in of_type("Observation") {
         let Some((what, basis)) = staging_item(o) else { continue };
-        let focus = s(o, &["focus", "0", "reference"]).and_then(|r| resolve(&r));
-        let Some(condition) = focus.or_else(|| position(o).and_then(|k| assessed.get(&k).copied())) else { continue };
+        let member_of = || position(o).and_then(|k| members.get(&k).copied());
+        let Some(condition) = linked(o).or_else(member_of).or(only_primary) else { continue };
         if let Some(value) = staging_value(o, what) {
-            staging_of.entry(condition).or_default().set(basis, what, value);
+            let observed = staging_of.entry(condition).or_default();
+            observed.set(basis, what, value);
+            if let Some(edition) = ajcc_edition(o) {
+                observed.edition[basis] = Some(edition);
+            }
         }
     }
 
@@ -577,25 +631,33 @@ fn group(
     for (c, coded) in &primaries {
         let c: &Value = c;
         let cid = s(c, &["id"]);
-        let topography = c
-            .get("bodySite")
-            .and_then(Value::as_array)
-            .and_then(|sites| sites.iter().find_map(|site| s(site, &["coding", "0", "code"])))
-            .or_else(|| coded.as_ref().map(|t| t.topography.clone()));
-        let histology = c
-            .get("extension")
-            .and_then(Value::as_array)
-            .and_then(|ext| {
-                ext.iter()
-                    .find(|e| s(e, &["url"]).is_some_and(|u| u.contains("histology-morphology-behavior")))
-                    .and_then(|e| s(e, &["valueCodeableConcept", "coding", "0", "code"]))
-            })
+        let mut f = Findings::default();
+        let mut code_of = |concept: Option<&Value>, kind| match concept.map(|c| structure_code(c, kind)) {
+            Some(Ok(code)) => code,
+            Some(Err(v)) => {
+                f.0.push(v);
+                None
+            }
+            None => None,
+        };
+        let body_site = c.get("bodySite").and_then(Value::as_array).and_then(|sites| sites.first());
+        fn extension<'v>(of: Option<&'v Value>, name: &str) -> Option<&'v Value> {
+            of?.get("extension")?
+                .as_array()?
+                .iter()
+                .find(|e| e.get("url").and_then(Value::as_str).is_some_and(|u| u.contains(name)))?
+                .get("valueCodeableConcept")
+        }
+        let topography =
+            code_of(body_site, Structure::BodySite).or_else(|| coded.as_ref().map(|t| t.topography.clone()));
+        let histology = code_of(extension(Some(c), "histology-morphology-behavior"), Structure::Morphology)
             .or_else(|| coded.as_ref().map(|t| format!("{}/{}", t.morphology, t.behaviour)));
+        let laterality = code_of(extension(body_site, "laterality"), Structure::Laterality);
         let onset = s(c, &["onsetDateTime"])
             .or_else(|| s(c, &["onsetPeriod", "start"]))
             .or_else(|| s(c, &["recordedDate"]))
             .or_else(|| coded.as_ref().and_then(|t| t.onset.clone()));
-        let mut f = Findings::default();
+        let mut edition_text: Option<String> = None;
         let mut case = Case::new(&LABELS);
         case.patient_id = patient_id.as_deref();
         case.tumour_number = cid.as_deref();
@@ -605,6 +667,7 @@ fn group(
         case.vital_status = Some(if deceased { "2" } else { "9" });
         case.incidence = f.date("Condition.onsetDateTime", onset.as_deref());
         case.topography = topography.as_deref();
+        case.laterality = laterality.as_deref();
         match histology.as_deref().map(|h| h.split_once('/')) {
             Some(Some((m, b))) => {
                 case.morphology = Some(m);
@@ -617,13 +680,15 @@ fn group(
         }
         let at = position(c);
         match at.and_then(|k| staging_of.get(&k)).and_then(Observed::best) {
-            Some(crate::naaccr::Staging { stage, tnm, basis }) => {
+            Some((crate::naaccr::Staging { stage, tnm, basis }, edition)) => {
                 case.stage = stage.map(Cow::Owned);
                 case.tnm = tnm.map(|c| c.map(Cow::Owned));
                 case.tnm_basis = Some(basis);
+                edition_text = edition;
             }
             None => case.stage = coded.as_ref().and_then(|t| t.stage.clone()).map(Cow::Owned),
         }
+        case.tnm_edition = edition_text.as_deref();
         case.departement = departement.as_deref();
         case.source_ids = compact_str::format_compact!(
             "Patient.id={};Condition.id={}",
@@ -646,7 +711,8 @@ fn group(
     let mut events = Vec::new();
     // Medications of a code system not mapped to ATC, by system: (count, an example code).
     let mut unmapped: std::collections::BTreeMap<String, (usize, String)> = Default::default();
-    for r in of_type("Procedure").chain(of_type("MedicationRequest")) {
+    let medications = ["MedicationRequest", "MedicationStatement", "MedicationAdministration"];
+    for r in of_type("Procedure").chain(medications.into_iter().flat_map(|t| of_type(t))) {
         let reason = r
             .get("reasonReference")
             .and_then(Value::as_array)
@@ -657,7 +723,7 @@ fn group(
         if reason.is_none() && !cancer_profile {
             continue;
         }
-        let is_drug = r.get("resourceType").and_then(Value::as_str) == Some("MedicationRequest");
+        let is_drug = r.get("resourceType").and_then(Value::as_str).is_some_and(|t| t.starts_with("Medication"));
         let (kind, label, when) = if is_drug {
             let system = s(r, &["medicationCodeableConcept", "coding", "0", "system"]).unwrap_or_default();
             let code = s(r, &["medicationCodeableConcept", "coding", "0", "code"]).unwrap_or_default();
@@ -667,7 +733,10 @@ fn group(
                 unmapped.entry(system).or_insert((0, code.clone())).0 += 1;
                 None
             };
-            (kind, code, s(r, &["authoredOn"]))
+            let when = s(r, &["authoredOn"])
+                .or_else(|| s(r, &["effectiveDateTime"]))
+                .or_else(|| s(r, &["effectivePeriod", "start"]));
+            (kind, code, when)
         } else {
             let label =
                 s(r, &["code", "text"]).or_else(|| s(r, &["code", "coding", "0", "display"])).unwrap_or_default();
@@ -688,7 +757,7 @@ fn group(
     for (system, (n, example)) in unmapped {
         problems.push(Violation::warning(
             "fhir.code-system",
-            format!("{n} MedicationRequest(s) coded in '{system}' (e.g. {example}): the system is not mapped to ATC, so they are not kept as care events"),
+            format!("{n} medication resource(s) coded in '{system}' (e.g. {example}): the system is not mapped to ATC, so they are not kept as care events"),
         ));
     }
 

@@ -73,6 +73,71 @@ fn snomed() -> &'static HashMap<String, Concept> {
     &TABLE
 }
 
+/// What a concept of `data/fhir/snomed_structures.csv` codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Structure {
+    /// A body site: an ICD-O-3 topography (`C34.9`).
+    BodySite,
+    /// A morphologic abnormality: an ICD-O-3 morphology and behaviour (`8140/3`).
+    Morphology,
+    /// A laterality qualifier: the NAACCR/ENCR laterality code (`2` left).
+    Laterality,
+}
+
+impl Structure {
+    fn name(self) -> &'static str {
+        match self {
+            Self::BodySite => "body-site",
+            Self::Morphology => "morphology",
+            Self::Laterality => "laterality",
+        }
+    }
+}
+
+fn structures() -> &'static HashMap<(String, String), String> {
+    static TABLE: LazyLock<HashMap<(String, String), String>> = LazyLock::new(|| {
+        let text = include_str!("../data/fhir/snomed_structures.csv");
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.expect("snomed_structures.csv is valid CSV");
+                ((r[1].to_string(), r[0].to_string()), r[2].to_string())
+            })
+            .collect()
+    });
+    &TABLE
+}
+
+/// The code a CodeableConcept gives for `kind`: a SNOMED CT coding through
+/// `data/fhir/snomed_structures.csv`, any other coding as it is written (ICD-O-3). `Ok(None)`
+/// when there is no coding; an error naming the concept when the only codes are SNOMED CT
+/// concepts the table does not list (a laterality not listed is `Ok(None)`: left unknown).
+pub fn structure_code(concept: &Value, kind: Structure) -> Result<Option<String>, Violation> {
+    let mut unmapped = None;
+    let codings = concept.get("coding").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for coding in codings {
+        let Some(code) = text(coding, &["code"]) else { continue };
+        if !text(coding, &["system"]).unwrap_or("").contains("snomed") {
+            return Ok(Some(code.to_string()));
+        }
+        match structures().get(&(kind.name().to_string(), code.to_string())) {
+            Some(mapped) => return Ok(Some(mapped.clone())),
+            None if kind == Structure::Laterality => {}
+            None => {
+                let display = text(coding, &["display"]).unwrap_or("");
+                unmapped.get_or_insert(Violation::error(
+                    "fhir.unmapped-concept",
+                    format!(
+                        "SNOMED CT {} concept {code} ({display}) is not mapped to ICD-O-3 by data/fhir/snomed_structures.csv",
+                        kind.name()
+                    ),
+                ));
+            }
+        }
+    }
+    unmapped.map_or(Ok(None), Err)
+}
+
 /// Words that name a cancer in a concept's display.
 const CANCER_WORDS: [&str; 9] =
     ["carcinoma", "malignant", "neoplasm", "cancer", "leukemia", "leukaemia", "lymphoma", "melanoma", "sarcoma"];
@@ -232,5 +297,21 @@ mod tests {
         let mut refuted = coded(icd, "C50.4", "");
         refuted["verificationStatus"]["coding"][0]["code"] = json!("refuted");
         assert_eq!(classify(&refuted), Class::NotPrimary);
+    }
+
+    #[test]
+    fn snomed_body_sites_morphologies_and_lateralities_map_to_icdo3() {
+        let concept =
+            |code: &str| json!({"coding": [{"system": "http://snomed.info/sct", "code": code, "display": "x"}]});
+        assert_eq!(structure_code(&concept("41224006"), Structure::BodySite), Ok(Some("C34.3".into())));
+        assert_eq!(structure_code(&concept("82711006"), Structure::Morphology), Ok(Some("8500/3".into())));
+        assert_eq!(structure_code(&concept("7771000"), Structure::Laterality), Ok(Some("2".into())));
+        assert_eq!(structure_code(&concept("1"), Structure::Laterality), Ok(None));
+        let e = structure_code(&concept("1"), Structure::BodySite).unwrap_err();
+        assert!(e.rule == "fhir.unmapped-concept" && e.message.contains("body-site concept 1"), "{}", e.message);
+        // An ICD-O-3 coding beside an unmapped SNOMED CT one is used.
+        let both = json!({"coding": [{"system": "http://snomed.info/sct", "code": "1"}, {"system": "urn:oid:2.16.840.1.113883.6.43.1", "code": "C50.4"}]});
+        assert_eq!(structure_code(&both, Structure::BodySite), Ok(Some("C50.4".into())));
+        assert_eq!(structure_code(&json!({}), Structure::Morphology), Ok(None));
     }
 }

@@ -1,8 +1,9 @@
-//! `oncodata ingest --source fhir` on a FHIR Bulk Data export that Synthea wrote (the SMART on
-//! FHIR sample bulk datasets, 10-patient branch: one resource per NDJSON line, a file per
-//! resource type; `crates/ingest/fixtures/real/fhir/SOURCE.md`): every cancer is found and no
-//! other condition, each tumour's codes, date and stage and its treatments equal what an
-//! independent Python reader (`expected_synthea.py`) finds in the files.
+//! `oncodata ingest --source fhir` on FHIR files others wrote (`crates/ingest/fixtures/real/fhir/
+//! SOURCE.md`): a FHIR Bulk Data export that Synthea wrote (the SMART on FHIR sample bulk
+//! datasets, 10-patient branch: one resource per NDJSON line, a file per resource type) and the
+//! HL7 mCODE STU1 examples (a resource per JSON file). Every cancer is found and no other
+//! condition; each tumour's codes, date and stage and its treatments equal what independent
+//! Python readers (`expected_synthea.py`, `expected_mcode.py`) find in the files.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,20 +12,21 @@ use serde_json::Value;
 
 use crate::stdout_of;
 
-#[test]
-fn a_synthea_bulk_export_gives_its_cancers_and_nothing_else() {
+/// Ingests a FHIR fixture and checks it against its `.expected.json` (written by an independent
+/// Python reader): the counts, every tumour's `keys`, and the care events by tumour and kind.
+/// Returns the warehouse's directory.
+fn ingest_and_compare(fixture: &str, keys: &[&str]) -> (tempfile::TempDir, String) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/fixtures/real/fhir");
     let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures.join("synthea-bulk-10.expected.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join(format!("{fixture}.expected.json"))).unwrap())
             .unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let w = tmp.path().join("wh");
-    let w = w.to_str().unwrap();
-    let export = fixtures.join("synthea-bulk-10");
+    let w = tmp.path().join("wh").to_str().unwrap().to_string();
+    let export = fixtures.join(fixture);
     let summary: Value = serde_json::from_str(&stdout_of(&[
         "ingest",
         "--warehouse",
-        w,
+        &w,
         "--format",
         "json",
         "--source",
@@ -39,13 +41,14 @@ fn a_synthea_bulk_export_gives_its_cancers_and_nothing_else() {
     assert_eq!(counts["quarantined"], 0, "{summary}");
 
     let sql = "SELECT tumour_id, topography, morphology, CAST(behaviour AS BIGINT) AS behaviour, \
-               CAST(incidence_date AS VARCHAR) AS incidence_date, stage FROM tumours ORDER BY tumour_id";
-    let got: Value = serde_json::from_str(&stdout_of(&["sql", "--warehouse", w, "--format", "json", sql])).unwrap();
+               CAST(laterality AS BIGINT) AS laterality, CAST(incidence_date AS VARCHAR) AS incidence_date, stage, \
+               tnm_t, tnm_n, tnm_m, tnm_basis, tnm_edition FROM tumours ORDER BY tumour_id";
+    let got: Value = serde_json::from_str(&stdout_of(&["sql", "--warehouse", &w, "--format", "json", sql])).unwrap();
     let got = got.as_array().unwrap();
     let want = expected["tumours"].as_array().unwrap();
     assert_eq!(got.len(), want.len(), "{got:?}");
     for (g, e) in got.iter().zip(want) {
-        for key in ["tumour_id", "topography", "morphology", "behaviour", "incidence_date", "stage"] {
+        for key in keys {
             assert_eq!(g[key], e[key], "{key} of {}", e["tumour_id"]);
         }
     }
@@ -53,7 +56,7 @@ fn a_synthea_bulk_export_gives_its_cancers_and_nothing_else() {
     let events = stdout_of(&[
         "sql",
         "--warehouse",
-        w,
+        &w,
         "--format",
         "json",
         "SELECT tumour_id, kind, count(*) AS n FROM care_events GROUP BY tumour_id, kind",
@@ -68,8 +71,40 @@ fn a_synthea_bulk_export_gives_its_cancers_and_nothing_else() {
     let want: BTreeMap<String, u64> =
         expected["care_events"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect();
     assert_eq!(got, want);
+    (tmp, w)
+}
 
+#[test]
+fn a_synthea_bulk_export_gives_its_cancers_and_nothing_else() {
+    let keys = ["tumour_id", "topography", "morphology", "behaviour", "incidence_date", "stage"];
+    let (_tmp, w) = ingest_and_compare("synthea-bulk-10", &keys);
     // The RxNorm-coded medications are not guessed at: one warning names the system.
-    let warnings = stdout_of(&["sql", "--warehouse", w, "--format", "csv", "SELECT rule_id, message FROM warnings"]);
+    let warnings = stdout_of(&["sql", "--warehouse", &w, "--format", "csv", "SELECT rule_id, message FROM warnings"]);
+    assert!(warnings.contains("fhir.code-system") && warnings.contains("rxnorm"), "{warnings}");
+}
+
+/// The HL7 mCODE STU1 examples (one resource per `.json` file, as the implementation guide
+/// publishes them): the PrimaryCancerCondition's SNOMED CT body site, histology and laterality,
+/// its clinical and pathological TNM Observations (linked by `stage.assessment`, by `hasMember`
+/// and, for the pathological ones, by nothing but the patient), its cancer-related procedures;
+/// the secondary cancer and the comorbidity are not tumours, the second patient has none.
+#[test]
+fn the_hl7_mcode_examples_give_their_primary_cancer_with_its_stage() {
+    let keys = [
+        "tumour_id",
+        "topography",
+        "morphology",
+        "behaviour",
+        "laterality",
+        "incidence_date",
+        "stage",
+        "tnm_t",
+        "tnm_n",
+        "tnm_m",
+        "tnm_basis",
+        "tnm_edition",
+    ];
+    let (_tmp, w) = ingest_and_compare("mcode-stu1", &keys);
+    let warnings = stdout_of(&["sql", "--warehouse", &w, "--format", "csv", "SELECT rule_id, message FROM warnings"]);
     assert!(warnings.contains("fhir.code-system") && warnings.contains("rxnorm"), "{warnings}");
 }
