@@ -3,10 +3,12 @@
 //! age/site/histology, sex/histology (#21–#24), site/histology (#18) and site/behaviour.
 //!
 //! Source: the IARC/IACR Check program (Ferlay, Burkhard, Whelan, Parkin, IARC Technical Report
-//! No. 42, 2005) as ported in CanReg5, summarised with its code lists in
+//! No. 42, 2005) as ported in CanReg5 (IARC-CSU/CanReg5), summarised in
 //! `shared/reference/registry-and-epi-methods.md` §2.2. The unlikely combinations are
-//! declarative tables in `data/iarc_combinations.csv` and `data/iarc_site_histology.csv`; the
-//! basis and grade lists are short enough to read here.
+//! declarative tables in `data/iarc_combinations.csv` and `data/iarc_site_histology.csv` (the
+//! latter complete: the 70 morphological families of the program's tables, written by
+//! `data/iarc_site_histology.py`); the basis and grade lists are short enough to read here. A
+//! test compares every combination with CanReg5's checks (`reference/iarc_checks_canreg5.py`).
 
 use std::sync::OnceLock;
 
@@ -218,6 +220,166 @@ mod tests {
     #[test]
     fn tables_load() {
         assert_eq!(combinations().0.len(), 15);
-        assert_eq!(site_histology().0.len(), 25);
+        assert_eq!(site_histology().0.len(), 70);
+    }
+
+    /// A row of `reference/iarc_checks_canreg5.csv` (or of its differences file): the
+    /// combinations one of CanReg5's checks flags.
+    struct Flagged {
+        check: String,
+        sex: Option<Sex>,
+        ages: Option<(u16, u16)>,
+        behaviour: Option<u8>,
+        topography: CodeSet,
+        morphology: CodeSet,
+    }
+
+    impl Flagged {
+        fn parse(f: &[&str]) -> Self {
+            Flagged {
+                check: f[0].to_string(),
+                sex: (f[1] != "*").then(|| Sex::parse(f[1]).unwrap()),
+                ages: (f[2] != "*").then(|| {
+                    let (a, b) = f[2].split_once('-').unwrap();
+                    (a.parse().unwrap(), b.parse().unwrap())
+                }),
+                behaviour: (f[3] != "*").then(|| f[3].parse().unwrap()),
+                topography: CodeSet::topographies(f[4]).unwrap(),
+                morphology: CodeSet::morphologies(f[5]).unwrap(),
+            }
+        }
+
+        fn contains(&self, check: &str, t: &CodedTumour) -> bool {
+            self.check == check
+                && self.sex.is_none_or(|s| s == t.sex)
+                && self.ages.is_none_or(|(a, b)| (a..=b).contains(&t.age))
+                && self.behaviour.is_none_or(|b| b == t.behaviour.code())
+                && self.topography.contains(t.topography.ordinal())
+                && self.morphology.contains(t.morphology.code())
+        }
+    }
+
+    fn reference(name: &str) -> Vec<Vec<String>> {
+        let path = format!("{}/reference/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .skip(1)
+            .map(|l| l.splitn(7, ',').map(str::to_string).collect())
+            .collect()
+    }
+
+    /// Every combination of CanReg5's 330 topographies, the morphologies of its MorphFam table,
+    /// behaviours 0-3 (where a check reads them), both sexes and the ages where a check changes
+    /// (0 to 120): oncodata's IARC checks flag what CanReg5's flag, except the differences
+    /// listed with their reason in `reference/iarc_checks_differences.csv`.
+    #[test]
+    fn equal_to_canreg5_on_every_combination() {
+        let rows = reference("iarc_checks_canreg5.csv");
+        let domain = CodeSet::morphologies(&rows[0][5]).unwrap();
+        assert_eq!(rows[0][0], "domain");
+        let flagged: Vec<Flagged> =
+            rows[1..].iter().map(|r| Flagged::parse(&r.iter().map(String::as_str).collect::<Vec<_>>())).collect();
+        let differences: Vec<(Flagged, String)> = reference("iarc_checks_differences.csv")
+            .iter()
+            .map(|r| (Flagged::parse(&r.iter().map(String::as_str).collect::<Vec<_>>()), r[6].clone()))
+            .collect();
+        let mut used = vec![0usize; differences.len()];
+        // The ages where a row of either side begins or ends, and their neighbours.
+        let mut ages: Vec<u16> = vec![0, 120];
+        for (a, b) in flagged
+            .iter()
+            .filter_map(|f| f.ages)
+            .chain(combinations().0.iter().map(|c| (*c.ages.start(), (*c.ages.end()).min(120))))
+        {
+            ages.extend([a, b, a.saturating_sub(1), (b + 1).min(120)]);
+        }
+        ages.sort_unstable();
+        ages.dedup();
+        let morphologies: Vec<Morphology> = (8000..=9999u16)
+            .filter(|m| domain.contains(*m))
+            .map(|m| Morphology::parse(&m.to_string()).unwrap())
+            .collect();
+        let checks = [
+            ("topography-morphology", "iarc.site-histology"),
+            ("sex-morphology", "iarc.sex-morphology"),
+            ("age-topography", "iarc.age-topography"),
+            ("age-morphology", "iarc.age-morphology"),
+            ("age-topography-morphology", "iarc.age-topography-morphology"),
+            ("topography-behaviour", "iarc.topography-behaviour"),
+        ];
+        // What oncodata's tables flag (as `check` applies them, without building the messages).
+        let ours = |rule: &str, t: &CodedTumour| {
+            let m = t.morphology.code();
+            if rule == "iarc.site-histology" {
+                let (rows, index) = site_histology();
+                index.rows(m).any(|i| rows[i].must != rows[i].topography.contains(t.topography.ordinal()))
+            } else {
+                let (rows, index) = combinations();
+                index.rows(m).any(|i| rows[i].rule == rule && rows[i].matches(t))
+            }
+        };
+        // CanReg5's rows by check, indexed by morphology.
+        let theirs_of: Vec<(Vec<&Flagged>, MorphologyIndex)> = checks
+            .iter()
+            .map(|(name, _)| {
+                let rows: Vec<&Flagged> = flagged.iter().filter(|f| f.check == *name).collect();
+                let index = MorphologyIndex::new(rows.iter().map(|f| &f.morphology));
+                (rows, index)
+            })
+            .collect();
+        let mut unexplained = Vec::new();
+        let mut compared = 0usize;
+        for t in Topography::all() {
+            for &m in &morphologies {
+                for b in [Behaviour::Benign, Behaviour::Uncertain, Behaviour::InSitu, Behaviour::Malignant] {
+                    for sex in [Sex::Male, Sex::Female] {
+                        // Only the age checks read the age: the others are compared at one age.
+                        let at: &[u16] = if b == Behaviour::Malignant && sex == Sex::Female { &ages } else { &[50] };
+                        for &age in at {
+                            let tumour = CodedTumour {
+                                sex,
+                                age,
+                                topography: t,
+                                morphology: m,
+                                behaviour: b,
+                                grade: None,
+                                basis: None,
+                            };
+                            for (k, (name, rule)) in checks.iter().enumerate() {
+                                if age != 50 && !name.starts_with("age") {
+                                    continue;
+                                }
+                                compared += 1;
+                                let ours = ours(rule, &tumour);
+                                let (rows, index) = &theirs_of[k];
+                                let theirs = index.rows(m.code()).any(|i| rows[i].contains(name, &tumour));
+                                if ours == theirs {
+                                    continue;
+                                }
+                                match differences.iter().position(|(d, _)| d.contains(name, &tumour)) {
+                                    Some(i) => used[i] += 1,
+                                    None => unexplained.push(format!(
+                                        "{name}: {t} {m}/{b} {} age {age}: CanReg5 {theirs}, oncodata {ours}",
+                                        sex.label()
+                                    )),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 5_000_000, "{compared}");
+        let n = unexplained.len();
+        unexplained.truncate(40);
+        assert!(
+            n == 0,
+            "{n} combinations differ from CanReg5 without a documented reason:\n{}",
+            unexplained.join("\n")
+        );
+        for (i, (_, why)) in differences.iter().enumerate() {
+            assert!(used[i] > 0, "documented difference no longer occurs: {why}");
+        }
     }
 }
