@@ -30,7 +30,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use chrono::NaiveDate;
-use oncodata_model::{CareEvent, Provenance, Sex};
+use oncodata_model::{CareEvent, CareEventKind, Provenance, Sex, Text};
 use serde_json::Value;
 
 use crate::IngestError;
@@ -498,7 +498,13 @@ fn group(
     };
     let position = |r: &Value| resources.iter().position(|x| std::ptr::eq(*x, r));
     // A record without a cancer is skipped and counted, not quarantined.
-    if !of_type("Condition").any(|c| crate::fhir_codes::classify(c) != crate::fhir_codes::Class::NotPrimary) {
+    let is_cancer = |c: &Value| {
+        !matches!(
+            crate::fhir_codes::classify(c),
+            crate::fhir_codes::Class::NotPrimary | crate::fhir_codes::Class::Secondary(_)
+        )
+    };
+    if !of_type("Condition").any(is_cancer) {
         out.skipped(p);
         return;
     }
@@ -593,11 +599,13 @@ fn group(
     let mut problems = Vec::new();
     let mut primaries: Vec<(&Value, Option<crate::fhir_codes::Tumour>)> = Vec::new();
     let mut staged: Vec<(&Value, crate::fhir_codes::Tumour)> = Vec::new();
+    let mut secondaries: Vec<(&Value, Option<String>)> = Vec::new();
     for c in of_type("Condition") {
         match crate::fhir_codes::classify(c) {
             crate::fhir_codes::Class::Primary(t) => primaries.push((c, t)),
             crate::fhir_codes::Class::Staged(t) => staged.push((c, t)),
             crate::fhir_codes::Class::Unmapped(v) => problems.push(v),
+            crate::fhir_codes::Class::Secondary(site) => secondaries.push((c, site)),
             crate::fhir_codes::Class::NotPrimary => {}
         }
     }
@@ -747,7 +755,7 @@ fn group(
         let date = f.date("performed/authoredOn", when.as_deref()).and_then(|d| d.to_date());
         problems.extend(f.0);
         match (kind, date) {
-            (Some(kind), Some(date)) => events.push((kind, date, reason)),
+            (Some(kind), Some(date)) => events.push((kind, date, reason, None)),
             (Some(_), None) => {
                 problems.push(Violation::error("record.required", format!("treatment '{label}' has no date")))
             }
@@ -800,14 +808,38 @@ fn group(
         out.patient(patient);
         out.push_tumour(tumour);
     }
-    for (kind, date, reason) in events {
+    // Secondary cancers: a metastasis of the primary their mCODE extension names, else of the
+    // patient's only primary tumour, at their site.
+    for (c, site) in secondaries {
+        let related = c
+            .get("extension")
+            .and_then(Value::as_array)
+            .and_then(|ext| {
+                ext.iter().find(|e| s(e, &["url"]).is_some_and(|u| u.contains("related-primary-cancer-condition")))
+            })
+            .and_then(|e| s(e, &["valueReference", "reference"]))
+            .and_then(|r| resolve(&r))
+            .or(only_primary)
+            .filter(|k| tumour_of.contains_key(k));
+        let when =
+            s(c, &["onsetDateTime"]).or_else(|| s(c, &["onsetPeriod", "start"])).or_else(|| s(c, &["recordedDate"]));
+        let mut f = Findings::default();
+        match f.date("Condition.onsetDateTime", when.as_deref()).and_then(|d| d.to_date()) {
+            Some(date) => events.push((CareEventKind::Metastasis, date, related, site)),
+            None => problems.push(Violation::warning(
+                "fhir.metastasis-date",
+                format!("secondary cancer {} has no date: not kept", s(c, &["id"]).unwrap_or_default()),
+            )),
+        }
+    }
+    for (kind, date, reason, code) in events {
         out.care_events.push(CareEvent {
             patient_id: patient_id.as_str().into(),
             tumour_id: reason.and_then(|r| tumour_of.get(&r).map(|t| t.as_str().into())),
             kind,
             date,
             provider: None,
-            code: None,
+            code: code.map(|c| Text::new(&c)),
             provenance: p.clone(),
         });
     }

@@ -38,7 +38,10 @@ pub enum Class {
     Staged(Tumour),
     /// A cancer whose SNOMED CT concept is not mapped: the record cannot be read.
     Unmapped(Violation),
-    /// Not a primary tumour: a comorbidity, a suspected or refuted cancer, a metastasis.
+    /// A secondary cancer (a metastasis), with its site's ICD-O-3 topography when its code
+    /// gives it: information on its primary, not a tumour of its own.
+    Secondary(Option<String>),
+    /// Not a cancer: a comorbidity, a suspected or refuted cancer.
     NotPrimary,
 }
 
@@ -173,7 +176,9 @@ pub fn icd10_class(code: &str) -> Option<Class> {
     };
     Some(match (letter, number) {
         ("C", 0..=76) | ("C", 80) => tumour(site(), "8000", "3"),
-        ("C", 77..=79) => Class::NotPrimary,
+        ("C", 77..=79) => {
+            Class::Secondary(secondary_site(&format!("C{number:02}.{}", digits.get(2..3).unwrap_or("9"))))
+        }
         ("C", 81..=86) | ("C", 88) | ("C", 96) => tumour("C77.9".into(), "9590", "3"),
         ("C", 90) => tumour("C42.1".into(), "9732", "3"),
         ("C", 91..=95) => tumour("C42.1".into(), "9800", "3"),
@@ -181,6 +186,22 @@ pub fn icd10_class(code: &str) -> Option<Class> {
         ("D", 0..=9) | ("D", 37..=48) => Class::Primary(None),
         _ => return None,
     })
+}
+
+/// The ICD-O-3 topography of the site an ICD-10 secondary neoplasm code names (`C78.7` →
+/// `C22.0`), from `data/fhir/icd10_secondary_sites.csv`.
+fn secondary_site(icd10: &str) -> Option<String> {
+    static TABLE: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        let text = include_str!("../data/fhir/icd10_secondary_sites.csv");
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.expect("icd10_secondary_sites.csv is valid CSV");
+                (r[0].to_string(), r[1].to_string())
+            })
+            .collect()
+    });
+    TABLE.get(icd10).or_else(|| TABLE.get(&format!("{}.9", &icd10[..3]))).cloned()
 }
 
 /// What a SNOMED CT concept is, from `data/fhir/snomed_cancer.csv`; a concept not listed whose
@@ -199,6 +220,7 @@ pub fn snomed_class(code: &str, display: &str, onset: Option<&str>) -> Option<Cl
             Some(match c.kind.as_str() {
                 "primary" => Class::Primary(Some(tumour())),
                 "staged" => Class::Staged(tumour()),
+                "secondary" => Class::Secondary(Some(c.topography.clone()).filter(|t| !t.is_empty())),
                 _ => Class::NotPrimary,
             })
         }
@@ -224,13 +246,30 @@ pub fn classify(condition: &Value) -> Class {
     }
     let profiles = condition.get("meta").and_then(|m| m.get("profile")).map(|p| p.to_string()).unwrap_or_default();
     if profiles.contains("secondary-cancer-condition") {
-        return Class::NotPrimary;
+        // The site: the body site's, else the one the code gives.
+        let body_site = condition.get("bodySite").and_then(Value::as_array).and_then(|s| s.first());
+        let site = body_site.and_then(|s| structure_code(s, Structure::BodySite).ok().flatten());
+        let coded = || match classify_codes(condition) {
+            Some(Class::Secondary(site)) => site,
+            _ => None,
+        };
+        return Class::Secondary(site.or_else(coded));
     }
     let mcode = profiles.contains("primary-cancer-condition")
         || condition
             .get("extension")
             .and_then(Value::as_array)
             .is_some_and(|e| e.iter().any(|x| text(x, &["url"]).is_some_and(|u| u.contains("histology-morphology"))));
+    match (classify_codes(condition), mcode) {
+        (Some(Class::NotPrimary) | None, true) => Class::Primary(None),
+        (Some(c), _) => c,
+        (None, false) => Class::NotPrimary,
+    }
+}
+
+/// What a Condition's `code` says it is: the first coding that says something, a primary with
+/// codes over one without; `None` when no coding is a cancer's.
+fn classify_codes(condition: &Value) -> Option<Class> {
     let onset = text(condition, &["onsetDateTime"]).or_else(|| text(condition, &["recordedDate"]));
     let codings = condition.get("code").and_then(|c| c.get("coding")).and_then(Value::as_array);
     let mut found = None;
@@ -253,11 +292,7 @@ pub fn classify(condition: &Value) -> Class {
             _ => {}
         }
     }
-    match (found, mcode) {
-        (Some(Class::NotPrimary) | None, true) => Class::Primary(None),
-        (Some(c), _) => c,
-        (None, false) => Class::NotPrimary,
-    }
+    found
 }
 
 #[cfg(test)]
@@ -291,7 +326,12 @@ mod tests {
         assert_eq!((t.topography.as_str(), t.morphology.as_str()), ("C50.4", "8000"));
         let Class::Primary(Some(t)) = classify(&coded(icd, "C61", "")) else { panic!() };
         assert_eq!(t.topography, "C61.9");
-        assert_eq!(classify(&coded(icd, "C78.7", "")), Class::NotPrimary, "secondary");
+        assert_eq!(classify(&coded(icd, "C78.7", "")), Class::Secondary(Some("C22.0".into())), "secondary");
+        assert_eq!(classify(&coded(icd, "C77", "")), Class::Secondary(Some("C77.9".into())));
+        assert_eq!(
+            classify(&coded(snomed, "94225005", "Secondary malignant neoplasm of brain")),
+            Class::Secondary(Some("C71.9".into()))
+        );
         assert_eq!(classify(&coded(icd, "I10", "")), Class::NotPrimary);
         assert_eq!(classify(&coded(icd, "D05.1", "")), Class::Primary(None));
         let mut refuted = coded(icd, "C50.4", "");

@@ -572,7 +572,7 @@ fn condition_class<'a>(
             "omop.unmapped-concept",
             "an in situ or uncertain-behaviour neoplasm whose ICD-10 code gives no ICD-O-3 site".to_string(),
         ))),
-        Some(Class::NotPrimary) => Some(Found::NotCancer),
+        Some(Class::NotPrimary | Class::Secondary(_)) => Some(Found::NotCancer),
         None => None,
     };
     if let Some(c) = concept {

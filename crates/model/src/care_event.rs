@@ -30,6 +30,9 @@ pub enum CareEventKind {
     HormoneTherapy,
     /// Targeted therapy or immunotherapy.
     TargetedTherapy,
+    /// A metastasis found: a secondary cancer (FHIR SecondaryCancerCondition, ICD-10 C77–C79)
+    /// of the tumour, its site in `code` (ICD-O-3 topography) when known.
+    Metastasis,
     /// Invitation to organised screening.
     ScreeningInvitation,
     /// Screening test performed.
@@ -40,7 +43,7 @@ pub enum CareEventKind {
 
 impl CareEventKind {
     /// Every kind, in pathway order.
-    pub const ALL: [CareEventKind; 13] = [
+    pub const ALL: [CareEventKind; 14] = [
         Self::FirstContact,
         Self::Diagnosis,
         Self::MultidisciplinaryMeeting,
@@ -51,6 +54,7 @@ impl CareEventKind {
         Self::Radiotherapy,
         Self::HormoneTherapy,
         Self::TargetedTherapy,
+        Self::Metastasis,
         Self::ScreeningInvitation,
         Self::ScreeningTest,
         Self::Vaccination,
@@ -69,6 +73,7 @@ impl CareEventKind {
             Self::Radiotherapy => "radiotherapy",
             Self::HormoneTherapy => "hormone_therapy",
             Self::TargetedTherapy => "targeted_therapy",
+            Self::Metastasis => "metastasis",
             Self::ScreeningInvitation => "screening_invitation",
             Self::ScreeningTest => "screening_test",
             Self::Vaccination => "vaccination",
@@ -97,7 +102,7 @@ pub struct CareEvent {
     /// The event's code in its source's system, when given: the cancer's ICD-10 code for a
     /// hospital stay (its principal diagnosis, or the related one of a chemotherapy or
     /// radiotherapy session coded Z51), the ATC code of a dispensation, the CCAM code of a
-    /// procedure.
+    /// procedure, the site's ICD-O-3 topography of a metastasis.
     pub code: Option<Text>,
     /// Where the record came from.
     pub provenance: Provenance,

@@ -86,8 +86,9 @@ fn a_synthea_bulk_export_gives_its_cancers_and_nothing_else() {
 /// The HL7 mCODE STU1 examples (one resource per `.json` file, as the implementation guide
 /// publishes them): the PrimaryCancerCondition's SNOMED CT body site, histology and laterality,
 /// its clinical and pathological TNM Observations (linked by `stage.assessment`, by `hasMember`
-/// and, for the pathological ones, by nothing but the patient), its cancer-related procedures;
-/// the secondary cancer and the comorbidity are not tumours, the second patient has none.
+/// and, for the pathological ones, by nothing but the patient), its cancer-related procedures,
+/// its secondary cancer as a metastasis event; the secondary cancer and the comorbidity are not
+/// tumours, the second patient has none.
 #[test]
 fn the_hl7_mcode_examples_give_their_primary_cancer_with_its_stage() {
     let keys = [
@@ -105,6 +106,13 @@ fn the_hl7_mcode_examples_give_their_primary_cancer_with_its_stage() {
         "tnm_edition",
     ];
     let (_tmp, w) = ingest_and_compare("mcode-stu1", &keys);
+    // The secondary cancer is a metastasis of its primary, dated and at its site.
+    let sql = "SELECT tumour_id, CAST(date AS VARCHAR) AS date, code FROM care_events WHERE kind = 'metastasis'";
+    let got: Value = serde_json::from_str(&stdout_of(&["sql", "--warehouse", &w, "--format", "json", sql])).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/fixtures/real/fhir");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("mcode-stu1.expected.json")).unwrap()).unwrap();
+    assert_eq!(got, expected["metastases"]);
     let warnings = stdout_of(&["sql", "--warehouse", &w, "--format", "csv", "SELECT rule_id, message FROM warnings"]);
     assert!(warnings.contains("fhir.code-system") && warnings.contains("rxnorm"), "{warnings}");
 }
