@@ -1,6 +1,7 @@
 //! OMOP CDM 5.4 exports: a folder of tables, or a zip archive of one (as OHDSI ships its Eunomia
 //! sets); each table `<name>.csv`, `.tsv` or `.txt`, optionally gzipped, its name in any case
-//! (`PERSON.csv`), comma- or tab-separated. Read: `person`, `condition_occurrence`, and when
+//! (`PERSON.csv`), comma- or tab-separated, or `<name>.parquet` (read as the CSV it holds, a row's
+//! record number being its row + 1). Read: `person`, `condition_occurrence`, and when
 //! present `death`, `measurement`, `episode`, `episode_event`, `drug_exposure`,
 //! `procedure_occurrence`, `concept` and `concept_ancestor`, with the oncology extension's
 //! conventions:
@@ -80,8 +81,8 @@ fn open<'f>(
     Table::open(std::io::BufReader::with_capacity(1 << 20, out.open(path)?), file, delimiter).map(Some)
 }
 
-/// The file of an OMOP table in a folder: `<table>.csv`, `.tsv` or `.txt`, optionally `.gz`,
-/// the name in any case (`PERSON.csv`, as OHDSI's Eunomia sets write them).
+/// The file of an OMOP table in a folder: `<table>.csv`, `.tsv` or `.txt`, optionally `.gz`, or
+/// `<table>.parquet`, the name in any case (`PERSON.csv`, as OHDSI's Eunomia sets write them).
 pub fn find_table(dir: &Path, table: &str) -> Option<PathBuf> {
     let entries = std::fs::read_dir(dir).ok()?;
     let mut found: Vec<PathBuf> = entries
@@ -89,11 +90,32 @@ pub fn find_table(dir: &Path, table: &str) -> Option<PathBuf> {
         .filter(|p| {
             let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
             let name = name.strip_suffix(".gz").unwrap_or(&name);
-            ["csv", "tsv", "txt"].iter().any(|ext| name == format!("{table}.{ext}")) && p.is_file()
+            ["csv", "tsv", "txt", "parquet"].iter().any(|ext| name == format!("{table}.{ext}")) && p.is_file()
         })
         .collect();
     found.sort();
     found.into_iter().next()
+}
+
+/// Writes a Parquet table as CSV with a header (dates as `2020-01-31`), for the CSV reader.
+fn parquet_to_csv(from: &Path, to: &Path) -> Result<(), IngestError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = from.display().to_string();
+    let layout = |message: String| IngestError::Layout { file: file.clone(), message };
+    let f = std::fs::File::open(from).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+        .and_then(|b| b.build())
+        .map_err(|e| layout(format!("not a readable Parquet table: {e}")))?;
+    let w = std::fs::File::create(to).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
+    let mut csv = arrow_csv::WriterBuilder::new().with_header(true).build(std::io::BufWriter::new(w));
+    // The header, even for a table without rows.
+    let schema = arrow_array::RecordBatchReader::schema(&reader);
+    csv.write(&arrow_array::RecordBatch::new_empty(schema)).map_err(|e| layout(format!("Parquet schema: {e}")))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| layout(format!("Parquet data: {e}")))?;
+        csv.write(&batch).map_err(|e| layout(format!("Parquet data: {e}")))?;
+    }
+    Ok(())
 }
 
 /// The delimiter of a table file: a tab for `.tsv`, else a tab when the header line has tabs
@@ -170,19 +192,37 @@ fn read_tables(dir: &Path, shown: Option<&str>, today: NaiveDate, out: &mut Extr
     .into_iter()
     .filter_map(|t| find_table(dir, t).map(|p| (t, p)))
     .collect();
+    // Parquet tables are read as the CSV they hold (written into a temporary folder); they are
+    // named by their own file, a row's record number being its row + 1 (the CSV's line).
+    let shown_names: HashMap<&str, String> = tables
+        .iter()
+        .map(|(t, p)| (*t, p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
+        .collect();
+    let converted = tempfile::tempdir().map_err(|e| IngestError::Io { file: dir.display().to_string(), source: e })?;
+    let tables: HashMap<&str, PathBuf> = tables
+        .into_iter()
+        .map(|(t, p)| {
+            let is_parquet = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+            if !is_parquet {
+                return Ok((t, p));
+            }
+            let csv = converted.path().join(format!("{t}.csv"));
+            parquet_to_csv(&p, &csv)?;
+            Ok((t, csv))
+        })
+        .collect::<Result<_, IngestError>>()?;
     for required in ["person", "condition_occurrence"] {
         if !tables.contains_key(required) {
             return Err(IngestError::Layout {
                 file: dir.display().to_string(),
                 message: format!(
-                    "not an OMOP CDM folder: no {required} table ({required}.csv, .tsv or .txt, any case, optionally .gz)"
+                    "not an OMOP CDM folder: no {required} table ({required}.csv, .tsv or .txt, any case, optionally .gz, or .parquet)"
                 ),
             });
         }
     }
     let file_of = |t: &str| {
-        let name = tables.get(t).and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
-        let name = name.unwrap_or_else(|| format!("{t}.csv"));
+        let name = shown_names.get(t).cloned().unwrap_or_else(|| format!("{t}.csv"));
         match shown {
             Some(prefix) => format!("{prefix}{name}"),
             None => dir.join(name).display().to_string(),

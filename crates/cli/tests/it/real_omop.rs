@@ -2,7 +2,8 @@
 //! `crates/ingest/fixtures/real/omop/SOURCE.md`), as a folder of gzipped tables and as a zip
 //! archive laid out as OHDSI ships it: upper-case table names are found, every condition (none
 //! is a cancer) is skipped and counted, drugs coded in RxNorm and SNOMED CT procedures are no
-//! error, and each table's counts equal what an independent Python reader finds.
+//! error, and each table's counts equal what an independent Python reader finds; and as OHDSI's
+//! Parquet export of the same set (`Synthea27NjParquet`), read with DuckDB by that reader.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -70,4 +71,36 @@ fn an_ohdsi_eunomia_set_is_read_without_false_errors() {
             "{file}"
         );
     }
+}
+
+#[test]
+fn an_ohdsi_parquet_export_is_read_as_its_csv() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/fixtures/real/omop");
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("eunomia-synthea27nj-parquet.expected.json")).unwrap(),
+    )
+    .unwrap();
+    let n = |k: &str| expected[k].as_u64().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let summary = ingest(&tmp.path().join("wh"), &fixtures.join("eunomia-synthea27nj-parquet"));
+    let c = counts(&summary);
+    assert_eq!(c["PERSON"], [n("persons"), n("persons"), 0, 0], "{summary}");
+    assert_eq!(c["DEATH"], [n("deaths"), n("deaths"), 0, 0], "{summary}");
+    assert_eq!(c["CONDITION_OCCURRENCE"], [n("conditions"), n("cancers"), 0, n("conditions_skipped")], "{summary}");
+    assert_eq!(c["DRUG_EXPOSURE"], [n("drug_exposures"), 0, 0, n("drug_exposures")], "{summary}");
+    assert_eq!(c["PROCEDURE_OCCURRENCE"], [n("procedures"), 0, 0, n("procedures")], "{summary}");
+    assert_eq!(c["EPISODE"], [0, 0, 0, 0], "an empty table is read: {summary}");
+    let file = summary["sources"][0]["file"].as_str().unwrap();
+    assert!(file.ends_with("person.parquet"), "named by its own file: {file}");
+    // The patients are in the warehouse as the CSV export gives them.
+    let w = tmp.path().join("wh");
+    let out = crate::stdout_of(&[
+        "sql",
+        "--warehouse",
+        w.to_str().unwrap(),
+        "--format",
+        "csv",
+        "SELECT count(*) AS n, min(CAST(birth_date AS VARCHAR)) AS first FROM patients",
+    ]);
+    assert!(out.contains(&format!("{},", n("persons"))), "{out}");
 }
