@@ -24,7 +24,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reference"))
-from icd10_canreg5 import CanReg5, read_tables  # noqa: E402
+from canreg5 import ranges, read_tables  # noqa: E402
+from icd10_canreg5 import CanReg5  # noqa: E402
 
 COLUMNS = {1: "malignant", 2: "benign", 3: "in_situ", 4: "uncertain"}
 NATURAL = {3: 1, 0: 2, 2: 3, 1: 4}  # behaviour -> the rule that takes the site's code for it
@@ -47,17 +48,6 @@ def icd(code, topography_digit=None):
 def site(t):
     """`509` -> `C50.9`, `50-` -> `C50`."""
     return f"C{t[:2]}" if t[2] == "-" else f"C{t[:2]}.{t[2]}"
-
-
-def ranges(codes):
-    """[8000, 8001, 8002, 8010] -> `8000-8002 8010`."""
-    codes = sorted(codes)
-    out, start = [], codes[0]
-    for a, b in zip(codes, codes[1:] + [None]):
-        if b != a + 1:
-            out.append(str(start) if start == a else f"{start}-{a}")
-            start = b
-    return " ".join(out)
 
 
 def complement(listed, topographies):

@@ -36,29 +36,10 @@ import argparse
 import gzip
 import io
 import re
-import subprocess
 import sys
 from pathlib import Path
 
-LOOKUP = "src/canreg/common/resources/lookup"
-
-
-def lines(text):
-    """Java BufferedReader.readLine: \\r\\n, \\r or \\n end a line; a last empty line is not one."""
-    parts = re.split(r"\r\n|\r|\n", text)
-    if parts and parts[-1] == "":
-        parts.pop()
-    return parts
-
-
-def lookup(text, width):
-    """LookUpLoader.load: the text before the first '/' of a line; key = first `width` characters."""
-    table = {}
-    for line in lines(text):
-        line = line.split("/", 1)[0]
-        table[line[:width]] = line[width:]
-    return table
-
+from canreg5 import lookup, lines, read_folder, read_tables  # noqa: F401 (read_* used by main)
 
 class CanReg5:
     def __init__(self, read):
@@ -177,20 +158,6 @@ class CanReg5:
         if sex_dependent and female[:3] != male[:3]:
             code = male.strip() if sex == 1 else female.strip()
         return code[:4], None
-
-
-def read_tables(git, commit):
-    """A reader of the lookup tables in a CanReg5 git directory at `commit`."""
-    def read(name):
-        out = subprocess.run(["git", "--git-dir", git, "show", f"{commit}:{LOOKUP}/{name}"],
-                             check=True, capture_output=True)
-        return out.stdout.decode("latin-1")
-    return read
-
-
-def read_folder(folder):
-    """A reader of the lookup tables copied into `folder`."""
-    return lambda name: (Path(folder) / name).read_bytes().decode("latin-1")
 
 
 def tidy(code):

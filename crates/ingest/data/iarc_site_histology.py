@@ -13,13 +13,12 @@ never arises in the sites MustNot lists for NN (named by line 63 + NN); `***`, a
 """
 
 import argparse
-import re
-import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-LOOKUP = "src/canreg/common/resources/lookup"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "coding" / "reference"))
+from canreg5 import lines, ranges, read_tables  # noqa: E402
 HEADER = """\
 # Topography/morphology consistency (IARC check #18), complete: histologies that arise only in
 # some sites ("must") or never in some sites ("must_not"). A tumour breaking a row raises the
@@ -30,23 +29,6 @@ HEADER = """\
 # Columns: ICD-O-3 morphology set; must or must_not; topography set; the family.
 morphology,kind,topography,label
 """
-
-
-def lines(text):
-    parts = re.split(r"\r\n|\r|\n", text)
-    if parts and parts[-1] == "":
-        parts.pop()
-    return parts
-
-
-def ranges(codes):
-    codes = sorted(codes)
-    out, start = [], codes[0]
-    for a, b in zip(codes, codes[1:] + [None]):
-        if b != a + 1:
-            out.append(str(start) if start == a else f"{start}-{a}")
-            start = b
-    return " ".join(out)
 
 
 def site(code):
@@ -60,10 +42,10 @@ def main():
     p.add_argument("--commit", required=True)
     a = p.parse_args()
 
+    tables = read_tables(a.git, a.commit)
+
     def read(name):
-        out = subprocess.run(["git", "--git-dir", a.git, "show", f"{a.commit}:{LOOKUP}/{name}"],
-                             check=True, capture_output=True)
-        return lines(out.stdout.decode("latin-1"))
+        return lines(tables(name))
 
     names = read("MorphFamDict.txt")
     families = defaultdict(list)  # ('+', 18) -> morphologies

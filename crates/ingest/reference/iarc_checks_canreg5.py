@@ -23,29 +23,14 @@ morphologies, behaviours 0-3, sexes 1-2 and ages 0-120 is.
 """
 
 import argparse
-import re
-import subprocess
 import sys
 from collections import defaultdict
+from pathlib import Path
 
-LOOKUP = "src/canreg/common/resources/lookup"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "coding" / "reference"))
+from canreg5 import lookup, read_tables  # noqa: E402
+
 AGES = range(0, 121)
-
-
-def lines(text):
-    parts = re.split(r"\r\n|\r|\n", text)
-    if parts and parts[-1] == "":
-        parts.pop()
-    return parts
-
-
-def lookup(text, width):
-    """LookUpLoader.load: the text before the first '/', keyed by its first `width` characters."""
-    table = {}
-    for line in lines(text):
-        line = line.split("/", 1)[0]
-        table[line[:width]] = line[width:]
-    return table
 
 
 class Checks:
@@ -158,12 +143,7 @@ def main():
     p.add_argument("--commit", required=True)
     a = p.parse_args()
 
-    def read(name):
-        out = subprocess.run(["git", "--git-dir", a.git, "show", f"{a.commit}:{LOOKUP}/{name}"],
-                             check=True, capture_output=True)
-        return out.stdout.decode("latin-1")
-
-    c = Checks(read)
+    c = Checks(read_tables(a.git, a.commit))
     tops = c.topographies
     top_index = {t: i for i, t in enumerate(tops)}
     code = lambda t: f"C{t[:2]}.{t[2]}"  # noqa: E731

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use oncodata_analyses::cohort::{self, Stratifier};
 use oncodata_coding::{AgeGroup, standard_population};
 use oncodata_stats::incidence::{
     AsrInterval, IncidenceRow, Rate, Stratum, crude_rate, cumulative_rate_and_risk, incidence_table, rate_ratio,
@@ -142,6 +143,9 @@ struct Counts {
     person_years: HashMap<Vec<String>, Vec<f64>>,
     /// Which --by columns the population has (their positions in the key).
     population_keys: Vec<usize>,
+    /// What the warehouse's cases are, and the note saying what was counted and left out
+    /// (none for files).
+    unit: Option<(cohort::CaseUnit, String)>,
 }
 
 /// The standard's age-group labels and weights.
@@ -208,6 +212,7 @@ fn from_files(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::e
         cases: BTreeMap::new(),
         person_years: HashMap::new(),
         population_keys: vec![],
+        unit: None,
     };
     for i in 0..cases.len() {
         let key: Vec<String> = by.iter().map(|c| c[i].clone()).collect();
@@ -231,16 +236,6 @@ fn from_files(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::e
     Ok(out)
 }
 
-/// Warehouse columns for each grouping name: (tumour/patient expression, population column).
-const WAREHOUSE_BY: [(&str, &str, Option<&str>); 6] = [
-    ("site_group", "t.site_group", None),
-    ("sex", "p.sex", Some("sex")),
-    ("year", "t.incidence_year", Some("year")),
-    ("area", "p.departement", Some("area")),
-    ("icd10", "t.icd10", None),
-    ("iccc", "t.iccc", None),
-];
-
 fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::error::Error>> {
     if labels.len() != AgeGroup::COUNT
         || labels.iter().zip(AgeGroup::all()).any(|(l, g)| label_index(std::slice::from_ref(l), &g.label()).is_none())
@@ -256,49 +251,41 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
         .into());
     }
     let w = args.warehouse.open()?;
-    let spec: Vec<&(&str, &str, Option<&str>)> =
-        args.by
-            .iter()
-            .map(|b| {
-                WAREHOUSE_BY.iter().find(|(n, _, _)| n == b).ok_or_else(|| {
-                    format!("--by {b}: on the warehouse, group by {}", WAREHOUSE_BY.map(|x| x.0).join(", "))
-                })
+    let by: Vec<Stratifier> = args
+        .by
+        .iter()
+        .map(|b| {
+            Stratifier::parse(b).ok_or_else(|| {
+                let names: Vec<&str> = Stratifier::ALL.iter().map(|s| s.name()).collect();
+                format!("--by {b}: on the warehouse, group by {}", names.join(", "))
             })
-            .collect::<Result<_, _>>()?;
-    let exprs: Vec<&str> = spec.iter().map(|s| s.1).collect();
-    let not_null: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
-    let group_by: Vec<String> = (1..=exprs.len() + 1).map(|i| i.to_string()).collect();
-    let sql = format!(
-        "SELECT {}, least(CAST(t.age_at_diagnosis AS INT) / 5, 17) AS age_index, count(*) AS n \
-         FROM tumours t JOIN patients p ON t.dataset = p.dataset AND t.patient_id = p.patient_id \
-         WHERE t.behaviour = 3 AND {} GROUP BY {}",
-        exprs.join(", "),
-        not_null.join(" AND "),
-        group_by.join(", ")
+        })
+        .collect::<Result<_, _>>()?;
+    let cases = cohort::incidence_cases(&w, &by)?;
+    let counted: f64 = cases.counts.values().flatten().sum();
+    let excluded: Vec<String> = cases.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
+    let note = format!(
+        "counted: {counted} {} ({}); left out: {}",
+        cases.unit.label(),
+        if cases.coverage {
+            "residents of the areas and years the registries cover"
+        } else {
+            "no registry coverage declared: every area, the whole population"
+        },
+        if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
     );
     let mut out = Counts {
         labels: labels.clone(),
-        cases: BTreeMap::new(),
+        cases: cases.counts.into_iter().map(|(k, v)| (k, v.to_vec())).collect(),
         person_years: HashMap::new(),
         population_keys: vec![],
+        unit: Some((cases.unit, note)),
     };
-    for r in w.query(&sql)?.rows()? {
-        let k = exprs.len();
-        let key: Vec<String> = r[..k].iter().map(|v| v.as_text()).collect();
-        // The 5-year group's index (labels are the 18 groups 0-4 … 85+ here).
-        let g = r[k].as_f64().map(|i| i as usize).filter(|i| *i < labels.len()).ok_or("age group")?;
-        out.cases.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += r[k + 1].as_f64().unwrap_or(0.0);
-    }
-    out.population_keys = spec.iter().enumerate().filter(|(_, s)| s.2.is_some()).map(|(i, _)| i).collect();
-    let pop_exprs: Vec<&str> = out.population_keys.iter().map(|&i| spec[i].2.expect("population column")).collect();
-    let select: Vec<&str> = pop_exprs.iter().copied().chain(["age_group", "sum(persons)"]).collect();
-    let group: Vec<String> = (1..=pop_exprs.len() + 1).map(|i| i.to_string()).collect();
-    let sql = format!("SELECT {} FROM population GROUP BY {}", select.join(", "), group.join(", "));
-    for r in w.query(&sql)?.rows()? {
-        let k = pop_exprs.len();
-        let key: Vec<String> = r[..k].iter().map(|v| v.as_text()).collect();
-        let g = label_index(&labels, &r[k].as_text()).ok_or("population age group")?;
-        out.person_years.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += r[k + 1].as_f64().unwrap_or(0.0);
+    let population = cohort::person_years(&w, &by)?;
+    out.population_keys = population.keys;
+    for (key, group, py) in population.by_group {
+        let g = label_index(&labels, &group).ok_or("population age group")?;
+        out.person_years.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += py;
     }
     Ok(out)
 }
@@ -379,6 +366,9 @@ pub fn run(args: Args) -> CliResult {
     }
     let (labels, weights) = standard(&args.standard)?;
     let counts = if args.cases.is_some() { from_files(&args, labels)? } else { from_warehouse(&args, labels)? };
+    if let Some((_, note)) = &counts.unit {
+        eprintln!("{note}");
+    }
     let keep: Vec<usize> = match &args.age_range {
         Some(r) => age_range(r, &counts.labels)?,
         None => (0..counts.labels.len()).collect(),
@@ -556,7 +546,8 @@ pub fn run(args: Args) -> CliResult {
         return print_age_specific(&args, &counts.labels, &keep, &strata);
     }
     let title = format!(
-        "Rates per 100,000 person-years; ASR: {} standard, {}% intervals ({:?})",
+        "{}Rates per 100,000 person-years; ASR: {} standard, {}% intervals ({:?})",
+        counts.unit.as_ref().map_or(String::new(), |(u, _)| format!("Cases: {}. ", u.label())),
         args.standard,
         args.conf * 100.0,
         args.ci

@@ -254,6 +254,13 @@ pub fn run(args: Args) -> CliResult {
             };
             let table = match (&args.ratetable, &warehouse_rates) {
                 (Some(path), _) => read_rate_table(path, args.rate_unit)?,
+                (None, Some(rows)) if rows.is_empty() => {
+                    return Err(format!(
+                        "--method {:?} needs a life table: the warehouse has none (load one with `oncodata ingest --source life-table FILE`, or give --ratetable FILE)",
+                        args.method
+                    )
+                    .into());
+                }
                 (None, Some(rows)) => {
                     RateTable::from_rows(rows, RateUnit::Year).map_err(|e| format!("warehouse life_table: {e}"))?
                 }
@@ -430,51 +437,55 @@ pub fn from_warehouse(
         return Err(format!("{}: no warehouse here (give --data FILE, or run `oncodata demo`)", dir.display()).into());
     }
     let w = warehouse.open()?;
-    let filter = filter.map_or(String::new(), |f| format!("WHERE {f}"));
-    let sql = format!(
-        "SELECT * FROM (SELECT CAST(t.incidence_date AS VARCHAR) AS date, CAST(p.last_contact AS VARCHAR) AS last_contact, \
-         p.vital_status, p.birth_date, p.sex, t.site_group, p.departement AS area, t.incidence_year AS year, t.iccc, t.icd10, \
-         t.age_at_diagnosis AS age \
-         FROM tumours t JOIN patients p ON t.dataset = p.dataset AND t.patient_id = p.patient_id \
-         WHERE t.behaviour = 3 AND p.last_contact IS NOT NULL) {filter}"
+    let cohort = oncodata_analyses::cohort::survival_cohort(&w, filter)?;
+    let excluded: Vec<String> = cohort.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
+    eprintln!(
+        "cohort: {} {} ({}); left out: {}",
+        cohort.cases.len(),
+        cohort.unit.label(),
+        if cohort.coverage { "residents of the areas and years the registries cover" } else { "every area" },
+        if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
     );
-    let result = w.query(&sql)?;
-    let names = result.columns();
-    let col = |n: &str| names.iter().position(|c| c == n).expect("selected column");
-    let date = |v: &Value| chrono::NaiveDate::parse_from_str(&v.as_text(), "%Y-%m-%d");
+    let date = |v: &str| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d");
     let mut rows = Vec::new();
-    for r in result.rows()? {
-        let incidence = date(&r[col("date")])?;
-        let last = date(&r[col("last_contact")])?;
-        let birth_text = r[col("birth_date")].as_text();
-        let mut parts = birth_text.split('-').map(|x| x.parse::<u32>());
+    for case in &cohort.cases {
+        let incidence = date(&case.incidence_date)?;
+        let last = date(&case.end_date)?;
+        let mut parts = case.birth_date.split('-').map(|x| x.parse::<u32>());
         let birth = PartialDate {
             year: parts.next().ok_or("birth year")?? as i32,
             month: parts.next().transpose()?.map(|m| m as u8),
             day: parts.next().transpose()?.map(|d| d as u8),
         };
         let time = (last - incidence).num_days() as f64;
-        let dead = r[col("vital_status")].as_text() == "dead";
         let age_days = (incidence - birth.midpoint()).num_days() as f64;
+        let [site_group, sex, year, area, iccc, icd10, age] = case.groups.clone();
         rows.push(vec![
             Value::Float(time),
-            Value::Int(dead as i64),
+            Value::Int(case.dead as i64),
             Value::Float(age_days),
-            r[col("sex")].clone(),
-            r[col("date")].clone(),
-            r[col("site_group")].clone(),
-            r[col("area")].clone(),
-            r[col("year")].clone(),
-            r[col("iccc")].clone(),
-            r[col("icd10")].clone(),
-            r[col("age")].clone(),
+            sex,
+            Value::Text(case.incidence_date.clone()),
+            site_group,
+            area,
+            year,
+            iccc,
+            icd10,
+            age,
         ]);
     }
     let names = ["time", "status", "age_days", "sex", "date", "site_group", "area", "year", "iccc", "icd10", "age"]
         .map(String::from)
         .to_vec();
+    // Kaplan-Meier needs no life table: a warehouse without one gives no rates.
+    let has_life_table = w.tables()?.iter().any(|t| t == "life_table");
+    let sql = if has_life_table {
+        "SELECT age, sex, year, hazard FROM life_table"
+    } else {
+        "SELECT 0 AS age, '' AS sex, 0 AS year, 0.0 AS hazard WHERE false"
+    };
     let rates = w
-        .query("SELECT age, sex, year, hazard FROM life_table")?
+        .query(sql)?
         .rows()?
         .iter()
         .map(|r| {

@@ -39,14 +39,7 @@ fn published_denominators_load_and_incidence_and_net_survival_run_on_them() {
     let data = tmp.path().join("data");
     let d = data.to_str().unwrap();
     stdout_of(&["synth", "--out", d, "--departements", "50", "--years", "2022-2023", "--scale", "0.05", "--seed", "4"]);
-    let encr = std::fs::read_dir(data.join("registry"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            let n = p.file_name().unwrap().to_str().unwrap();
-            n.starts_with("encr_") && !n.contains("paediatric")
-        })
-        .unwrap();
+    let encr = crate::registry_extract(&data);
     let wh = tmp.path().join("wh");
     let w = wh.to_str().unwrap();
     let population = fixtures().join("insee-population-dep-sexe-aq-2022-2025-14-50-61.csv");

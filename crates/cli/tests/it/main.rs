@@ -8,6 +8,7 @@ mod denominators;
 mod incidence;
 mod ingest;
 mod link;
+mod multi_source;
 mod net_survival_truth;
 mod persons;
 mod primaries;
@@ -19,6 +20,18 @@ mod survival;
 
 use std::path::Path;
 use std::process::{Command, Output};
+
+/// The general registry's ENCR extract among the files `oncodata synth` wrote into `data`.
+pub fn registry_extract(data: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(data.join("registry"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let n = p.file_name().unwrap().to_str().unwrap();
+            n.starts_with("encr_") && !n.contains("paediatric")
+        })
+        .expect("a general registry extract")
+}
 
 /// Runs `oncodata` with arguments.
 pub fn oncodata(args: &[&str]) -> Output {

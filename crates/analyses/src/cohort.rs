@@ -1,0 +1,666 @@
+//! Which cases incidence counts, and over which population.
+//!
+//! A population-based registry counts each primary cancer once, for the residents of the area
+//! it covers during the years it covers (IARC/IACR, *Cancer Incidence in Five Continents*,
+//! vol. XI, chapter 4; ENCR recommendations). On a warehouse:
+//!
+//! - **linked** (`oncodata link` has written `primaries`): the consolidated primaries that are
+//!   reportable under the IARC/IACR 2004 multiple-primary rules and invasive (behaviour 3),
+//!   once each; hospital and claims records count only through the primaries they were linked
+//!   into. The person's area of residence is the département of their registry record (else of
+//!   any of their records);
+//! - **not linked**: the registry datasets' own records (readers of registry formats: ENCR CSV,
+//!   NAACCR XML and flat, mapped CSV), invasive; hospital and claims records are left out.
+//!
+//! When registry coverage has been declared (`oncodata ingest --coverage`, the `coverage`
+//! table), only residents of a covered area diagnosed in a covered year count, and the
+//! denominators are the population of those areas and years; without it every area counts and
+//! the result says so. Each result names its unit and counts what it left out, by reason.
+
+use std::collections::BTreeMap;
+
+use oncodata_warehouse::{Value, Warehouse};
+
+use crate::AnalysisError;
+
+/// The source kinds of registry records (the `source` column that the registry readers write).
+pub const REGISTRY_SOURCES: [&str; 4] = ["encr-csv", "naaccr-xml", "naaccr-flat", "csv"];
+
+/// What incidence counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseUnit {
+    /// Consolidated primaries of a linked warehouse.
+    Primaries,
+    /// The registry datasets' records (a warehouse not linked).
+    RegistryRecords,
+}
+
+impl CaseUnit {
+    /// `primaries` or `registry records`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Primaries => "primaries",
+            Self::RegistryRecords => "registry records",
+        }
+    }
+}
+
+/// A grouping of incidence: its name and how it reads on the cases and on the population.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stratifier {
+    /// Site group of the French national estimates.
+    SiteGroup,
+    /// Sex (`male`, `female`).
+    Sex,
+    /// Year of diagnosis.
+    Year,
+    /// Area of residence (département).
+    Area,
+    /// ICD-10 code.
+    Icd10,
+    /// ICCC-3 subgroup.
+    Iccc,
+}
+
+impl Stratifier {
+    /// Every grouping, in the order the command line lists them.
+    pub const ALL: [Stratifier; 6] = [Self::SiteGroup, Self::Sex, Self::Year, Self::Area, Self::Icd10, Self::Iccc];
+
+    /// The grouping's name (`site_group`, `sex`, `year`, `area`, `icd10`, `iccc`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SiteGroup => "site_group",
+            Self::Sex => "sex",
+            Self::Year => "year",
+            Self::Area => "area",
+            Self::Icd10 => "icd10",
+            Self::Iccc => "iccc",
+        }
+    }
+
+    /// The grouping named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The population table's column for this grouping, when the population has it.
+    pub fn population_column(self) -> Option<&'static str> {
+        match self {
+            Self::Sex => Some("sex"),
+            Self::Year => Some("year"),
+            Self::Area => Some("area"),
+            _ => None,
+        }
+    }
+}
+
+/// The cases of an incidence analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cases {
+    /// What was counted.
+    pub unit: CaseUnit,
+    /// Whether registry coverage restricted the cases and the population.
+    pub coverage: bool,
+    /// Cases by the groupings' values and 5-year age group (index 0 = 0-4 … 17 = 85+).
+    pub counts: BTreeMap<Vec<String>, [f64; 18]>,
+    /// What was left out, by reason, with how many.
+    pub excluded: Vec<(String, u64)>,
+}
+
+/// Person-years by the groupings the population has (their values, in the order of `by`
+/// restricted to those) and age-group label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonYears {
+    /// Positions in `by` of the groupings the population has.
+    pub keys: Vec<usize>,
+    /// Person-years by those groupings' values, then age-group label as the population writes it.
+    pub by_group: Vec<(Vec<String>, String, f64)>,
+}
+
+fn has_table(w: &Warehouse, name: &str) -> Result<bool, AnalysisError> {
+    Ok(w.tables()?.iter().any(|t| t == name))
+}
+
+/// The (area, year) pairs the registries cover, as an SQL relation written out (`VALUES …`:
+/// the same on the embedded engine and on Ballista), when coverage has been declared.
+fn covered_relation(w: &Warehouse) -> Result<Option<String>, AnalysisError> {
+    if !has_table(w, "coverage")? {
+        return Ok(None);
+    }
+    let mut pairs = std::collections::BTreeSet::new();
+    for r in w.query("SELECT area, first_year, last_year FROM coverage")?.rows()? {
+        let (Some(first), Some(last)) = (r[1].as_f64(), r[2].as_f64()) else { continue };
+        for year in first as i64..=last as i64 {
+            pairs.insert((r[0].as_text(), year));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(Some("SELECT CAST(NULL AS VARCHAR) AS area, CAST(NULL AS BIGINT) AS year WHERE false".into()));
+    }
+    let values: Vec<String> =
+        pairs.iter().map(|(a, y)| format!("('{}', CAST({y} AS BIGINT))", a.replace('\'', "''"))).collect();
+    Ok(Some(format!("SELECT column1 AS area, column2 AS year FROM (VALUES {})", values.join(", "))))
+}
+
+fn quoted(values: &[&str]) -> String {
+    values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
+}
+
+/// The cases as one SQL relation with the columns of every grouping, `age`, `incidence_date`,
+/// `basis`, `follow_up_key` (the person, or the source patient, whose follow-up applies) and
+/// `reason` (NULL for a case counted, else why it is left out).
+/// `coverage` is the relation of the covered (area, year) pairs, when coverage was declared.
+fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
+    let registry = quoted(&REGISTRY_SOURCES);
+    let covered = format!("covered AS ({})", coverage.unwrap_or_default());
+    let coverage = coverage.is_some();
+    match unit {
+        CaseUnit::Primaries => {
+            let (with_covered, join, outside) = if coverage {
+                (
+                    format!(", {covered}"),
+                    "LEFT JOIN covered cv ON cv.area = r.area AND cv.year = p.incidence_year",
+                    "WHEN cv.area IS NULL THEN 'resident outside the covered areas or diagnosed outside their years'",
+                )
+            } else {
+                (String::new(), "", "")
+            };
+            format!(
+                "WITH residence AS (\
+                   SELECT pr.person_id, coalesce(min(CASE WHEN pa.source IN ({registry}) THEN pa.departement END), \
+                                                 min(pa.departement)) AS area \
+                   FROM person_records pr JOIN patients pa ON pa.dataset = pr.dataset AND pa.patient_id = pr.patient_id \
+                   GROUP BY pr.person_id){with_covered} \
+                 SELECT p.site_group, CASE pe.sex WHEN '1' THEN 'male' WHEN '2' THEN 'female' END AS sex, \
+                   p.incidence_year AS year, r.area, p.icd10, p.iccc, p.age_at_diagnosis AS age, \
+                   CAST(p.incidence_date AS VARCHAR) AS incidence_date, p.basis_of_diagnosis AS basis, \
+                   p.person_id AS follow_up_key, \
+                   CASE WHEN NOT p.reportable THEN 'not reportable (IARC/IACR multiple primary rules)' \
+                        WHEN p.behaviour <> 3 THEN 'not invasive (in situ, benign or uncertain behaviour)' \
+                        WHEN r.area IS NULL THEN 'area of residence unknown' \
+                        {outside} END AS reason \
+                 FROM primaries p JOIN persons pe ON pe.person_id = p.person_id \
+                 LEFT JOIN residence r ON r.person_id = p.person_id {join}"
+            )
+        }
+        CaseUnit::RegistryRecords => {
+            let (with_covered, join, outside) = if coverage {
+                (
+                    format!("WITH {covered} "),
+                    "LEFT JOIN covered cv ON cv.area = p.departement AND cv.year = t.incidence_year",
+                    "WHEN cv.area IS NULL THEN 'resident outside the covered areas or diagnosed outside their years'",
+                )
+            } else {
+                (String::new(), "", "")
+            };
+            format!(
+                "{with_covered}SELECT t.site_group, p.sex, t.incidence_year AS year, p.departement AS area, t.icd10, t.iccc, \
+                   t.age_at_diagnosis AS age, CAST(t.incidence_date AS VARCHAR) AS incidence_date, \
+                   t.basis_of_diagnosis AS basis, concat(p.dataset, '/', p.patient_id) AS follow_up_key, \
+                   CASE WHEN t.source NOT IN ({registry}) THEN 'not a registry record (hospital, claims: not linked)' \
+                        WHEN t.behaviour <> 3 THEN 'not invasive (in situ, benign or uncertain behaviour)' \
+                        {outside} END AS reason \
+                 FROM tumours t JOIN patients p ON t.dataset = p.dataset AND t.patient_id = p.patient_id {join}"
+            )
+        }
+    }
+}
+
+/// The cases incidence counts on the warehouse, by the groupings `by` and 5-year age group
+/// (module documentation). A case whose grouping value is unknown (no site group for a
+/// non-invasive code, no area) is left out and counted under that reason.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use oncodata_analyses::cohort::{Stratifier, incidence_cases};
+/// let w = oncodata_warehouse::Warehouse::open(std::path::Path::new("oncodata-data"))?;
+/// let cases = incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex])?;
+/// println!("{} {}", cases.counts.values().flatten().sum::<f64>(), cases.unit.label());
+/// # Ok(()) }
+/// ```
+pub fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, AnalysisError> {
+    let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
+    let covered = covered_relation(w)?;
+    let coverage = covered.is_some();
+    let cohort = cohort_sql(unit, covered.as_deref());
+    let columns: Vec<&str> = by.iter().map(|s| s.name()).collect();
+    let unknown: Vec<String> = columns.iter().map(|c| format!("WHEN {c} IS NULL THEN '{c} unknown'")).collect();
+    let sql = format!(
+        "WITH cohort AS ({cohort}), \
+         classified AS (SELECT *, CASE WHEN reason IS NOT NULL THEN reason {} WHEN age IS NULL THEN 'age unknown' END AS why \
+                        FROM cohort) \
+         SELECT why, {}least(CAST(age AS INT) / 5, 17) AS age_index, count(*) AS n \
+         FROM classified GROUP BY ALL",
+        unknown.join(" "),
+        columns.iter().map(|c| format!("{c}, ")).collect::<String>(),
+    );
+    let mut counts: BTreeMap<Vec<String>, [f64; 18]> = BTreeMap::new();
+    let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
+    for r in w.query(&sql)?.rows()? {
+        let n = r[by.len() + 2].as_f64().unwrap_or(0.0);
+        if let Value::Text(why) = &r[0] {
+            *excluded.entry(why.clone()).or_default() += n as u64;
+            continue;
+        }
+        let key: Vec<String> = r[1..=by.len()].iter().map(Value::as_text).collect();
+        let age = r[by.len() + 1].as_f64().map(|i| i.clamp(0.0, 17.0) as usize).unwrap_or(0);
+        counts.entry(key).or_insert([0.0; 18])[age] += n;
+    }
+    let mut excluded: Vec<(String, u64)> = excluded.into_iter().collect();
+    excluded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(Cases { unit, coverage, counts, excluded })
+}
+
+/// The person-years of the population table by the groupings of `by` it has and age group,
+/// restricted to the covered areas and years when coverage has been declared.
+pub fn person_years(w: &Warehouse, by: &[Stratifier]) -> Result<PersonYears, AnalysisError> {
+    let keys: Vec<usize> = (0..by.len()).filter(|&i| by[i].population_column().is_some()).collect();
+    let columns: Vec<String> =
+        keys.iter().map(|&i| format!("p.{}", by[i].population_column().expect("filtered"))).collect();
+    let restrict = match covered_relation(w)? {
+        Some(covered) => format!("JOIN ({covered}) cv ON cv.area = p.area AND cv.year = p.year"),
+        None => String::new(),
+    };
+    let select: Vec<String> = columns.iter().cloned().chain(["p.age_group".into(), "sum(p.persons)".into()]).collect();
+    let sql = format!("SELECT {} FROM population p {restrict} GROUP BY ALL", select.join(", "));
+    let mut by_group = Vec::new();
+    for r in w.query(&sql)?.rows()? {
+        let k = keys.len();
+        let key: Vec<String> = r[..k].iter().map(Value::as_text).collect();
+        by_group.push((key, r[k].as_text(), r[k + 1].as_f64().unwrap_or(0.0)));
+    }
+    Ok(PersonYears { keys, by_group })
+}
+
+/// A case of a survival cohort: its diagnosis, its follow-up and its groupings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalCase {
+    /// Date of diagnosis (`2021-03-15`).
+    pub incidence_date: String,
+    /// Date of death, or of last contact alive.
+    pub end_date: String,
+    /// Dead at `end_date`.
+    pub dead: bool,
+    /// The dataset the vital status came from.
+    pub vital_source: String,
+    /// Date of birth as known (`1950-03-02`, `1950-03`, `1950`).
+    pub birth_date: String,
+    /// The groupings: `site_group`, `sex`, `year`, `area`, `iccc`, `icd10`, and `age` (years).
+    pub groups: [oncodata_warehouse::Value; 7],
+}
+
+/// A survival cohort: its unit, whether coverage restricted it, its cases and what it left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalCohort {
+    /// What a row is.
+    pub unit: CaseUnit,
+    /// Whether registry coverage restricted the cohort.
+    pub coverage: bool,
+    /// The cases.
+    pub cases: Vec<SurvivalCase>,
+    /// What was left out, by reason, with how many.
+    pub excluded: Vec<(String, u64)>,
+}
+
+/// The survival cohort of a warehouse, as the EUROCARE and CONCORD protocols define it: the
+/// cases incidence counts (one row per primary on a linked warehouse, else per registry
+/// record), without the death-certificate-only cases (basis 0, no survival time), each with
+/// its vital status from the best source: a death known from any of the person's records
+/// (registry follow-up, claims, hospital; the earliest), else the latest date of last contact
+/// alive. Cases without any follow-up, or whose death or last contact precedes their diagnosis,
+/// are left out and counted.
+///
+/// `filter` is an SQL condition on the cohort's columns `date` (of diagnosis), `site_group`,
+/// `sex`, `year`, `area`, `iccc`, `icd10` and `age`; what it leaves out is not counted.
+pub fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<SurvivalCohort, AnalysisError> {
+    let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
+    let covered = covered_relation(w)?;
+    let coverage = covered.is_some();
+    let cohort = cohort_sql(unit, covered.as_deref());
+    // The records whose follow-up applies to a case: the person's records when linked, else
+    // the source patient itself.
+    let records = match unit {
+        CaseUnit::Primaries => {
+            "SELECT pr.person_id AS follow_up_key, pa.* FROM person_records pr \
+             JOIN patients pa ON pa.dataset = pr.dataset AND pa.patient_id = pr.patient_id"
+        }
+        CaseUnit::RegistryRecords => {
+            "SELECT concat(pa.dataset, '/', pa.patient_id) AS follow_up_key, pa.* FROM patients pa"
+        }
+    };
+    let sql = format!(
+        "WITH cohort AS ({cohort}), records AS ({records}), \
+         deaths AS (SELECT follow_up_key, CAST(coalesce(death_date, last_contact) AS VARCHAR) AS death, dataset, \
+                      row_number() OVER (PARTITION BY follow_up_key ORDER BY coalesce(death_date, last_contact), dataset) AS k \
+                    FROM records WHERE vital_status = 'dead' AND coalesce(death_date, last_contact) IS NOT NULL), \
+         contacts AS (SELECT follow_up_key, CAST(last_contact AS VARCHAR) AS contact, dataset, \
+                      row_number() OVER (PARTITION BY follow_up_key ORDER BY last_contact DESC, dataset) AS k \
+                    FROM records WHERE last_contact IS NOT NULL), \
+         births AS (SELECT follow_up_key, max(CAST(birth_date AS VARCHAR)) AS birth FROM records GROUP BY follow_up_key) \
+         SELECT c.incidence_date AS date, d.death, d.dataset AS death_source, ct.contact, ct.dataset AS contact_source, \
+           b.birth, c.site_group, c.sex, c.year, c.area, c.iccc, c.icd10, c.age, \
+           CASE WHEN c.reason IS NOT NULL THEN c.reason \
+                WHEN c.basis = 0 THEN 'death certificate only (no survival time)' \
+                WHEN d.death IS NULL AND ct.contact IS NULL THEN 'no follow-up (no death, no date of last contact)' \
+                WHEN c.incidence_date IS NULL OR b.birth IS NULL THEN 'date of diagnosis or birth unknown' \
+                WHEN coalesce(d.death, ct.contact) < c.incidence_date \
+                  THEN 'death or last contact before diagnosis (inconsistent dates)' END AS why \
+         FROM cohort c \
+         LEFT JOIN deaths d ON d.follow_up_key = c.follow_up_key AND d.k = 1 \
+         LEFT JOIN contacts ct ON ct.follow_up_key = c.follow_up_key AND ct.k = 1 \
+         LEFT JOIN births b ON b.follow_up_key = c.follow_up_key"
+    );
+    let sql = match filter {
+        Some(f) => format!("SELECT * FROM ({sql}) WHERE {f}"),
+        None => sql,
+    };
+    let mut cases = Vec::new();
+    let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
+    for r in w.query(&sql)?.rows()? {
+        if let Value::Text(why) = &r[13] {
+            *excluded.entry(why.clone()).or_default() += 1;
+            continue;
+        }
+        let dead = r[1] != Value::Null;
+        let (end, source) = if dead { (&r[1], &r[2]) } else { (&r[3], &r[4]) };
+        cases.push(SurvivalCase {
+            incidence_date: r[0].as_text(),
+            end_date: end.as_text(),
+            dead,
+            vital_source: source.as_text(),
+            birth_date: r[5].as_text(),
+            groups: [
+                r[6].clone(),
+                r[7].clone(),
+                r[8].clone(),
+                r[9].clone(),
+                r[10].clone(),
+                r[11].clone(),
+                r[12].clone(),
+            ],
+        });
+    }
+    let mut excluded: Vec<(String, u64)> = excluded.into_iter().collect();
+    excluded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(SurvivalCohort { unit, coverage, cases, excluded })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oncodata_warehouse::Value::{Bool, Int, Null, Text};
+
+    fn t(s: &str) -> Value {
+        Text(s.to_string())
+    }
+
+    /// A table to write: its name, columns and rows.
+    type Table<'a> = (&'a str, &'a [&'a str], Vec<Vec<Value>>);
+
+    /// A warehouse with the given tables, written as one snapshot.
+    fn warehouse(dir: &std::path::Path, tables: &[Table<'_>]) -> Warehouse {
+        let w = Warehouse::open(dir).unwrap();
+        w.begin("test tables").unwrap();
+        for (name, columns, rows) in tables {
+            w.write_rows(name, columns, rows).unwrap();
+        }
+        w.commit().unwrap();
+        Warehouse::open(dir).unwrap()
+    }
+
+    const PATIENTS: &[&str] = &["dataset", "patient_id", "source", "departement", "sex"];
+    const PRIMARIES: &[&str] = &[
+        "primary_id",
+        "person_id",
+        "reportable",
+        "behaviour",
+        "site_group",
+        "incidence_year",
+        "age_at_diagnosis",
+        "incidence_date",
+        "basis_of_diagnosis",
+        "icd10",
+        "iccc",
+    ];
+    const COVERAGE: &[&str] = &["dataset", "area", "first_year", "last_year"];
+    const POPULATION: &[&str] = &["area", "year", "sex", "age_group", "persons"];
+
+    fn population() -> Vec<Vec<Value>> {
+        let mut rows = Vec::new();
+        for area in ["50", "14"] {
+            for year in [2019, 2021] {
+                rows.push(vec![t(area), Int(year), t("male"), t("60-64"), Value::Float(1000.0)]);
+            }
+        }
+        rows
+    }
+
+    /// On a linked warehouse each reportable invasive primary of a covered resident counts
+    /// once; the registry record's area wins over a hospital's; every other primary is left out
+    /// under its reason; the person-years are those of the covered areas and years.
+    #[test]
+    fn a_linked_warehouse_counts_the_covered_residents_primaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let primary = |id: &str, person: &str, reportable: bool, behaviour: i64, year: i64| {
+            vec![
+                t(id),
+                t(person),
+                Bool(reportable),
+                Int(behaviour),
+                t("colon"),
+                Int(year),
+                Int(62),
+                t(&format!("{year}-03-01")),
+                Int(7),
+                t("C18.7"),
+                Null,
+            ]
+        };
+        let w = warehouse(
+            dir.path(),
+            &[
+                (
+                    "primaries",
+                    PRIMARIES,
+                    vec![
+                        primary("A-1", "A", true, 3, 2021),
+                        primary("B-1", "B", true, 3, 2021),
+                        primary("A-2", "A", false, 3, 2021),
+                        primary("C-1", "C", true, 2, 2021),
+                        primary("D-1", "D", true, 3, 2019),
+                        primary("E-1", "E", true, 3, 2021),
+                    ],
+                ),
+                (
+                    "persons",
+                    &["person_id", "sex"],
+                    ["A", "B", "C", "D", "E"].iter().map(|p| vec![t(p), t("1")]).collect(),
+                ),
+                (
+                    "person_records",
+                    &["person_id", "dataset", "patient_id"],
+                    vec![
+                        vec![t("A"), t("hospital"), t("a")],
+                        vec![t("A"), t("registry"), t("a")],
+                        vec![t("B"), t("hospital"), t("b")],
+                        vec![t("C"), t("registry"), t("c")],
+                        vec![t("D"), t("registry"), t("d")],
+                        vec![t("E"), t("hospital"), t("e")],
+                    ],
+                ),
+                (
+                    "patients",
+                    PATIENTS,
+                    vec![
+                        vec![t("hospital"), t("a"), t("omop"), t("14"), t("male")],
+                        vec![t("registry"), t("a"), t("encr-csv"), t("50"), t("male")],
+                        vec![t("hospital"), t("b"), t("omop"), t("14"), t("male")],
+                        vec![t("registry"), t("c"), t("encr-csv"), t("50"), t("male")],
+                        vec![t("registry"), t("d"), t("encr-csv"), t("50"), t("male")],
+                        vec![t("hospital"), t("e"), t("fhir"), Null, t("male")],
+                    ],
+                ),
+                ("coverage", COVERAGE, vec![vec![t("registry"), t("50"), Int(2020), Int(2022)]]),
+                ("population", POPULATION, population()),
+            ],
+        );
+        let cases = incidence_cases(&w, &[Stratifier::Area, Stratifier::Sex]).unwrap();
+        assert_eq!((cases.unit, cases.coverage), (CaseUnit::Primaries, true));
+        let mut want = [0.0; 18];
+        want[12] = 1.0;
+        assert_eq!(cases.counts, BTreeMap::from([(vec!["50".to_string(), "male".to_string()], want)]));
+        let excluded: BTreeMap<&str, u64> = cases.excluded.iter().map(|(w, n)| (w.as_str(), *n)).collect();
+        assert_eq!(
+            excluded,
+            BTreeMap::from([
+                ("resident outside the covered areas or diagnosed outside their years", 2),
+                ("not reportable (IARC/IACR multiple primary rules)", 1),
+                ("not invasive (in situ, benign or uncertain behaviour)", 1),
+                ("area of residence unknown", 1),
+            ])
+        );
+        let py = person_years(&w, &[Stratifier::Area, Stratifier::Sex]).unwrap();
+        assert_eq!(py.keys, vec![0, 1]);
+        assert_eq!(py.by_group, vec![(vec!["50".to_string(), "male".to_string()], "60-64".to_string(), 1000.0)]);
+    }
+
+    /// Without a link, the registry datasets' records count and hospital records are left out;
+    /// without coverage, every area and the whole population count.
+    #[test]
+    fn an_unlinked_warehouse_counts_the_registry_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let tumour = |dataset: &str, patient: &str, source: &str| {
+            vec![
+                t(dataset),
+                t(patient),
+                t(source),
+                t("colon"),
+                Int(2021),
+                Int(62),
+                Int(3),
+                t("2021-03-01"),
+                Int(7),
+                t("C18.7"),
+                Null,
+            ]
+        };
+        let w = warehouse(
+            dir.path(),
+            &[
+                (
+                    "tumours",
+                    &[
+                        "dataset",
+                        "patient_id",
+                        "source",
+                        "site_group",
+                        "incidence_year",
+                        "age_at_diagnosis",
+                        "behaviour",
+                        "incidence_date",
+                        "basis_of_diagnosis",
+                        "icd10",
+                        "iccc",
+                    ],
+                    vec![tumour("registry", "a", "encr-csv"), tumour("hospital", "a", "omop")],
+                ),
+                (
+                    "patients",
+                    PATIENTS,
+                    vec![
+                        vec![t("registry"), t("a"), t("encr-csv"), t("50"), t("male")],
+                        vec![t("hospital"), t("a"), t("omop"), t("14"), t("male")],
+                    ],
+                ),
+                ("population", POPULATION, population()),
+            ],
+        );
+        let cases = incidence_cases(&w, &[Stratifier::SiteGroup]).unwrap();
+        assert_eq!((cases.unit, cases.coverage), (CaseUnit::RegistryRecords, false));
+        assert_eq!(cases.counts[&vec!["colon".to_string()]].iter().sum::<f64>(), 1.0);
+        assert_eq!(cases.excluded, vec![("not a registry record (hospital, claims: not linked)".to_string(), 1)]);
+        let py = person_years(&w, &[Stratifier::SiteGroup]).unwrap();
+        assert!(py.keys.is_empty());
+        assert_eq!(py.by_group, vec![(vec![], "60-64".to_string(), 4000.0)]);
+    }
+
+    /// A survival cohort has one row per primary, its vital status from the best of the
+    /// person's records (a death known to the claims beats the registry's older contact), and
+    /// leaves out the death-certificate-only case and the case without follow-up, counted.
+    #[test]
+    fn a_survival_cohort_takes_the_best_vital_status_and_leaves_out_dco() {
+        let dir = tempfile::tempdir().unwrap();
+        let primary = |id: &str, person: &str, basis: i64| {
+            vec![
+                t(id),
+                t(person),
+                Bool(true),
+                Int(3),
+                t("colon"),
+                Int(2021),
+                Int(62),
+                t("2021-03-01"),
+                Int(basis),
+                t("C18.7"),
+                Null,
+            ]
+        };
+        let patient = |dataset: &str, id: &str, source: &str, vital: &str, last: Value, death: Value| {
+            vec![t(dataset), t(id), t(source), t("50"), t("male"), t("1959-05-01"), t(vital), last, death]
+        };
+        let w = warehouse(
+            dir.path(),
+            &[
+                ("primaries", PRIMARIES, vec![primary("A-1", "A", 7), primary("B-1", "B", 0), primary("C-1", "C", 7)]),
+                ("persons", &["person_id", "sex"], ["A", "B", "C"].iter().map(|p| vec![t(p), t("1")]).collect()),
+                (
+                    "person_records",
+                    &["person_id", "dataset", "patient_id"],
+                    vec![
+                        vec![t("A"), t("registry"), t("a")],
+                        vec![t("A"), t("claims"), t("a")],
+                        vec![t("B"), t("registry"), t("b")],
+                        vec![t("C"), t("hospital"), t("c")],
+                    ],
+                ),
+                (
+                    "patients",
+                    &[
+                        "dataset",
+                        "patient_id",
+                        "source",
+                        "departement",
+                        "sex",
+                        "birth_date",
+                        "vital_status",
+                        "last_contact",
+                        "death_date",
+                    ],
+                    vec![
+                        patient("registry", "a", "encr-csv", "alive", t("2022-01-01"), Null),
+                        patient("claims", "a", "claims", "dead", t("2022-06-30"), t("2022-06-30")),
+                        patient("registry", "b", "encr-csv", "dead", t("2021-03-01"), t("2021-03-01")),
+                        patient("hospital", "c", "omop", "unknown", Null, Null),
+                    ],
+                ),
+            ],
+        );
+        let cohort = survival_cohort(&w, None).unwrap();
+        assert_eq!((cohort.unit, cohort.coverage), (CaseUnit::Primaries, false));
+        assert_eq!(cohort.cases.len(), 1);
+        let a = &cohort.cases[0];
+        assert_eq!(
+            (a.incidence_date.as_str(), a.end_date.as_str(), a.dead, a.vital_source.as_str()),
+            ("2021-03-01", "2022-06-30", true, "claims")
+        );
+        assert_eq!(
+            cohort.excluded,
+            vec![
+                ("death certificate only (no survival time)".to_string(), 1),
+                ("no follow-up (no death, no date of last contact)".to_string(), 1),
+            ]
+        );
+        let lung = survival_cohort(&w, Some("site_group = 'lung'")).unwrap();
+        assert!(lung.cases.is_empty() && lung.excluded.is_empty());
+    }
+}

@@ -1,0 +1,15 @@
+//! The analyses a registry publishes, on the warehouse, as a library that the command line and
+//! the server share: typed requests and results, errors as values, no terminal types.
+//!
+//! - [`cohort`]: which cases incidence counts (consolidated primaries of the population a
+//!   registry covers, or a registry's own records) and over which person-years.
+
+pub mod cohort;
+
+/// Why an analysis could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The warehouse could not answer.
+    #[error(transparent)]
+    Warehouse(#[from] oncodata_warehouse::WarehouseError),
+}

@@ -1,0 +1,141 @@
+//! Incidence on a multi-source warehouse, end to end: a synthetic country's registry extract,
+//! its hospitals' OMOP and FHIR extracts and its claims, ingested with the registry's coverage
+//! and linked, as the README shows. `oncodata incidence` counts consolidated primaries of the
+//! covered residents, not source records: compared with the generator's truth (persons resident
+//! in the registry départements, tumours diagnosed in the covered years), read here from the
+//! truth files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::oncodata;
+
+fn run(args: &[&str]) -> String {
+    let out = oncodata(args);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "oncodata {args:?}: {text}");
+    text
+}
+
+/// Invasive cases by sex (`male`, `female`) of `incidence --by sex`, and its note on stderr.
+fn cases_by_sex(w: &str) -> (BTreeMap<String, f64>, String) {
+    let out = oncodata(&["incidence", "--warehouse", w, "--by", "sex", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = rows.iter().map(|r| (r["sex"].as_str().unwrap().to_string(), r["cases"].as_f64().unwrap())).collect();
+    (cases, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records().map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect()).collect()
+}
+
+#[test]
+fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let at = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let (data, w, keys) = (at("synth-data"), at("wh"), at("keys.toml"));
+    run(&["synth", "--out", &data, "--scale", "0.01", "--years", "2020-2022", "--seed", "7"]);
+    run(&["keys", "init", "--keys", &keys]);
+    let claims_key = format!("{data}/secrets/claims_pseudonym.key");
+    run(&["keys", "import", "--keys", &keys, "--source", "claims", &claims_key]);
+    let d = Path::new(&data);
+    let registry = crate::registry_extract(d);
+    let identity = registry.to_str().unwrap().replace("encr_", "identity_");
+
+    // The registry's areas: the départements of its records, as a registry declares them.
+    let truth_persons = csv_rows(&d.join("truth/persons.csv"));
+    let mut areas = BTreeSet::new();
+    {
+        let mut r = csv::Reader::from_path(&registry).unwrap();
+        let geo = r.headers().unwrap().iter().position(|h| h == "Geo_Code").unwrap();
+        for rec in r.records() {
+            let code = rec.unwrap()[geo].to_string();
+            if !code.is_empty() {
+                areas.insert(code);
+            }
+        }
+    }
+    let coverage = format!("{}:2020-2022", areas.iter().cloned().collect::<Vec<_>>().join(","));
+    let mut hospitals: Vec<String> = Vec::new();
+    for kind in ["omop", "fhir"] {
+        for e in std::fs::read_dir(d.join("hospitals").join(kind)).unwrap() {
+            hospitals.push(e.unwrap().path().to_str().unwrap().to_string());
+        }
+    }
+    hospitals.sort();
+    let mut args: Vec<String> =
+        ["ingest", "--warehouse", &w, "--keys", &keys, "--coverage", &coverage].iter().map(|s| s.to_string()).collect();
+    for (kind, path) in [
+        ("encr-csv", registry.to_str().unwrap().to_string()),
+        ("identity", identity),
+        ("population", format!("{data}/population.csv")),
+        ("claims", format!("{data}/claims")),
+    ] {
+        args.extend(["--source".to_string(), kind.to_string(), path]);
+    }
+    for h in &hospitals {
+        let kind = if h.contains("/omop/") { "omop" } else { "fhir" };
+        args.extend(["--source".to_string(), kind.to_string(), h.clone()]);
+    }
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Without a link: the registry's own records, hospital and claims records left out.
+    let (registry_only, note) = cases_by_sex(&w);
+    assert!(note.contains("registry records") && note.contains("not a registry record"), "{note}");
+
+    run(&["link", "--warehouse", &w]);
+    let (linked, note) = cases_by_sex(&w);
+    assert!(note.contains("primaries") && note.contains("resident outside the covered areas"), "{note}");
+
+    // The truth: tumours of persons resident in the covered areas, diagnosed in 2020-2022.
+    let sex_of: BTreeMap<String, (String, String)> = truth_persons
+        .iter()
+        .map(|p| {
+            let sex = if p["sex"] == "1" { "male" } else { "female" };
+            (p["person_id"].clone(), (sex.to_string(), p["departement"].clone()))
+        })
+        .collect();
+    let mut truth: BTreeMap<String, f64> = BTreeMap::new();
+    for t in csv_rows(&d.join("truth/tumours.csv")) {
+        let (sex, area) = &sex_of[&t["person_id"]];
+        let year: i32 = t["incidence_date"][..4].parse().unwrap();
+        if areas.contains(area) && (2020..=2022).contains(&year) {
+            *truth.entry(sex.clone()).or_default() += 1.0;
+        }
+    }
+    let total = |m: &BTreeMap<String, f64>| m.values().sum::<f64>();
+
+    // The survival cohort: one row per primary of the same population, the death-certificate-
+    // only cases left out and counted.
+    let out = oncodata(&["survival", "--warehouse", &w, "--by", "sex", "--format", "csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let note = String::from_utf8_lossy(&out.stderr);
+    let cohort: f64 = note.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(f64::NAN);
+    assert!(note.starts_with("cohort: ") && note.contains(" primaries "), "{note}");
+    assert!(note.contains("death certificate only"), "{note}");
+    assert!(
+        cohort <= total(&linked) && cohort >= 0.99 * total(&linked),
+        "{cohort} of {} primaries: {note}",
+        total(&linked)
+    );
+    eprintln!(
+        "truth {truth:?} ({}); linked primaries {linked:?} ({}); registry records {registry_only:?} ({})",
+        total(&truth),
+        total(&linked),
+        total(&registry_only)
+    );
+    for sex in ["male", "female"] {
+        let (t, l) = (truth[sex], linked[sex]);
+        // Never more cases than the truth: each cancer once, no hospital record outside the
+        // registry's population; a few true cancers the registry never received (late
+        // registrations) or quarantined for their errors are missing.
+        assert!(l <= t && l >= 0.97 * t, "{sex}: {l} primaries for {t} true cancers");
+        // The registry alone counts its duplicate records twice and cannot be more complete.
+        assert!((0.97 * t..=1.02 * t).contains(&registry_only[sex]), "{sex}: {} registry records", registry_only[sex]);
+    }
+}
