@@ -19,7 +19,10 @@
 
 use std::collections::BTreeMap;
 
-use oncodata_warehouse::{Value, Warehouse};
+use oncodata_warehouse::{Value, Warehouse, checked_filter};
+
+/// The columns a survival cohort's filter may name.
+pub const FILTER_COLUMNS: [&str; 8] = ["date", "site_group", "sex", "year", "area", "iccc", "icd10", "age"];
 
 use crate::AnalysisError;
 
@@ -310,8 +313,9 @@ pub struct SurvivalCohort {
 /// alive. Cases without any follow-up, or whose death or last contact precedes their diagnosis,
 /// are left out and counted.
 ///
-/// `filter` is an SQL condition on the cohort's columns `date` (of diagnosis), `site_group`,
-/// `sex`, `year`, `area`, `iccc`, `icd10` and `age`; what it leaves out is not counted.
+/// `filter` is an SQL condition on the cohort's columns ([`FILTER_COLUMNS`]: `date` of
+/// diagnosis, `site_group`, `sex`, `year`, `area`, `iccc`, `icd10`, `age`), parsed and checked
+/// ([`checked_filter`]: no other column, no subquery); what it leaves out is not counted.
 pub fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<SurvivalCohort, AnalysisError> {
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
     let covered = covered_relation(w)?;
@@ -344,16 +348,22 @@ pub fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<SurvivalCo
                 WHEN d.death IS NULL AND ct.contact IS NULL THEN 'no follow-up (no death, no date of last contact)' \
                 WHEN c.incidence_date IS NULL OR b.birth IS NULL THEN 'date of diagnosis or birth unknown' \
                 WHEN coalesce(d.death, ct.contact) < c.incidence_date \
-                  THEN 'death or last contact before diagnosis (inconsistent dates)' END AS why \
+                  THEN 'death or last contact before diagnosis (inconsistent dates)' END AS why, \
+           c.follow_up_key AS case_key \
          FROM cohort c \
          LEFT JOIN deaths d ON d.follow_up_key = c.follow_up_key AND d.k = 1 \
          LEFT JOIN contacts ct ON ct.follow_up_key = c.follow_up_key AND ct.k = 1 \
          LEFT JOIN births b ON b.follow_up_key = c.follow_up_key"
     );
-    let sql = match filter {
-        Some(f) => format!("SELECT * FROM ({sql}) WHERE {f}"),
-        None => sql,
+    // One order whatever the filter, so that a subset's sums run in the same order as the
+    // whole cohort's (floating-point results equal to the last digit).
+    let filter = match filter {
+        Some(f) => format!("WHERE {}", checked_filter(f, &FILTER_COLUMNS)?),
+        None => String::new(),
     };
+    let sql = format!(
+        "SELECT * FROM ({sql}) {filter} ORDER BY date, case_key, site_group, icd10, death, contact, death_source, contact_source"
+    );
     let mut cases = Vec::new();
     let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
     for r in w.query(&sql)?.rows()? {
@@ -662,5 +672,16 @@ mod tests {
         );
         let lung = survival_cohort(&w, Some("site_group = 'lung'")).unwrap();
         assert!(lung.cases.is_empty() && lung.excluded.is_empty());
+        // A filter is one condition on the cohort's columns, never a way to other tables.
+        for escape in [
+            "site_group = 'lung') UNION SELECT * FROM identities --",
+            "age > (SELECT count(*) FROM identities)",
+            "EXISTS (SELECT 1 FROM identities)",
+            "patient_id = 'x'",
+            "1 = 1; DROP TABLE tumours",
+        ] {
+            let e = survival_cohort(&w, Some(escape)).unwrap_err().to_string();
+            assert!(e.contains("filter"), "{escape}: {e}");
+        }
     }
 }

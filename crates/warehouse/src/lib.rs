@@ -48,6 +48,100 @@ pub enum WarehouseError {
     Query(String),
 }
 
+/// The tables no user SQL may read: the pseudonymised identities (keyed name encodings, which
+/// only linkage reads). The quarantine stays readable by the data steward who runs the command
+/// line; a researcher's project view (a later issue) leaves it out too.
+pub const HIDDEN_TABLES: [&str; 1] = ["identities"];
+
+/// The plan of a user's statement, checked: read-only, on the tables of a researcher's view.
+async fn user_plan(ctx: &SessionContext, sql: &str) -> Result<datafusion::logical_expr::LogicalPlan, WarehouseError> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::execution::context::SQLOptions;
+    use datafusion::logical_expr::LogicalPlan;
+    let plan = ctx.state().create_logical_plan(sql).await?;
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+        .verify_plan(&plan)
+        .map_err(|e| WarehouseError::Query(format!("read-only SQL: {e}")))?;
+    let mut hidden = None;
+    plan.apply_with_subqueries(|p| {
+        if let LogicalPlan::TableScan(scan) = p
+            && HIDDEN_TABLES.contains(&scan.table_name.table())
+        {
+            hidden = Some(scan.table_name.table().to_string());
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    match hidden {
+        Some(table) => Err(WarehouseError::Query(format!(
+            "table {table} is not in a researcher's view (hidden: {})",
+            HIDDEN_TABLES.join(", ")
+        ))),
+        None => Ok(plan),
+    }
+}
+
+/// A row filter given by a user (`survival --where "site_group = 'lung' AND year >= 2015"`),
+/// parsed as one SQL expression and checked: only the `columns` named, no subquery, no table.
+/// Returns the expression written back from its parse, which is what the caller may put in a
+/// `WHERE` clause: the user's text itself never is.
+pub fn checked_filter(text: &str, columns: &[&str]) -> Result<String, WarehouseError> {
+    use datafusion::sql::sqlparser::ast::{Expr, Visit, Visitor};
+    use datafusion::sql::sqlparser::dialect::GenericDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+    let bad = |why: String| WarehouseError::Query(format!("filter \"{text}\": {why}"));
+    let expr = Parser::new(&GenericDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| {
+            let e = p.parse_expr()?;
+            p.expect_token(&datafusion::sql::sqlparser::tokenizer::Token::EOF)?;
+            Ok(e)
+        })
+        .map_err(|e| bad(format!("not one SQL condition ({e})")))?;
+    struct Check<'c> {
+        columns: &'c [&'c str],
+        problem: Option<String>,
+    }
+    impl Visitor for Check<'_> {
+        type Break = ();
+        fn pre_visit_relation(&mut self, relation: &datafusion::sql::sqlparser::ast::ObjectName) -> ControlFlow<()> {
+            self.problem = Some(format!("reads the table {relation}"));
+            ControlFlow::Break(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            match expr {
+                Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => {
+                    self.problem = Some("has a subquery".into());
+                    ControlFlow::Break(())
+                }
+                Expr::Identifier(id) if !self.columns.contains(&id.value.as_str()) => {
+                    self.problem = Some(format!("names {}, not one of {}", id.value, self.columns.join(", ")));
+                    ControlFlow::Break(())
+                }
+                Expr::CompoundIdentifier(ids) => {
+                    self.problem = Some(format!(
+                        "names {}: give a column alone ({})",
+                        ids.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join("."),
+                        self.columns.join(", ")
+                    ));
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    let mut check = Check { columns, problem: None };
+    let _ = expr.visit(&mut check);
+    match check.problem {
+        Some(why) => Err(bad(why)),
+        None => Ok(expr.to_string()),
+    }
+}
+
 impl From<datafusion::error::DataFusionError> for WarehouseError {
     fn from(e: datafusion::error::DataFusionError) -> Self {
         Self::Query(e.to_string())
@@ -281,7 +375,8 @@ impl Warehouse {
         }
     }
 
-    /// Runs one SQL statement and writes its result to `path` as one file (its folder created
+    /// Runs one statement of a user's SQL (checked as [`Warehouse::query_user`] checks it) and
+    /// writes its result to `path` as one file (its folder created
     /// if needed), streaming for Parquet and CSV (the result is never held whole). The file
     /// appears whole or not at all: it is written beside and renamed. Returns the number of rows.
     pub fn export(&self, sql: &str, path: &Path, format: ExportFormat) -> Result<u64, WarehouseError> {
@@ -297,7 +392,7 @@ impl Warehouse {
         let ctx = self.cached_session()?;
         let target = partial.display().to_string();
         let rows = self.runtime.block_on(async {
-            let df = ctx.sql(sql).await?;
+            let df = ctx.execute_logical_plan(user_plan(&ctx, sql).await?).await?;
             let options = DataFrameWriteOptions::new().with_single_file_output(true);
             let counts = match format {
                 ExportFormat::Parquet => df.write_parquet(&target, options, None).await?,
@@ -333,8 +428,24 @@ impl Warehouse {
         Ok(rows)
     }
 
+    /// Runs one statement of a user's SQL (`oncodata sql`, its shell and its exports) and
+    /// collects its result: read-only — no DDL (`CREATE EXTERNAL TABLE`), no DML (`INSERT`,
+    /// `COPY … TO`), no statements (`SET`) — and only on the tables of a researcher's view: every
+    /// table but [`HIDDEN_TABLES`], in subqueries too. A refused statement is an error saying why.
+    pub fn query_user(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
+        let ctx = self.cached_session()?;
+        let (schema, batches) = self.runtime.block_on(async {
+            let plan = user_plan(&ctx, sql).await?;
+            let df = ctx.execute_logical_plan(plan).await?;
+            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+            df.collect().await.map(|b| (schema, b)).map_err(WarehouseError::from)
+        })?;
+        Ok(QueryResult::new(schema, batches))
+    }
+
     /// Runs one SQL statement and collects its result. Errors carry DataFusion's message (an
-    /// unknown table or column is named there).
+    /// unknown table or column is named there). For the platform's own statements; a user's
+    /// go through [`Warehouse::query_user`].
     pub fn query(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
         let ctx = self.cached_session()?;
         let (schema, batches) = self.runtime.block_on(async {

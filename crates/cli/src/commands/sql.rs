@@ -80,7 +80,7 @@ pub fn run(args: Args) -> CliResult {
 
 /// Runs one statement and prints its result in `format`.
 pub fn print_result(w: &Warehouse, sql: &str, format: SqlFormat) -> CliResult {
-    let r = w.query(sql)?;
+    let r = w.query_user(sql)?;
     match format {
         SqlFormat::Table => println!("{}", r.to_pretty()?),
         SqlFormat::Csv => print!("{}", r.to_csv()?),

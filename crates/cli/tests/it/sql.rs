@@ -136,3 +136,40 @@ fn snapshots_list_as_of_restore_and_prune() {
     assert_eq!(json.as_array().unwrap().len(), 1);
     assert_eq!(json[0]["rows"]["tumours"].as_u64().unwrap() as usize, first);
 }
+
+/// User SQL cannot escape: no file written or registered, no setting changed, one statement
+/// only, and the identities table is out of reach, in a subquery too. Each refusal says why.
+#[test]
+fn user_sql_is_read_only_and_cannot_read_identities() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    let w = wh.to_str().unwrap();
+    let out = crate::run_demo(&wh);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let target = tmp.path().join("stolen.csv");
+    let copy = format!("COPY (SELECT * FROM patients) TO '{}' STORED AS CSV", target.display());
+    let escapes = [
+        (copy.as_str(), "read-only"),
+        ("CREATE EXTERNAL TABLE passwd (line VARCHAR) STORED AS CSV LOCATION '/etc/passwd'", "read-only"),
+        ("SET datafusion.execution.batch_size = 1", "read-only"),
+        ("INSERT INTO coverage VALUES ('x', '99', 2000, 2001)", "read-only"),
+        ("SELECT 1; SELECT 2", "statement"),
+        ("SELECT * FROM identities", "identities"),
+        ("SELECT count(*) FROM tumours WHERE patient_id IN (SELECT patient_id FROM identities)", "identities"),
+    ];
+    for (sql, why) in escapes {
+        let out = crate::oncodata(&["sql", "--warehouse", w, sql]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{sql}: accepted");
+        assert!(err.to_lowercase().contains(why), "{sql}: {err}");
+        assert!(!err.contains("panicked"), "{sql}: {err}");
+    }
+    assert!(!target.exists(), "COPY wrote a file");
+    // Exports go through the same checks.
+    let out =
+        crate::oncodata(&["sql", "--warehouse", w, "--out", target.to_str().unwrap(), "SELECT * FROM identities"]);
+    assert!(!out.status.success() && !target.exists());
+    // Reading is still reading.
+    let ok = crate::stdout_of(&["sql", "--warehouse", w, "--format", "csv", "SELECT count(*) AS n FROM tumours"]);
+    assert!(ok.starts_with("n\n"), "{ok}");
+}
