@@ -17,14 +17,23 @@ use super::{oncodata, run_demo};
 type Counts = BTreeMap<(String, String), i64>;
 
 fn counts(wh: &Path) -> Counts {
-    let sql = ["tumours", "patients", "care_events", "quarantine", "warnings", "identities"]
-        .map(|t| format!("SELECT '{t}' AS t, dataset, count(*) AS n FROM {t} GROUP BY dataset"))
-        .join(" UNION ALL ");
-    let out = oncodata(&["sql", "--warehouse", wh.to_str().unwrap(), "--format", "csv", &sql]);
+    let sql = |tables: &[&str]| {
+        tables
+            .iter()
+            .map(|t| format!("SELECT '{t}' AS t, dataset, count(*) AS n FROM {t} GROUP BY dataset"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    };
+    let user = sql(&["tumours", "patients", "care_events", "quarantine", "warnings"]);
+    let out = oncodata(&["sql", "--warehouse", wh.to_str().unwrap(), "--format", "csv", &user]);
     assert!(out.status.success(), "the warehouse does not open: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
+    // The identities are out of a user's SQL: read through the library, as linkage reads them.
+    let identities = oncodata_warehouse::Warehouse::open(wh)
+        .and_then(|w| w.query(&sql(&["identities"]))?.to_csv())
+        .unwrap_or_else(|e| panic!("the warehouse does not open: {e}"));
+    let text = String::from_utf8(out.stdout).unwrap()
+        + identities.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>().as_str();
+    text.lines()
         .skip(1)
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
