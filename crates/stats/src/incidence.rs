@@ -87,6 +87,11 @@ pub fn standardised_rate(
     if total_weight <= 0.0 {
         return Err(StatsError::Input("the standard's weights sum to zero".into()));
     }
+    if person_years.iter().all(|p| *p == 0.0) && cases.iter().all(|c| *c == 0.0) {
+        return Err(StatsError::Input(
+            "no person-years in any age group (a population without these ages, or an age range outside it)".into(),
+        ));
+    }
     // w̃_i for strata with a population (SEER: P_i := c_i when P_i = 0 < c_i; c_i = P_i = 0
     // contributes a zero rate and no weight to the interval).
     let strata: Vec<(f64, f64)> = cases
@@ -296,6 +301,16 @@ mod ratio_tests {
         assert_eq!(r.value, 1.5);
         assert!((r.lower - limits[0] / 20.0).abs() < 1e-13 && (r.upper - limits[1] / 20.0).abs() < 1e-13, "{r:?}");
         assert!(standardised_incidence_ratio(3.0, 0.0, 0.95).value.is_nan());
+    }
+
+    /// A stratum with no person-years at all (and so no cases) is an error naming the cause,
+    /// never a panic in the interval's gamma quantiles.
+    #[test]
+    fn no_person_years_is_an_error() {
+        for interval in [AsrInterval::Tiwari, AsrInterval::FayFeuer, AsrInterval::Normal] {
+            let e = standardised_rate(&[0.0, 0.0], &[0.0, 0.0], &[0.5, 0.5], interval, 0.95).unwrap_err();
+            assert!(e.to_string().contains("no person-years"), "{e}");
+        }
     }
 
     /// Hand calculation of the test-based interval: ASRs 30 (SE 3) and 20 (SE 4): SRR 1.5,

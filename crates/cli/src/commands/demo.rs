@@ -45,9 +45,24 @@ pub struct Args {
 /// File name of the incidence report under `DIR/reports/`.
 pub const REPORT: &str = "incidence_by_site_sex.csv";
 
+/// The file that marks a warehouse as the demo's: the demo loads again only into its own.
+pub const MARK: &str = ".oncodata-demo";
+
 /// Runs the demo.
 pub fn run(args: Args) -> CliResult {
     let dir = args.warehouse.warehouse;
+    // A warehouse the demo did not make is someone's data: the demo would replace its
+    // population and life table.
+    if dir.join("tables").is_dir() && !dir.join(MARK).exists() {
+        return Err(format!(
+            "{}: a warehouse that `oncodata demo` did not create; the demo would replace its population and life table. \
+             Give another folder: oncodata demo --warehouse DIR",
+            dir.display()
+        )
+        .into());
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fs::write(dir.join(MARK), "made by oncodata demo\n").map_err(|e| format!("{}: {e}", dir.display()))?;
     let sources = dir.join("sources");
     let reports = dir.join("reports");
     for d in [&sources, &reports] {

@@ -354,6 +354,18 @@ fn strata_of(args: &Args, counts: &Counts, keep: &[usize]) -> Result<Vec<Stratum
                 let cols: Vec<&str> = counts.population_keys.iter().map(|&i| args.by[i].as_str()).collect();
                 format!("no population for {} = {}", cols.join(","), pkey.join(","))
             })?;
+            // Cases need person-years: an age group with cases and none (a missing or zero
+            // population row) is an error, never a rate over zero.
+            if let Some(&k) = keep.iter().find(|&&k| cases[k] > 0.0 && (py[k].is_nan() || py[k] <= 0.0)) {
+                let cols: Vec<String> = args.by.iter().zip(key).map(|(c, v)| format!("{c}={v}")).collect();
+                return Err(format!(
+                    "{} case(s) in age group {} of {} but no person-years in the population for it: \
+                     the population lacks that age group (or gives 0)",
+                    cases[k],
+                    counts.labels[k],
+                    if cols.is_empty() { "all".to_string() } else { cols.join(", ") }
+                ));
+            }
             Ok(Stratum { key: key.clone(), cases: pick(cases), person_years: pick(py) })
         })
         .collect()

@@ -118,3 +118,27 @@ fn survival_on_the_warehouse_equals_the_demo_report() {
         assert_eq!(o[5], d[6], "surv at {}", d[2]);
     }
 }
+
+/// The demo loads only into a warehouse it made: into someone's warehouse it refuses, saying
+/// why, and leaves it as it was; into its own it runs again.
+#[test]
+fn demo_refuses_a_warehouse_it_did_not_create() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    let file = tmp.path().join("encr_one.csv");
+    std::fs::write(
+        &file,
+        "PAT,MoB,YoB,Age,Sex,Geo_Code,TUM,MoI,YoI,BoD,Topo,Morpho,Beh,Grade,Vit_stat,MoF,YoF,Surv_time,Stage\n\
+         00000001,3,1950,70,2,14,01,6,2020,7,C187,8480,3,2,1,12,2023,1300,I\n",
+    )
+    .unwrap();
+    let w = wh.to_str().unwrap();
+    crate::stdout_of(&["ingest", "--warehouse", w, "--source", "encr-csv", file.to_str().unwrap()]);
+    let out = oncodata(&["demo", "--warehouse", w]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("did not create"), "{err}");
+    assert!(!wh.join("tables/population").exists() && !wh.join("sources").exists(), "the warehouse was touched");
+    let own = tmp.path().join("demo");
+    run_demo(&own);
+    run_demo(&own);
+}

@@ -187,3 +187,25 @@ fn aggregated_cases_equal_individual_cases() {
     };
     assert_eq!(run(path.to_str().unwrap()), run(&format!("{REF}/incidence_cases.csv")));
 }
+
+/// Cases need person-years: an age group with cases but no population row (or a zero one) is
+/// an error naming the stratum and the age group, and an age range with no person-years at all
+/// is an error too, never a rate over zero or a panic.
+#[test]
+fn missing_person_years_are_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let at = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(at("cases.csv"), "sex,age,count\nmale,62,3\nmale,67,2\nfemale,40,1\n").unwrap();
+    std::fs::write(at("pop.csv"), "sex,age_group,person_years\nmale,60-64,1000\nfemale,40-44,500\n").unwrap();
+    let (cases, pop) = (at("cases.csv"), at("pop.csv"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["incidence", "--cases", &cases, "--population", &pop, "--by", "sex"];
+        args.extend_from_slice(extra);
+        let out = oncodata(&args);
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = run(&[]);
+    assert!(!ok && err.contains("age group 65-69 of sex=male") && err.contains("no person-years"), "{err}");
+    let (ok, err) = run(&["--age-range", "0-14"]);
+    assert!(!ok && err.contains("no person-years") && !err.contains("internal error"), "{err}");
+}
