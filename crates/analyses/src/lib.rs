@@ -2,9 +2,12 @@
 //! the server share: typed requests and results, errors as values, no terminal types.
 //!
 //! - [`cohort`]: which cases incidence counts (consolidated primaries of the population a
-//!   registry covers, or a registry's own records) and over which person-years.
+//!   registry covers, or a registry's own records) and over which person-years, and the
+//!   survival cohort;
+//! - [`quality`]: each registry's data-quality indicators.
 
 pub mod cohort;
+pub mod quality;
 
 /// Why an analysis could not run.
 #[derive(Debug, thiserror::Error)]

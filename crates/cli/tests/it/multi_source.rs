@@ -110,6 +110,19 @@ fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
     }
     let total = |m: &BTreeMap<String, f64>| m.values().sum::<f64>();
 
+    // Quality is each registry's, on its own primaries: no hospital or claims dataset, and as
+    // many cases as the registry's reportable invasive primaries.
+    let quality = crate::stdout_of(&["quality", "--warehouse", &w, "--format", "csv"]);
+    let registry_dataset = registry.file_stem().unwrap().to_str().unwrap().to_string();
+    let mut quality_cases = 0.0;
+    for line in quality.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[0], registry_dataset, "{line}");
+        assert!(f[8].is_empty(), "M:I without a mortality source: {line}");
+        quality_cases += f[3].parse::<f64>().unwrap();
+    }
+    assert!(quality_cases > 0.0 && quality_cases <= total(&linked) + 0.5 * total(&truth), "{quality_cases}");
+
     // The survival cohort: one row per primary of the same population, the death-certificate-
     // only cases left out and counted.
     let out = oncodata(&["survival", "--warehouse", &w, "--by", "sex", "--format", "csv"]);

@@ -6,21 +6,20 @@ Writes quality_expected.csv beside this script. Run: python3 quality_reference.p
 - the record with topography C507 is invalid (ICD-O-3 has no C50.7) and is excluded;
 - site groups by topography: C50 breast, C61 prostate, C34 lung, C80 other (the national estimates put unknown primary sites with the other cancers);
 - MV: basis of diagnosis 5-8; DCO: basis 0; PSU: C80.9; stage unknown: empty stage;
-- death date = incidence (15th of the month) + Surv_time days when Vit_stat = 2; M:I = deaths in
-  the year among the dataset's patients with a tumour of the group / cases of the year.
+- only invasive tumours (behaviour 3): the in situ breast tumour is not in the indicators;
+- M:I is not computable without a mortality source (the population's cancer deaths): empty,
+  never the registry's own all-cause deaths.
 """
 import csv
-import datetime
 import os
 from collections import defaultdict
 
 here = os.path.dirname(os.path.abspath(__file__))
 groups = {"C50": "breast", "C61": "prostate", "C34": "lung", "C80": "other"}
 cells = defaultdict(lambda: {"cases": 0, "mv": 0, "dco": 0, "psu": 0, "stage": 0})
-deaths = defaultdict(int)
 with open(os.path.join(here, "quality_registry.csv")) as f:
     for r in csv.DictReader(f):
-        if r["Topo"] == "C507":
+        if r["Topo"] == "C507" or r["Beh"] != "3":
             continue
         g = groups[r["Topo"][:3]]
         year = int(r["YoI"])
@@ -31,9 +30,6 @@ with open(os.path.join(here, "quality_registry.csv")) as f:
         c["dco"] += basis == 0
         c["psu"] += r["Topo"] == "C809"
         c["stage"] += r["Stage"] == ""
-        if r["Vit_stat"] == "2":
-            death = datetime.date(year, int(r["MoI"]), 15) + datetime.timedelta(days=int(r["Surv_time"]))
-            deaths[(g, death.year)] += 1
 
 with open(os.path.join(here, "quality_expected.csv"), "w", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
@@ -42,4 +38,4 @@ with open(os.path.join(here, "quality_expected.csv"), "w", newline="") as f:
         c = cells[(g, year)]
         n = c["cases"]
         pct = lambda k: round(100.0 * c[k] / n, 2)
-        w.writerow(["reg", g, year, n, pct("mv"), pct("dco"), pct("psu"), pct("stage"), round(deaths[(g, year)] / n, 4)])
+        w.writerow(["reg", g, year, n, pct("mv"), pct("dco"), pct("psu"), pct("stage"), ""])
