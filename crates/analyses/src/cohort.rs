@@ -126,12 +126,12 @@ fn has_table(w: &Warehouse, name: &str) -> Result<bool, AnalysisError> {
 
 /// The (area, year) pairs the registries cover, as an SQL relation written out (`VALUES …`:
 /// the same on the embedded engine and on Ballista), when coverage has been declared.
-fn covered_relation(w: &Warehouse) -> Result<Option<String>, AnalysisError> {
+async fn covered_relation(w: &Warehouse) -> Result<Option<String>, AnalysisError> {
     if !has_table(w, "coverage")? {
         return Ok(None);
     }
     let mut pairs = std::collections::BTreeSet::new();
-    for r in w.query("SELECT area, first_year, last_year FROM coverage")?.rows()? {
+    for r in w.query_async("SELECT area, first_year, last_year FROM coverage").await?.rows()? {
         let (Some(first), Some(last)) = (r[1].as_f64(), r[2].as_f64()) else { continue };
         for year in first as i64..=last as i64 {
             pairs.insert((r[0].as_text(), year));
@@ -217,13 +217,14 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use oncodata_analyses::cohort::{Stratifier, incidence_cases};
 /// let w = oncodata_warehouse::Warehouse::open(std::path::Path::new("oncodata-data"))?;
-/// let cases = incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex])?;
+/// // A server awaits it on its own runtime; the command line blocks on the warehouse's.
+/// let cases = w.block_on(incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex]))?;
 /// println!("{} {}", cases.counts.values().flatten().sum::<f64>(), cases.unit.label());
 /// # Ok(()) }
 /// ```
-pub fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, AnalysisError> {
+pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, AnalysisError> {
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
-    let covered = covered_relation(w)?;
+    let covered = covered_relation(w).await?;
     let coverage = covered.is_some();
     let cohort = cohort_sql(unit, covered.as_deref());
     let columns: Vec<&str> = by.iter().map(|s| s.name()).collect();
@@ -239,7 +240,7 @@ pub fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, Analys
     );
     let mut counts: BTreeMap<Vec<String>, [f64; 18]> = BTreeMap::new();
     let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
-    for r in w.query(&sql)?.rows()? {
+    for r in w.query_async(&sql).await?.rows()? {
         let n = r[by.len() + 2].as_f64().unwrap_or(0.0);
         if let Value::Text(why) = &r[0] {
             *excluded.entry(why.clone()).or_default() += n as u64;
@@ -256,18 +257,18 @@ pub fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, Analys
 
 /// The person-years of the population table by the groupings of `by` it has and age group,
 /// restricted to the covered areas and years when coverage has been declared.
-pub fn person_years(w: &Warehouse, by: &[Stratifier]) -> Result<PersonYears, AnalysisError> {
+pub async fn person_years(w: &Warehouse, by: &[Stratifier]) -> Result<PersonYears, AnalysisError> {
     let keys: Vec<usize> = (0..by.len()).filter(|&i| by[i].population_column().is_some()).collect();
     let columns: Vec<String> =
         keys.iter().map(|&i| format!("p.{}", by[i].population_column().expect("filtered"))).collect();
-    let restrict = match covered_relation(w)? {
+    let restrict = match covered_relation(w).await? {
         Some(covered) => format!("JOIN ({covered}) cv ON cv.area = p.area AND cv.year = p.year"),
         None => String::new(),
     };
     let select: Vec<String> = columns.iter().cloned().chain(["p.age_group".into(), "sum(p.persons)".into()]).collect();
     let sql = format!("SELECT {} FROM population p {restrict} GROUP BY ALL", select.join(", "));
     let mut by_group = Vec::new();
-    for r in w.query(&sql)?.rows()? {
+    for r in w.query_async(&sql).await?.rows()? {
         let k = keys.len();
         let key: Vec<String> = r[..k].iter().map(Value::as_text).collect();
         by_group.push((key, r[k].as_text(), r[k + 1].as_f64().unwrap_or(0.0)));
@@ -316,9 +317,9 @@ pub struct SurvivalCohort {
 /// `filter` is an SQL condition on the cohort's columns ([`FILTER_COLUMNS`]: `date` of
 /// diagnosis, `site_group`, `sex`, `year`, `area`, `iccc`, `icd10`, `age`), parsed and checked
 /// ([`checked_filter`]: no other column, no subquery); what it leaves out is not counted.
-pub fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<SurvivalCohort, AnalysisError> {
+pub async fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<SurvivalCohort, AnalysisError> {
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
-    let covered = covered_relation(w)?;
+    let covered = covered_relation(w).await?;
     let coverage = covered.is_some();
     let cohort = cohort_sql(unit, covered.as_deref());
     // The records whose follow-up applies to a case: the person's records when linked, else
@@ -366,7 +367,7 @@ pub fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<SurvivalCo
     );
     let mut cases = Vec::new();
     let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
-    for r in w.query(&sql)?.rows()? {
+    for r in w.query_async(&sql).await?.rows()? {
         if let Value::Text(why) = &r[13] {
             *excluded.entry(why.clone()).or_default() += 1;
             continue;
@@ -514,7 +515,7 @@ mod tests {
                 ("population", POPULATION, population()),
             ],
         );
-        let cases = incidence_cases(&w, &[Stratifier::Area, Stratifier::Sex]).unwrap();
+        let cases = w.block_on(incidence_cases(&w, &[Stratifier::Area, Stratifier::Sex])).unwrap();
         assert_eq!((cases.unit, cases.coverage), (CaseUnit::Primaries, true));
         let mut want = [0.0; 18];
         want[12] = 1.0;
@@ -529,7 +530,7 @@ mod tests {
                 ("area of residence unknown", 1),
             ])
         );
-        let py = person_years(&w, &[Stratifier::Area, Stratifier::Sex]).unwrap();
+        let py = w.block_on(person_years(&w, &[Stratifier::Area, Stratifier::Sex])).unwrap();
         assert_eq!(py.keys, vec![0, 1]);
         assert_eq!(py.by_group, vec![(vec!["50".to_string(), "male".to_string()], "60-64".to_string(), 1000.0)]);
     }
@@ -585,11 +586,11 @@ mod tests {
                 ("population", POPULATION, population()),
             ],
         );
-        let cases = incidence_cases(&w, &[Stratifier::SiteGroup]).unwrap();
+        let cases = w.block_on(incidence_cases(&w, &[Stratifier::SiteGroup])).unwrap();
         assert_eq!((cases.unit, cases.coverage), (CaseUnit::RegistryRecords, false));
         assert_eq!(cases.counts[&vec!["colon".to_string()]].iter().sum::<f64>(), 1.0);
         assert_eq!(cases.excluded, vec![("not a registry record (hospital, claims: not linked)".to_string(), 1)]);
-        let py = person_years(&w, &[Stratifier::SiteGroup]).unwrap();
+        let py = w.block_on(person_years(&w, &[Stratifier::SiteGroup])).unwrap();
         assert!(py.keys.is_empty());
         assert_eq!(py.by_group, vec![(vec![], "60-64".to_string(), 4000.0)]);
     }
@@ -655,7 +656,7 @@ mod tests {
                 ),
             ],
         );
-        let cohort = survival_cohort(&w, None).unwrap();
+        let cohort = w.block_on(survival_cohort(&w, None)).unwrap();
         assert_eq!((cohort.unit, cohort.coverage), (CaseUnit::Primaries, false));
         assert_eq!(cohort.cases.len(), 1);
         let a = &cohort.cases[0];
@@ -670,7 +671,7 @@ mod tests {
                 ("no follow-up (no death, no date of last contact)".to_string(), 1),
             ]
         );
-        let lung = survival_cohort(&w, Some("site_group = 'lung'")).unwrap();
+        let lung = w.block_on(survival_cohort(&w, Some("site_group = 'lung'"))).unwrap();
         assert!(lung.cases.is_empty() && lung.excluded.is_empty());
         // A filter is one condition on the cohort's columns, never a way to other tables.
         for escape in [
@@ -680,8 +681,78 @@ mod tests {
             "patient_id = 'x'",
             "1 = 1; DROP TABLE tumours",
         ] {
-            let e = survival_cohort(&w, Some(escape)).unwrap_err().to_string();
+            let e = w.block_on(survival_cohort(&w, Some(escape))).unwrap_err().to_string();
             assert!(e.contains("filter"), "{escape}: {e}");
         }
+    }
+
+    /// The library runs inside a server's multi-threaded runtime: several tasks await the same
+    /// analyses on one shared warehouse at once and get the same answer; the last one may drop
+    /// the warehouse inside its task.
+    #[test]
+    fn analyses_run_concurrently_inside_a_tokio_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let tumour = |patient: &str, age: i64| {
+            vec![
+                t("registry"),
+                t(patient),
+                t("encr-csv"),
+                t("colon"),
+                Int(2021),
+                Int(age),
+                Int(3),
+                t("2021-03-01"),
+                Int(7),
+                t("C18.7"),
+                Null,
+            ]
+        };
+        let tumours: Vec<Vec<Value>> = (0..50).map(|i| tumour(&format!("p{i}"), 30 + i)).collect();
+        let patients: Vec<Vec<Value>> =
+            (0..50).map(|i| vec![t("registry"), t(&format!("p{i}")), t("encr-csv"), t("50"), t("male")]).collect();
+        let w = warehouse(
+            dir.path(),
+            &[
+                (
+                    "tumours",
+                    &[
+                        "dataset",
+                        "patient_id",
+                        "source",
+                        "site_group",
+                        "incidence_year",
+                        "age_at_diagnosis",
+                        "behaviour",
+                        "incidence_date",
+                        "basis_of_diagnosis",
+                        "icd10",
+                        "iccc",
+                    ],
+                    tumours,
+                ),
+                ("patients", PATIENTS, patients),
+            ],
+        );
+        let w = std::sync::Arc::new(w);
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
+        let totals: Vec<f64> = runtime.block_on(async {
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    let w = w.clone();
+                    tokio::spawn(async move {
+                        let cases = incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex]).await.unwrap();
+                        cases.counts.values().flatten().sum::<f64>()
+                    })
+                })
+                .collect();
+            let mut totals = Vec::new();
+            for task in tasks {
+                totals.push(task.await.unwrap());
+            }
+            // The last handle dropped inside a task.
+            tokio::spawn(async move { drop(w) }).await.unwrap();
+            totals
+        });
+        assert_eq!(totals, vec![50.0; 8]);
     }
 }

@@ -23,7 +23,7 @@ use crate::cohort::REGISTRY_SOURCES;
 
 /// The indicators by registry dataset, site group and year: `dataset, site_group, year, cases,
 /// pct_mv, pct_dco, pct_psu, pct_stage_unknown, mi_ratio`.
-pub fn indicators(w: &Warehouse) -> Result<QueryResult, AnalysisError> {
+pub async fn indicators(w: &Warehouse) -> Result<QueryResult, AnalysisError> {
     let linked = w.tables()?.iter().any(|t| t == "primaries");
     let registry = REGISTRY_SOURCES.map(|s| format!("'{s}'")).join(", ");
     let cases = if linked {
@@ -54,16 +54,18 @@ pub fn indicators(w: &Warehouse) -> Result<QueryResult, AnalysisError> {
            CAST(NULL AS DOUBLE) AS mi_ratio \
          FROM t GROUP BY dataset, site_group, year ORDER BY dataset, site_group, year"
     );
-    Ok(w.query(&sql)?)
+    Ok(w.query_async(&sql).await?)
 }
 
 /// The records per rule: quarantined (errors) and accepted with a warning, by dataset.
-pub fn records_per_rule(w: &Warehouse) -> Result<QueryResult, AnalysisError> {
-    Ok(w.query(
+pub async fn records_per_rule(w: &Warehouse) -> Result<QueryResult, AnalysisError> {
+    Ok(w
+        .query_async(
         "SELECT dataset, rule_id, severity, count(*) AS records FROM ( \
            SELECT dataset, unnest(string_to_array(rule_ids, ';')) AS rule_id, 'quarantined' AS severity FROM quarantine \
            UNION ALL \
            SELECT dataset, rule_id, 'warning' AS severity FROM warnings \
          ) GROUP BY dataset, rule_id, severity ORDER BY dataset, severity, records DESC, rule_id",
-    )?)
+        )
+        .await?)
 }

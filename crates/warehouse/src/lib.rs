@@ -200,7 +200,9 @@ pub fn read_file(path: &Path) -> Result<QueryResult, WarehouseError> {
 /// A warehouse directory.
 pub struct Warehouse {
     root: PathBuf,
-    runtime: tokio::runtime::Runtime,
+    /// The runtime of the blocking facade ([`Warehouse::block_on`] and the functions that use
+    /// it); the `async` functions run on their caller's runtime. `None` only while dropping.
+    runtime: Option<tokio::runtime::Runtime>,
     /// The DataFusion session of the tables as last read, with the generation of the tables
     /// it registers; reused across queries until the tables change.
     session: std::sync::Mutex<Option<(u64, SessionContext)>>,
@@ -262,7 +264,7 @@ impl Warehouse {
         let versions = versions::Versions { base, pending: None, generation: 0, read_only: as_of.is_some() };
         Ok(Self {
             root: root.to_path_buf(),
-            runtime,
+            runtime: Some(runtime),
             session: std::sync::Mutex::new(None),
             versions: std::sync::Mutex::new(versions),
             memory_limit: None,
@@ -304,7 +306,7 @@ impl Warehouse {
     /// CLI. Unless set, queries run in four partitions per core: on the 2-core machine this
     /// overlaps Parquet decoding with the hash joins on pseudonymous ids and measured 20 % faster
     /// than one per core on the national incidence aggregation (bench/incidence.sh).
-    fn session(&self, tables: &snapshots::TableFiles) -> Result<SessionContext, WarehouseError> {
+    async fn session(&self, tables: &snapshots::TableFiles) -> Result<SessionContext, WarehouseError> {
         // information_schema: SHOW TABLES, SHOW COLUMNS and the shell's \d.
         let mut config = datafusion::prelude::SessionConfig::from_env()?.with_information_schema(true);
         if std::env::var_os("DATAFUSION_EXECUTION_TARGET_PARTITIONS").is_none() {
@@ -317,7 +319,7 @@ impl Warehouse {
                 // The executors' memory is their own (`oncodata cluster executor`); information_schema
                 // is on in Ballista's session configuration.
                 let url = if url.contains("://") { url.clone() } else { format!("df://{url}") };
-                self.runtime.block_on(SessionContext::remote(&url))?
+                SessionContext::remote(&url).await?
             }
             (None, limit) => match limit {
                 Some(bytes) => {
@@ -334,7 +336,7 @@ impl Warehouse {
         };
         functions::register(&ctx);
         for (name, files) in tables.iter().filter(|(_, f)| !f.is_empty()) {
-            self.runtime.block_on(self.register(&ctx, name, files))?;
+            self.register(&ctx, name, files).await?;
         }
         Ok(ctx)
     }
@@ -362,17 +364,28 @@ impl Warehouse {
     }
 
     /// The session, built on first use and again after the tables change.
-    fn cached_session(&self) -> Result<SessionContext, WarehouseError> {
-        let mut cached = self.session.lock().expect("session lock");
-        match cached.as_ref() {
-            Some((g, ctx)) if *g == self.generation() => Ok(ctx.clone()),
-            _ => {
-                let (generation, tables) = self.view();
-                let ctx = self.session(&tables)?;
-                *cached = Some((generation, ctx.clone()));
-                Ok(ctx)
-            }
+    async fn cached_session_async(&self) -> Result<SessionContext, WarehouseError> {
+        if let Some((g, ctx)) = self.session.lock().expect("session lock").as_ref()
+            && *g == self.generation()
+        {
+            return Ok(ctx.clone());
         }
+        let (generation, tables) = self.view();
+        let ctx = self.session(&tables).await?;
+        *self.session.lock().expect("session lock") = Some((generation, ctx.clone()));
+        Ok(ctx)
+    }
+
+    /// The session, for the blocking facade.
+    fn cached_session(&self) -> Result<SessionContext, WarehouseError> {
+        self.block_on(self.cached_session_async())
+    }
+
+    /// Runs a future to completion on the warehouse's own runtime: the blocking facade of the
+    /// command line. Not to be called from inside an async task (a server awaits the `async`
+    /// functions instead, on its own runtime).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.as_ref().expect("the runtime lives until the warehouse is dropped").block_on(future)
     }
 
     /// Runs one statement of a user's SQL (checked as [`Warehouse::query_user`] checks it) and
@@ -391,7 +404,7 @@ impl Warehouse {
         }
         let ctx = self.cached_session()?;
         let target = partial.display().to_string();
-        let rows = self.runtime.block_on(async {
+        let rows = self.block_on(async {
             let df = ctx.execute_logical_plan(user_plan(&ctx, sql).await?).await?;
             let options = DataFrameWriteOptions::new().with_single_file_output(true);
             let counts = match format {
@@ -433,27 +446,60 @@ impl Warehouse {
     /// `COPY … TO`), no statements (`SET`) — and only on the tables of a researcher's view: every
     /// table but [`HIDDEN_TABLES`], in subqueries too. A refused statement is an error saying why.
     pub fn query_user(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
-        let ctx = self.cached_session()?;
-        let (schema, batches) = self.runtime.block_on(async {
-            let plan = user_plan(&ctx, sql).await?;
-            let df = ctx.execute_logical_plan(plan).await?;
-            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-            df.collect().await.map(|b| (schema, b)).map_err(WarehouseError::from)
-        })?;
-        Ok(QueryResult::new(schema, batches))
+        self.block_on(self.query_user_async(sql))
+    }
+
+    /// [`Warehouse::query_user`] on the caller's runtime.
+    pub async fn query_user_async(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
+        let ctx = self.cached_session_async().await?;
+        let plan = user_plan(&ctx, sql).await?;
+        let df = ctx.execute_logical_plan(plan).await?;
+        let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+        Ok(QueryResult::new(schema, df.collect().await?))
     }
 
     /// Runs one SQL statement and collects its result. Errors carry DataFusion's message (an
     /// unknown table or column is named there). For the platform's own statements; a user's
     /// go through [`Warehouse::query_user`].
     pub fn query(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
-        let ctx = self.cached_session()?;
-        let (schema, batches) = self.runtime.block_on(async {
-            let df = ctx.sql(sql).await?;
-            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-            df.collect().await.map(|b| (schema, b))
-        })?;
-        Ok(QueryResult::new(schema, batches))
+        self.block_on(self.query_async(sql))
+    }
+
+    /// [`Warehouse::query`] on the caller's runtime: what a server awaits. The warehouse can
+    /// be shared between tasks (`Arc<Warehouse>`).
+    pub async fn query_async(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
+        let ctx = self.cached_session_async().await?;
+        let df = ctx.sql(sql).await?;
+        let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+        Ok(QueryResult::new(schema, df.collect().await?))
+    }
+}
+
+/// A stream of a query's result, batch by batch (Arrow record batches), as a server sends it.
+pub type BatchStream = std::pin::Pin<
+    Box<dyn futures::Stream<Item = Result<datafusion::arrow::array::RecordBatch, WarehouseError>> + Send>,
+>;
+
+impl Warehouse {
+    /// Runs one statement of a user's SQL (checked as [`Warehouse::query_user`] checks it) and
+    /// streams its result in Arrow record batches, at most `max_rows` rows in all: a result is
+    /// never held whole, and a client asking for everything gets the limit.
+    pub async fn query_user_stream(&self, sql: &str, max_rows: usize) -> Result<BatchStream, WarehouseError> {
+        use futures::StreamExt;
+        let ctx = self.cached_session_async().await?;
+        let df = ctx.execute_logical_plan(user_plan(&ctx, sql).await?).await?.limit(0, Some(max_rows))?;
+        let stream = df.execute_stream().await?;
+        Ok(Box::pin(stream.map(|b| b.map_err(WarehouseError::from))))
+    }
+}
+
+impl Drop for Warehouse {
+    /// Shuts the facade's runtime down without waiting: a warehouse may be dropped inside an
+    /// async task, where waiting for a runtime is not allowed.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

@@ -408,3 +408,44 @@ fn an_unpublished_first_load_is_not_adopted() {
     assert!(w.snapshot().is_none(), "nothing was published");
     assert!(w.snapshots().unwrap().is_empty());
 }
+
+/// A long-lived handle (a server's) sees what another process published once it refreshes,
+/// without reopening; a handle opened on an earlier snapshot does not move.
+#[test]
+fn a_long_lived_handle_refreshes_to_the_latest_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Warehouse::open(dir.path()).unwrap();
+    writer.load_dataset("a", &extract_of(0..3)).unwrap();
+    let server = Warehouse::open(dir.path()).unwrap();
+    let pinned = Warehouse::open_as_of(dir.path(), 1).unwrap();
+    assert_eq!(count(&server, "SELECT count(*) FROM tumours"), 3);
+    writer.load_dataset("b", &extract_of(0..5)).unwrap();
+    assert_eq!(count(&server, "SELECT count(*) FROM tumours"), 3, "until it refreshes");
+    assert!(server.refresh().unwrap());
+    assert_eq!(count(&server, "SELECT count(*) FROM tumours"), 8);
+    assert!(!server.refresh().unwrap(), "nothing new");
+    assert!(!pinned.refresh().unwrap());
+    assert_eq!(count(&pinned, "SELECT count(*) FROM tumours"), 3);
+}
+
+/// A user's query streams in record batches, up to the row limit, on the caller's runtime; it
+/// is checked as any user SQL is.
+#[test]
+fn a_user_query_streams_up_to_its_limit() {
+    use futures::StreamExt;
+    let dir = tempfile::tempdir().unwrap();
+    let w = Warehouse::open(dir.path()).unwrap();
+    w.load_dataset("a", &extract_of(0..40)).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rows = runtime.block_on(async {
+        let mut stream = w.query_user_stream("SELECT tumour_id FROM tumours", 25).await.unwrap();
+        let mut rows = 0;
+        while let Some(batch) = stream.next().await {
+            rows += batch.unwrap().num_rows();
+        }
+        rows
+    });
+    assert_eq!(rows, 25);
+    let refused = runtime.block_on(async { w.query_user_stream("SELECT * FROM identities", 10).await.err() });
+    assert!(refused.unwrap().to_string().contains("identities"));
+}

@@ -47,6 +47,21 @@ impl Versions {
 static FILE_SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 impl Warehouse {
+    /// Moves a long-lived handle (a server's) to the latest published snapshot, so that its next
+    /// query sees what other processes published since it opened, without reopening. Returns
+    /// whether the snapshot changed; a handle opened `as_of` a snapshot, or with changes staged
+    /// and not yet committed, stays where it is.
+    pub fn refresh(&self) -> Result<bool, WarehouseError> {
+        let latest = snapshots::latest(&self.root)?;
+        let mut v = self.versions.lock().expect("versions lock");
+        if v.read_only || v.pending.is_some() || latest.id == v.base.id {
+            return Ok(false);
+        }
+        v.base = latest;
+        v.generation += 1;
+        Ok(true)
+    }
+
     /// The snapshot this handle reads (`None` for an empty warehouse).
     pub fn snapshot(&self) -> Option<Snapshot> {
         let v = self.versions.lock().expect("versions lock");

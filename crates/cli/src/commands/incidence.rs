@@ -261,7 +261,7 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
             })
         })
         .collect::<Result<_, _>>()?;
-    let cases = cohort::incidence_cases(&w, &by)?;
+    let cases = w.block_on(cohort::incidence_cases(&w, &by))?;
     let counted: f64 = cases.counts.values().flatten().sum();
     let excluded: Vec<String> = cases.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
     let note = format!(
@@ -281,7 +281,7 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
         population_keys: vec![],
         unit: Some((cases.unit, note)),
     };
-    let population = cohort::person_years(&w, &by)?;
+    let population = w.block_on(cohort::person_years(&w, &by))?;
     out.population_keys = population.keys;
     for (key, group, py) in population.by_group {
         let g = label_index(&labels, &group).ok_or("population age group")?;

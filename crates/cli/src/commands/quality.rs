@@ -50,8 +50,8 @@ pub fn run(args: Args) -> CliResult {
         return Err(format!("{}: no tumours loaded (oncodata ingest first)", dir.display()).into());
     }
     let w = args.warehouse.open()?;
-    let indicators = oncodata_analyses::quality::indicators(&w)?;
-    let rules = oncodata_analyses::quality::records_per_rule(&w)?;
+    let indicators = w.block_on(oncodata_analyses::quality::indicators(&w))?;
+    let rules = w.block_on(oncodata_analyses::quality::records_per_rule(&w))?;
     match args.format {
         Format::Table => {
             println!(

@@ -437,7 +437,7 @@ pub fn from_warehouse(
         return Err(format!("{}: no warehouse here (give --data FILE, or run `oncodata demo`)", dir.display()).into());
     }
     let w = warehouse.open()?;
-    let cohort = oncodata_analyses::cohort::survival_cohort(&w, filter)?;
+    let cohort = w.block_on(oncodata_analyses::cohort::survival_cohort(&w, filter))?;
     let excluded: Vec<String> = cohort.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
     eprintln!(
         "cohort: {} {} ({}); left out: {}",
