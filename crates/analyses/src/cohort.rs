@@ -420,6 +420,19 @@ mod tests {
     }
 
     const PATIENTS: &[&str] = &["dataset", "patient_id", "source", "departement", "sex"];
+    const TUMOURS: &[&str] = &[
+        "dataset",
+        "patient_id",
+        "source",
+        "site_group",
+        "incidence_year",
+        "age_at_diagnosis",
+        "behaviour",
+        "incidence_date",
+        "basis_of_diagnosis",
+        "icd10",
+        "iccc",
+    ];
     const PRIMARIES: &[&str] = &[
         "primary_id",
         "person_id",
@@ -435,6 +448,24 @@ mod tests {
     ];
     const COVERAGE: &[&str] = &["dataset", "area", "first_year", "last_year"];
     const POPULATION: &[&str] = &["area", "year", "sex", "age_group", "persons"];
+
+    /// A colon cancer of 2021 (invasive, histologically verified) of a source patient, in
+    /// [`TUMOURS`]' columns.
+    fn tumour(dataset: &str, patient: &str, source: &str, age: i64) -> Vec<Value> {
+        vec![
+            t(dataset),
+            t(patient),
+            t(source),
+            t("colon"),
+            Int(2021),
+            Int(age),
+            Int(3),
+            t("2021-03-01"),
+            Int(7),
+            t("C18.7"),
+            Null,
+        ]
+    }
 
     fn population() -> Vec<Vec<Value>> {
         let mut rows = Vec::new();
@@ -540,40 +571,14 @@ mod tests {
     #[test]
     fn an_unlinked_warehouse_counts_the_registry_records() {
         let dir = tempfile::tempdir().unwrap();
-        let tumour = |dataset: &str, patient: &str, source: &str| {
-            vec![
-                t(dataset),
-                t(patient),
-                t(source),
-                t("colon"),
-                Int(2021),
-                Int(62),
-                Int(3),
-                t("2021-03-01"),
-                Int(7),
-                t("C18.7"),
-                Null,
-            ]
-        };
+
         let w = warehouse(
             dir.path(),
             &[
                 (
                     "tumours",
-                    &[
-                        "dataset",
-                        "patient_id",
-                        "source",
-                        "site_group",
-                        "incidence_year",
-                        "age_at_diagnosis",
-                        "behaviour",
-                        "incidence_date",
-                        "basis_of_diagnosis",
-                        "icd10",
-                        "iccc",
-                    ],
-                    vec![tumour("registry", "a", "encr-csv"), tumour("hospital", "a", "omop")],
+                    TUMOURS,
+                    vec![tumour("registry", "a", "encr-csv", 62), tumour("hospital", "a", "omop", 62)],
                 ),
                 (
                     "patients",
@@ -692,47 +697,12 @@ mod tests {
     #[test]
     fn analyses_run_concurrently_inside_a_tokio_runtime() {
         let dir = tempfile::tempdir().unwrap();
-        let tumour = |patient: &str, age: i64| {
-            vec![
-                t("registry"),
-                t(patient),
-                t("encr-csv"),
-                t("colon"),
-                Int(2021),
-                Int(age),
-                Int(3),
-                t("2021-03-01"),
-                Int(7),
-                t("C18.7"),
-                Null,
-            ]
-        };
-        let tumours: Vec<Vec<Value>> = (0..50).map(|i| tumour(&format!("p{i}"), 30 + i)).collect();
+
+        let tumours: Vec<Vec<Value>> =
+            (0..50).map(|i| tumour("registry", &format!("p{i}"), "encr-csv", 30 + i)).collect();
         let patients: Vec<Vec<Value>> =
             (0..50).map(|i| vec![t("registry"), t(&format!("p{i}")), t("encr-csv"), t("50"), t("male")]).collect();
-        let w = warehouse(
-            dir.path(),
-            &[
-                (
-                    "tumours",
-                    &[
-                        "dataset",
-                        "patient_id",
-                        "source",
-                        "site_group",
-                        "incidence_year",
-                        "age_at_diagnosis",
-                        "behaviour",
-                        "incidence_date",
-                        "basis_of_diagnosis",
-                        "icd10",
-                        "iccc",
-                    ],
-                    tumours,
-                ),
-                ("patients", PATIENTS, patients),
-            ],
-        );
+        let w = warehouse(dir.path(), &[("tumours", TUMOURS, tumours), ("patients", PATIENTS, patients)]);
         let w = std::sync::Arc::new(w);
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
         let totals: Vec<f64> = runtime.block_on(async {
