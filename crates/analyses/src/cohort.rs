@@ -293,6 +293,24 @@ pub struct SurvivalCase {
     pub groups: [oncodata_warehouse::Value; 7],
 }
 
+/// How a survival cohort is drawn, beyond the cases incidence counts: the options of the
+/// reference studies' protocols (EUROCARE-5, CONCORD-3: adults 15–99, the person's first
+/// primary for some analyses, follow-up closed at a common date).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SurvivalOptions<'a> {
+    /// An SQL condition on [`FILTER_COLUMNS`] (checked by [`checked_filter`]).
+    pub filter: Option<&'a str>,
+    /// Only each person's first primary (earliest diagnosis; on an unlinked warehouse, each
+    /// source patient's first record): CONCORD's and EUROCARE's choice when one person must
+    /// count once.
+    pub first_primary_only: bool,
+    /// Ages at diagnosis kept, first and last (15–99 in EUROCARE and CONCORD).
+    pub ages: Option<(u16, u16)>,
+    /// The follow-up's closing date (`2023-12-31`): later deaths and contacts are censored at
+    /// it, cases diagnosed after it left out.
+    pub closing_date: Option<&'a str>,
+}
+
 /// A survival cohort: its unit, whether coverage restricted it, its cases and what it left out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SurvivalCohort {
@@ -314,10 +332,27 @@ pub struct SurvivalCohort {
 /// alive. Cases without any follow-up, or whose death or last contact precedes their diagnosis,
 /// are left out and counted.
 ///
-/// `filter` is an SQL condition on the cohort's columns ([`FILTER_COLUMNS`]: `date` of
+/// `options.filter` is an SQL condition on the cohort's columns ([`FILTER_COLUMNS`]: `date` of
 /// diagnosis, `site_group`, `sex`, `year`, `area`, `iccc`, `icd10`, `age`), parsed and checked
-/// ([`checked_filter`]: no other column, no subquery); what it leaves out is not counted.
-pub async fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<SurvivalCohort, AnalysisError> {
+/// ([`checked_filter`]: no other column, no subquery); what it leaves out is not counted. The
+/// other options ([`SurvivalOptions`]) leave cases out under their own reasons, counted.
+pub async fn survival_cohort(w: &Warehouse, options: &SurvivalOptions<'_>) -> Result<SurvivalCohort, AnalysisError> {
+    let filter = options.filter;
+    let closing = match options.closing_date {
+        Some(d) if d.len() == 10 && d.chars().all(|c| c.is_ascii_digit() || c == '-') => Some(d),
+        Some(d) => return Err(AnalysisError::Request(format!("closing date '{d}': expected YYYY-MM-DD"))),
+        None => None,
+    };
+    let mut rules = String::new();
+    if let Some((a, b)) = options.ages {
+        rules.push_str(&format!(" WHEN c.age NOT BETWEEN {a} AND {b} THEN 'age at diagnosis outside {a}-{b}'"));
+    }
+    if let Some(d) = closing {
+        rules.push_str(&format!(" WHEN c.incidence_date > '{d}' THEN 'diagnosed after the closing date {d}'"));
+    }
+    if options.first_primary_only {
+        rules.push_str(" WHEN c.rank > 1 THEN 'not the person''s first primary'");
+    }
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
     let covered = covered_relation(w).await?;
     let coverage = covered.is_some();
@@ -345,13 +380,14 @@ pub async fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<Surv
          SELECT c.incidence_date AS date, d.death, d.dataset AS death_source, ct.contact, ct.dataset AS contact_source, \
            b.birth, c.site_group, c.sex, c.year, c.area, c.iccc, c.icd10, c.age, \
            CASE WHEN c.reason IS NOT NULL THEN c.reason \
-                WHEN c.basis = 0 THEN 'death certificate only (no survival time)' \
+                WHEN c.basis = 0 THEN 'death certificate only (no survival time)'{rules} \
                 WHEN d.death IS NULL AND ct.contact IS NULL THEN 'no follow-up (no death, no date of last contact)' \
                 WHEN c.incidence_date IS NULL OR b.birth IS NULL THEN 'date of diagnosis or birth unknown' \
                 WHEN coalesce(d.death, ct.contact) < c.incidence_date \
                   THEN 'death or last contact before diagnosis (inconsistent dates)' END AS why, \
            c.follow_up_key AS case_key \
-         FROM cohort c \
+         FROM (SELECT *, row_number() OVER (PARTITION BY follow_up_key, reason IS NULL \
+                                            ORDER BY incidence_date, site_group, icd10) AS rank FROM cohort) c \
          LEFT JOIN deaths d ON d.follow_up_key = c.follow_up_key AND d.k = 1 \
          LEFT JOIN contacts ct ON ct.follow_up_key = c.follow_up_key AND ct.k = 1 \
          LEFT JOIN births b ON b.follow_up_key = c.follow_up_key"
@@ -374,9 +410,18 @@ pub async fn survival_cohort(w: &Warehouse, filter: Option<&str>) -> Result<Surv
         }
         let dead = r[1] != Value::Null;
         let (end, source) = if dead { (&r[1], &r[2]) } else { (&r[3], &r[4]) };
+        let mut end_date = end.as_text();
+        let mut dead = dead;
+        // Censored at the closing date: alive then, whatever came after.
+        if let Some(d) = closing
+            && end_date.as_str() > d
+        {
+            end_date = d.to_string();
+            dead = false;
+        }
         cases.push(SurvivalCase {
             incidence_date: r[0].as_text(),
-            end_date: end.as_text(),
+            end_date,
             dead,
             vital_source: source.as_text(),
             birth_date: r[5].as_text(),
@@ -661,7 +706,7 @@ mod tests {
                 ),
             ],
         );
-        let cohort = w.block_on(survival_cohort(&w, None)).unwrap();
+        let cohort = w.block_on(survival_cohort(&w, &SurvivalOptions::default())).unwrap();
         assert_eq!((cohort.unit, cohort.coverage), (CaseUnit::Primaries, false));
         assert_eq!(cohort.cases.len(), 1);
         let a = &cohort.cases[0];
@@ -676,7 +721,23 @@ mod tests {
                 ("no follow-up (no death, no date of last contact)".to_string(), 1),
             ]
         );
-        let lung = w.block_on(survival_cohort(&w, Some("site_group = 'lung'"))).unwrap();
+        // The protocols' options: a closing date censors the later death; ages 15-99 keep A.
+        let options = SurvivalOptions { ages: Some((15, 99)), closing_date: Some("2022-01-01"), ..Default::default() };
+        let closed = w.block_on(survival_cohort(&w, &options)).unwrap();
+        assert_eq!(closed.cases.len(), 1);
+        assert_eq!((closed.cases[0].end_date.as_str(), closed.cases[0].dead), ("2022-01-01", false));
+        let options = SurvivalOptions { ages: Some((70, 99)), ..Default::default() };
+        let old = w.block_on(survival_cohort(&w, &options)).unwrap();
+        assert!(old.cases.is_empty());
+        assert!(old.excluded.contains(&("age at diagnosis outside 70-99".to_string(), 2)), "{:?}", old.excluded);
+        let bad = SurvivalOptions { closing_date: Some("31/12/2023"), ..Default::default() };
+        assert!(w.block_on(survival_cohort(&w, &bad)).unwrap_err().to_string().contains("YYYY-MM-DD"));
+        let lung = w
+            .block_on(survival_cohort(
+                &w,
+                &SurvivalOptions { filter: Some("site_group = 'lung'"), ..Default::default() },
+            ))
+            .unwrap();
         assert!(lung.cases.is_empty() && lung.excluded.is_empty());
         // A filter is one condition on the cohort's columns, never a way to other tables.
         for escape in [
@@ -686,7 +747,8 @@ mod tests {
             "patient_id = 'x'",
             "1 = 1; DROP TABLE tumours",
         ] {
-            let e = w.block_on(survival_cohort(&w, Some(escape))).unwrap_err().to_string();
+            let options = SurvivalOptions { filter: Some(escape), ..Default::default() };
+            let e = w.block_on(survival_cohort(&w, &options)).unwrap_err().to_string();
             assert!(e.contains("filter"), "{escape}: {e}");
         }
     }
@@ -724,5 +786,67 @@ mod tests {
             totals
         });
         assert_eq!(totals, vec![50.0; 8]);
+    }
+
+    /// With `first_primary_only`, a person with two primaries keeps the earlier one; the later
+    /// is left out under its own reason.
+    #[test]
+    fn first_primary_only_keeps_each_persons_earliest() {
+        let dir = tempfile::tempdir().unwrap();
+        let primary = |id: &str, date: &str| {
+            vec![
+                t(id),
+                t("A"),
+                Bool(true),
+                Int(3),
+                t("colon"),
+                Int(date[..4].parse().unwrap()),
+                Int(62),
+                t(date),
+                Int(7),
+                t("C18.7"),
+                Null,
+            ]
+        };
+        let w = warehouse(
+            dir.path(),
+            &[
+                ("primaries", PRIMARIES, vec![primary("A-2", "2022-05-01"), primary("A-1", "2021-03-01")]),
+                ("persons", &["person_id", "sex"], vec![vec![t("A"), t("1")]]),
+                ("person_records", &["person_id", "dataset", "patient_id"], vec![vec![t("A"), t("registry"), t("a")]]),
+                (
+                    "patients",
+                    &[
+                        "dataset",
+                        "patient_id",
+                        "source",
+                        "departement",
+                        "sex",
+                        "birth_date",
+                        "vital_status",
+                        "last_contact",
+                        "death_date",
+                    ],
+                    vec![vec![
+                        t("registry"),
+                        t("a"),
+                        t("encr-csv"),
+                        t("50"),
+                        t("male"),
+                        t("1959-05-01"),
+                        t("alive"),
+                        t("2023-12-31"),
+                        Null,
+                    ]],
+                ),
+            ],
+        );
+        let all = w.block_on(survival_cohort(&w, &SurvivalOptions::default())).unwrap();
+        assert_eq!(all.cases.len(), 2);
+        let options = SurvivalOptions { first_primary_only: true, ..Default::default() };
+        let first = w.block_on(survival_cohort(&w, &options)).unwrap();
+        assert_eq!(first.cases.len(), 1);
+        assert_eq!(first.cases[0].incidence_date, "2021-03-01");
+        assert_eq!(first.excluded, vec![("not the person's first primary".to_string(), 1)]);
     }
 }

@@ -15,4 +15,7 @@ pub enum AnalysisError {
     /// The warehouse could not answer.
     #[error(transparent)]
     Warehouse(#[from] oncodata_warehouse::WarehouseError),
+    /// The request itself is wrong (an option out of its range, a malformed date).
+    #[error("{0}")]
+    Request(String),
 }

@@ -255,7 +255,7 @@ const SURVIVAL_SITES: [(&str, &str); 6] = [
 /// Pohar-Perme net survival of the main sites from the warehouse's tumours, patients and life
 /// table.
 pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
-    let (cols, rates) = super::survival::from_warehouse(&crate::WarehouseArg::at(dir), None)?;
+    let (cols, rates) = super::survival::from_warehouse(&crate::WarehouseArg::at(dir), &Default::default())?;
     let table = RateTable::from_rows(&rates, RateUnit::Year)?;
     let mut truth = BTreeMap::new();
     // The national case mix's rows (`stage` and `age_band` = `all`): site_group, sex, stage,

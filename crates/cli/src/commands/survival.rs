@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use oncodata_analyses::cohort::SurvivalOptions;
 use oncodata_coding::icss;
 use oncodata_stats::relative::{
     DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
@@ -79,6 +80,16 @@ pub struct Args {
     /// On the warehouse: a SQL condition on those columns, e.g. "site_group = 'lung' AND year >= 2015".
     #[arg(long = "where", value_name = "SQL")]
     filter: Option<String>,
+    /// On the warehouse: only each person's first primary (EUROCARE, CONCORD).
+    #[arg(long)]
+    first_primary: bool,
+    /// On the warehouse: ages at diagnosis kept, e.g. 15-99 (EUROCARE, CONCORD).
+    #[arg(long, value_name = "A-B")]
+    age_range: Option<String>,
+    /// On the warehouse: the follow-up's closing date; later deaths and contacts are censored
+    /// at it, later diagnoses left out.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    closing_date: Option<String>,
     /// Column of follow-up times (with --data).
     #[arg(long, value_name = "COL")]
     time: Option<String>,
@@ -201,7 +212,22 @@ pub fn run(args: Args) -> CliResult {
     let (cols, warehouse_rates) = match &args.data {
         Some(path) => (Columns::read(path)?, None),
         None => {
-            let (cols, rates) = from_warehouse(&args.warehouse, args.filter.as_deref())?;
+            let ages = match &args.age_range {
+                Some(text) => Some(
+                    text.split_once('-')
+                        .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)))
+                        .filter(|(a, b)| a <= b)
+                        .ok_or_else(|| format!("--age-range {text}: expected A-B, e.g. 15-99"))?,
+                ),
+                None => None,
+            };
+            let options = SurvivalOptions {
+                filter: args.filter.as_deref(),
+                first_primary_only: args.first_primary,
+                ages,
+                closing_date: args.closing_date.as_deref(),
+            };
+            let (cols, rates) = from_warehouse(&args.warehouse, &options)?;
             // The warehouse's columns and units.
             args.time.get_or_insert_with(|| "time".into());
             args.event.get_or_insert_with(|| "status".into());
@@ -428,7 +454,7 @@ pub type RateRows = Vec<(u32, String, i32, f64)>;
 /// (hazards per year).
 pub fn from_warehouse(
     warehouse: &WarehouseArg,
-    filter: Option<&str>,
+    options: &SurvivalOptions<'_>,
 ) -> Result<(Columns, RateRows), Box<dyn std::error::Error>> {
     use oncodata_model::PartialDate;
     use oncodata_warehouse::Value;
@@ -437,7 +463,7 @@ pub fn from_warehouse(
         return Err(format!("{}: no warehouse here (give --data FILE, or run `oncodata demo`)", dir.display()).into());
     }
     let w = warehouse.open()?;
-    let cohort = w.block_on(oncodata_analyses::cohort::survival_cohort(&w, filter))?;
+    let cohort = w.block_on(oncodata_analyses::cohort::survival_cohort(&w, options))?;
     let excluded: Vec<String> = cohort.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
     eprintln!(
         "cohort: {} {} ({}); left out: {}",

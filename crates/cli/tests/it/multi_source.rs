@@ -136,6 +136,27 @@ fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
         "{cohort} of {} primaries: {note}",
         total(&linked)
     );
+    // The protocols' options: first primary per person, adults 15-99, a closing date.
+    let out = oncodata(&[
+        "survival",
+        "--warehouse",
+        &w,
+        "--first-primary",
+        "--age-range",
+        "15-99",
+        "--closing-date",
+        "2022-06-30",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let note = String::from_utf8_lossy(&out.stderr);
+    let first: f64 = note.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(f64::NAN);
+    assert!(first < cohort, "{note}");
+    assert!(
+        note.contains("age at diagnosis outside 15-99") && note.contains("diagnosed after the closing date"),
+        "{note}"
+    );
     eprintln!(
         "truth {truth:?} ({}); linked primaries {linked:?} ({}); registry records {registry_only:?} ({})",
         total(&truth),
