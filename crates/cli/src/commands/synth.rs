@@ -143,6 +143,11 @@ pub fn run(args: Args) -> CliResult {
             encr.display(),
             g.registry_records
         );
+        // What the general registries cover, as `ingest --coverage` reads it.
+        let coverage = format!("{}:{}-{}", g.registry_areas.join(","), g.registry_years.0, g.registry_years.1);
+        let file = encr.with_file_name("coverage.txt");
+        std::fs::write(&file, format!("{coverage}\n")).map_err(|e| format!("{}: {e}", file.display()))?;
+        eprintln!("  their coverage: {} (ingest --coverage \"$(cat {})\")", coverage, file.display());
     }
     eprintln!("  paediatric registries: {} ({} records)", g.paediatric_csv.display(), g.paediatric_records);
     eprintln!("  claims: {} ({} persons)", g.claims_dir.display(), g.tumours);

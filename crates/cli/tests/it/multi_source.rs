@@ -61,6 +61,12 @@ fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
         }
     }
     let coverage = format!("{}:2020-2022", areas.iter().cloned().collect::<Vec<_>>().join(","));
+    // `synth` declares the same coverage beside the extract, for `ingest --coverage`.
+    let declared = std::fs::read_to_string(registry.with_file_name("coverage.txt")).unwrap();
+    let mut declared_areas: Vec<&str> = declared.trim().split(':').next().unwrap().split(',').collect();
+    declared_areas.sort();
+    assert_eq!(declared_areas, areas.iter().map(String::as_str).collect::<Vec<_>>(), "{declared}");
+    assert!(declared.trim().ends_with(":2020-2022"), "{declared}");
     let mut hospitals: Vec<String> = Vec::new();
     for kind in ["omop", "fhir"] {
         for e in std::fs::read_dir(d.join("hospitals").join(kind)).unwrap() {
