@@ -293,6 +293,62 @@ pub struct SurvivalCase {
     pub groups: [oncodata_warehouse::Value; 7],
 }
 
+impl SurvivalCase {
+    /// Days from diagnosis to the end of follow-up (death or last contact).
+    pub fn time_days(&self) -> Result<i64, AnalysisError> {
+        Ok((date(&self.end_date)? - date(&self.incidence_date)?).num_days())
+    }
+
+    /// Age at diagnosis in days, from the date of birth, or the middle of its known period
+    /// (15th of the month, 1 July) when only the year or month is known — the registries'
+    /// convention for the rate-table lookups of relative survival.
+    pub fn age_days(&self) -> Result<i64, AnalysisError> {
+        let mut parts = self.birth_date.split('-').map(|x| x.parse::<u32>());
+        let bad = || AnalysisError::Request(format!("date of birth '{}'", self.birth_date));
+        let year = parts.next().and_then(Result::ok).ok_or_else(bad)? as i32;
+        let month = parts.next().transpose().map_err(|_| bad())?.map(|m| m as u8);
+        let day = parts.next().transpose().map_err(|_| bad())?.map(|d| d as u8);
+        let birth = oncodata_model::PartialDate { year, month, day };
+        Ok((date(&self.incidence_date)? - birth.midpoint()).num_days())
+    }
+}
+
+fn date(text: &str) -> Result<chrono::NaiveDate, AnalysisError> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| AnalysisError::Request(format!("date '{text}': {e}")))
+}
+
+/// One row of the warehouse's life table: all-cause mortality by age, sex and year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifeTableRate {
+    /// Age in completed years.
+    pub age: u32,
+    /// `male` or `female`.
+    pub sex: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Hazard per person-year.
+    pub hazard: f64,
+}
+
+/// The warehouse's life table (empty when none is loaded: Kaplan-Meier needs none).
+pub async fn life_table(w: &Warehouse) -> Result<Vec<LifeTableRate>, AnalysisError> {
+    if !has_table(w, "life_table")? {
+        return Ok(Vec::new());
+    }
+    Ok(w.query_async("SELECT age, sex, year, hazard FROM life_table")
+        .await?
+        .rows()?
+        .iter()
+        .map(|r| LifeTableRate {
+            age: r[0].as_f64().unwrap_or(0.0) as u32,
+            sex: r[1].as_text(),
+            year: r[2].as_f64().unwrap_or(0.0) as i32,
+            hazard: r[3].as_f64().unwrap_or(f64::NAN),
+        })
+        .collect())
+}
+
 /// How a survival cohort is drawn, beyond the cases incidence counts: the options of the
 /// reference studies' protocols (EUROCARE-5, CONCORD-3: adults 15–99, the person's first
 /// primary for some analyses, follow-up closed at a common date).
@@ -714,6 +770,8 @@ mod tests {
             (a.incidence_date.as_str(), a.end_date.as_str(), a.dead, a.vital_source.as_str()),
             ("2021-03-01", "2022-06-30", true, "claims")
         );
+        // 2021-03-01 to 2022-06-30: 306 + 180 days; born 1959-05-01: 22,585 days old.
+        assert_eq!((a.time_days().unwrap(), a.age_days().unwrap()), (486, 22_585));
         assert_eq!(
             cohort.excluded,
             vec![

@@ -456,7 +456,6 @@ pub fn from_warehouse(
     warehouse: &WarehouseArg,
     options: &SurvivalOptions<'_>,
 ) -> Result<(Columns, RateRows), Box<dyn std::error::Error>> {
-    use oncodata_model::PartialDate;
     use oncodata_warehouse::Value;
     let dir = &warehouse.warehouse;
     if !dir.join("tables").is_dir() {
@@ -472,24 +471,13 @@ pub fn from_warehouse(
         if cohort.coverage { "residents of the areas and years the registries cover" } else { "every area" },
         if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
     );
-    let date = |v: &str| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d");
     let mut rows = Vec::new();
     for case in &cohort.cases {
-        let incidence = date(&case.incidence_date)?;
-        let last = date(&case.end_date)?;
-        let mut parts = case.birth_date.split('-').map(|x| x.parse::<u32>());
-        let birth = PartialDate {
-            year: parts.next().ok_or("birth year")?? as i32,
-            month: parts.next().transpose()?.map(|m| m as u8),
-            day: parts.next().transpose()?.map(|d| d as u8),
-        };
-        let time = (last - incidence).num_days() as f64;
-        let age_days = (incidence - birth.midpoint()).num_days() as f64;
         let [site_group, sex, year, area, iccc, icd10, age] = case.groups.clone();
         rows.push(vec![
-            Value::Float(time),
+            Value::Float(case.time_days()? as f64),
             Value::Int(case.dead as i64),
-            Value::Float(age_days),
+            Value::Float(case.age_days()? as f64),
             sex,
             Value::Text(case.incidence_date.clone()),
             site_group,
@@ -503,25 +491,10 @@ pub fn from_warehouse(
     let names = ["time", "status", "age_days", "sex", "date", "site_group", "area", "year", "iccc", "icd10", "age"]
         .map(String::from)
         .to_vec();
-    // Kaplan-Meier needs no life table: a warehouse without one gives no rates.
-    let has_life_table = w.tables()?.iter().any(|t| t == "life_table");
-    let sql = if has_life_table {
-        "SELECT age, sex, year, hazard FROM life_table"
-    } else {
-        "SELECT 0 AS age, '' AS sex, 0 AS year, 0.0 AS hazard WHERE false"
-    };
     let rates = w
-        .query(sql)?
-        .rows()?
-        .iter()
-        .map(|r| {
-            (
-                r[0].as_f64().unwrap_or(0.0) as u32,
-                r[1].as_text(),
-                r[2].as_f64().unwrap_or(0.0) as i32,
-                r[3].as_f64().unwrap_or(f64::NAN),
-            )
-        })
+        .block_on(oncodata_analyses::cohort::life_table(&w))?
+        .into_iter()
+        .map(|r| (r.age, r.sex, r.year, r.hazard))
         .collect();
     Ok((Columns::from_rows(&format!("warehouse {}", dir.display()), names, rows), rates))
 }
