@@ -149,6 +149,18 @@ fn quoted(values: &[&str]) -> String {
     values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
 }
 
+/// The join to the covered (area, year) pairs and the exclusion it gives, for a case's area and
+/// year expressions; nothing without coverage.
+fn coverage_rule(coverage: bool, area: &str, year: &str) -> (String, &'static str) {
+    if !coverage {
+        return (String::new(), "");
+    }
+    (
+        format!("LEFT JOIN covered cv ON cv.area = {area} AND cv.year = {year}"),
+        "WHEN cv.area IS NULL THEN 'resident outside the covered areas or diagnosed outside their years'",
+    )
+}
+
 /// The cases as one SQL relation with the columns of every grouping, `age`, `incidence_date`,
 /// `basis`, `follow_up_key` (the person, or the source patient, whose follow-up applies) and
 /// `reason` (NULL for a case counted, else why it is left out).
@@ -159,15 +171,8 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
     let coverage = coverage.is_some();
     match unit {
         CaseUnit::Primaries => {
-            let (with_covered, join, outside) = if coverage {
-                (
-                    format!(", {covered}"),
-                    "LEFT JOIN covered cv ON cv.area = r.area AND cv.year = p.incidence_year",
-                    "WHEN cv.area IS NULL THEN 'resident outside the covered areas or diagnosed outside their years'",
-                )
-            } else {
-                (String::new(), "", "")
-            };
+            let (join, outside) = coverage_rule(coverage, "r.area", "p.incidence_year");
+            let with_covered = if coverage { format!(", {covered}") } else { String::new() };
             format!(
                 "WITH residence AS (\
                    SELECT pr.person_id, coalesce(min(CASE WHEN pa.source IN ({registry}) THEN pa.departement END), \
@@ -187,15 +192,8 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
             )
         }
         CaseUnit::RegistryRecords => {
-            let (with_covered, join, outside) = if coverage {
-                (
-                    format!("WITH {covered} "),
-                    "LEFT JOIN covered cv ON cv.area = p.departement AND cv.year = t.incidence_year",
-                    "WHEN cv.area IS NULL THEN 'resident outside the covered areas or diagnosed outside their years'",
-                )
-            } else {
-                (String::new(), "", "")
-            };
+            let (join, outside) = coverage_rule(coverage, "p.departement", "t.incidence_year");
+            let with_covered = if coverage { format!("WITH {covered} ") } else { String::new() };
             format!(
                 "{with_covered}SELECT t.site_group, p.sex, t.incidence_year AS year, p.departement AS area, t.icd10, t.iccc, \
                    t.age_at_diagnosis AS age, CAST(t.incidence_date AS VARCHAR) AS incidence_date, \
@@ -521,6 +519,18 @@ mod tests {
     }
 
     const PATIENTS: &[&str] = &["dataset", "patient_id", "source", "departement", "sex"];
+    /// Patients with their follow-up columns.
+    const FOLLOWED_PATIENTS: &[&str] = &[
+        "dataset",
+        "patient_id",
+        "source",
+        "departement",
+        "sex",
+        "birth_date",
+        "vital_status",
+        "last_contact",
+        "death_date",
+    ];
     const TUMOURS: &[&str] = &[
         "dataset",
         "patient_id",
@@ -742,17 +752,7 @@ mod tests {
                 ),
                 (
                     "patients",
-                    &[
-                        "dataset",
-                        "patient_id",
-                        "source",
-                        "departement",
-                        "sex",
-                        "birth_date",
-                        "vital_status",
-                        "last_contact",
-                        "death_date",
-                    ],
+                    FOLLOWED_PATIENTS,
                     vec![
                         patient("registry", "a", "encr-csv", "alive", t("2022-01-01"), Null),
                         patient("claims", "a", "claims", "dead", t("2022-06-30"), t("2022-06-30")),
@@ -874,17 +874,7 @@ mod tests {
                 ("person_records", &["person_id", "dataset", "patient_id"], vec![vec![t("A"), t("registry"), t("a")]]),
                 (
                     "patients",
-                    &[
-                        "dataset",
-                        "patient_id",
-                        "source",
-                        "departement",
-                        "sex",
-                        "birth_date",
-                        "vital_status",
-                        "last_contact",
-                        "death_date",
-                    ],
+                    FOLLOWED_PATIENTS,
                     vec![vec![
                         t("registry"),
                         t("a"),
