@@ -53,8 +53,49 @@ pub enum WarehouseError {
 /// line; a researcher's project view (a later issue) leaves it out too.
 pub const HIDDEN_TABLES: [&str; 1] = ["identities"];
 
-/// The plan of a user's statement, checked: read-only, on the tables of a researcher's view.
-async fn user_plan(ctx: &SessionContext, sql: &str) -> Result<datafusion::logical_expr::LogicalPlan, WarehouseError> {
+/// The tables a user's SQL may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// Every table but [`HIDDEN_TABLES`]: the data steward who runs the command line.
+    Steward,
+    /// A named set of tables (a project's, granted by the committee): nothing else, and never
+    /// [`HIDDEN_TABLES`] even if listed.
+    Named {
+        /// The view's name, quoted in refusals.
+        name: String,
+        /// The tables it holds.
+        tables: Vec<String>,
+    },
+}
+
+impl View {
+    /// Whether a user's statement may read `table` (the catalogue, `information_schema`, always).
+    fn allows(&self, table: &datafusion::common::TableReference) -> bool {
+        if table.schema() == Some("information_schema") {
+            return true;
+        }
+        let name = table.table();
+        !HIDDEN_TABLES.contains(&name)
+            && match self {
+                View::Steward => true,
+                View::Named { tables, .. } => tables.iter().any(|t| t == name),
+            }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            View::Steward => format!("the steward's view (every table but {})", HIDDEN_TABLES.join(", ")),
+            View::Named { name, tables } => format!("view {name} ({})", tables.join(", ")),
+        }
+    }
+}
+
+/// The plan of a user's statement, checked: read-only, on the tables of `view`.
+async fn user_plan(
+    ctx: &SessionContext,
+    sql: &str,
+    view: &View,
+) -> Result<datafusion::logical_expr::LogicalPlan, WarehouseError> {
     use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::execution::context::SQLOptions;
     use datafusion::logical_expr::LogicalPlan;
@@ -65,21 +106,18 @@ async fn user_plan(ctx: &SessionContext, sql: &str) -> Result<datafusion::logica
         .with_allow_statements(false)
         .verify_plan(&plan)
         .map_err(|e| WarehouseError::Query(format!("read-only SQL: {e}")))?;
-    let mut hidden = None;
+    let mut outside = None;
     plan.apply_with_subqueries(|p| {
         if let LogicalPlan::TableScan(scan) = p
-            && HIDDEN_TABLES.contains(&scan.table_name.table())
+            && !view.allows(&scan.table_name)
         {
-            hidden = Some(scan.table_name.table().to_string());
+            outside = Some(scan.table_name.table().to_string());
             return Ok(TreeNodeRecursion::Stop);
         }
         Ok(TreeNodeRecursion::Continue)
     })?;
-    match hidden {
-        Some(table) => Err(WarehouseError::Query(format!(
-            "table {table} is not in a researcher's view (hidden: {})",
-            HIDDEN_TABLES.join(", ")
-        ))),
+    match outside {
+        Some(table) => Err(WarehouseError::Query(format!("table {table} is not in {}", view.describe()))),
         None => Ok(plan),
     }
 }
@@ -405,7 +443,7 @@ impl Warehouse {
         let ctx = self.cached_session()?;
         let target = partial.display().to_string();
         let rows = self.block_on(async {
-            let df = ctx.execute_logical_plan(user_plan(&ctx, sql).await?).await?;
+            let df = ctx.execute_logical_plan(user_plan(&ctx, sql, &View::Steward).await?).await?;
             let options = DataFrameWriteOptions::new().with_single_file_output(true);
             let counts = match format {
                 ExportFormat::Parquet => df.write_parquet(&target, options, None).await?,
@@ -451,8 +489,14 @@ impl Warehouse {
 
     /// [`Warehouse::query_user`] on the caller's runtime.
     pub async fn query_user_async(&self, sql: &str) -> Result<QueryResult, WarehouseError> {
+        self.query_in_view_async(&View::Steward, sql).await
+    }
+
+    /// A user's statement, checked as [`Warehouse::query_user`] checks it, on the tables of
+    /// `view` only (a project's view: its tables, nothing else).
+    pub async fn query_in_view_async(&self, view: &View, sql: &str) -> Result<QueryResult, WarehouseError> {
         let ctx = self.cached_session_async().await?;
-        let plan = user_plan(&ctx, sql).await?;
+        let plan = user_plan(&ctx, sql, view).await?;
         let df = ctx.execute_logical_plan(plan).await?;
         let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
         Ok(QueryResult::new(schema, df.collect().await?))
@@ -481,13 +525,18 @@ pub type BatchStream = std::pin::Pin<
 >;
 
 impl Warehouse {
-    /// Runs one statement of a user's SQL (checked as [`Warehouse::query_user`] checks it) and
-    /// streams its result in Arrow record batches, at most `max_rows` rows in all: a result is
+    /// Runs one statement of a user's SQL (checked as [`Warehouse::query_user`] checks it, on
+    /// `view`'s tables) and streams its result in Arrow record batches, at most `max_rows` rows in all: a result is
     /// never held whole, and a client asking for everything gets the limit.
-    pub async fn query_user_stream(&self, sql: &str, max_rows: usize) -> Result<BatchStream, WarehouseError> {
+    pub async fn query_user_stream(
+        &self,
+        view: &View,
+        sql: &str,
+        max_rows: usize,
+    ) -> Result<BatchStream, WarehouseError> {
         use futures::StreamExt;
         let ctx = self.cached_session_async().await?;
-        let df = ctx.execute_logical_plan(user_plan(&ctx, sql).await?).await?.limit(0, Some(max_rows))?;
+        let df = ctx.execute_logical_plan(user_plan(&ctx, sql, view).await?).await?.limit(0, Some(max_rows))?;
         let stream = df.execute_stream().await?;
         Ok(Box::pin(stream.map(|b| b.map_err(WarehouseError::from))))
     }

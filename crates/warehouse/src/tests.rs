@@ -438,7 +438,7 @@ fn a_user_query_streams_up_to_its_limit() {
     w.load_dataset("a", &extract_of(0..40)).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let rows = runtime.block_on(async {
-        let mut stream = w.query_user_stream("SELECT tumour_id FROM tumours", 25).await.unwrap();
+        let mut stream = w.query_user_stream(&View::Steward, "SELECT tumour_id FROM tumours", 25).await.unwrap();
         let mut rows = 0;
         while let Some(batch) = stream.next().await {
             rows += batch.unwrap().num_rows();
@@ -446,6 +446,21 @@ fn a_user_query_streams_up_to_its_limit() {
         rows
     });
     assert_eq!(rows, 25);
-    let refused = runtime.block_on(async { w.query_user_stream("SELECT * FROM identities", 10).await.err() });
+    let refused =
+        runtime.block_on(async { w.query_user_stream(&View::Steward, "SELECT * FROM identities", 10).await.err() });
     assert!(refused.unwrap().to_string().contains("identities"));
+    // A project's view: its tables and nothing else, never the identities, catalogue readable.
+    let view = View::Named { name: "p42".into(), tables: vec!["tumours".into(), "identities".into()] };
+    let ok = runtime.block_on(w.query_in_view_async(&view, "SELECT count(*) AS n FROM tumours")).unwrap();
+    assert_eq!(ok.rows().unwrap()[0][0].as_f64(), Some(40.0));
+    for sql in [
+        "SELECT * FROM patients",
+        "SELECT * FROM tumours t JOIN patients p ON p.patient_id = t.patient_id",
+        "SELECT * FROM tumours WHERE patient_id IN (SELECT patient_id FROM patients)",
+        "SELECT * FROM identities",
+    ] {
+        let e = runtime.block_on(w.query_in_view_async(&view, sql)).unwrap_err().to_string();
+        assert!(e.contains("is not in view p42") || e.contains("identities"), "{sql}: {e}");
+    }
+    assert!(runtime.block_on(w.query_in_view_async(&view, "SHOW TABLES")).is_ok());
 }
