@@ -256,6 +256,11 @@ pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, 
 /// The person-years of the population table by the groupings of `by` it has and age group,
 /// restricted to the covered areas and years when coverage has been declared.
 pub async fn person_years(w: &Warehouse, by: &[Stratifier]) -> Result<PersonYears, AnalysisError> {
+    if !has_table(w, "population")? {
+        return Err(AnalysisError::Request(
+            "the warehouse has no population: load one with `oncodata ingest --source population FILE`".into(),
+        ));
+    }
     let keys: Vec<usize> = (0..by.len()).filter(|&i| by[i].population_column().is_some()).collect();
     let columns: Vec<String> =
         keys.iter().map(|&i| format!("p.{}", by[i].population_column().expect("filtered"))).collect();
@@ -708,6 +713,14 @@ mod tests {
         assert_eq!(cases.excluded, vec![("not a registry record (hospital, claims: not linked)".to_string(), 1)]);
         let py = w.block_on(person_years(&w, &[Stratifier::SiteGroup])).unwrap();
         assert!(py.keys.is_empty());
+        // Without a population, a clear error saying how to load one.
+        let bare = tempfile::tempdir().unwrap();
+        let bare = warehouse(
+            bare.path(),
+            &[("patients", PATIENTS, vec![vec![t("r"), t("a"), t("encr-csv"), t("50"), t("male")]])],
+        );
+        let e = bare.block_on(person_years(&bare, &[Stratifier::Sex])).unwrap_err().to_string();
+        assert!(e.contains("no population") && e.contains("--source population"), "{e}");
         assert_eq!(py.by_group, vec![(vec![], "60-64".to_string(), 4000.0)]);
     }
 

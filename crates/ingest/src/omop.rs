@@ -798,6 +798,18 @@ mod tests {
         assert_eq!(split_icdo3("C61.9"), None);
     }
 
+    /// A Parquet table that is not one stops its path with an error naming the file and why.
+    #[test]
+    fn a_broken_parquet_table_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("person.parquet"), "not parquet").unwrap();
+        std::fs::write(dir.path().join("condition_occurrence.csv"), "condition_occurrence_id,person_id\n").unwrap();
+        let mut out = Extract::default();
+        let e = read_omop_dir(dir.path(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), &mut out).unwrap_err();
+        let e = e.to_string();
+        assert!(e.contains("person.parquet") && e.contains("not a readable Parquet table"), "{e}");
+    }
+
     /// OHDSI's layout: upper-case file names, a tab-separated table, tumours found through the
     /// `concept` table (SNOMED CT, ICDO3) and `concept_ancestor`, other conditions skipped.
     #[test]
