@@ -7,8 +7,10 @@
 //! - **linked** (`oncodata link` has written `primaries`): the consolidated primaries that are
 //!   reportable under the IARC/IACR 2004 multiple-primary rules and invasive (behaviour 3),
 //!   once each; hospital and claims records count only through the primaries they were linked
-//!   into. The person's area of residence is the département of their registry record (else of
-//!   any of their records);
+//!   into — a cancer that the claims' hospital stays show and no source notified is a primary of
+//!   its own (case finding, `oncodata_link::primaries`), counted and named in
+//!   [`Cases::claims_only`]. The person's area of residence is the département of their registry
+//!   record (else of any of their records);
 //! - **not linked**: the registry datasets' own records (readers of registry formats: ENCR CSV,
 //!   NAACCR XML and flat, mapped CSV), invasive; hospital and claims records are left out.
 //!
@@ -108,6 +110,9 @@ pub struct Cases {
     pub counts: BTreeMap<Vec<String>, [f64; 18]>,
     /// What was left out, by reason, with how many.
     pub excluded: Vec<(String, u64)>,
+    /// How many of the counted primaries are known from claims diagnoses alone (no source
+    /// notified them: cases a registry would confirm; `oncodata_link::primaries::RecordKind`).
+    pub claims_only: u64,
 }
 
 /// Person-years by the groupings the population has (their values, in the order of `by`
@@ -182,13 +187,15 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
                  SELECT p.site_group, CASE pe.sex WHEN '1' THEN 'male' WHEN '2' THEN 'female' END AS sex, \
                    p.incidence_year AS year, r.area, p.icd10, p.iccc, p.age_at_diagnosis AS age, \
                    CAST(p.incidence_date AS VARCHAR) AS incidence_date, p.basis_of_diagnosis AS basis, \
-                   p.person_id AS follow_up_key, \
+                   p.person_id AS follow_up_key, n.notified_id IS NULL AS claims_only, \
                    CASE WHEN NOT p.reportable THEN 'not reportable (IARC/IACR multiple primary rules)' \
                         WHEN p.behaviour <> 3 THEN 'not invasive (in situ, benign or uncertain behaviour)' \
                         WHEN r.area IS NULL THEN 'area of residence unknown' \
                         {outside} END AS reason \
                  FROM primaries p JOIN persons pe ON pe.person_id = p.person_id \
-                 LEFT JOIN residence r ON r.person_id = p.person_id {join}"
+                 LEFT JOIN residence r ON r.person_id = p.person_id \
+                 LEFT JOIN (SELECT DISTINCT primary_id AS notified_id FROM primary_tumours \
+                            WHERE kind = 'notification') n ON n.notified_id = p.primary_id {join}"
             )
         }
         CaseUnit::RegistryRecords => {
@@ -198,6 +205,7 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
                 "{with_covered}SELECT t.site_group, p.sex, t.incidence_year AS year, p.departement AS area, t.icd10, t.iccc, \
                    t.age_at_diagnosis AS age, CAST(t.incidence_date AS VARCHAR) AS incidence_date, \
                    t.basis_of_diagnosis AS basis, concat(p.dataset, '/', p.patient_id) AS follow_up_key, \
+                   false AS claims_only, \
                    CASE WHEN t.source NOT IN ({registry}) THEN 'not a registry record (hospital, claims: not linked)' \
                         WHEN t.behaviour <> 3 THEN 'not invasive (in situ, benign or uncertain behaviour)' \
                         {outside} END AS reason \
@@ -231,26 +239,29 @@ pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, 
         "WITH cohort AS ({cohort}), \
          classified AS (SELECT *, CASE WHEN reason IS NOT NULL THEN reason {} WHEN age IS NULL THEN 'age unknown' END AS why \
                         FROM cohort) \
-         SELECT why, {}least(CAST(age AS INT) / 5, 17) AS age_index, count(*) AS n \
+         SELECT why, {}least(CAST(age AS INT) / 5, 17) AS age_index, count(*) AS n, \
+           sum(CASE WHEN claims_only THEN 1 ELSE 0 END) AS claims_only \
          FROM classified GROUP BY ALL",
         unknown.join(" "),
         columns.iter().map(|c| format!("{c}, ")).collect::<String>(),
     );
     let mut counts: BTreeMap<Vec<String>, [f64; 18]> = BTreeMap::new();
     let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
+    let mut claims_only = 0;
     for r in w.query_async(&sql).await?.rows()? {
         let n = r[by.len() + 2].as_f64().unwrap_or(0.0);
         if let Value::Text(why) = &r[0] {
             *excluded.entry(why.clone()).or_default() += n as u64;
             continue;
         }
+        claims_only += r[by.len() + 3].as_f64().unwrap_or(0.0) as u64;
         let key: Vec<String> = r[1..=by.len()].iter().map(Value::as_text).collect();
         let age = r[by.len() + 1].as_f64().map(|i| i.clamp(0.0, 17.0) as usize).unwrap_or(0);
         counts.entry(key).or_insert([0.0; 18])[age] += n;
     }
     let mut excluded: Vec<(String, u64)> = excluded.into_iter().collect();
     excluded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok(Cases { unit, coverage, counts, excluded })
+    Ok(Cases { unit, coverage, counts, excluded, claims_only })
 }
 
 /// The person-years of the population table by the groupings of `by` it has and age group,
@@ -387,8 +398,9 @@ pub struct SurvivalCohort {
 /// cases incidence counts (one row per primary on a linked warehouse, else per registry
 /// record), without the death-certificate-only cases (basis 0, no survival time), each with
 /// its vital status from the best source: a death known from any of the person's records
-/// (registry follow-up, claims, hospital; the earliest), else the latest date of last contact
-/// alive. Cases without any follow-up, or whose death or last contact precedes their diagnosis,
+/// (registry follow-up, claims, hospital; the earliest), else the latest contact alive: a date
+/// of last contact, or a care event (a hospital stay, a treatment: the person was alive that
+/// day, as registries' passive follow-up uses hospital contacts). Cases without any follow-up, or whose death or last contact precedes their diagnosis,
 /// are left out and counted.
 ///
 /// `options.filter` is an SQL condition on the cohort's columns ([`FILTER_COLUMNS`]: `date` of
@@ -427,14 +439,23 @@ pub async fn survival_cohort(w: &Warehouse, options: &SurvivalOptions<'_>) -> Re
             "SELECT concat(pa.dataset, '/', pa.patient_id) AS follow_up_key, pa.* FROM patients pa"
         }
     };
+    // A care event (a hospital stay, a treatment) shows the person alive on its date.
+    let care_contacts = if w.rows("care_events") > 0 {
+        " UNION ALL SELECT r.follow_up_key, CAST(max(ce.date) AS VARCHAR) AS contact, ce.dataset \
+          FROM care_events ce JOIN records r ON r.dataset = ce.dataset AND r.patient_id = ce.patient_id \
+          GROUP BY r.follow_up_key, ce.dataset"
+    } else {
+        ""
+    };
     let sql = format!(
         "WITH cohort AS ({cohort}), records AS ({records}), \
          deaths AS (SELECT follow_up_key, CAST(coalesce(death_date, last_contact) AS VARCHAR) AS death, dataset, \
                       row_number() OVER (PARTITION BY follow_up_key ORDER BY coalesce(death_date, last_contact), dataset) AS k \
                     FROM records WHERE vital_status = 'dead' AND coalesce(death_date, last_contact) IS NOT NULL), \
-         contacts AS (SELECT follow_up_key, CAST(last_contact AS VARCHAR) AS contact, dataset, \
-                      row_number() OVER (PARTITION BY follow_up_key ORDER BY last_contact DESC, dataset) AS k \
-                    FROM records WHERE last_contact IS NOT NULL), \
+         contacts AS (SELECT follow_up_key, contact, dataset, \
+                      row_number() OVER (PARTITION BY follow_up_key ORDER BY contact DESC, dataset) AS k \
+                    FROM (SELECT follow_up_key, CAST(last_contact AS VARCHAR) AS contact, dataset \
+                          FROM records WHERE last_contact IS NOT NULL{care_contacts})), \
          births AS (SELECT follow_up_key, max(CAST(birth_date AS VARCHAR)) AS birth FROM records GROUP BY follow_up_key) \
          SELECT c.incidence_date AS date, d.death, d.dataset AS death_source, ct.contact, ct.dataset AS contact_source, \
            b.birth, c.site_group, c.sex, c.year, c.area, c.iccc, c.icd10, c.age, \
@@ -562,6 +583,15 @@ mod tests {
         "icd10",
         "iccc",
     ];
+    /// `primary_tumours` with one member per primary: a notification, or a claims diagnosis
+    /// for those listed in `claims_only`.
+    fn members<'a>(primaries: &[&str], claims_only: &[&str]) -> Table<'a> {
+        let rows = primaries
+            .iter()
+            .map(|id| vec![t(id), t(if claims_only.contains(id) { "case-finding" } else { "notification" })])
+            .collect();
+        ("primary_tumours", &["primary_id", "kind"], rows)
+    }
     const COVERAGE: &[&str] = &["dataset", "area", "first_year", "last_year"];
     const POPULATION: &[&str] = &["area", "year", "sex", "age_group", "persons"];
 
@@ -627,12 +657,14 @@ mod tests {
                         primary("C-1", "C", true, 2, 2021),
                         primary("D-1", "D", true, 3, 2019),
                         primary("E-1", "E", true, 3, 2021),
+                        primary("F-1", "F", true, 3, 2021),
                     ],
                 ),
+                members(&["A-1", "B-1", "A-2", "C-1", "D-1", "E-1", "F-1"], &["F-1"]),
                 (
                     "persons",
                     &["person_id", "sex"],
-                    ["A", "B", "C", "D", "E"].iter().map(|p| vec![t(p), t("1")]).collect(),
+                    ["A", "B", "C", "D", "E", "F"].iter().map(|p| vec![t(p), t("1")]).collect(),
                 ),
                 (
                     "person_records",
@@ -644,6 +676,7 @@ mod tests {
                         vec![t("C"), t("registry"), t("c")],
                         vec![t("D"), t("registry"), t("d")],
                         vec![t("E"), t("hospital"), t("e")],
+                        vec![t("F"), t("claims"), t("f")],
                     ],
                 ),
                 (
@@ -656,6 +689,7 @@ mod tests {
                         vec![t("registry"), t("c"), t("encr-csv"), t("50"), t("male")],
                         vec![t("registry"), t("d"), t("encr-csv"), t("50"), t("male")],
                         vec![t("hospital"), t("e"), t("fhir"), Null, t("male")],
+                        vec![t("claims"), t("f"), t("claims"), t("50"), t("male")],
                     ],
                 ),
                 ("coverage", COVERAGE, vec![vec![t("registry"), t("50"), Int(2020), Int(2022)]]),
@@ -664,9 +698,11 @@ mod tests {
         );
         let cases = w.block_on(incidence_cases(&w, &[Stratifier::Area, Stratifier::Sex])).unwrap();
         assert_eq!((cases.unit, cases.coverage), (CaseUnit::Primaries, true));
+        // A and F: F's cancer is known from claims diagnoses alone.
         let mut want = [0.0; 18];
-        want[12] = 1.0;
+        want[12] = 2.0;
         assert_eq!(cases.counts, BTreeMap::from([(vec!["50".to_string(), "male".to_string()], want)]));
+        assert_eq!(cases.claims_only, 1);
         let excluded: BTreeMap<&str, u64> = cases.excluded.iter().map(|(w, n)| (w.as_str(), *n)).collect();
         assert_eq!(
             excluded,
@@ -724,6 +760,76 @@ mod tests {
         assert_eq!(py.by_group, vec![(vec![], "60-64".to_string(), 4000.0)]);
     }
 
+    /// A hospital stay or a treatment shows the person alive: a case without any other
+    /// follow-up is followed to its latest care event, of its own records only.
+    #[test]
+    fn a_care_event_is_a_contact_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let primary = vec![
+            t("X-1"),
+            t("X"),
+            Bool(true),
+            Int(3),
+            t("colon"),
+            Int(2021),
+            Int(62),
+            t("2021-03-01"),
+            Null,
+            t("C18.7"),
+            Null,
+        ];
+        let w = warehouse(
+            dir.path(),
+            &[
+                ("primaries", PRIMARIES, vec![primary]),
+                members(&["X-1"], &["X-1"]),
+                ("persons", &["person_id", "sex"], vec![vec![t("X"), t("1")]]),
+                ("person_records", &["person_id", "dataset", "patient_id"], vec![vec![t("X"), t("claims"), t("x")]]),
+                (
+                    "patients",
+                    FOLLOWED_PATIENTS,
+                    vec![
+                        vec![
+                            t("claims"),
+                            t("x"),
+                            t("claims"),
+                            t("50"),
+                            t("male"),
+                            t("1959-05-01"),
+                            t("unknown"),
+                            Null,
+                            Null,
+                        ],
+                        vec![
+                            t("claims"),
+                            t("y"),
+                            t("claims"),
+                            t("50"),
+                            t("male"),
+                            t("1960-05-01"),
+                            t("unknown"),
+                            Null,
+                            Null,
+                        ],
+                    ],
+                ),
+                (
+                    "care_events",
+                    &["dataset", "patient_id", "kind", "date"],
+                    vec![
+                        vec![t("claims"), t("x"), t("hospital_stay"), t("2021-03-10")],
+                        vec![t("claims"), t("x"), t("chemotherapy"), t("2022-02-01")],
+                        vec![t("claims"), t("y"), t("chemotherapy"), t("2023-02-01")],
+                    ],
+                ),
+            ],
+        );
+        let cohort = w.block_on(survival_cohort(&w, &SurvivalOptions::default())).unwrap();
+        assert_eq!(cohort.excluded, vec![]);
+        let x = &cohort.cases[0];
+        assert_eq!((x.end_date.as_str(), x.dead, x.vital_source.as_str()), ("2022-02-01", false, "claims"));
+    }
+
     /// A survival cohort has one row per primary, its vital status from the best of the
     /// person's records (a death known to the claims beats the registry's older contact), and
     /// leaves out the death-certificate-only case and the case without follow-up, counted.
@@ -752,6 +858,7 @@ mod tests {
             dir.path(),
             &[
                 ("primaries", PRIMARIES, vec![primary("A-1", "A", 7), primary("B-1", "B", 0), primary("C-1", "C", 7)]),
+                members(&["A-1", "B-1", "C-1"], &[]),
                 ("persons", &["person_id", "sex"], ["A", "B", "C"].iter().map(|p| vec![t(p), t("1")]).collect()),
                 (
                     "person_records",
@@ -883,6 +990,7 @@ mod tests {
             dir.path(),
             &[
                 ("primaries", PRIMARIES, vec![primary("A-2", "2022-05-01"), primary("A-1", "2021-03-01")]),
+                members(&["A-1", "A-2"], &[]),
                 ("persons", &["person_id", "sex"], vec![vec![t("A"), t("1")]]),
                 ("person_records", &["person_id", "dataset", "patient_id"], vec![vec![t("A"), t("registry"), t("a")]]),
                 (

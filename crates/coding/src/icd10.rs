@@ -212,6 +212,126 @@ pub fn from_icdo3(
     }
 }
 
+/// The ICD-O-3 topography each ICD-10 site code comes from, with the unspecified morphology.
+static SITE_OF_CODE: LazyLock<std::collections::HashMap<String, Topography>> = LazyLock::new(|| {
+    let unspecified = Morphology::parse("8000").expect("8000 is a morphology");
+    let mut map = std::collections::HashMap::new();
+    for t in Topography::all() {
+        if let Ok(code) = from_icdo3(t, unspecified, Behaviour::Malignant, Sex::Unknown) {
+            // The topography written like the code comes first (C50.4 for C50.4), then the first
+            // of the code's own site (C80.9 for C80, not C42.0 whose non-haematological tumours
+            // convert to C80 too), else the first.
+            let rank = |t: Topography| {
+                if t.to_string() == code {
+                    0
+                } else if code.get(1..3).and_then(|s| s.parse::<u8>().ok()) == Some(t.site()) {
+                    1
+                } else {
+                    2
+                }
+            };
+            let entry = map.entry(code.clone()).or_insert(t);
+            if rank(t) < rank(*entry) {
+                *entry = t;
+            }
+        }
+    }
+    map
+});
+
+/// The ICD-O-3 codes that stand for an ICD-10 code of a primary malignant neoplasm, when a
+/// source gives only ICD-10 (a claims diagnosis, an ICD-10-coded condition): the inverse of
+/// [`from_icdo3`] on the unspecified histology of each category, so that the multiple-primary
+/// rules treat it as the same tumour as any specific record of its site (IARC/IACR 2004: an
+/// unspecified histology does not make a new primary).
+///
+/// - C00–C76, C80 (sites ICD-10 and ICD-O-3 share): the topography whose tumour of unspecified
+///   histology converts to the code (C22.9 → C22.0, C61 → C61.9) with 8000/3, except skin melanoma C43 (C44 with 8720/3), mesothelioma C45 (pleura C38.4,
+///   peritoneum C48.2, pericardium C38.0, else C80.9, with 9050/3) and Kaposi sarcoma C46 (skin
+///   C44.9, soft tissue C49.9, palate C05.9, lymph nodes C77.9, else C80.9, with 9140/3);
+/// - haematological categories, with the morphology ICD-O-3 gives for the category (its NOS
+///   where there is one), lymphomas at C77.9, myeloma and leukaemias at C42.1: Hodgkin C81
+///   9650/3, follicular C82 9690/3, non-follicular C83 by subcategory (9670, 9673, 9727, 9687;
+///   9680 diffuse large B-cell, the commonest, for the others: 9591 converts to C85.9), mature
+///   T/NK C84 9702/3, C85 9590/3, other T/NK C86 by subcategory (9719 otherwise), C88 9760/3,
+///   myeloma C90 9732/3 (C90.1 9733/3, C90.2 9734/3, C90.3 9731/3), lymphoid leukaemia C91
+///   9820/3, myeloid C92 9860/3, monocytic C93 9891/3, other C94 by subcategory (9840
+///   otherwise), unspecified C95 9800/3, other lymphoid and histiocytic C96 by subcategory
+///   (9750 otherwise).
+///
+/// `None` for secondary neoplasms (C77–C79), multiple independent primaries (C97), in situ,
+/// benign and uncertain codes (D), and anything that is not an ICD-10 code. The code may be
+/// written with or without its dot (`C50.4`, `C504`).
+pub fn to_icdo3(code: &str) -> Option<(Topography, Morphology, Behaviour)> {
+    let code = code.trim().to_ascii_uppercase().replace('.', "");
+    let digits = code.strip_prefix('C')?;
+    let number: u8 = digits.get(..2)?.parse().ok()?;
+    let sub: Option<u8> = match digits.get(2..) {
+        None | Some("") => None,
+        Some(d) if d.len() == 1 => Some(d.parse().ok()?),
+        Some(_) => return None,
+    };
+    let at = |site: u8, subsite: u8| Topography::parse(&format!("C{site:02}.{subsite}")).ok();
+    // The sites: the topography whose unspecified tumour converts to the code (as given, then
+    // its category's `.9`, then its three characters).
+    let site = || {
+        let three = format!("C{number:02}");
+        let keys = match sub {
+            Some(d) => vec![format!("{three}.{d}"), three],
+            None => vec![three.clone(), format!("{three}.9")],
+        };
+        keys.iter().find_map(|k| SITE_OF_CODE.get(k).copied())
+    };
+    let (topography, morphology) = match (number, sub) {
+        (0..=42 | 44 | 47..=76 | 80, _) => (site()?, 8000),
+        (43, _) => (at(44, sub.filter(|&s| s != 8).unwrap_or(9))?, 8720),
+        (45, Some(0)) => (at(38, 4)?, 9050),
+        (45, Some(1)) => (at(48, 2)?, 9050),
+        (45, Some(2)) => (at(38, 0)?, 9050),
+        (45, _) => (at(80, 9)?, 9050),
+        (46, Some(0)) => (at(44, 9)?, 9140),
+        (46, Some(1)) => (at(49, 9)?, 9140),
+        (46, Some(2)) => (at(5, 9)?, 9140),
+        (46, Some(3)) => (at(77, 9)?, 9140),
+        (46, _) => (at(80, 9)?, 9140),
+        (81, _) => (at(77, 9)?, 9650),
+        (82, _) => (at(77, 9)?, 9690),
+        (83, Some(0)) => (at(77, 9)?, 9670),
+        (83, Some(1)) => (at(77, 9)?, 9673),
+        (83, Some(5)) => (at(77, 9)?, 9727),
+        (83, Some(7)) => (at(77, 9)?, 9687),
+        (83, _) => (at(77, 9)?, 9680),
+        (84, _) => (at(77, 9)?, 9702),
+        (85, _) => (at(77, 9)?, 9590),
+        (86, Some(1)) => (at(77, 9)?, 9716),
+        (86, Some(2)) => (at(77, 9)?, 9717),
+        (86, Some(3)) => (at(77, 9)?, 9708),
+        (86, Some(5)) => (at(77, 9)?, 9705),
+        (86, Some(6)) => (at(77, 9)?, 9718),
+        (86, _) => (at(77, 9)?, 9719),
+        (88, _) => (at(77, 9)?, 9760),
+        (90, Some(1)) => (at(42, 1)?, 9733),
+        (90, Some(2)) => (at(42, 1)?, 9734),
+        (90, Some(3)) => (at(42, 1)?, 9731),
+        (90, _) => (at(42, 1)?, 9732),
+        (91, _) => (at(42, 1)?, 9820),
+        (92, _) => (at(42, 1)?, 9860),
+        (93, _) => (at(42, 1)?, 9891),
+        (94, Some(2)) => (at(42, 1)?, 9910),
+        (94, Some(3)) => (at(42, 1)?, 9742),
+        (94, Some(4)) => (at(42, 1)?, 9931),
+        (94, _) => (at(42, 1)?, 9840),
+        (95, _) => (at(42, 1)?, 9800),
+        (96, Some(2)) => (at(77, 9)?, 9740),
+        (96, Some(4)) => (at(77, 9)?, 9757),
+        (96, Some(0 | 5 | 6)) => (at(77, 9)?, 9754),
+        (96, _) => (at(77, 9)?, 9750),
+        _ => return None,
+    };
+    topography.is_valid().then_some(())?;
+    Some((topography, Morphology::parse(&morphology.to_string()).ok()?, Behaviour::Malignant))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,6 +530,51 @@ mod tests {
             Behaviour::InSitu => Column::InSitu,
             Behaviour::Benign => Column::Benign,
             _ => Column::Uncertain,
+        }
+    }
+
+    /// [`to_icdo3`] inverts [`from_icdo3`]: every ICD-10 code that an ICD-O-3 site gives with
+    /// the unspecified morphology comes back to itself, and the histology-defined categories
+    /// (melanoma, mesothelioma, Kaposi sarcoma, lymphomas, myeloma, leukaemias) to their
+    /// three-character category, through the conversion tested against CanReg5. (An ICD-O-3 lymph
+    /// node site with an unspecified histology converts to C77, which names secondaries.)
+    #[test]
+    fn icd10_codes_come_back_through_the_conversion() {
+        let m = Morphology::parse("8000").unwrap();
+        let mut solid = std::collections::BTreeSet::new();
+        for t in Topography::all() {
+            if let Ok(code) = from_icdo3(t, m, Behaviour::Malignant, Sex::Unknown)
+                && code.starts_with('C')
+                && !["C77", "C78", "C79"].contains(&&code[..3])
+            {
+                solid.insert(code);
+            }
+        }
+        assert!(solid.len() > 250, "{}", solid.len());
+        for code in &solid {
+            let (t, m, b) = to_icdo3(code).unwrap_or_else(|| panic!("{code}"));
+            assert_eq!(from_icdo3(t, m, b, Sex::Unknown).as_deref(), Ok(code.as_str()), "{code} via {t} {m}/{b}");
+        }
+        let mut histological = vec![];
+        for n in [43, 45, 46, 81, 82, 83, 84, 85, 86, 88, 90, 91, 92, 93, 94, 95, 96] {
+            for sub in ["", "0", "1", "2", "3", "7", "9"] {
+                histological.push(format!("C{n}{sub}"));
+            }
+        }
+        for code in &histological {
+            let (t, m, b) = to_icdo3(code).unwrap_or_else(|| panic!("{code}"));
+            let back = from_icdo3(t, m, b, Sex::Unknown).unwrap();
+            assert_eq!(&back[..3], &code[..3], "{code} via {t} {m}/{b} gives {back}");
+        }
+        assert_eq!(to_icdo3("C80").map(|c| c.0.to_string()).as_deref(), Some("C80.9"));
+        assert_eq!(to_icdo3("C80.9").map(|c| c.0.to_string()).as_deref(), Some("C80.9"));
+        for code in ["C45.0", "C43.5", "C90.1", "C81.9", "C50.4", "C61"] {
+            let (t, m, b) = to_icdo3(code).unwrap();
+            let back = from_icdo3(t, m, b, Sex::Unknown).unwrap();
+            assert_eq!(back.replace('.', ""), code.replace('.', ""), "{code} via {t} {m}/{b}");
+        }
+        for code in ["C77.2", "C78.7", "C79", "C97", "D05.1", "Z51.1", "C5", "C50.41", "X", ""] {
+            assert_eq!(to_icdo3(code), None, "{code}");
         }
     }
 }

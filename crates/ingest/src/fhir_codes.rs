@@ -153,35 +153,28 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     cur.as_str().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The ICD-O-3 codes of an ICD-10 code of a primary tumour: the site for C00–C76 and C80 (ICD-10
-/// and ICD-O-3 share these site codes; a three-character code is the site NOS, `.9`) with the
-/// morphology 8000/3; lymphomas (C81–C86, C88, C96) at C77.9 as 9590/3, myeloma (C90) and
-/// leukaemias (C91–C95) at C42.1 as 9732/3 and 9800/3.
+/// What an ICD-10 code is: a primary malignant neoplasm with the ICD-O-3 codes that stand for
+/// it ([`oncodata_coding::icd10::to_icdo3`]), a secondary neoplasm (C77–C79) with its site, an in
+/// situ or uncertain-behaviour neoplasm (D00–D09, D37–D48: a tumour whose site comes from
+/// `bodySite`); `None` for any other code.
 pub fn icd10_class(code: &str) -> Option<Class> {
     let code = code.trim().to_ascii_uppercase().replace('.', "");
     let (letter, digits) = code.split_at_checked(1)?;
     let number: u32 = digits.get(..2)?.parse().ok()?;
-    let site = || {
-        let sub = digits.get(2..3).unwrap_or("9");
-        format!("C{:02}.{sub}", number)
-    };
-    let tumour = |topography: String, morphology: &str, behaviour: &str| {
-        Class::Primary(Some(Tumour {
-            topography,
-            morphology: morphology.into(),
-            behaviour: behaviour.into(),
-            stage: None,
-            onset: None,
-        }))
-    };
     Some(match (letter, number) {
-        ("C", 0..=76) | ("C", 80) => tumour(site(), "8000", "3"),
         ("C", 77..=79) => {
             Class::Secondary(secondary_site(&format!("C{number:02}.{}", digits.get(2..3).unwrap_or("9"))))
         }
-        ("C", 81..=86) | ("C", 88) | ("C", 96) => tumour("C77.9".into(), "9590", "3"),
-        ("C", 90) => tumour("C42.1".into(), "9732", "3"),
-        ("C", 91..=95) => tumour("C42.1".into(), "9800", "3"),
+        ("C", _) => {
+            let (t, m, b) = oncodata_coding::icd10::to_icdo3(&code)?;
+            Class::Primary(Some(Tumour {
+                topography: t.to_string(),
+                morphology: m.to_string(),
+                behaviour: b.code().to_string(),
+                stage: None,
+                onset: None,
+            }))
+        }
         // In situ and uncertain behaviour: a tumour, its site from bodySite.
         ("D", 0..=9) | ("D", 37..=48) => Class::Primary(None),
         _ => return None,

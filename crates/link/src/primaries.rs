@@ -3,6 +3,16 @@
 //! under the IARC/IACR 2004 multiple-primary rules ([`oncodata_coding::multiple_primary`]), and
 //! each primary keeps the best information of its records, with the record each value came from.
 //!
+//! Records are notifications (a registry's, a hospital warehouse's or a FHIR feed's tumour
+//! record) or case-finding records ([`RecordKind::CaseFinding`]: a cancer diagnosis found in
+//! claims, such as the first PMSI hospital stay for a cancer code, standing for a cancer that may
+//! not have been notified). Case-finding records are consolidated after the person's
+//! notifications: one that the rules call the same tumour as a primary confirms it and gives it
+//! nothing (its values are the notifications'); the others found primaries of their own — cases
+//! the registry has not (yet) received, as registries find them in hospital discharge data
+//! (ENCR, *Recommendations for a standard dataset*, sources of information; Francim/INCa use of
+//! the PMSI as a notification source).
+//!
 //! Within a person, records are taken in order of incidence date (then most valid basis of
 //! diagnosis, then source); each is compared with the primaries found so far, and joins the first
 //! that the rules call the same tumour, else founds a new one. The comparison uses the primary's
@@ -57,6 +67,19 @@ pub struct TumourRecord {
     pub stage: Option<String>,
     /// TNM T, N and M, when given.
     pub tnm: [Option<String>; 3],
+    /// A notification or a case-finding record.
+    pub kind: RecordKind,
+}
+
+/// What a tumour record is to the consolidation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordKind {
+    /// A tumour record that a source notified: a registry's, a hospital's, a FHIR feed's.
+    #[default]
+    Notification,
+    /// A cancer diagnosis found in other data (claims hospital stays): it confirms a notified
+    /// primary, or stands for a cancer no source notified.
+    CaseFinding,
 }
 
 /// How a record entered its primary.
@@ -154,7 +177,9 @@ fn consolidate_person(records: &[TumourRecord], order: &[usize]) -> Vec<Primary>
     let mut groups: Vec<(bool, Morphology, Vec<Member>)> = Vec::new();
     for reportable in [true, false] {
         let start = groups.len();
-        for &i in order {
+        let notifications = order.iter().filter(|&&i| records[i].kind == RecordKind::Notification);
+        let case_finding = order.iter().filter(|&&i| records[i].kind == RecordKind::CaseFinding);
+        for &i in notifications.chain(case_finding) {
             let r = &records[i];
             if is_reportable(r.topography, r.behaviour) != reportable {
                 continue;
@@ -166,7 +191,10 @@ fn consolidate_person(records: &[TumourRecord], order: &[usize]) -> Vec<Primary>
             });
             match joined {
                 Some((morphology, members, reason)) => {
-                    *morphology = best_morphology(*morphology, r.morphology);
+                    if r.kind == RecordKind::Notification || records[members[0].record].kind == RecordKind::CaseFinding
+                    {
+                        *morphology = best_morphology(*morphology, r.morphology);
+                    }
                     members.push(Member { record: i, reason: Some(reason) });
                 }
                 None => groups.push((reportable, r.morphology, vec![Member { record: i, reason: None }])),
@@ -184,9 +212,12 @@ fn consolidate_person(records: &[TumourRecord], order: &[usize]) -> Vec<Primary>
     primaries
 }
 
-/// The best-information values of one primary.
-fn best(records: &[TumourRecord], reportable: bool, morphology: Morphology, members: Vec<Member>) -> Primary {
+/// The best-information values of one primary, from its notifications (from its case-finding
+/// records when it has no notification).
+fn best(records: &[TumourRecord], reportable: bool, morphology: Morphology, all: Vec<Member>) -> Primary {
     let of = |m: &Member| &records[m.record];
+    let notified = all.iter().any(|m| of(m).kind == RecordKind::Notification);
+    let members: Vec<&Member> = all.iter().filter(|m| !notified || of(m).kind == RecordKind::Notification).collect();
     // Members from the most valid: basis of diagnosis, then earliest, then order.
     let mut ranked: Vec<usize> = members.iter().map(|m| m.record).collect();
     ranked.sort_by_key(|&i| (std::cmp::Reverse(basis_rank(records[i].basis)), records[i].incidence_date));
@@ -218,7 +249,7 @@ fn best(records: &[TumourRecord], reportable: bool, morphology: Morphology, memb
         from: Some(i),
     });
     Primary {
-        person: of(&members[0]).person,
+        person: of(members[0]).person,
         sequence: 0,
         reportable,
         topography,
@@ -230,7 +261,7 @@ fn best(records: &[TumourRecord], reportable: bool, morphology: Morphology, memb
         incidence_date: Sourced { value: of(earliest).incidence_date, from: Some(earliest.record) },
         age: of(earliest).age,
         stage,
-        members,
+        members: all,
     }
 }
 
@@ -274,6 +305,11 @@ mod tests {
                     age: 60,
                     stage: opt(&r[col("stage")]),
                     tnm: [None, None, None],
+                    kind: match &r[col("kind")] {
+                        "" => RecordKind::Notification,
+                        "case-finding" => RecordKind::CaseFinding,
+                        other => panic!("{case}: kind '{other}'"),
+                    },
                 })
                 .collect();
             let primaries = consolidate(&records);
@@ -321,6 +357,7 @@ mod tests {
             age: 60,
             stage: None,
             tnm: [None, None, None],
+            kind: RecordKind::Notification,
         }
     }
 

@@ -2,7 +2,9 @@
 //! lifelines, R survival and relsurv on the same file in the same run.
 //!
 //! Usage:
-//!   bench_survival km FILE REPEATS            (columns time,status; status 1 = event)
+//!   bench_survival km FILE REPEATS [TABLE]    (columns time,status; status 1 = event; the
+//!                                              estimate is written to TABLE as CSV: time,
+//!                                              n_risk, n_event, surv, std_err)
 //!   bench_survival pohar-perme FILE RATETABLE REPEATS
 //!                                             (columns time,status,age,sex,date; rate table
 //!                                              age,sex,year,hazard per day)
@@ -37,6 +39,16 @@ fn main() {
                 let km = kaplan_meier(&time, &event, CiTransform::Log, 0.95).expect("km");
                 best = best.min(start.elapsed().as_secs_f64());
                 checksum = km.rows.iter().map(|r| r.surv).sum::<f64>();
+                if let Some(out) = args.get(4) {
+                    let mut text = String::from("time,n_risk,n_event,surv,std_err\n");
+                    for r in &km.rows {
+                        text.push_str(&format!(
+                            "{},{},{},{:.17e},{:.17e}\n",
+                            r.time, r.n_risk, r.n_event, r.surv, r.std_err
+                        ));
+                    }
+                    std::fs::write(out, text).unwrap_or_else(|e| panic!("{out}: {e}"));
+                }
             }
             println!("oncodata km n={} seconds={best:.6} checksum={checksum:.10}", time.len());
         }
@@ -83,6 +95,6 @@ fn main() {
             }
             println!("oncodata pohar-perme n={} seconds={best:.6} final_surv={checksum:.10}", subjects.len());
         }
-        _ => eprintln!("usage: bench_survival km FILE REPEATS | pohar-perme FILE RATETABLE REPEATS"),
+        _ => eprintln!("usage: bench_survival km FILE REPEATS [TABLE] | pohar-perme FILE RATETABLE REPEATS"),
     }
 }

@@ -61,8 +61,10 @@ pub fn run(args: Args) -> CliResult {
         }
     }
     // Tumours loaded since the last linkage are in no primary yet.
-    let (tumours, consolidated) =
-        (count(&w, "SELECT count(*) FROM tumours")?, count(&w, "SELECT count(*) FROM primary_tumours")?);
+    let (tumours, consolidated) = (
+        count(&w, "SELECT count(*) FROM tumours")?,
+        count(&w, "SELECT count(*) FROM primary_tumours WHERE kind = 'notification'")?,
+    );
     if tumours != consolidated {
         return Err(stale(dir, tumours.abs_diff(consolidated), tumours, "tumour records").into());
     }

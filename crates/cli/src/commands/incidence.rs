@@ -264,8 +264,12 @@ fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn st
     let cases = w.block_on(cohort::incidence_cases(&w, &by))?;
     let counted: f64 = cases.counts.values().flatten().sum();
     let excluded: Vec<String> = cases.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
+    let claims_only = match cases.claims_only {
+        0 => String::new(),
+        n => format!(", {n} of them known from claims diagnoses alone"),
+    };
     let note = format!(
-        "counted: {counted} {} ({}); left out: {}",
+        "counted: {counted} {}{claims_only} ({}); left out: {}",
         cases.unit.label(),
         if cases.coverage {
             "residents of the areas and years the registries cover"

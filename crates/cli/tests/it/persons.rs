@@ -104,7 +104,10 @@ fn sources_link_into_the_true_persons_and_no_key_or_identity_leaks() {
     };
     // Every tumour record is in exactly one primary.
     assert_eq!(
-        count("SELECT count(*), count(DISTINCT dataset || '/' || tumour_id) FROM primary_tumours"),
+        count(
+            "SELECT count(*), count(DISTINCT dataset || '/' || tumour_id) FROM primary_tumours \
+             WHERE kind = 'notification'"
+        ),
         count("SELECT count(*) AS a, count(*) AS b FROM tumours")
     );
     // Best information, recomputed in SQL from the records: the earliest incidence date, the

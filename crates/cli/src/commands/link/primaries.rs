@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use oncodata_coding::{Behaviour, Morphology, Sex, Topography, iccc, icd10, site_group};
 use oncodata_link::persons::{SourcePatient, field};
-use oncodata_link::primaries::{Primary, Sourced, TumourRecord, consolidate};
+use oncodata_link::primaries::{Primary, RecordKind, Sourced, TumourRecord, consolidate};
 use oncodata_warehouse::{Value, Warehouse};
 
 /// What the consolidation found.
@@ -61,12 +61,89 @@ pub fn consolidate_tumours(
             age: r[10].as_f64().unwrap_or(0.0) as u16,
             stage: text(11),
             tnm: [text(12), text(13), text(14)],
+            kind: RecordKind::Notification,
         });
+        patient_of.push(patient);
+    }
+    for (record, patient) in claims_diagnoses(w, patients, &index, person_of)? {
+        records.push(record);
         patient_of.push(patient);
     }
     let primaries = consolidate(&records);
     write_tables(w, &records, patients, &patient_of, &primaries, person_id)?;
     Ok(Consolidation { records, patient_of, primaries })
+}
+
+/// The case-finding records of the claims ([`RecordKind::CaseFinding`]): for each beneficiary
+/// and ICD-10 category of a primary malignant neoplasm, the first hospital stay (or
+/// chemotherapy or radiotherapy session) with that cancer as its diagnosis, its code turned into
+/// ICD-O-3 by [`icd10::to_icdo3`]; the tumour id is `patient-category` (`…-C50`). Secondary
+/// neoplasms, in situ and non-cancer codes are not cancers to find.
+fn claims_diagnoses(
+    w: &Warehouse,
+    patients: &[SourcePatient],
+    index: &HashMap<(&str, &str), usize>,
+    person_of: &[u32],
+) -> Result<Vec<(TumourRecord, usize)>, Box<dyn std::error::Error>> {
+    let rows = w
+        .query(
+            "SELECT dataset, patient_id, code, CAST(date AS VARCHAR) AS date FROM care_events \
+             WHERE source = 'claims' AND code LIKE 'C%' ORDER BY dataset, patient_id, date, code",
+        )?
+        .rows()?;
+    // (patient, category) → the first diagnosis: date and code.
+    let mut first: std::collections::BTreeMap<(usize, String), (chrono::NaiveDate, String)> = Default::default();
+    for r in &rows {
+        let (dataset, patient_id, code) = (r[0].as_text(), r[1].as_text(), r[2].as_text());
+        if icd10::to_icdo3(&code).is_none() {
+            continue;
+        }
+        let patient = *index.get(&(dataset.as_str(), patient_id.as_str())).ok_or_else(|| {
+            format!("care event of patient {patient_id} of data set {dataset}: the patient is not among the linked patients; run `oncodata link` again")
+        })?;
+        let date: chrono::NaiveDate =
+            r[3].as_text().parse().map_err(|e| format!("care event of data set {dataset}: date: {e}"))?;
+        first.entry((patient, code[..3].to_string())).or_insert((date, code));
+    }
+    let mut out = Vec::with_capacity(first.len());
+    for ((patient, category), (date, code)) in first {
+        let (topography, morphology, behaviour) = icd10::to_icdo3(&code).expect("checked above");
+        let p = &patients[patient];
+        out.push((
+            TumourRecord {
+                person: person_of[patient],
+                dataset: p.dataset.clone(),
+                tumour_id: format!("{}-{category}", p.patient_id),
+                topography,
+                morphology,
+                behaviour,
+                grade: None,
+                laterality: None,
+                basis: None,
+                incidence_date: date,
+                age: age_at(&p.values[field::BIRTH_MONTH], &p.values[field::BIRTH_DAY], date),
+                stage: None,
+                tnm: [None, None, None],
+                kind: RecordKind::CaseFinding,
+            },
+            patient,
+        ));
+    }
+    Ok(out)
+}
+
+/// Age in completed years on `date` of a person born in `month` (`YYYY-MM`) on `day` (`DD`, the
+/// 15th when unknown); 0 when the birth month is unknown.
+fn age_at(month: &str, day: &str, date: chrono::NaiveDate) -> u16 {
+    use chrono::Datelike;
+    let (Some(year), Some(m)) =
+        (month.get(..4).and_then(|y| y.parse::<i32>().ok()), month.get(5..7).and_then(|m| m.parse::<u32>().ok()))
+    else {
+        return 0;
+    };
+    let d: u32 = day.parse().unwrap_or(15);
+    let years = date.year() - year - i32::from((date.month(), date.day()) < (m, d));
+    years.clamp(0, 150) as u16
 }
 
 impl Consolidation {
@@ -84,17 +161,29 @@ impl Consolidation {
     /// One line for the terminal: records, primaries, how many are reportable and multi-source.
     pub fn summary(&self) -> String {
         let reportable: Vec<&Primary> = self.primaries.iter().filter(|p| p.reportable).collect();
-        let several = reportable.iter().filter(|p| p.members.len() > 1).count();
+        let notified =
+            |p: &Primary| p.members.iter().filter(|m| self.records[m.record].kind == RecordKind::Notification).count();
+        let several = reportable.iter().filter(|p| notified(p) > 1).count();
+        let claims_only = reportable.iter().filter(|p| notified(p) == 0).count();
         let mut per_person: HashMap<u32, usize> = HashMap::new();
         for p in &reportable {
             *per_person.entry(p.person).or_default() += 1;
         }
         let multiple = per_person.values().filter(|&&n| n > 1).count();
+        let found = self.records.iter().filter(|r| r.kind == RecordKind::CaseFinding).count();
+        let claims = match found {
+            0 => String::new(),
+            n => format!(" and {n} claims diagnoses"),
+        };
+        let claims_only = match claims_only {
+            0 => String::new(),
+            n => format!(", {n} known from claims diagnoses alone"),
+        };
         format!(
-            "primaries: {} tumour records → {} primaries under the IARC/IACR 2004 rules ({} reportable, {} of them \
-             from several records; {} persons with more than one reportable primary; {} not reportable: in situ \
-             or not malignant) (tables primaries, primary_tumours)",
-            self.records.len(),
+            "primaries: {} tumour records{claims} → {} primaries under the IARC/IACR 2004 rules ({} reportable, {} of \
+             them from several tumour records{claims_only}; {} persons with more than one reportable primary; {} not \
+             reportable: in situ or not malignant) (tables primaries, primary_tumours)",
+            self.records.len() - found,
             self.primaries.len(),
             reportable.len(),
             several,
@@ -199,13 +288,20 @@ fn write_tables(
                 Value::Text(patients[patient_of[m.record]].patient_id.clone()),
                 Value::Bool(m.reason.is_none()),
                 m.reason.as_ref().map_or(Value::Null, |reason| Value::Text(reason.to_string())),
+                Value::Text(
+                    match r.kind {
+                        RecordKind::Notification => "notification",
+                        RecordKind::CaseFinding => "case-finding",
+                    }
+                    .into(),
+                ),
             ]);
         }
     }
     w.write_rows("primaries", &PRIMARY_COLUMNS, &rows)?;
     w.write_rows(
         "primary_tumours",
-        &["primary_id", "person_id", "dataset", "tumour_id", "patient_id", "founder", "rule"],
+        &["primary_id", "person_id", "dataset", "tumour_id", "patient_id", "founder", "rule", "kind"],
         &members,
     )?;
     Ok(())
