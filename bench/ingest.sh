@@ -10,6 +10,8 @@
 #      write the dataset's Parquet parts, publish a snapshot) against DuckDB
 #      `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet'` (parse and write Parquet), and
 #      against DuckDB's parse only.
+# Results compared: the records DuckDB reads equal the records oncodata reads, and oncodata's
+# read = accepted + quarantined (no record dropped); the quarantine's size is printed.
 # Goal (issue 4): validating ingest at least half DuckDB's parse-only speed.
 # Needs: cargo, python3 with duckdb (pip install duckdb).
 # Usage: [ONCODATA_RELEASE=path/to/release/oncodata] bench/ingest.sh [SCALE=1.0] [YEARS=2023-2023]
@@ -48,6 +50,7 @@ def best(sql):
     return b
 print(best(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{file}')"))
 print(best(f"COPY (SELECT * FROM read_csv('{file}')) TO '{work}/duck.parquet' (FORMAT parquet)"))
+print(con.execute("SELECT count(*) FROM t").fetchone()[0])
 PY
 # Best of 5 runs of a command (whole process); `fresh` first removes the warehouse, so that
 # every load is a first load, as DuckDB's COPY writes a new file each time.
@@ -64,7 +67,7 @@ best() {
     done
     echo "$b"
 }
-"$VALIDATE" encr-csv "$FILE"
+"$VALIDATE" encr-csv "$FILE" | tee "$WORK/validate.txt"
 VAL=$(best "$VALIDATE" encr-csv "$FILE")
 DRY=""
 LOAD=""
@@ -74,10 +77,15 @@ if [ -n "${ONCODATA_RELEASE:-}" ]; then
     "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE" 2>/dev/null | tail -2
     LOAD=$(best fresh "$ONCODATA_RELEASE" ingest --warehouse "$WORK/wh" --source encr-csv "$FILE")
 fi
-python3 - "$RECORDS" "$VAL" "$DRY" "$LOAD" $(cat "$WORK/duck.txt") <<'PY'
-import sys
+python3 - "$RECORDS" "$VAL" "$DRY" "$LOAD" "$WORK/validate.txt" $(cat "$WORK/duck.txt") <<'PY'
+import re, sys
 n, val, dry, load = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
-duck_parse, duck_parquet = map(float, sys.argv[5:])
+counts = re.search(r"read (\d+) = accepted (\d+) \+ quarantined (\d+)", open(sys.argv[5]).read())
+read, accepted, quarantined = map(int, counts.groups())
+duck_parse, duck_parquet, duck_rows = float(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8])
+same = read == duck_rows and read == accepted + quarantined
+print(f"records: DuckDB {duck_rows:,}, oncodata read {read:,} = accepted {accepted:,} + quarantined {quarantined:,}"
+      f" -> {'the same records' if same else 'DIFFERENT'}")
 print(f"{'':52}{'seconds':>10}{'records/s':>14}{'vs DuckDB':>11}")
 rows = [("DuckDB read_csv (parse only)", duck_parse, duck_parse),
         ("oncodata validate example (parse + every check)", val, duck_parse)]
@@ -89,4 +97,5 @@ if load:
              ("oncodata ingest against DuckDB parse only", float(load), duck_parse)]
 for name, t, ref in rows:
     print(f"{name:52}{t:10.3f}{n / t:14,.0f}{ref / t:10.2f}x")
+sys.exit(0 if same else 1)
 PY

@@ -115,6 +115,29 @@ pub struct Cases {
     pub claims_only: u64,
 }
 
+impl Cases {
+    /// One line saying what was counted and what was left out, by reason: the note that goes
+    /// with every incidence table from the warehouse.
+    pub fn describe(&self) -> String {
+        let counted: f64 = self.counts.values().flatten().sum();
+        let excluded: Vec<String> = self.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        let claims_only = match self.claims_only {
+            0 => String::new(),
+            n => format!(", {n} of them known from claims diagnoses alone"),
+        };
+        format!(
+            "counted: {counted} {}{claims_only} ({}); left out: {}",
+            self.unit.label(),
+            if self.coverage {
+                "residents of the areas and years the registries cover"
+            } else {
+                "no registry coverage declared: every area, the whole population"
+            },
+            if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
+        )
+    }
+}
+
 /// Person-years by the groupings the population has (their values, in the order of `by`
 /// restricted to those) and age-group label.
 #[derive(Debug, Clone, PartialEq)]

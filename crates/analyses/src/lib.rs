@@ -4,9 +4,14 @@
 //! - [`cohort`]: which cases incidence counts (consolidated primaries of the population a
 //!   registry covers, or a registry's own records) and over which person-years, and the
 //!   survival cohort;
-//! - [`quality`]: each registry's data-quality indicators.
+//! - [`incidence`]: crude and age-standardised rates, cumulative risk, SIRs and rate ratios, from
+//!   the warehouse or from a user's files;
+//! - [`quality`]: each registry's data-quality indicators;
+//! - [`columns`]: a user's CSV or Parquet file read by column, with errors naming the row.
 
 pub mod cohort;
+pub mod columns;
+pub mod incidence;
 pub mod quality;
 
 /// Why an analysis could not run.
@@ -15,7 +20,10 @@ pub enum AnalysisError {
     /// The warehouse could not answer.
     #[error(transparent)]
     Warehouse(#[from] oncodata_warehouse::WarehouseError),
-    /// The request itself is wrong (an option out of its range, a malformed date).
+    /// The request itself is wrong (an option out of its range, a malformed date, a bad file).
     #[error("{0}")]
     Request(String),
+    /// The data do not fit the statistic.
+    #[error(transparent)]
+    Statistics(#[from] oncodata_stats::StatsError),
 }

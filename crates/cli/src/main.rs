@@ -1,6 +1,5 @@
 //! `oncodata`: the command-line tool of the oncodata cancer data platform.
 
-mod columns;
 mod commands;
 mod plot;
 mod progress;

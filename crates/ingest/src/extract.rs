@@ -9,22 +9,13 @@ use std::sync::{Arc, mpsc};
 
 use oncodata_model::{CareEvent, Patient, PatientIdentity, Provenance, Text, Tumour};
 
+pub use oncodata_model::{Records, Warning};
+
 use crate::IngestError;
 use crate::case::{Accepted, Rejected};
 use crate::quarantine::{Counts, QuarantinedRecord};
 use crate::rules::Violation;
 use crate::verified::Verified;
-
-/// A warning on an accepted record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Warning {
-    /// File and record number.
-    pub provenance: Provenance,
-    /// The record's id (the tumour id for tumour records).
-    pub record_id: Option<String>,
-    /// The rule and message.
-    pub violation: Violation,
-}
 
 /// Tumour records checked apart from the extract, a batch of rows at a time on a worker
 /// thread, to be kept in reading order by [`Extract::keep_rows`]. Accepted records go straight
@@ -155,35 +146,6 @@ impl Read for CountedFile {
             Opened::Plain(f) => f.read(buf),
             Opened::Gzip(f) => f.read(buf),
         }
-    }
-}
-
-/// The records of an extract handed over in one batch (see [`Extract::stream_to`]).
-#[derive(Debug, Default)]
-pub struct Records {
-    /// Patients first seen in this batch.
-    pub patients: Vec<Patient>,
-    /// Accepted tumours.
-    pub tumours: Vec<Tumour>,
-    /// Accepted care events.
-    pub care_events: Vec<CareEvent>,
-    /// Rejected records.
-    pub quarantined: Vec<QuarantinedRecord>,
-    /// Warnings on accepted records.
-    pub warnings: Vec<Warning>,
-    /// Pseudonymised identities of patients.
-    pub identities: Vec<PatientIdentity>,
-}
-
-impl Records {
-    /// Empties every list, keeping the memory.
-    pub fn clear(&mut self) {
-        self.patients.clear();
-        self.tumours.clear();
-        self.care_events.clear();
-        self.quarantined.clear();
-        self.warnings.clear();
-        self.identities.clear();
     }
 }
 

@@ -1,33 +1,8 @@
 //! Rejected records and the bookkeeping that proves nothing was lost.
 
-use oncodata_model::Provenance;
+pub use oncodata_model::QuarantinedRecord;
 
-use crate::{IngestError, Violation};
-
-/// A record that failed an error rule, kept whole with its reasons.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuarantinedRecord {
-    /// File and record number.
-    pub provenance: Provenance,
-    /// The record's own id (e.g. `PAT-TUM`), when it could be read.
-    pub record_id: Option<String>,
-    /// Every rule it broke (errors, and the warnings found alongside).
-    pub violations: Vec<Violation>,
-    /// The record as read (fields re-joined with commas; invalid UTF-8 replaced).
-    pub raw: String,
-}
-
-impl QuarantinedRecord {
-    /// The rule ids, `;`-separated.
-    pub fn rule_ids(&self) -> String {
-        self.violations.iter().map(|v| v.rule).collect::<Vec<_>>().join(";")
-    }
-
-    /// The messages, `; `-separated.
-    pub fn messages(&self) -> String {
-        self.violations.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; ")
-    }
-}
+use crate::IngestError;
 
 /// The counts of one source file: records read, accepted and quarantined, and warnings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -5,43 +5,7 @@
 //! The IARC checks follow the IARC/IACR Check program (Ferlay et al., IARC Technical Report
 //! No. 42, 2005) as ported in CanReg5 (`registry-and-epi-methods.md` §2.2).
 
-use std::fmt;
-
-/// What a rule's failure does to a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Severity {
-    /// The record goes to quarantine.
-    Error,
-    /// The record is accepted and flagged.
-    Warning,
-}
-
-/// One rule's finding on one record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// The rule's id, e.g. `iarc.topography`.
-    pub rule: &'static str,
-    /// Error or warning.
-    pub severity: Severity,
-    /// What is wrong, with the offending values.
-    pub message: String,
-}
-
-impl Violation {
-    pub(crate) fn error(rule: &'static str, message: impl Into<String>) -> Self {
-        Self { rule, severity: Severity::Error, message: message.into() }
-    }
-
-    pub(crate) fn warning(rule: &'static str, message: impl Into<String>) -> Self {
-        Self { rule, severity: Severity::Warning, message: message.into() }
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}", self.rule, self.message)
-    }
-}
+pub use oncodata_model::{Severity, Violation};
 
 /// A rule's id, severity and description, for `--help` texts and reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,27 +9,33 @@
 //!   treatments, screening, vaccination…);
 //! - [`PopulationCount`] and [`LifeTableEntry`]: denominators and population mortality;
 //! - [`PatientIdentity`]: a patient's pseudonymised identity, for linkage;
-//! - [`Provenance`]: on every record, where it came from (source, file, record number).
+//! - [`Provenance`]: on every record, where it came from (source, file, record number);
+//! - [`Violation`], [`Warning`], [`QuarantinedRecord`]: what the edit checks found, and
+//!   [`Records`], a batch of all of these as a reader hands it to the warehouse.
 //!
 //! Codes are kept as the text a source gave once validated (ICD-O-3 `C50.9`, `8500`), so that
 //! every table is readable as is from SQL, R or Python.
 
 pub mod care_event;
 pub mod date;
+pub mod finding;
 pub mod identity;
 pub mod patient;
 pub mod population;
 pub mod provenance;
+pub mod records;
 pub mod schema;
 pub mod tumour;
 
 pub use care_event::{CareEvent, CareEventKind};
 pub use date::PartialDate;
+pub use finding::{QuarantinedRecord, Severity, Violation, Warning};
 pub use identity::PatientIdentity;
 pub use oncodata_coding::Sex;
 pub use patient::{Patient, VitalStatus};
 pub use population::{Coverage, LifeTableEntry, PopulationCount};
 pub use provenance::Provenance;
+pub use records::Records;
 pub use tumour::Tumour;
 
 /// The text values of records (identifiers, codes, short labels): stored inline up to 24 bytes,

@@ -28,6 +28,10 @@ use sha2::Sha256;
 pub use keyfile::{KeyFile, Secret};
 pub use normalise::{NirError, nir_control_key, normalise_name, normalise_nir};
 
+/// The columns of a stored identity that [`Pseudonymiser::rekey_identity`] re-keys, in its
+/// order: the keys' fingerprint, the two pseudonyms, the two name encodings.
+pub const IDENTITY_COLUMNS: [&str; 5] = ["key_id", "nir", "claims_id", "surname", "first_name"];
+
 /// Errors of key handling. None of them carries key material.
 #[derive(Debug, thiserror::Error)]
 pub enum PseudonymError {
@@ -181,6 +185,38 @@ impl Pseudonymiser {
     pub fn rekey_encoding(&self, generation: usize, encoding: &str) -> Option<String> {
         let bits = parse_encoding(encoding)?;
         Some(encoding_hex(&permute(&bits, &self.permutations[generation - 1])))
+    }
+
+    /// Re-keys one stored identity, given as the `identities` table's [`IDENTITY_COLUMNS`]
+    /// (key id, NIR and claims pseudonyms, surname and first-name encodings), to the current
+    /// key chain, in place: each pseudonym through [`Pseudonymiser::rekey`], each encoding
+    /// through [`Pseudonymiser::rekey_encoding`], for every rotation since the row's keys.
+    /// Returns whether the row changed (`false`: already current); fails, naming the column,
+    /// for keys that are not of this chain or a name that is not an encoding.
+    pub fn rekey_identity(&self, row: &mut [Option<String>]) -> Result<bool, String> {
+        let current = self.key_id();
+        let id = row.first().cloned().flatten().unwrap_or_default();
+        if id == current {
+            return Ok(false);
+        }
+        let from = self
+            .generations_of(&id)
+            .ok_or_else(|| format!("pseudonymised with keys (id {id}) that are not in this key file's chain"))?;
+        let to = self.keys.masters.len();
+        for (c, value) in row.iter_mut().enumerate().skip(1) {
+            let Some(mut v) = value.take() else { continue };
+            for g in from..to {
+                v = if c <= 2 {
+                    self.rekey(g, &v)
+                } else {
+                    self.rekey_encoding(g, &v)
+                        .ok_or_else(|| format!("its {} is not a name encoding", IDENTITY_COLUMNS[c]))?
+                };
+            }
+            *value = Some(v);
+        }
+        row[0] = Some(current);
+        Ok(true)
     }
 
     /// The claims system's pseudonym of a person, computed as the claims extract documents it

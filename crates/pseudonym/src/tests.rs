@@ -143,3 +143,31 @@ fn key_file_is_private_and_never_quoted() {
     let err = KeyFile::load(&bad).unwrap_err().to_string();
     assert!(err.contains("not 64 hex digits") && !err.contains(&K0[..16]), "{err}");
 }
+
+/// A stored identity row re-keyed after a rotation equals the row made under the new chain; a
+/// current row is left alone; a row of another chain or with a broken encoding is refused.
+#[test]
+fn identity_rows_are_rekeyed_to_the_current_chain() {
+    let old = keys(&[K0], None);
+    let new = keys(&[K0, K1], None);
+    let row = |p: &Pseudonymiser| {
+        vec![
+            Some(p.key_id()),
+            Some(p.pseudonym(Domain::Nir, "155087800608457")),
+            None,
+            Some(p.name_encoding("MARTIN")),
+            Some(p.name_encoding("JEAN")),
+        ]
+    };
+    assert_eq!(IDENTITY_COLUMNS.len(), row(&old).len());
+    let mut stored = row(&old);
+    assert_eq!(new.rekey_identity(&mut stored), Ok(true));
+    assert_eq!(stored, row(&new));
+    assert_eq!(new.rekey_identity(&mut stored), Ok(false));
+    assert_eq!(stored, row(&new));
+    let mut foreign = row(&keys(&[K1], None));
+    assert!(new.rekey_identity(&mut foreign).unwrap_err().contains("not in this key file's chain"));
+    let mut broken = row(&old);
+    broken[3] = Some("zz".into());
+    assert_eq!(new.rekey_identity(&mut broken).unwrap_err(), "its surname is not a name encoding");
+}

@@ -21,8 +21,8 @@ use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{Date32Type, SchemaRef};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use oncodata_ingest::{Extract, QuarantinedRecord, Records, Warning};
 use oncodata_model::{CareEvent, Patient, PatientIdentity, Text, Tumour, schema};
+use oncodata_model::{QuarantinedRecord, Records, Warning};
 
 use crate::tables::{
     ParquetPart, care_events_batch, identities_batch, patients_batch, quarantine_batch, tumours_batch, warnings_batch,
@@ -158,19 +158,12 @@ impl Warehouse {
         self.root.join("staging").join(table).join(format!("{dataset}.parquet"))
     }
 
-    /// Loads what a run read as the dataset `dataset` in one batch, merging with what the
-    /// dataset already holds (module documentation).
-    pub fn load_dataset(&self, dataset: &str, extract: &Extract) -> Result<LoadReport, WarehouseError> {
+    /// Loads what a run read from `files` as the dataset `dataset` in one batch, merging with
+    /// what the dataset already holds (module documentation).
+    pub fn load_dataset(&self, dataset: &str, records: &Records, files: &[&str]) -> Result<LoadReport, WarehouseError> {
         let mut load = self.load(dataset)?;
-        load.write_rows(
-            &extract.patients,
-            &extract.tumours,
-            &extract.care_events,
-            &extract.quarantined,
-            &extract.warnings,
-            &extract.identities,
-        )?;
-        load.finish(extract.files.iter().map(|f| f.file.as_str()))
+        load.write(records)?;
+        load.finish(files.iter().copied())
     }
 }
 

@@ -18,8 +18,8 @@
 pub mod cluster;
 mod datasets;
 pub mod functions;
-mod identities;
 mod query;
+mod rewrite;
 pub mod snapshots;
 mod tables;
 mod versions;
@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
 pub use datasets::{DatasetLoad, LoadReport, RECORD_TABLES, valid_dataset_name};
-pub use identities::RekeyReport;
 pub use query::{QueryResult, Value};
+pub use rewrite::{RewriteReport, RowRewrite};
 pub use snapshots::{DataFile, PruneReport, Retention, Snapshot};
 
 /// Why a warehouse operation failed.

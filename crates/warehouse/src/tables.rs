@@ -16,8 +16,8 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::parquet::schema::types::ColumnPath;
-use oncodata_ingest::{QuarantinedRecord, Warning};
 use oncodata_model::{CareEvent, Patient, PatientIdentity, PopulationCount, Provenance, Tumour, schema};
+use oncodata_model::{QuarantinedRecord, Warning};
 
 use crate::{DataFile, Value, Warehouse, WarehouseError};
 

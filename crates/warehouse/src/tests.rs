@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use oncodata_model::{PartialDate, Patient, PopulationCount, Provenance, Sex, Tumour, VitalStatus};
 
 use super::*;
-use oncodata_ingest::Severity;
+use oncodata_model::Severity;
 
 fn prov(record: u64) -> Provenance {
     Provenance { source: "encr-csv".into(), file: "encr_test.csv".into(), record }
@@ -46,13 +46,13 @@ fn tumour(id: &str, topo: &str, morph: &str, age: u16, group: &str) -> Tumour {
 fn tables_round_trip_through_sql() {
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
-    let mut extract = oncodata_ingest::Extract::default();
-    extract.tumours = vec![
+    let mut extract = oncodata_model::Records::default();
+    extract.tumours.extend([
         tumour("1", "C50.4", "8500", 71, "breast"),
         tumour("2", "C61.9", "8140", 84, "prostate"),
         tumour("3", "C61.9", "8140", 90, "prostate"),
-    ];
-    extract.patients = vec![Patient {
+    ]);
+    extract.patients.push(Patient {
         patient_id: "1".into(),
         sex: Sex::Female,
         birth_date: PartialDate { year: 1950, month: Some(6), day: None },
@@ -63,8 +63,8 @@ fn tables_round_trip_through_sql() {
         death_date: None,
         cause_of_death: None,
         provenance: prov(2),
-    }];
-    w.load_dataset("test", &extract).unwrap();
+    });
+    w.load_dataset("test", &extract, &[]).unwrap();
     w.write_population(&[PopulationCount {
         area: "50".into(),
         year: 2022,
@@ -169,31 +169,32 @@ fn reads_a_users_csv_and_parquet_files() {
 /// was quarantined and is now accepted leaves the quarantine; another dataset is untouched.
 #[test]
 fn loading_a_dataset_again_merges_by_record() {
-    use oncodata_ingest::{Extract, QuarantinedRecord, Violation};
+    use oncodata_model::{QuarantinedRecord, Records as Extract, Violation};
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
     let count = |sql: &str| match &w.query(sql).unwrap().rows().unwrap()[0][0] {
         Value::Int(n) => *n,
         v => panic!("{v:?}"),
     };
-    let mut first = Extract::default();
-    first.tumours = vec![tumour("1", "C50.4", "8500", 71, "breast"), tumour("2", "C61.9", "8140", 84, "prostate")];
-    first.quarantined = vec![QuarantinedRecord {
-        provenance: prov(4),
-        record_id: Some("3".into()),
-        violations: vec![Violation { rule: "iarc.topography", severity: Severity::Error, message: "C50.7".into() }],
-        raw: "3,C507".into(),
-    }];
-    let r = w.load_dataset("reg", &first).unwrap();
+    let first = Extract {
+        tumours: vec![tumour("1", "C50.4", "8500", 71, "breast"), tumour("2", "C61.9", "8140", 84, "prostate")],
+        quarantined: vec![QuarantinedRecord {
+            provenance: prov(4),
+            record_id: Some("3".into()),
+            violations: vec![Violation { rule: "iarc.topography", severity: Severity::Error, message: "C50.7".into() }],
+            raw: "3,C507".into(),
+        }],
+        ..Default::default()
+    };
+    let r = w.load_dataset("reg", &first, &[]).unwrap();
     assert_eq!((r.tumours_new, r.tumours_replaced, r.quarantine_total), (2, 0, 1));
-    w.load_dataset("other", &first).unwrap();
+    w.load_dataset("other", &first, &[]).unwrap();
 
     // The corrected record alone, from another file.
-    let mut fix = Extract::default();
     let mut t3 = tumour("3", "C50.2", "8500", 60, "breast");
     t3.provenance.file = "fixed.csv".into();
-    fix.tumours = vec![t3, tumour("2", "C61.9", "8140", 84, "prostate")];
-    let r = w.load_dataset("reg", &fix).unwrap();
+    let fix = Extract { tumours: vec![t3, tumour("2", "C61.9", "8140", 84, "prostate")], ..Default::default() };
+    let r = w.load_dataset("reg", &fix, &[]).unwrap();
     assert_eq!((r.tumours_new, r.tumours_replaced, r.quarantine_resolved, r.quarantine_total), (1, 1, 1, 0));
     assert_eq!(count("SELECT count(*) FROM tumours WHERE dataset = 'reg'"), 3);
     assert_eq!(count("SELECT count(DISTINCT tumour_id) FROM tumours WHERE dataset = 'reg'"), 3);
@@ -201,7 +202,7 @@ fn loading_a_dataset_again_merges_by_record() {
     assert_eq!(count("SELECT count(*) FROM tumours WHERE dataset = 'other'"), 2);
     assert_eq!(count("SELECT count(*) FROM quarantine WHERE dataset = 'other'"), 1);
     assert_eq!(w.datasets().unwrap(), vec!["other", "reg"]);
-    assert!(w.load_dataset("../escape", &fix).is_err());
+    assert!(w.load_dataset("../escape", &fix, &[]).is_err());
 }
 
 /// A dataset written in several batches holds what one batch holds; a load dropped before it
@@ -209,14 +210,13 @@ fn loading_a_dataset_again_merges_by_record() {
 /// was merging with earlier rows or the dataset's first load.
 #[test]
 fn loading_in_batches_equals_loading_at_once_and_an_unfinished_load_changes_nothing() {
-    use oncodata_ingest::{Extract, Records};
+    use oncodata_model::{Records, Records as Extract};
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
     let rows = |sql: &str| w.query(sql).unwrap().rows().unwrap();
     let tumours: Vec<Tumour> = (0..50).map(|i| tumour(&i.to_string(), "C50.4", "8500", 60, "breast")).collect();
-    let mut whole = Extract::default();
-    whole.tumours = tumours.clone();
-    w.load_dataset("whole", &whole).unwrap();
+    let whole = Extract { tumours: tumours.clone(), ..Default::default() };
+    w.load_dataset("whole", &whole, &[]).unwrap();
     let mut load = w.load("batched").unwrap();
     for chunk in tumours.chunks(7) {
         load.write(&Records { tumours: chunk.to_vec(), ..Records::default() }).unwrap();
@@ -266,10 +266,11 @@ fn count(w: &Warehouse, sql: &str) -> i64 {
     }
 }
 
-fn extract_of(ids: std::ops::Range<u32>) -> oncodata_ingest::Extract {
-    let mut e = oncodata_ingest::Extract::default();
-    e.tumours = ids.map(|i| tumour(&i.to_string(), "C50.4", "8500", 60, "breast")).collect();
-    e
+fn extract_of(ids: std::ops::Range<u32>) -> oncodata_model::Records {
+    oncodata_model::Records {
+        tumours: ids.map(|i| tumour(&i.to_string(), "C50.4", "8500", 60, "breast")).collect(),
+        ..Default::default()
+    }
 }
 
 /// Every load is a snapshot; an earlier snapshot reads as it was and refuses changes; a group
@@ -279,8 +280,8 @@ fn snapshots_version_every_change_and_groups_publish_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
     assert!(w.snapshot().is_none());
-    w.load_dataset("a", &extract_of(0..3)).unwrap();
-    w.load_dataset("b", &extract_of(0..5)).unwrap();
+    w.load_dataset("a", &extract_of(0..3), &[]).unwrap();
+    w.load_dataset("b", &extract_of(0..5), &[]).unwrap();
     let snaps = w.snapshots().unwrap();
     assert_eq!(snaps.iter().map(|s| s.id).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(snaps[1].parent, Some(1));
@@ -290,26 +291,26 @@ fn snapshots_version_every_change_and_groups_publish_at_once() {
 
     let old = Warehouse::open_as_of(dir.path(), 1).unwrap();
     assert_eq!(count(&old, "SELECT count(*) FROM tumours"), 3);
-    let e = old.load_dataset("c", &extract_of(0..1)).unwrap_err().to_string();
+    let e = old.load_dataset("c", &extract_of(0..1), &[]).unwrap_err().to_string();
     assert!(e.contains("read-only"), "{e}");
     let e = Warehouse::open_as_of(dir.path(), 9).err().unwrap().to_string();
     assert!(e.contains("snapshot 9 does not exist") && e.contains("1 to 2"), "{e}");
 
     // A group: another reader sees nothing of it until the commit, then all of it.
     w.begin("two datasets").unwrap();
-    w.load_dataset("c", &extract_of(0..4)).unwrap();
-    w.load_dataset("d", &extract_of(0..6)).unwrap();
+    w.load_dataset("c", &extract_of(0..4), &[]).unwrap();
+    w.load_dataset("d", &extract_of(0..6), &[]).unwrap();
     assert_eq!(count(&w, "SELECT count(*) FROM tumours"), 18, "the writer sees its own changes");
     assert_eq!(count(&Warehouse::open(dir.path()).unwrap(), "SELECT count(*) FROM tumours"), 8);
     // A second writer is refused while the first holds the lock.
     let other = Warehouse::open(dir.path()).unwrap();
-    let e = other.load_dataset("e", &extract_of(0..1)).unwrap_err().to_string();
+    let e = other.load_dataset("e", &extract_of(0..1), &[]).unwrap_err().to_string();
     assert!(e.contains("another oncodata command"), "{e}");
     assert_eq!(w.commit().unwrap(), Some(3));
     assert_eq!(count(&Warehouse::open(dir.path()).unwrap(), "SELECT count(*) FROM tumours"), 18);
     assert_eq!(w.snapshots().unwrap().last().unwrap().operation, "two datasets");
     // The handle opened before snapshot 3 may not write over it.
-    let e = other.load_dataset("e", &extract_of(0..1)).unwrap_err().to_string();
+    let e = other.load_dataset("e", &extract_of(0..1), &[]).unwrap_err().to_string();
     assert!(e.contains("snapshot 3 was published after this command read snapshot 2"), "{e}");
     // A group that changes nothing publishes nothing.
     w.begin("nothing").unwrap();
@@ -318,7 +319,7 @@ fn snapshots_version_every_change_and_groups_publish_at_once() {
     // A dropped group publishes nothing.
     drop(other);
     w.begin("abandoned").unwrap();
-    w.load_dataset("e", &extract_of(0..1)).unwrap();
+    w.load_dataset("e", &extract_of(0..1), &[]).unwrap();
     drop(w);
     let w = Warehouse::open(dir.path()).unwrap();
     assert_eq!((w.snapshot().unwrap().id, count(&w, "SELECT count(*) FROM tumours")), (3, 18));
@@ -331,7 +332,7 @@ fn restore_and_prune() {
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
     for n in 1..=4 {
-        w.load_dataset("a", &extract_of(0..n)).unwrap();
+        w.load_dataset("a", &extract_of(0..n), &[]).unwrap();
     }
     assert_eq!(w.restore(2).unwrap(), 5);
     assert_eq!(count(&w, "SELECT count(*) FROM tumours"), 2);
@@ -361,7 +362,7 @@ fn a_warehouse_from_before_snapshots_is_adopted() {
     let old = tempfile::tempdir().unwrap();
     {
         let w = Warehouse::open(old.path()).unwrap();
-        w.load_dataset("reg", &extract_of(0..3)).unwrap();
+        w.load_dataset("reg", &extract_of(0..3), &[]).unwrap();
         w.write_population(&[]).unwrap();
     }
     // Lay the files out as an older oncodata did, without manifests.
@@ -382,7 +383,7 @@ fn a_warehouse_from_before_snapshots_is_adopted() {
     assert_eq!((s.id, s.rows("tumours")), (1, 3));
     assert_eq!(s.tables["population"][0].path, "tables/population.parquet");
     assert_eq!(count(&w, "SELECT count(*) FROM tumours WHERE dataset = 'reg'"), 3);
-    w.load_dataset("reg", &extract_of(0..5)).unwrap();
+    w.load_dataset("reg", &extract_of(0..5), &[]).unwrap();
     assert_eq!(count(&w, "SELECT count(*) FROM tumours"), 5);
 }
 
@@ -398,7 +399,7 @@ fn an_unpublished_first_load_is_not_adopted() {
         let mut load = w.load("reg").unwrap();
         let e = extract_of(0..3);
         let records =
-            oncodata_ingest::Records { tumours: e.tumours.clone(), patients: e.patients.clone(), ..Default::default() };
+            oncodata_model::Records { tumours: e.tumours.clone(), patients: e.patients.clone(), ..Default::default() };
         load.write(&records).unwrap();
         load.finish(["f.csv"]).unwrap();
         // The command fails here: no commit.
@@ -415,11 +416,11 @@ fn an_unpublished_first_load_is_not_adopted() {
 fn a_long_lived_handle_refreshes_to_the_latest_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let writer = Warehouse::open(dir.path()).unwrap();
-    writer.load_dataset("a", &extract_of(0..3)).unwrap();
+    writer.load_dataset("a", &extract_of(0..3), &[]).unwrap();
     let server = Warehouse::open(dir.path()).unwrap();
     let pinned = Warehouse::open_as_of(dir.path(), 1).unwrap();
     assert_eq!(count(&server, "SELECT count(*) FROM tumours"), 3);
-    writer.load_dataset("b", &extract_of(0..5)).unwrap();
+    writer.load_dataset("b", &extract_of(0..5), &[]).unwrap();
     assert_eq!(count(&server, "SELECT count(*) FROM tumours"), 3, "until it refreshes");
     assert!(server.refresh().unwrap());
     assert_eq!(count(&server, "SELECT count(*) FROM tumours"), 8);
@@ -435,7 +436,7 @@ fn a_user_query_streams_up_to_its_limit() {
     use futures::StreamExt;
     let dir = tempfile::tempdir().unwrap();
     let w = Warehouse::open(dir.path()).unwrap();
-    w.load_dataset("a", &extract_of(0..40)).unwrap();
+    w.load_dataset("a", &extract_of(0..40), &[]).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let rows = runtime.block_on(async {
         let mut stream = w.query_user_stream(&View::Steward, "SELECT tumour_id FROM tumours", 25).await.unwrap();
@@ -463,4 +464,43 @@ fn a_user_query_streams_up_to_its_limit() {
         assert!(e.contains("is not in view p42") || e.contains("identities"), "{sql}: {e}");
     }
     assert!(runtime.block_on(w.query_in_view_async(&view, "SHOW TABLES")).is_ok());
+}
+
+/// A table's text columns rewritten row by row: changed parts published as one snapshot, a second
+/// run changes nothing, a refused row is an error naming the table, dataset and row, and leaves
+/// the table as it was.
+#[test]
+fn text_columns_are_rewritten_row_by_row() {
+    use oncodata_model::{QuarantinedRecord, Violation};
+    let dir = tempfile::tempdir().unwrap();
+    let w = Warehouse::open(dir.path()).unwrap();
+    let quarantined = |n: u64, raw: &str| QuarantinedRecord {
+        provenance: prov(n),
+        record_id: Some(n.to_string()),
+        violations: vec![Violation::error("iarc.topography", "C50.7")],
+        raw: raw.into(),
+    };
+    let records = |rows: Vec<QuarantinedRecord>| oncodata_model::Records { quarantined: rows, ..Default::default() };
+    w.load_dataset("a", &records(vec![quarantined(2, "x,c507"), quarantined(3, "y,C507")]), &[]).unwrap();
+    w.load_dataset("b", &records(vec![quarantined(2, "Z")]), &[]).unwrap();
+    let before = w.snapshots().unwrap().len();
+    let mut upper = |_: &str, row: &mut [Option<String>]| {
+        let old = row[0].clone();
+        row[0] = old.as_deref().map(str::to_uppercase);
+        Ok(row[0] != old)
+    };
+    let r = w.rewrite_text_columns("quarantine", &["raw"], &mut upper).unwrap();
+    assert_eq!((r.changed, r.unchanged), (2, 1));
+    assert_eq!(w.snapshots().unwrap().len(), before + 1, "one snapshot");
+    let raw = w.query("SELECT raw FROM quarantine ORDER BY raw").unwrap().rows().unwrap();
+    assert_eq!(raw.iter().map(|r| r[0].as_text()).collect::<Vec<_>>(), ["X,C507", "Y,C507", "Z"]);
+    let r = w.rewrite_text_columns("quarantine", &["raw"], &mut upper).unwrap();
+    assert_eq!((r.changed, r.unchanged), (0, 3));
+
+    let mut refuse = |dataset: &str, _: &mut [Option<String>]| {
+        if dataset == "b" { Err("not of this chain".to_string()) } else { Ok(false) }
+    };
+    let e = w.rewrite_text_columns("quarantine", &["raw"], &mut refuse).unwrap_err().to_string();
+    assert!(e.contains("quarantine of dataset b: row 1: not of this chain"), "{e}");
+    assert!(w.rewrite_text_columns("quarantine", &["no_such_column"], &mut refuse).is_err());
 }

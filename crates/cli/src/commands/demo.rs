@@ -107,7 +107,7 @@ pub fn run(args: Args) -> CliResult {
     let asr_plot = reports.join("incidence_asr.svg");
     plot_asr(&asr_plot, &rows, cfg.first_year, cfg.last_year)?;
     let trend_plot = reports.join("incidence_trend.svg");
-    let by_year = super::incidence::warehouse_table(&dir, &["year", "sex"], "world")?;
+    let by_year = warehouse_rates(&dir, &["year", "sex"], "world")?;
     let series: Vec<TrendSeries> = ["male", "female"]
         .iter()
         .map(|sex| {
@@ -158,8 +158,14 @@ pub fn run(args: Args) -> CliResult {
 
 /// Incidence by site group and sex, in the order of the national reports, then all invasive
 /// cancers by sex (key `all`), world standard, Tiwari intervals.
+/// The warehouse's incidence rates by `by` ([`oncodata_analyses::incidence::warehouse_rates`]).
+fn warehouse_rates(dir: &Path, by: &[&str], standard: &str) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
+    let w = Warehouse::open(dir)?;
+    Ok(w.block_on(oncodata_analyses::incidence::warehouse_rates(&w, by, standard))?)
+}
+
 pub fn incidence_by_site_and_sex(dir: &Path) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
-    let by_site = super::incidence::warehouse_table(dir, &["site_group", "sex"], "world")?;
+    let by_site = warehouse_rates(dir, &["site_group", "sex"], "world")?;
     let mut rows = Vec::new();
     for group in site_group::in_report_order() {
         for sex in ["male", "female"] {
@@ -167,8 +173,7 @@ pub fn incidence_by_site_and_sex(dir: &Path) -> Result<Vec<IncidenceRow>, Box<dy
         }
     }
     for sex in ["male", "female"] {
-        for mut r in super::incidence::warehouse_table(dir, &["sex"], "world")?.into_iter().filter(|r| r.key[0] == sex)
-        {
+        for mut r in warehouse_rates(dir, &["sex"], "world")?.into_iter().filter(|r| r.key[0] == sex) {
             r.key = vec!["all".to_string(), sex.to_string()];
             rows.push(r);
         }

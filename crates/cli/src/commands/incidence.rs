@@ -1,20 +1,15 @@
 //! `oncodata incidence`: counts, crude and age-standardised rates with their intervals, and
 //! cumulative rate and risk 0-74, by any grouping, from the warehouse or from a user's files.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use oncodata_analyses::cohort::{self, Stratifier};
-use oncodata_coding::{AgeGroup, standard_population};
-use oncodata_stats::incidence::{
-    AsrInterval, IncidenceRow, Rate, Stratum, crude_rate, cumulative_rate_and_risk, incidence_table, rate_ratio,
-    standardised_incidence_ratio,
-};
+use oncodata_analyses::incidence::{RateOptions, Rates, Standard, counts_from_files, counts_from_warehouse, rates};
+use oncodata_stats::incidence::{AsrInterval, IncidenceRow, Stratum, crude_rate};
 use serde_json::json;
 
 use super::{CliResult, Format};
 use crate::WarehouseArg;
-use crate::columns::Columns;
 use crate::plot::{BarSeries, TrendSeries, rate_bars, trend_lines};
 
 /// Interval of the age-standardised rate.
@@ -102,372 +97,40 @@ fn print_age_specific(args: &Args, labels: &[String], keep: &[usize], strata: &[
     )
 }
 
-/// Reference rates per 100,000 by a subset of the --by columns and age group.
-struct ReferenceRates {
-    /// Positions in the key of the columns the reference stratifies on.
-    key_columns: Vec<usize>,
-    rates: HashMap<Vec<String>, Vec<f64>>,
-}
-
-fn reference_rates(
-    path: &std::path::Path,
-    by: &[String],
-    labels: &[String],
-) -> Result<ReferenceRates, Box<dyn std::error::Error>> {
-    let c = Columns::read(path)?;
-    let key_columns: Vec<usize> = (0..by.len()).filter(|&k| c.index(&by[k]).is_ok()).collect();
-    let keys: Vec<Vec<String>> = key_columns.iter().map(|&k| c.texts(&by[k])).collect::<Result<_, _>>()?;
-    let groups = c.texts("age_group")?;
-    let rate = c.numbers("rate")?;
-    let mut rates: HashMap<Vec<String>, Vec<f64>> = HashMap::new();
-    for i in 0..c.len() {
-        let g = label_index(labels, &groups[i]).ok_or_else(|| {
-            c.bad(i, "age_group", &format!("is '{}', not one of the standard's age groups", groups[i]))
-        })?;
-        if !rate[i].is_finite() || rate[i] < 0.0 {
-            return Err(c.bad(i, "rate", "is negative or not a number").into());
-        }
-        let key: Vec<String> = keys.iter().map(|k| k[i].clone()).collect();
-        rates.entry(key).or_insert_with(|| vec![f64::NAN; labels.len()])[g] = rate[i];
-    }
-    Ok(ReferenceRates { key_columns, rates })
-}
-
-/// Counts by stratum and age group.
-struct Counts {
-    /// Age-group labels, in order.
-    labels: Vec<String>,
-    /// Cases by key and age group.
-    cases: BTreeMap<Vec<String>, Vec<f64>>,
-    /// Person-years by the population's part of the key and age group.
-    person_years: HashMap<Vec<String>, Vec<f64>>,
-    /// Which --by columns the population has (their positions in the key).
-    population_keys: Vec<usize>,
-    /// What the warehouse's cases are, and the note saying what was counted and left out
-    /// (none for files).
-    unit: Option<(cohort::CaseUnit, String)>,
-}
-
-/// The standard's age-group labels and weights.
-fn standard(name: &str) -> Result<(Vec<String>, Vec<f64>), Box<dyn std::error::Error>> {
-    if let Some(s) = standard_population::built_in(name) {
-        return Ok((AgeGroup::all().map(|g| g.label()).collect(), s.weights.to_vec()));
-    }
-    let path = PathBuf::from(name);
-    if !path.exists() {
-        return Err(format!(
-            "--standard {name}: neither a built-in standard ({}) nor a file",
-            standard_population::BUILT_IN_NAMES.join(", ")
-        )
-        .into());
-    }
-    let c = Columns::read(&path)?;
-    let labels = c.texts("age_group")?;
-    let weights = c.numbers("weight")?;
-    if let Some(i) = weights.iter().position(|w| !w.is_finite() || *w < 0.0) {
-        return Err(c.bad(i, "weight", "is negative or not a number").into());
-    }
-    Ok((labels, weights))
-}
-
-/// The index of an age-group label among the standard's labels (5-year labels are matched in
-/// any of their spellings, e.g. 00-04).
-fn label_index(labels: &[String], text: &str) -> Option<usize> {
-    labels.iter().position(|l| l == text.trim()).or_else(|| {
-        let g = AgeGroup::parse(text).ok()?;
-        labels.iter().position(|l| AgeGroup::parse(l).ok() == Some(g))
-    })
-}
-
-fn from_files(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::error::Error>> {
-    let cases = Columns::read(args.cases.as_ref().expect("clap: --cases"))?;
-    let pop = Columns::read(args.population.as_ref().expect("clap: --population"))?;
-    let by: Vec<Vec<String>> = args.by.iter().map(|b| cases.texts(b)).collect::<Result<_, _>>()?;
-    let counts: Vec<f64> = if cases.index("count").is_ok() { cases.numbers("count")? } else { vec![1.0; cases.len()] };
-    let groups: Vec<usize> = if cases.index("age_group").is_ok() {
-        let t = cases.texts("age_group")?;
-        t.iter()
-            .enumerate()
-            .map(|(r, l)| {
-                label_index(&labels, l).ok_or_else(|| {
-                    cases.bad(r, "age_group", &format!("is '{l}', not one of the standard's age groups"))
-                })
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        let ages = cases.numbers("age")?;
-        ages.iter()
-            .enumerate()
-            .map(|(r, a)| {
-                if !(0.0..=150.0).contains(a) {
-                    return Err(cases.bad(r, "age", &format!("is {a}, not an age in years")));
-                }
-                label_index(&labels, &AgeGroup::from_age(*a as u32).label())
-                    .ok_or_else(|| cases.bad(r, "age", "has no 5-year group in the standard; give an age_group column"))
-            })
-            .collect::<Result<_, _>>()?
-    };
-    let mut out = Counts {
-        labels: labels.clone(),
-        cases: BTreeMap::new(),
-        person_years: HashMap::new(),
-        population_keys: vec![],
-        unit: None,
-    };
-    for i in 0..cases.len() {
-        let key: Vec<String> = by.iter().map(|c| c[i].clone()).collect();
-        out.cases.entry(key).or_insert_with(|| vec![0.0; labels.len()])[groups[i]] += counts[i];
-    }
-    out.population_keys = (0..args.by.len()).filter(|&k| pop.index(&args.by[k]).is_ok()).collect();
-    let pop_by: Vec<Vec<String>> =
-        out.population_keys.iter().map(|&k| pop.texts(&args.by[k])).collect::<Result<_, _>>()?;
-    let pop_groups = pop.texts("age_group")?;
-    let py = pop.numbers("person_years")?;
-    for i in 0..pop.len() {
-        let g = label_index(&labels, &pop_groups[i]).ok_or_else(|| {
-            pop.bad(i, "age_group", &format!("is '{}', not one of the standard's age groups", pop_groups[i]))
-        })?;
-        if !py[i].is_finite() || py[i] < 0.0 {
-            return Err(pop.bad(i, "person_years", "is negative or not a number").into());
-        }
-        let key: Vec<String> = pop_by.iter().map(|c| c[i].clone()).collect();
-        out.person_years.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += py[i];
-    }
-    Ok(out)
-}
-
-fn from_warehouse(args: &Args, labels: Vec<String>) -> Result<Counts, Box<dyn std::error::Error>> {
-    if labels.len() != AgeGroup::COUNT
-        || labels.iter().zip(AgeGroup::all()).any(|(l, g)| label_index(std::slice::from_ref(l), &g.label()).is_none())
-    {
-        return Err("on the warehouse, --standard must use the 5-year age groups 0-4 ... 85+".into());
-    }
-    let dir = &args.warehouse.warehouse;
-    if !dir.join("tables").is_dir() {
-        return Err(format!(
-            "{}: no warehouse here (give --cases and --population, or run `oncodata demo`)",
-            dir.display()
-        )
-        .into());
-    }
-    let w = args.warehouse.open()?;
-    let by: Vec<Stratifier> = args
-        .by
-        .iter()
-        .map(|b| {
-            Stratifier::parse(b).ok_or_else(|| {
-                let names: Vec<&str> = Stratifier::ALL.iter().map(|s| s.name()).collect();
-                format!("--by {b}: on the warehouse, group by {}", names.join(", "))
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let cases = w.block_on(cohort::incidence_cases(&w, &by))?;
-    let counted: f64 = cases.counts.values().flatten().sum();
-    let excluded: Vec<String> = cases.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
-    let claims_only = match cases.claims_only {
-        0 => String::new(),
-        n => format!(", {n} of them known from claims diagnoses alone"),
-    };
-    let note = format!(
-        "counted: {counted} {}{claims_only} ({}); left out: {}",
-        cases.unit.label(),
-        if cases.coverage {
-            "residents of the areas and years the registries cover"
-        } else {
-            "no registry coverage declared: every area, the whole population"
-        },
-        if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
-    );
-    let mut out = Counts {
-        labels: labels.clone(),
-        cases: cases.counts.into_iter().map(|(k, v)| (k, v.to_vec())).collect(),
-        person_years: HashMap::new(),
-        population_keys: vec![],
-        unit: Some((cases.unit, note)),
-    };
-    let population = w.block_on(cohort::person_years(&w, &by))?;
-    out.population_keys = population.keys;
-    for (key, group, py) in population.by_group {
-        let g = label_index(&labels, &group).ok_or("population age group")?;
-        out.person_years.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += py;
-    }
-    Ok(out)
-}
-
-/// The age groups an `A-B` range keeps: whole 5-year groups from A to B.
-fn age_range(text: &str, labels: &[String]) -> Result<Vec<usize>, String> {
-    let bad = || format!("--age-range {text}: expected whole 5-year groups as A-B (0-74, 35-64) or A+ (e.g. 50+)");
-    let (lo, hi) = match text.split_once('-') {
-        Some((a, b)) => {
-            (a.trim().parse::<u32>().map_err(|_| bad())?, Some(b.trim().parse::<u32>().map_err(|_| bad())?))
-        }
-        None => (text.trim().trim_end_matches('+').parse::<u32>().map_err(|_| bad())?, None),
-    };
-    if lo % 5 != 0 || hi.is_some_and(|h| h % 5 != 4 || h < lo) {
-        return Err(bad());
-    }
-    let keep: Vec<usize> = labels
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let g = AgeGroup::parse(l).ok()?;
-            let inside = g.lower_age() >= lo && hi.is_none_or(|h| g.lower_age() < h && g.index() < AgeGroup::COUNT - 1);
-            inside.then_some(i)
-        })
-        .collect();
-    if keep.is_empty() { Err(bad()) } else { Ok(keep) }
-}
-
-/// Rates from the warehouse at `dir` by the given columns, with a built-in standard and the
-/// Tiwari interval: what `oncodata incidence --by …` prints, for other commands (the demo).
-pub fn warehouse_table(
-    dir: &std::path::Path,
-    by: &[&str],
-    standard_name: &str,
-) -> Result<Vec<IncidenceRow>, Box<dyn std::error::Error>> {
-    let args = Args {
-        warehouse: WarehouseArg::at(dir),
-        cases: None,
-        population: None,
-        by: by.iter().map(|s| s.to_string()).collect(),
-        standard: standard_name.to_string(),
-        ci: CiMethod::Tiwari,
-        age_range: None,
-        conf: 0.95,
-        format: Format::Csv,
-        plot: None,
-        sir_reference: None,
-        ratio_to: None,
-        age_specific: false,
-    };
-    let (labels, weights) = standard(standard_name)?;
-    let counts = from_warehouse(&args, labels)?;
-    let strata = strata_of(&args, &counts, &(0..counts.labels.len()).collect::<Vec<_>>())?;
-    Ok(incidence_table(&strata, &weights, AsrInterval::Tiwari, 0.95)?)
-}
-
-/// Pairs each stratum's cases with its population's person-years, over the kept age groups.
-fn strata_of(args: &Args, counts: &Counts, keep: &[usize]) -> Result<Vec<Stratum>, String> {
-    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    counts
-        .cases
-        .iter()
-        .map(|(key, cases)| {
-            let pkey: Vec<String> = counts.population_keys.iter().map(|&i| key[i].clone()).collect();
-            let py = counts.person_years.get(&pkey).ok_or_else(|| {
-                let cols: Vec<&str> = counts.population_keys.iter().map(|&i| args.by[i].as_str()).collect();
-                format!("no population for {} = {}", cols.join(","), pkey.join(","))
-            })?;
-            // Cases need person-years: an age group with cases and none (a missing or zero
-            // population row) is an error, never a rate over zero.
-            if let Some(&k) = keep.iter().find(|&&k| cases[k] > 0.0 && (py[k].is_nan() || py[k] <= 0.0)) {
-                let cols: Vec<String> = args.by.iter().zip(key).map(|(c, v)| format!("{c}={v}")).collect();
-                return Err(format!(
-                    "{} case(s) in age group {} of {} but no person-years in the population for it: \
-                     the population lacks that age group (or gives 0)",
-                    cases[k],
-                    counts.labels[k],
-                    if cols.is_empty() { "all".to_string() } else { cols.join(", ") }
-                ));
-            }
-            Ok(Stratum { key: key.clone(), cases: pick(cases), person_years: pick(py) })
-        })
-        .collect()
-}
-
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
-    if args.conf <= 0.0 || args.conf >= 1.0 {
-        return Err(format!("--conf {} must be between 0 and 1", args.conf).into());
-    }
-    let (labels, weights) = standard(&args.standard)?;
-    let counts = if args.cases.is_some() { from_files(&args, labels)? } else { from_warehouse(&args, labels)? };
-    if let Some((_, note)) = &counts.unit {
+    let standard = Standard::named(&args.standard)?;
+    let counts = match (&args.cases, &args.population) {
+        (Some(cases), Some(population)) => counts_from_files(cases, population, &args.by, &standard.labels)?,
+        _ => {
+            let dir = &args.warehouse.warehouse;
+            if !dir.join("tables").is_dir() {
+                return Err(format!(
+                    "{}: no warehouse here (give --cases and --population, or run `oncodata demo`)",
+                    dir.display()
+                )
+                .into());
+            }
+            let w = args.warehouse.open()?;
+            w.block_on(counts_from_warehouse(&w, &args.by, &standard.labels))?
+        }
+    };
+    if let Some((_, note)) = &counts.counted {
         eprintln!("{note}");
     }
-    let keep: Vec<usize> = match &args.age_range {
-        Some(r) => age_range(r, &counts.labels)?,
-        None => (0..counts.labels.len()).collect(),
-    };
-    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    let strata = strata_of(&args, &counts, &keep)?;
     let interval = match args.ci {
         CiMethod::Tiwari => AsrInterval::Tiwari,
         CiMethod::FayFeuer => AsrInterval::FayFeuer,
         CiMethod::Normal => AsrInterval::Normal,
     };
-    let table = incidence_table(&strata, &pick(&weights), interval, args.conf)?;
-    // Cumulative rate and risk 0-74 need 5-year groups; given only when the labels are those.
-    let five_year: Vec<usize> = (0..counts.labels.len())
-        .filter(|&i| AgeGroup::parse(&counts.labels[i]).is_ok_and(|g| g.index() < 15))
-        .collect();
-    let cumulative: Vec<Option<(f64, f64)>> = strata
-        .iter()
-        .map(|s| {
-            (five_year.len() == 15 && args.age_range.is_none()).then(|| {
-                let c: Vec<f64> = five_year.iter().map(|&i| s.cases[i]).collect();
-                let p: Vec<f64> = five_year.iter().map(|&i| s.person_years[i]).collect();
-                cumulative_rate_and_risk(&c, &p, 5.0)
-            })
-        })
-        .collect();
-
-    // Standardised incidence ratios.
-    let sirs: Option<Vec<(f64, Rate)>> = match &args.sir_reference {
-        None => None,
-        Some(path) => {
-            let reference = reference_rates(path, &args.by, &counts.labels)?;
-            let mut out = Vec::new();
-            for s in &strata {
-                let rkey: Vec<String> = reference.key_columns.iter().map(|&k| s.key[k].clone()).collect();
-                let rates = reference
-                    .rates
-                    .get(&rkey)
-                    .ok_or_else(|| format!("{}: no reference rates for {}", path.display(), rkey.join(",")))?;
-                let rates = pick(rates);
-                if let Some(k) = rates.iter().position(|r| r.is_nan()) {
-                    return Err(format!(
-                        "{}: no reference rate for age group {} of {}",
-                        path.display(),
-                        counts.labels[keep[k]],
-                        rkey.join(",")
-                    )
-                    .into());
-                }
-                let expected: f64 = rates.iter().zip(&s.person_years).map(|(r, p)| r * p / 100_000.0).sum();
-                out.push((expected, standardised_incidence_ratio(s.cases.iter().sum(), expected, args.conf)));
-            }
-            Some(out)
-        }
+    let options = RateOptions {
+        interval,
+        conf: args.conf,
+        age_range: args.age_range.as_deref(),
+        sir_reference: args.sir_reference.as_deref(),
+        ratio_to: args.ratio_to.as_deref(),
     };
-    // Rate ratios to a reference level of one grouping column.
-    let ratios: Option<Vec<Rate>> = match &args.ratio_to {
-        None => None,
-        Some(spec) => {
-            let (col, value) = spec
-                .split_once('=')
-                .ok_or_else(|| format!("--ratio-to {spec}: expected COL=VALUE, e.g. sex=female"))?;
-            let k = args
-                .by
-                .iter()
-                .position(|b| b == col)
-                .ok_or_else(|| format!("--ratio-to {spec}: {col} is not a --by column"))?;
-            let out = table
-                .iter()
-                .map(|r| {
-                    let mut key = r.key.clone();
-                    key[k] = value.to_string();
-                    table
-                        .iter()
-                        .find(|x| x.key == key)
-                        .map_or(Rate { value: f64::NAN, lower: f64::NAN, upper: f64::NAN }, |reference| {
-                            rate_ratio(&r.asr, &reference.asr, args.conf)
-                        })
-                })
-                .collect();
-            Some(out)
-        }
-    };
+    let Rates { keep, strata, table, cumulative, sirs, ratios } = rates(&counts, &standard, &options)?;
 
     let mut header: Vec<String> = args.by.clone();
     header.extend(RATE_COLUMNS.iter().chain(&["cum_rate_0_74", "cum_risk_0_74"]).map(|c| c.to_string()));
@@ -563,7 +226,7 @@ pub fn run(args: Args) -> CliResult {
     }
     let title = format!(
         "{}Rates per 100,000 person-years; ASR: {} standard, {}% intervals ({:?})",
-        counts.unit.as_ref().map_or(String::new(), |(u, _)| format!("Cases: {}. ", u.label())),
+        counts.counted.as_ref().map_or(String::new(), |(u, _)| format!("Cases: {}. ", u.label())),
         args.standard,
         args.conf * 100.0,
         args.ci

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oncodata_pseudonym::{KeyFile, Pseudonymiser};
+use oncodata_pseudonym::{IDENTITY_COLUMNS, KeyFile, Pseudonymiser};
 use oncodata_warehouse::Warehouse;
 
 use super::CliResult;
@@ -188,7 +188,7 @@ pub fn run(args: Args) -> CliResult {
 fn rekey(keys: &Pseudonymiser, warehouse: &Path, key_path: &Path) -> CliResult {
     refuse_inside(key_path, warehouse)?;
     let w = Warehouse::open(warehouse)?;
-    let r = w.rekey_identities(keys)?;
-    println!("✓ {}: {} identities re-keyed, {} already current", warehouse.display(), r.rekeyed, r.current);
+    let r = w.rewrite_text_columns("identities", &IDENTITY_COLUMNS, &mut |_, row| keys.rekey_identity(row))?;
+    println!("✓ {}: {} identities re-keyed, {} already current", warehouse.display(), r.changed, r.unchanged);
     Ok(())
 }

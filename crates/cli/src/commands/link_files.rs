@@ -39,6 +39,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
+    let started = std::time::Instant::now();
     let mut config = Config::load(&args.config)?;
     if let Some(t) = args.threshold {
         if !(0.0..=1.0).contains(&t) {
@@ -75,6 +76,9 @@ pub fn run(args: Args) -> CliResult {
         w.flush().map_err(io)?;
     }
     out.flush().map_err(io)?;
+    // The linkage's own time, from reading the files to the pairs written: what a benchmark
+    // compares with a peer's in-process timer (bench/link.sh).
+    eprintln!("linked in {:.3} s (reading, training, scoring, writing the pairs)", started.elapsed().as_secs_f64());
 
     if let Some(path) = &args.model {
         let model = serde_json::json!({

@@ -15,8 +15,8 @@ use serde_json::json;
 
 use super::{CliResult, Format};
 use crate::WarehouseArg;
-use crate::columns::Columns;
 use crate::plot::{Curve, survival_curves};
+use oncodata_analyses::columns::Columns;
 
 /// The estimator.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,7 +245,7 @@ pub fn run(args: Args) -> CliResult {
         .data
         .as_ref()
         .map_or_else(|| format!("warehouse {}", args.warehouse.warehouse.display()), |p| p.display().to_string());
-    if cols.len() == 0 {
+    if cols.is_empty() {
         return Err(format!("{source}: no data rows").into());
     }
     let time_col = args.time.clone().ok_or("--data needs --time COL")?;

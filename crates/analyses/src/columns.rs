@@ -29,6 +29,11 @@ impl Columns {
         self.rows.len()
     }
 
+    /// Whether the file has no data row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     /// The index of a column, or an error listing the columns there are.
     pub fn index(&self, name: &str) -> Result<usize, String> {
         self.names
