@@ -636,6 +636,23 @@ mod tests {
         ]
     }
 
+    /// A reportable invasive colon primary of 2021, in [`PRIMARIES`]' columns.
+    fn colon_primary(id: &str, person: &str, basis: Value) -> Vec<Value> {
+        vec![
+            t(id),
+            t(person),
+            Bool(true),
+            Int(3),
+            t("colon"),
+            Int(2021),
+            Int(62),
+            t("2021-03-01"),
+            basis,
+            t("C18.7"),
+            Null,
+        ]
+    }
+
     fn population() -> Vec<Vec<Value>> {
         let mut rows = Vec::new();
         for area in ["50", "14"] {
@@ -788,19 +805,7 @@ mod tests {
     #[test]
     fn a_care_event_is_a_contact_alive() {
         let dir = tempfile::tempdir().unwrap();
-        let primary = vec![
-            t("X-1"),
-            t("X"),
-            Bool(true),
-            Int(3),
-            t("colon"),
-            Int(2021),
-            Int(62),
-            t("2021-03-01"),
-            Null,
-            t("C18.7"),
-            Null,
-        ];
+        let primary = colon_primary("X-1", "X", Null);
         let w = warehouse(
             dir.path(),
             &[
@@ -859,21 +864,7 @@ mod tests {
     #[test]
     fn a_survival_cohort_takes_the_best_vital_status_and_leaves_out_dco() {
         let dir = tempfile::tempdir().unwrap();
-        let primary = |id: &str, person: &str, basis: i64| {
-            vec![
-                t(id),
-                t(person),
-                Bool(true),
-                Int(3),
-                t("colon"),
-                Int(2021),
-                Int(62),
-                t("2021-03-01"),
-                Int(basis),
-                t("C18.7"),
-                Null,
-            ]
-        };
+        let primary = |id: &str, person: &str, basis: i64| colon_primary(id, person, Int(basis));
         let patient = |dataset: &str, id: &str, source: &str, vital: &str, last: Value, death: Value| {
             vec![t(dataset), t(id), t(source), t("50"), t("male"), t("1959-05-01"), t(vital), last, death]
         };
