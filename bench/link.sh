@@ -60,11 +60,11 @@ for r in csv.DictReader(open(f"{d}/splink.csv")):
     # Splink may write a pair as (right, left): turn it round when the right id is a left one.
     theirs.add((rr, l) if rr in lefts and l not in lefts else (l, rr))
 both = len(ours & theirs)
-print(f"{name:34}{po:9.2f}{oo:9.2f}{fo:8.4f}{ps:9.2f}{os_:9.2f}{fs:8.4f}{both:10}{len(ours - theirs):7}{len(theirs - ours):7}"
+print(f"{name:34}{po:9.2f}{oo:9.2f}{fo:8.4f}{ps:9.2f}{os_:9.2f}{fs:8.4f}{both:11}{len(ours - theirs):7}{len(theirs - ours):7}"
       f"{ps / po:8.1f}x{os_ / oo:7.1f}x")
 PY
 }
-printf '%-34s%9s%9s%8s%9s%9s%8s%10s%7s%7s%9s%8s\n' "data" "onco s" "own s" "F1" "Splink s" "own s" "F1" \
+printf '%-34s%9s%9s%8s%9s%9s%8s%11s%7s%7s%9s%8s\n' "data" "onco s" "own s" "F1" "Splink s" "own s" "F1" \
     "pairs both" "only o" "only S" "process" "own"
 run "FEBRL4 5,000 x 5,000" "$WORK/febrl" bench/link/febrl4.toml bench/link/splink_febrl4.py a.csv b.csv
 run "synthetic people $N x $N" "$WORK/people" bench/link/people.toml bench/link/splink_people.py left.csv right.csv
