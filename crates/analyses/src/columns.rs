@@ -6,6 +6,7 @@ use std::path::Path;
 use oncodata_warehouse::{QueryResult, Value, read_file};
 
 /// A file read whole, with its column names.
+#[derive(Debug, Clone)]
 pub struct Columns {
     file: String,
     names: Vec<String>,

@@ -7,12 +7,15 @@
 //! - [`incidence`]: crude and age-standardised rates, cumulative risk, SIRs and rate ratios, from
 //!   the warehouse or from a user's files;
 //! - [`quality`]: each registry's data-quality indicators;
+//! - [`survival`]: Kaplan–Meier, relative and net survival by group, from the warehouse's cohort
+//!   or a user's file;
 //! - [`columns`]: a user's CSV or Parquet file read by column, with errors naming the row.
 
 pub mod cohort;
 pub mod columns;
 pub mod incidence;
 pub mod quality;
+pub mod survival;
 
 /// Why an analysis could not run.
 #[derive(Debug, thiserror::Error)]

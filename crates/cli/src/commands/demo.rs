@@ -260,7 +260,10 @@ const SURVIVAL_SITES: [(&str, &str); 6] = [
 /// Pohar-Perme net survival of the main sites from the warehouse's tumours, patients and life
 /// table.
 pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
-    let (cols, rates) = super::survival::from_warehouse(&crate::WarehouseArg::at(dir), &Default::default())?;
+    let w = Warehouse::open(dir)?;
+    let found = w.block_on(oncodata_analyses::survival::warehouse_data(&w, &Default::default()))?;
+    eprintln!("{}", found.note);
+    let (cols, rates) = (found.data, found.life_table);
     let table = RateTable::from_rows(&rates, RateUnit::Year)?;
     let mut truth = BTreeMap::new();
     // The national case mix's rows (`stage` and `age_band` = `all`): site_group, sex, stage,

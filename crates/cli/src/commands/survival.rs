@@ -1,16 +1,12 @@
 //! `oncodata survival`: Kaplan–Meier, Ederer II relative survival or Pohar-Perme net survival
 //! of a user's file, with intervals, medians, the log-rank test and a plot.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use oncodata_analyses::cohort::SurvivalOptions;
-use oncodata_coding::icss;
-use oncodata_stats::relative::{
-    DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
-};
-use oncodata_stats::survival::{CiTransform, SurvivalRow, kaplan_meier, log_rank, standardised_survival, summary_at};
+use oncodata_analyses::survival::{self, CurveRow, Estimates, estimate, read_rate_table, warehouse_data};
+use oncodata_stats::relative::{Integration, RateTable, RateUnit, RelativeMethod};
+use oncodata_stats::survival::CiTransform;
 use serde_json::json;
 
 use super::{CliResult, Format};
@@ -149,65 +145,8 @@ pub struct Args {
     standardise: Option<String>,
 }
 
-/// A survival table and, for the relative methods, the expected survival of each row.
-type Estimate = (Vec<SurvivalRow>, Option<Vec<f64>>);
-
-/// One output row, whatever the method.
-struct Row {
-    group: String,
-    time: f64,
-    n_risk: f64,
-    n_event: f64,
-    n_censor: f64,
-    surv: f64,
-    std_err: f64,
-    lower: f64,
-    upper: f64,
-    expected: Option<f64>,
-}
-
-fn event_values(cols: &Columns, name: &str) -> Result<Vec<bool>, String> {
-    let raw = cols.texts(name)?;
-    let lower: Vec<String> = raw.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
-    // R's Surv() convention: numeric 1/2 codes mean censored/dead.
-    let one_two = lower.iter().all(|v| v == "1" || v == "2") && lower.iter().any(|v| v == "2");
-    lower
-        .iter()
-        .enumerate()
-        .map(|(r, v)| match v.as_str() {
-            "1" => Ok(!one_two),
-            "2" if one_two => Ok(true),
-            "0" | "false" | "f" => Ok(false),
-            "true" | "t" => Ok(true),
-            other => Err(cols.bad(r, name, &format!("is '{other}', not an event indicator (1/0, TRUE/FALSE, or 2/1)"))),
-        })
-        .collect()
-}
-
-/// Days since 1960-01-01 of an ISO date or a decimal year (fraction of the year's days).
-fn date_days(cols: &Columns, row: usize, column: &str, text: &str) -> Result<f64, String> {
-    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        return Ok(days_since_1960(d));
-    }
-    let y: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| cols.bad(row, column, &format!("is '{text}', not a date or a decimal year")))?;
-    let whole = y.floor() as i32;
-    let jan1 = NaiveDate::from_ymd_opt(whole, 1, 1).ok_or_else(|| cols.bad(row, column, "is out of range"))?;
-    let days = NaiveDate::from_ymd_opt(whole + 1, 1, 1).expect("year").signed_duration_since(jan1).num_days() as f64;
-    // Decimal years usually encode a date: snap to the whole day they stand for, so that
-    // rounding in the fraction does not move the date across a rate-table cut point.
-    let offset = (y - whole as f64) * days;
-    let offset = if (offset - offset.round()).abs() < 1e-6 { offset.round() } else { offset };
-    Ok(days_since_1960(jan1) + offset)
-}
-
 /// Runs the analysis.
 pub fn run(args: Args) -> CliResult {
-    if !(0.0..1.0).contains(&args.conf) || args.conf <= 0.0 {
-        return Err(format!("--conf {} must be between 0 and 1", args.conf).into());
-    }
     let mut args = args;
     let (cols, warehouse_rates) = match &args.data {
         Some(path) => (Columns::read(path)?, None),
@@ -227,7 +166,15 @@ pub fn run(args: Args) -> CliResult {
                 ages,
                 closing_date: args.closing_date.as_deref(),
             };
-            let (cols, rates) = from_warehouse(&args.warehouse, &options)?;
+            let dir = &args.warehouse.warehouse;
+            if !dir.join("tables").is_dir() {
+                return Err(
+                    format!("{}: no warehouse here (give --data FILE, or run `oncodata demo`)", dir.display()).into()
+                );
+            }
+            let w = args.warehouse.open()?;
+            let found = w.block_on(warehouse_data(&w, &options))?;
+            eprintln!("{}", found.note);
             // The warehouse's columns and units.
             args.time.get_or_insert_with(|| "time".into());
             args.event.get_or_insert_with(|| "status".into());
@@ -238,7 +185,7 @@ pub fn run(args: Args) -> CliResult {
                 args.age_unit = Unit::Days;
             }
             args.time_unit = Unit::Days;
-            (cols, Some(rates))
+            (found.data, Some(found.life_table))
         }
     };
     let source = args
@@ -250,187 +197,65 @@ pub fn run(args: Args) -> CliResult {
     }
     let time_col = args.time.clone().ok_or("--data needs --time COL")?;
     let event_col = args.event.clone().ok_or("--data needs --event COL")?;
-    let time = cols.numbers(&time_col)?;
-    let event = event_values(&cols, &event_col)?;
-    let keys: Vec<Vec<String>> = args.by.iter().map(|b| cols.texts(b)).collect::<Result<_, _>>()?;
-    let group_of = |i: usize| {
-        if keys.is_empty() {
-            "all".to_string()
-        } else {
-            keys.iter().map(|k| k[i].clone()).collect::<Vec<_>>().join(",")
-        }
+    let method = match args.method {
+        Method::Km => survival::Method::KaplanMeier,
+        Method::Ederer2 | Method::PoharPerme => survival::Method::Relative(
+            if args.method == Method::Ederer2 { RelativeMethod::EdererII } else { RelativeMethod::PoharPerme },
+            if args.integration == IntegrationArg::Exact { Integration::Exact } else { Integration::Daily },
+        ),
     };
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for i in 0..cols.len() {
-        groups.entry(group_of(i)).or_default().push(i);
+    let rate_table = match (args.method, &args.ratetable, &warehouse_rates) {
+        (Method::Km, _, _) => None,
+        (_, Some(path), _) => Some(read_rate_table(
+            path,
+            if args.rate_unit == RateUnitArg::Year { RateUnit::Year } else { RateUnit::Day },
+        )?),
+        (_, None, Some(rows)) if rows.is_empty() => {
+            return Err(format!(
+                "--method {:?} needs a life table: the warehouse has none (load one with `oncodata ingest --source life-table FILE`, or give --ratetable FILE)",
+                args.method
+            )
+            .into());
+        }
+        (_, None, Some(rows)) => {
+            Some(RateTable::from_rows(rows, RateUnit::Year).map_err(|e| format!("warehouse life_table: {e}"))?)
+        }
+        (_, None, None) => return Err(format!("--method {:?} needs --ratetable FILE", args.method).into()),
+    };
+    let request = survival::Request {
+        by: &args.by,
+        time: &time_col,
+        time_in_years: args.time_unit == Unit::Years,
+        event: &event_col,
+        age: args.age.as_deref(),
+        age_in_years: args.age_unit == Unit::Years,
+        sex: args.sex.as_deref(),
+        date: args.year.as_deref(),
+        method,
+        rate_table: rate_table.as_ref(),
+        transform: match args.ci {
+            Ci::Log => CiTransform::Log,
+            Ci::LogLog => CiTransform::LogLog,
+            Ci::Plain => CiTransform::Plain,
+        },
+        conf: args.conf,
+        standardise: args.standardise.as_deref(),
+        at: &args.at,
+    };
+    let estimates = estimate(&cols, &request)?;
+    if estimates.outside_standard > 0 {
+        eprintln!(
+            "note: {} patients under 15 are outside the ICSS standard and left out of the standardised estimate",
+            estimates.outside_standard
+        );
     }
-    let transform = match args.ci {
-        Ci::Log => CiTransform::Log,
-        Ci::LogLog => CiTransform::LogLog,
-        Ci::Plain => CiTransform::Plain,
-    };
-    let to_days = if args.time_unit == Unit::Years { DAYS_PER_YEAR } else { 1.0 };
-
-    // Subjects for the relative methods (age, sex and date against the rate table).
-    let relative = match args.method {
-        Method::Km => None,
-        Method::Ederer2 | Method::PoharPerme => {
-            let need = |o: &Option<String>, flag: &str| {
-                o.clone().ok_or_else(|| format!("--method {:?} needs {flag}", args.method))
-            };
-            let table = match (&args.ratetable, &warehouse_rates) {
-                (Some(path), _) => read_rate_table(path, args.rate_unit)?,
-                (None, Some(rows)) if rows.is_empty() => {
-                    return Err(format!(
-                        "--method {:?} needs a life table: the warehouse has none (load one with `oncodata ingest --source life-table FILE`, or give --ratetable FILE)",
-                        args.method
-                    )
-                    .into());
-                }
-                (None, Some(rows)) => {
-                    RateTable::from_rows(rows, RateUnit::Year).map_err(|e| format!("warehouse life_table: {e}"))?
-                }
-                (None, None) => return Err(format!("--method {:?} needs --ratetable FILE", args.method).into()),
-            };
-            let (sex_col, year_col) = (need(&args.sex, "--sex COL")?, need(&args.year, "--year COL")?);
-            let age_col = need(&args.age, "--age COL")?;
-            let age = cols.numbers(&age_col)?;
-            let sex = cols.texts(&sex_col)?;
-            let year = cols.texts(&year_col)?;
-            let age_factor = if args.age_unit == Unit::Years { DAYS_PER_YEAR } else { 1.0 };
-            let subjects: Vec<Subject> = (0..cols.len())
-                .map(|i| {
-                    let s = table.sex_index(&sex[i]).ok_or_else(|| {
-                        cols.bad(
-                            i,
-                            &sex_col,
-                            &format!(
-                                "is '{}', which the rate table does not have (it has {})",
-                                sex[i],
-                                table.sexes().join(", ")
-                            ),
-                        )
-                    })?;
-                    Ok(Subject {
-                        time: time[i] * to_days,
-                        event: event[i],
-                        age_days: age[i] * age_factor,
-                        sex: s,
-                        date_days: date_days(&cols, i, &year_col, &year[i])?,
-                    })
-                })
-                .collect::<Result<_, String>>()?;
-            let method =
-                if args.method == Method::Ederer2 { RelativeMethod::EdererII } else { RelativeMethod::PoharPerme };
-            let integration =
-                if args.integration == IntegrationArg::Exact { Integration::Exact } else { Integration::Daily };
-            Some((subjects, table, method, integration))
-        }
-    };
-    // One curve (rows in days for the relative methods, with their expected survival).
-    let estimate = |idx: &[usize]| -> Result<Estimate, Box<dyn std::error::Error>> {
-        match &relative {
-            None => {
-                let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
-                let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-                Ok((kaplan_meier(&t, &e, transform, args.conf)?.rows, None))
-            }
-            Some((subjects, table, method, integration)) => {
-                let subs: Vec<Subject> = idx.iter().map(|&i| subjects[i]).collect();
-                let r = relative_survival(&subs, table, *method, *integration, transform, args.conf)?;
-                Ok((r.iter().map(|x| x.row).collect(), Some(r.iter().map(|x| x.expected).collect())))
-            }
-        }
-    };
-    // ICSS age groups of each subject, for --standardise.
-    let weights = match &args.standardise {
-        None => None,
-        Some(name) => {
-            let w = icss::weights(name).ok_or_else(|| format!("--standardise {name}: use icss1, icss2 or icss3"))?;
-            let age_col = args.age.clone().ok_or("--standardise needs --age COL (age at diagnosis)")?;
-            let factor = if args.age_unit == Unit::Days { 1.0 / DAYS_PER_YEAR } else { 1.0 };
-            let groups: Vec<Option<usize>> =
-                cols.numbers(&age_col)?.iter().map(|a| icss::group_of_age(a * factor)).collect();
-            let under = groups.iter().filter(|g| g.is_none()).count();
-            if under > 0 {
-                eprintln!(
-                    "note: {under} patients under 15 are outside the ICSS standard and left out of the standardised estimate"
-                );
-            }
-            Some((w, groups))
-        }
-    };
-
-    let mut rows: Vec<Row> = Vec::new();
-    let mut summary = Vec::new();
-    for (g, idx) in &groups {
-        let n = idx.len();
-        let events = idx.iter().filter(|&&i| event[i]).count();
-        let (table_rows, expected) = match &weights {
-            None => estimate(idx)?,
-            Some((w, age_groups)) => {
-                let mut curves = Vec::new();
-                for (k, weight) in w.iter().enumerate() {
-                    let members: Vec<usize> = idx.iter().copied().filter(|&i| age_groups[i] == Some(k)).collect();
-                    if members.is_empty() {
-                        return Err(format!(
-                            "group {g}: no patients aged {} — an ICSS-standardised estimate needs every age group",
-                            icss::GROUPS[k]
-                        )
-                        .into());
-                    }
-                    curves.push((*weight, estimate(&members)?.0));
-                }
-                (standardised_survival(&curves, transform, args.conf), None)
-            }
-        };
-        let mut entry = json!({"group": g, "n": n, "events": events});
-        if relative.is_none() && weights.is_none() {
-            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
-            let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-            let m = kaplan_meier(&t, &e, transform, args.conf)?.median();
-            entry["median"] = json!(m.value);
-            entry["median_lower"] = json!(m.lower);
-            entry["median_upper"] = json!(m.upper);
-        }
-        summary.push(entry);
-        let unit = if relative.is_some() { to_days } else { 1.0 };
-        let picked: Vec<(SurvivalRow, Option<f64>)> = if args.at.is_empty() {
-            table_rows.iter().enumerate().map(|(k, r)| (*r, expected.as_ref().map(|e| e[k]))).collect()
-        } else {
-            let at: Vec<f64> = args.at.iter().map(|t| t * unit).collect();
-            summary_at(&table_rows, n as f64, &at)
-                .into_iter()
-                .map(|(r, k)| (r, expected.as_ref().map(|e| k.map_or(1.0, |k| e[k]))))
-                .collect()
-        };
-        rows.extend(picked.into_iter().map(|(x, expected)| Row {
-            group: g.clone(),
-            time: x.time / unit,
-            n_risk: x.n_risk,
-            n_event: x.n_event,
-            n_censor: x.n_censor,
-            surv: x.surv,
-            std_err: x.std_err,
-            lower: x.lower,
-            upper: x.upper,
-            expected,
-        }));
-    }
-    let test = if groups.len() > 1 && args.method == Method::Km {
-        let index: BTreeMap<&String, usize> = groups.keys().enumerate().map(|(i, g)| (g, i)).collect();
-        let labels: Vec<usize> = (0..cols.len()).map(|i| index[&group_of(i)]).collect();
-        Some(log_rank(&time, &event, &labels)?)
-    } else {
-        None
-    };
-
     if let Some(path) = &args.plot {
-        let curves: Vec<Curve> = groups
-            .keys()
-            .map(|g| Curve {
+        let curves: Vec<Curve> = estimates
+            .curves
+            .iter()
+            .map(|(g, rows)| Curve {
                 label: if args.by.is_empty() { g.clone() } else { format!("{} = {g}", args.by.join(",")) },
-                points: rows.iter().filter(|r| &r.group == g).map(|r| (r.time, r.surv, r.lower, r.upper)).collect(),
+                points: rows.iter().map(|r| (r.row.time, r.row.surv, r.row.lower, r.row.upper)).collect(),
             })
             .collect();
         let what = match args.method {
@@ -442,95 +267,35 @@ pub fn run(args: Args) -> CliResult {
         survival_curves(path, &format!("{what}, {source}"), &format!("time ({unit})"), &curves)?;
         eprintln!("✓ wrote {}", path.display());
     }
-    print_output(&args, &rows, &summary, test.as_ref())
+    print_output(&args, &estimates)
 }
 
-/// Rate-table rows: age, sex, year, hazard.
-pub type RateRows = Vec<(u32, String, i32, f64)>;
-
-/// The warehouse's invasive tumours with their follow-up, as a table with the columns named in
-/// [`Args::data`]'s help (time in days, status, age_days, sex, date, site_group, area, year,
-/// iccc, icd10, age), selected by an optional SQL condition, and the warehouse's life table rows
-/// (hazards per year).
-pub fn from_warehouse(
-    warehouse: &WarehouseArg,
-    options: &SurvivalOptions<'_>,
-) -> Result<(Columns, RateRows), Box<dyn std::error::Error>> {
-    use oncodata_warehouse::Value;
-    let dir = &warehouse.warehouse;
-    if !dir.join("tables").is_dir() {
-        return Err(format!("{}: no warehouse here (give --data FILE, or run `oncodata demo`)", dir.display()).into());
-    }
-    let w = warehouse.open()?;
-    let cohort = w.block_on(oncodata_analyses::cohort::survival_cohort(&w, options))?;
-    let excluded: Vec<String> = cohort.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
-    eprintln!(
-        "cohort: {} {} ({}); left out: {}",
-        cohort.cases.len(),
-        cohort.unit.label(),
-        if cohort.coverage { "residents of the areas and years the registries cover" } else { "every area" },
-        if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
-    );
-    let mut rows = Vec::new();
-    for case in &cohort.cases {
-        let [site_group, sex, year, area, iccc, icd10, age] = case.groups.clone();
-        rows.push(vec![
-            Value::Float(case.time_days()? as f64),
-            Value::Int(case.dead as i64),
-            Value::Float(case.age_days()? as f64),
-            sex,
-            Value::Text(case.incidence_date.clone()),
-            site_group,
-            area,
-            year,
-            iccc,
-            icd10,
-            age,
-        ]);
-    }
-    let names = ["time", "status", "age_days", "sex", "date", "site_group", "area", "year", "iccc", "icd10", "age"]
-        .map(String::from)
-        .to_vec();
-    let rates = w
-        .block_on(oncodata_analyses::cohort::life_table(&w))?
-        .into_iter()
-        .map(|r| (r.age, r.sex, r.year, r.hazard))
-        .collect();
-    Ok((Columns::from_rows(&format!("warehouse {}", dir.display()), names, rows), rates))
-}
-
-fn read_rate_table(path: &std::path::Path, unit: RateUnitArg) -> Result<RateTable, Box<dyn std::error::Error>> {
-    let c = Columns::read(path)?;
-    let age = c.numbers("age")?;
-    let sex = c.texts("sex")?;
-    let year = c.numbers("year")?;
-    let hazard = c.numbers("hazard")?;
-    let rows: Vec<(u32, String, i32, f64)> = (0..c.len())
-        .map(|i| {
-            if age[i] < 0.0 || age[i].fract() != 0.0 {
-                return Err(c.bad(i, "age", &format!("is {}, not a whole number of years", age[i])));
+fn print_output(args: &Args, estimates: &Estimates) -> CliResult {
+    let rows: Vec<(&String, &CurveRow)> =
+        estimates.curves.iter().flat_map(|(g, rows)| rows.iter().map(move |r| (g, r))).collect();
+    let summary: Vec<serde_json::Value> = estimates
+        .summary
+        .iter()
+        .map(|s| {
+            let mut entry = json!({"group": s.group, "n": s.n, "events": s.events});
+            if let Some(m) = &s.median {
+                entry["median"] = json!(m.value);
+                entry["median_lower"] = json!(m.lower);
+                entry["median_upper"] = json!(m.upper);
             }
-            Ok((age[i] as u32, sex[i].clone(), year[i] as i32, hazard[i]))
+            entry
         })
-        .collect::<Result<_, String>>()?;
-    let unit = if unit == RateUnitArg::Year { RateUnit::Year } else { RateUnit::Day };
-    Ok(RateTable::from_rows(&rows, unit).map_err(|e| format!("{}: {e}", path.display()))?)
-}
-
-fn print_output(
-    args: &Args,
-    rows: &[Row],
-    summary: &[serde_json::Value],
-    test: Option<&oncodata_stats::survival::LogRank>,
-) -> CliResult {
+        .collect();
+    let test = estimates.log_rank.as_ref();
     let mut header = vec!["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"];
-    if rows.iter().any(|r| r.expected.is_some()) {
+    if rows.iter().any(|(_, r)| r.expected.is_some()) {
         header.push("expected");
     }
-    let fields = |r: &Row| -> Vec<String> {
-        let mut v = vec![r.group.clone()];
+    let fields = |(g, r): &(&String, &CurveRow)| -> Vec<String> {
+        let x = &r.row;
+        let mut v = vec![(*g).clone()];
         v.extend(
-            [r.time, r.n_risk, r.n_event, r.n_censor, r.surv, r.std_err, r.lower, r.upper].iter().map(|x| fmt_full(*x)),
+            [x.time, x.n_risk, x.n_event, x.n_censor, x.surv, x.std_err, x.lower, x.upper].iter().map(|x| fmt_full(*x)),
         );
         if let Some(e) = r.expected {
             v.push(fmt_full(e));
@@ -541,7 +306,7 @@ fn print_output(
         Format::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout());
             w.write_record(&header)?;
-            for r in rows {
+            for r in &rows {
                 w.write_record(fields(r))?;
             }
             w.flush()?;
@@ -570,14 +335,14 @@ fn print_output(
         }
         Format::Table => {
             println!("{}", header.iter().map(|h| format!("{h:>10}")).collect::<Vec<_>>().join(" "));
-            for r in rows {
+            for r in &rows {
                 let f = fields(r);
                 let mut out = vec![format!("{:>10}", f[0])];
                 out.extend(f[1..].iter().map(|v| format!("{:>10}", short(v))));
                 println!("{}", out.join(" "));
             }
             println!();
-            for s in summary {
+            for s in &summary {
                 let med = |k: &str| s[k].as_f64().map_or("NA".to_string(), |v| format!("{v}"));
                 if s.get("median").is_some() {
                     println!(

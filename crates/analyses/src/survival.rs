@@ -1,0 +1,422 @@
+//! Survival by group, from the warehouse's survival cohort ([`warehouse_data`]) or from a user's
+//! file: Kaplan–Meier (with medians and the log-rank test), Ederer II relative survival and
+//! Pohar-Perme net survival against a rate table, optionally age-standardised with the ICSS
+//! weights ([`estimate`]). The estimators and their sources are `oncodata_stats::survival` and
+//! `oncodata_stats::relative`'s (Kaplan & Meier 1958, Greenwood; Ederer & Heise 1959; Pohar
+//! Perme, Stare & Estève 2012, as relsurv computes them; Corazziari, Quinn & Capocaccia 2004
+//! for the ICSS), checked against R survival and relsurv.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use oncodata_coding::icss;
+use oncodata_stats::relative::{
+    DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
+};
+use oncodata_stats::survival::{
+    CiTransform, LogRank, SurvivalQuantile, SurvivalRow, kaplan_meier, log_rank, standardised_survival, summary_at,
+};
+use oncodata_warehouse::{Value, Warehouse};
+
+use crate::AnalysisError;
+use crate::cohort::{SurvivalOptions, survival_cohort};
+use crate::columns::Columns;
+
+fn request(e: impl std::fmt::Display) -> AnalysisError {
+    AnalysisError::Request(e.to_string())
+}
+
+/// The estimator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Kaplan–Meier (observed survival).
+    KaplanMeier,
+    /// Relative (Ederer II) or net (Pohar-Perme) survival against the request's rate table.
+    Relative(RelativeMethod, Integration),
+}
+
+/// What to estimate on a table of subjects (a user's file, or [`warehouse_data`]'s columns).
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// Grouping columns (one curve per combination of their values; none: one curve, `all`).
+    pub by: &'a [String],
+    /// The follow-up time column.
+    pub time: &'a str,
+    /// Whether times are in years (else days).
+    pub time_in_years: bool,
+    /// The event column: 1/0, TRUE/FALSE, or R's 2/1.
+    pub event: &'a str,
+    /// Age at diagnosis (relative methods, ICSS standardisation).
+    pub age: Option<&'a str>,
+    /// Whether ages are in years (else days).
+    pub age_in_years: bool,
+    /// Sex as the rate table codes it (relative methods).
+    pub sex: Option<&'a str>,
+    /// Date of diagnosis, ISO or decimal year (relative methods).
+    pub date: Option<&'a str>,
+    /// The estimator.
+    pub method: Method,
+    /// The population's rates (relative methods).
+    pub rate_table: Option<&'a RateTable>,
+    /// The interval's transformation.
+    pub transform: CiTransform,
+    /// Confidence level (0 to 1, exclusive).
+    pub conf: f64,
+    /// Age-standardise with an ICSS standard (`icss1`, `icss2`, `icss3`).
+    pub standardise: Option<&'a str>,
+    /// Report the curves at these times only (in the time unit).
+    pub at: &'a [f64],
+}
+
+/// One row of a group's curve, in the request's time unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurveRow {
+    /// The values of the survival table at this time.
+    pub row: SurvivalRow,
+    /// The expected (population) survival, for the relative methods.
+    pub expected: Option<f64>,
+}
+
+/// A group's size, events and (Kaplan–Meier, unstandardised) median survival.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSummary {
+    /// The group (its values of `by`, comma-separated; `all`).
+    pub group: String,
+    /// Subjects.
+    pub n: usize,
+    /// Events.
+    pub events: usize,
+    /// Median survival with its interval (Kaplan–Meier without standardisation).
+    pub median: Option<SurvivalQuantile>,
+}
+
+/// The curves of every group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimates {
+    /// Each group's curve, groups in order.
+    pub curves: Vec<(String, Vec<CurveRow>)>,
+    /// Each group's summary.
+    pub summary: Vec<GroupSummary>,
+    /// The log-rank test between the groups (Kaplan–Meier, several groups).
+    pub log_rank: Option<LogRank>,
+    /// Subjects under 15, outside the ICSS standard, left out of a standardised estimate.
+    pub outside_standard: usize,
+}
+
+fn event_values(cols: &Columns, name: &str) -> Result<Vec<bool>, String> {
+    let raw = cols.texts(name)?;
+    let lower: Vec<String> = raw.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+    // R's Surv() convention: numeric 1/2 codes mean censored/dead.
+    let one_two = lower.iter().all(|v| v == "1" || v == "2") && lower.iter().any(|v| v == "2");
+    lower
+        .iter()
+        .enumerate()
+        .map(|(r, v)| match v.as_str() {
+            "1" => Ok(!one_two),
+            "2" if one_two => Ok(true),
+            "0" | "false" | "f" => Ok(false),
+            "true" | "t" => Ok(true),
+            other => Err(cols.bad(r, name, &format!("is '{other}', not an event indicator (1/0, TRUE/FALSE, or 2/1)"))),
+        })
+        .collect()
+}
+
+/// Days since 1960-01-01 of an ISO date or a decimal year (fraction of the year's days).
+fn date_days(cols: &Columns, row: usize, column: &str, text: &str) -> Result<f64, String> {
+    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        return Ok(days_since_1960(d));
+    }
+    let y: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| cols.bad(row, column, &format!("is '{text}', not a date or a decimal year")))?;
+    let whole = y.floor() as i32;
+    let jan1 = NaiveDate::from_ymd_opt(whole, 1, 1).ok_or_else(|| cols.bad(row, column, "is out of range"))?;
+    let days = NaiveDate::from_ymd_opt(whole + 1, 1, 1).expect("year").signed_duration_since(jan1).num_days() as f64;
+    // Decimal years usually encode a date: snap to the whole day they stand for, so that
+    // rounding in the fraction does not move the date across a rate-table cut point.
+    let offset = (y - whole as f64) * days;
+    let offset = if (offset - offset.round()).abs() < 1e-6 { offset.round() } else { offset };
+    Ok(days_since_1960(jan1) + offset)
+}
+
+/// The curves of `data` by group (module documentation); errors name the file, row and column.
+pub fn estimate(data: &Columns, r: &Request<'_>) -> Result<Estimates, AnalysisError> {
+    if r.conf <= 0.0 || r.conf >= 1.0 {
+        return Err(request(format!("--conf {} must be between 0 and 1", r.conf)));
+    }
+    let time = data.numbers(r.time).map_err(request)?;
+    let event = event_values(data, r.event).map_err(request)?;
+    let keys: Vec<Vec<String>> = r.by.iter().map(|b| data.texts(b)).collect::<Result<_, _>>().map_err(request)?;
+    let group_of = |i: usize| {
+        if keys.is_empty() {
+            "all".to_string()
+        } else {
+            keys.iter().map(|k| k[i].clone()).collect::<Vec<_>>().join(",")
+        }
+    };
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..data.len() {
+        groups.entry(group_of(i)).or_default().push(i);
+    }
+    let to_days = if r.time_in_years { DAYS_PER_YEAR } else { 1.0 };
+    let age_factor = if r.age_in_years { DAYS_PER_YEAR } else { 1.0 };
+
+    // Subjects for the relative methods (age, sex and date against the rate table).
+    let relative = match r.method {
+        Method::KaplanMeier => None,
+        Method::Relative(method, integration) => {
+            fn need<'c>(o: Option<&'c str>, flag: &str, method: RelativeMethod) -> Result<&'c str, AnalysisError> {
+                o.ok_or_else(|| request(format!("--method {method:?} needs {flag}")))
+            }
+            let table = r.rate_table.ok_or_else(|| request(format!("--method {method:?} needs a rate table")))?;
+            let (sex_col, date_col, age_col) = (
+                need(r.sex, "--sex COL", method)?,
+                need(r.date, "--year COL", method)?,
+                need(r.age, "--age COL", method)?,
+            );
+            let age = data.numbers(age_col).map_err(request)?;
+            let sex = data.texts(sex_col).map_err(request)?;
+            let date = data.texts(date_col).map_err(request)?;
+            let subjects: Vec<Subject> = (0..data.len())
+                .map(|i| {
+                    let s = table.sex_index(&sex[i]).ok_or_else(|| {
+                        data.bad(
+                            i,
+                            sex_col,
+                            &format!(
+                                "is '{}', which the rate table does not have (it has {})",
+                                sex[i],
+                                table.sexes().join(", ")
+                            ),
+                        )
+                    })?;
+                    Ok(Subject {
+                        time: time[i] * to_days,
+                        event: event[i],
+                        age_days: age[i] * age_factor,
+                        sex: s,
+                        date_days: date_days(data, i, date_col, &date[i])?,
+                    })
+                })
+                .collect::<Result<_, String>>()
+                .map_err(request)?;
+            Some((subjects, table, method, integration))
+        }
+    };
+    // One curve: rows (in days for the relative methods) and their expected survival.
+    let curve = |idx: &[usize]| -> Result<(Vec<SurvivalRow>, Option<Vec<f64>>), AnalysisError> {
+        match &relative {
+            None => {
+                let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+                let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+                Ok((kaplan_meier(&t, &e, r.transform, r.conf)?.rows, None))
+            }
+            Some((subjects, table, method, integration)) => {
+                let subs: Vec<Subject> = idx.iter().map(|&i| subjects[i]).collect();
+                let rows = relative_survival(&subs, table, *method, *integration, r.transform, r.conf)?;
+                Ok((rows.iter().map(|x| x.row).collect(), Some(rows.iter().map(|x| x.expected).collect())))
+            }
+        }
+    };
+    // ICSS age groups of each subject, for standardisation.
+    let mut outside_standard = 0;
+    let weights = match r.standardise {
+        None => None,
+        Some(name) => {
+            let w = icss::weights(name)
+                .ok_or_else(|| request(format!("--standardise {name}: use icss1, icss2 or icss3")))?;
+            let age_col = r.age.ok_or_else(|| request("--standardise needs --age COL (age at diagnosis)"))?;
+            let factor = if r.age_in_years { 1.0 } else { 1.0 / DAYS_PER_YEAR };
+            let groups: Vec<Option<usize>> =
+                data.numbers(age_col).map_err(request)?.iter().map(|a| icss::group_of_age(a * factor)).collect();
+            outside_standard = groups.iter().filter(|g| g.is_none()).count();
+            Some((w, groups))
+        }
+    };
+
+    let mut curves = Vec::new();
+    let mut summary = Vec::new();
+    for (g, idx) in &groups {
+        let (rows, expected) = match &weights {
+            None => curve(idx)?,
+            Some((w, age_groups)) => {
+                let mut parts = Vec::new();
+                for (k, weight) in w.iter().enumerate() {
+                    let members: Vec<usize> = idx.iter().copied().filter(|&i| age_groups[i] == Some(k)).collect();
+                    if members.is_empty() {
+                        return Err(request(format!(
+                            "group {g}: no patients aged {} — an ICSS-standardised estimate needs every age group",
+                            icss::GROUPS[k]
+                        )));
+                    }
+                    parts.push((*weight, curve(&members)?.0));
+                }
+                (standardised_survival(&parts, r.transform, r.conf), None)
+            }
+        };
+        let n = idx.len();
+        let median = if relative.is_none() && weights.is_none() {
+            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+            let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+            Some(kaplan_meier(&t, &e, r.transform, r.conf)?.median())
+        } else {
+            None
+        };
+        summary.push(GroupSummary { group: g.clone(), n, events: idx.iter().filter(|&&i| event[i]).count(), median });
+        let unit = if relative.is_some() { to_days } else { 1.0 };
+        let picked: Vec<(SurvivalRow, Option<f64>)> = if r.at.is_empty() {
+            rows.iter().enumerate().map(|(k, x)| (*x, expected.as_ref().map(|e| e[k]))).collect()
+        } else {
+            let at: Vec<f64> = r.at.iter().map(|t| t * unit).collect();
+            summary_at(&rows, n as f64, &at)
+                .into_iter()
+                .map(|(x, k)| (x, expected.as_ref().map(|e| k.map_or(1.0, |k| e[k]))))
+                .collect()
+        };
+        let rows = picked
+            .into_iter()
+            .map(|(x, expected)| CurveRow { row: SurvivalRow { time: x.time / unit, ..x }, expected })
+            .collect();
+        curves.push((g.clone(), rows));
+    }
+    let log_rank = if groups.len() > 1 && r.method == Method::KaplanMeier {
+        let index: BTreeMap<&String, usize> = groups.keys().enumerate().map(|(i, g)| (g, i)).collect();
+        let labels: Vec<usize> = (0..data.len()).map(|i| index[&group_of(i)]).collect();
+        Some(log_rank(&time, &event, &labels)?)
+    } else {
+        None
+    };
+    Ok(Estimates { curves, summary, log_rank, outside_standard })
+}
+
+/// A rate table from a CSV or Parquet file with columns `age` (whole years), `sex`, `year`,
+/// `hazard` (per day or per year, as `unit` says).
+pub fn read_rate_table(path: &Path, unit: RateUnit) -> Result<RateTable, AnalysisError> {
+    let c = Columns::read(path).map_err(request)?;
+    let (age, sex, year, hazard) = (
+        c.numbers("age").map_err(request)?,
+        c.texts("sex").map_err(request)?,
+        c.numbers("year").map_err(request)?,
+        c.numbers("hazard").map_err(request)?,
+    );
+    let rows: Vec<(u32, String, i32, f64)> = (0..c.len())
+        .map(|i| {
+            if age[i] < 0.0 || age[i].fract() != 0.0 {
+                return Err(c.bad(i, "age", &format!("is {}, not a whole number of years", age[i])));
+            }
+            Ok((age[i] as u32, sex[i].clone(), year[i] as i32, hazard[i]))
+        })
+        .collect::<Result<_, String>>()
+        .map_err(request)?;
+    RateTable::from_rows(&rows, unit).map_err(|e| request(format!("{}: {e}", path.display())))
+}
+
+/// The warehouse's survival cohort as a table for [`estimate`], its life table and the note on
+/// what the cohort holds.
+#[derive(Debug)]
+pub struct WarehouseData {
+    /// Columns `time` (days), `status`, `age_days`, `sex`, `date`, `site_group`, `area`, `year`,
+    /// `iccc`, `icd10`, `age`.
+    pub data: Columns,
+    /// The warehouse's life table (age, sex, year, hazard per year); empty without one.
+    pub life_table: Vec<(u32, String, i32, f64)>,
+    /// What the cohort counted and left out, by reason.
+    pub note: String,
+}
+
+/// The warehouse's survival cohort ([`survival_cohort`]) as a table, with its life table.
+pub async fn warehouse_data(w: &Warehouse, options: &SurvivalOptions<'_>) -> Result<WarehouseData, AnalysisError> {
+    let cohort = survival_cohort(w, options).await?;
+    let excluded: Vec<String> = cohort.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
+    let note = format!(
+        "cohort: {} {} ({}); left out: {}",
+        cohort.cases.len(),
+        cohort.unit.label(),
+        if cohort.coverage { "residents of the areas and years the registries cover" } else { "every area" },
+        if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
+    );
+    let mut rows = Vec::new();
+    for case in &cohort.cases {
+        let [site_group, sex, year, area, iccc, icd10, age] = case.groups.clone();
+        rows.push(vec![
+            Value::Float(case.time_days()? as f64),
+            Value::Int(case.dead as i64),
+            Value::Float(case.age_days()? as f64),
+            sex,
+            Value::Text(case.incidence_date.clone()),
+            site_group,
+            area,
+            year,
+            iccc,
+            icd10,
+            age,
+        ]);
+    }
+    let names = ["time", "status", "age_days", "sex", "date", "site_group", "area", "year", "iccc", "icd10", "age"]
+        .map(String::from)
+        .to_vec();
+    let life_table =
+        crate::cohort::life_table(w).await?.into_iter().map(|r| (r.age, r.sex, r.year, r.hazard)).collect();
+    Ok(WarehouseData {
+        data: Columns::from_rows(&format!("warehouse {}", w.root().display()), names, rows),
+        life_table,
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[(&str, f64, &str)]) -> Columns {
+        let names = ["group", "time", "status"].map(String::from).to_vec();
+        let rows =
+            rows.iter().map(|(g, t, s)| vec![Value::Text(g.to_string()), Value::Float(*t), Value::Text(s.to_string())]);
+        Columns::from_rows("test.csv", names, rows.collect())
+    }
+
+    fn km<'a>(by: &'a [String]) -> Request<'a> {
+        Request {
+            by,
+            time: "time",
+            time_in_years: false,
+            event: "status",
+            age: None,
+            age_in_years: true,
+            sex: None,
+            date: None,
+            method: Method::KaplanMeier,
+            rate_table: None,
+            transform: CiTransform::Log,
+            conf: 0.95,
+            standardise: None,
+            at: &[],
+        }
+    }
+
+    /// Kaplan–Meier by hand: 4 subjects, deaths at 1, 3 and 4, one censored at 2: S = 3/4,
+    /// 3/4, 3/8, 0; median 3. Two groups get the log-rank test; a bad event value is named.
+    #[test]
+    fn kaplan_meier_by_group_equals_a_hand_calculation() {
+        let data = table(&[("a", 1.0, "1"), ("a", 2.0, "0"), ("b", 3.0, "1"), ("b", 4.0, "1")]);
+        let all = estimate(&data, &km(&[])).unwrap();
+        let (group, rows) = &all.curves[0];
+        assert_eq!(group, "all");
+        let surv: Vec<f64> = rows.iter().map(|r| r.row.surv).collect();
+        assert_eq!(surv, [0.75, 0.75, 0.375, 0.0]);
+        assert_eq!(all.summary[0].median.as_ref().unwrap().value, Some(3.0));
+        assert!(all.log_rank.is_none());
+        let by = ["group".to_string()];
+        let grouped = estimate(&data, &km(&by)).unwrap();
+        assert_eq!(grouped.curves.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!((grouped.summary[1].n, grouped.summary[1].events), (2, 2));
+        assert!(grouped.log_rank.is_some());
+        let bad = table(&[("a", 1.0, "dead")]);
+        let e = estimate(&bad, &km(&[])).unwrap_err().to_string();
+        assert!(e.contains("test.csv") && e.contains("status") && e.contains("dead"), "{e}");
+        let relative = Request { method: Method::Relative(RelativeMethod::PoharPerme, Integration::Daily), ..km(&[]) };
+        assert!(estimate(&data, &relative).unwrap_err().to_string().contains("needs a rate table"));
+    }
+}
