@@ -6,6 +6,7 @@
 pub mod blocking;
 pub mod comparison;
 pub mod model;
+pub mod on_warehouse;
 pub mod persons;
 pub mod primaries;
 pub mod records;

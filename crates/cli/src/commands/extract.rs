@@ -108,7 +108,7 @@ pub fn run(args: Args) -> CliResult {
 
     step.set("primaries");
     // The primaries' columns but their warehouse id and the records their values came from.
-    let columns: Vec<&str> = super::link::primaries::PRIMARY_COLUMNS
+    let columns: Vec<&str> = oncodata_link::on_warehouse::primaries::PRIMARY_COLUMNS
         .into_iter()
         .filter(|c| *c != "primary_id" && !c.ends_with("_source"))
         .collect();

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::persons::{SourcePatient, field};
+use crate::primaries::{Primary, RecordKind, Sourced, TumourRecord, consolidate};
 use oncodata_coding::{Behaviour, Morphology, Sex, Topography, iccc, icd10, site_group};
-use oncodata_link::persons::{SourcePatient, field};
-use oncodata_link::primaries::{Primary, RecordKind, Sourced, TumourRecord, consolidate};
 use oncodata_warehouse::{Value, Warehouse};
 
 /// What the consolidation found.
