@@ -9,10 +9,12 @@
 //! - [`quality`]: each registry's data-quality indicators;
 //! - [`survival`]: Kaplan–Meier, relative and net survival by group, from the warehouse's cohort
 //!   or a user's file;
+//! - [`extract`]: a project's extract of the linked warehouse under its own pseudonyms;
 //! - [`columns`]: a user's CSV or Parquet file read by column, with errors naming the row.
 
 pub mod cohort;
 pub mod columns;
+pub mod extract;
 pub mod incidence;
 pub mod quality;
 pub mod survival;

@@ -1,0 +1,232 @@
+//! A project's extract of the linked warehouse, under the project's own pseudonyms. Each
+//! approved project receives its persons under pseudonyms keyed by a project key derived from
+//! the master key (the caller's `pseudonym` function: `oncodata_pseudonym::ProjectKey`), so that
+//! two projects' extracts cannot be joined on their ids; source ids, source files and record
+//! provenance stay behind, and birth dates are cut to the month. Rows are sorted by pseudonym:
+//! in the warehouse's order, two projects' extracts could be joined row by row.
+//!
+//! The extract is a warehouse of its own (`persons`, `primaries`, `care_events`), which `oncodata
+//! sql --warehouse OUT`, R (arrow) and Python (pandas, polars) read.
+
+use std::collections::HashMap;
+
+use oncodata_warehouse::{Value, Warehouse};
+
+use crate::AnalysisError;
+
+/// Hex digits kept of a project pseudonym: 96 bits, so that a country's persons do not collide.
+pub const PSEUDONYM_DIGITS: usize = 24;
+
+/// What an extract holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtractReport {
+    /// Persons.
+    pub persons: usize,
+    /// Primaries.
+    pub primaries: usize,
+    /// Care events.
+    pub care_events: usize,
+}
+
+async fn count(w: &Warehouse, sql: &str) -> Result<usize, AnalysisError> {
+    let rows = w.query_async(sql).await?.rows()?;
+    Ok(rows.first().and_then(|r| r[0].as_f64()).unwrap_or(0.0) as usize)
+}
+
+/// The error of a warehouse loaded since its last linkage.
+fn stale(w: &Warehouse, missing: usize, total: usize, what: &str) -> AnalysisError {
+    AnalysisError::Request(format!(
+        "{}: {missing} of {total} {what} are not in the last linkage (loaded since?); run `oncodata link` again",
+        w.root().display()
+    ))
+}
+
+/// The rows with column `at` (a warehouse person id) replaced by the project's pseudonym, sorted
+/// by it (then by the next column).
+fn replace_person(
+    mut rows: Vec<Vec<Value>>,
+    at: usize,
+    of: &dyn Fn(&Value) -> Result<Value, AnalysisError>,
+) -> Result<Vec<Vec<Value>>, AnalysisError> {
+    for r in &mut rows {
+        r[at] = of(&r[at])?;
+    }
+    let key = |r: &Vec<Value>| (r[at].as_text(), r.get(at + 1).map(Value::as_text).unwrap_or_default());
+    rows.sort_by_cached_key(key);
+    Ok(rows)
+}
+
+/// Writes project `project`'s extract of the linked warehouse `w` as a warehouse in the folder
+/// `target`, in one snapshot;
+/// `pseudonym` keys a person's anchor (its first source record, `dataset:patient_id`, stable
+/// when `oncodata link` runs again) with the project's key. Fails on a warehouse not linked, or
+/// loaded since its last linkage (a record would otherwise be left out without a word).
+pub async fn project_extract(
+    w: &Warehouse,
+    project: &str,
+    pseudonym: &dyn Fn(&str) -> String,
+    target: &std::path::Path,
+    progress: &dyn Fn(&str),
+) -> Result<ExtractReport, AnalysisError> {
+    let tables = w.tables()?;
+    for t in ["persons", "person_records", "primaries", "primary_tumours"] {
+        if !tables.iter().any(|x| x == t) {
+            return Err(AnalysisError::Request(format!(
+                "{}: no {t} table; run `oncodata link` first",
+                w.root().display()
+            )));
+        }
+    }
+    // Tumours loaded since the last linkage are in no primary yet.
+    let tumours = count(w, "SELECT count(*) FROM tumours").await?;
+    let consolidated = count(w, "SELECT count(*) FROM primary_tumours WHERE kind = 'notification'").await?;
+    if tumours != consolidated {
+        return Err(stale(w, tumours.abs_diff(consolidated), tumours, "tumour records"));
+    }
+    let anchors = w
+        .query_async(
+            "SELECT person_id, min(dataset || ':' || patient_id) AS anchor FROM person_records GROUP BY person_id",
+        )
+        .await?
+        .rows()?;
+    let pseudonyms: HashMap<String, String> =
+        anchors.iter().map(|r| (r[0].as_text(), pseudonym(&r[1].as_text())[..PSEUDONYM_DIGITS].to_string())).collect();
+    let of = |v: &Value| -> Result<Value, AnalysisError> {
+        pseudonyms.get(&v.as_text()).map(|p| Value::Text(p.clone())).ok_or_else(|| {
+            AnalysisError::Request(format!(
+                "person {} has no record in person_records; run `oncodata link` again",
+                v.as_text()
+            ))
+        })
+    };
+    let target = Warehouse::open(target)?;
+    target.begin(&format!("extract of project {project}"))?;
+
+    progress("persons");
+    let persons = w
+        .query_async(
+            "SELECT p.person_id, p.sex, substr(p.birth_date, 1, 7) AS birth_month, p.first_diagnosis, p.site,
+                    p.records, p.datasets, d.death_date
+             FROM persons p
+             LEFT JOIN (SELECT r.person_id, max(x.death_date) AS death_date
+                        FROM person_records r JOIN patients x ON x.dataset = r.dataset AND x.patient_id = r.patient_id
+                        GROUP BY r.person_id) d ON d.person_id = p.person_id",
+        )
+        .await?
+        .rows()?;
+    let persons = replace_person(persons, 0, &of)?;
+    target.write_rows(
+        "persons",
+        &["person_id", "sex", "birth_month", "first_diagnosis", "site", "records", "datasets", "death_date"],
+        &persons,
+    )?;
+
+    progress("primaries");
+    // The primaries' columns but their warehouse id and the records their values came from.
+    let all = w.query_async("SELECT * FROM primaries LIMIT 0").await?.columns();
+    let columns: Vec<&str> =
+        all.iter().map(String::as_str).filter(|c| *c != "primary_id" && !c.ends_with("_source")).collect();
+    let primaries = w.query_async(&format!("SELECT {} FROM primaries", columns.join(", "))).await?.rows()?;
+    let primaries = replace_person(primaries, 0, &of)?;
+    target.write_rows("primaries", &columns, &primaries)?;
+
+    progress("care events");
+    let care = w
+        .query_async(
+            "SELECT r.person_id, c.date, c.kind, c.code, c.dataset
+             FROM care_events c JOIN person_records r ON r.dataset = c.dataset AND r.patient_id = c.patient_id",
+        )
+        .await?
+        .rows()?;
+    let total = count(w, "SELECT count(*) FROM care_events").await?;
+    if total != care.len() {
+        return Err(stale(w, total - care.len(), total, "care events"));
+    }
+    let care = replace_person(care, 0, &of)?;
+    target.write_rows("care_events", &["person_id", "date", "kind", "code", "dataset"], &care)?;
+    target.commit()?;
+    Ok(ExtractReport { persons: persons.len(), primaries: primaries.len(), care_events: care.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oncodata_warehouse::Value::{Int, Null, Text};
+
+    fn t(s: &str) -> Value {
+        Text(s.into())
+    }
+
+    /// Two persons under a project's pseudonyms: no warehouse id or source column leaves, rows
+    /// come sorted by pseudonym, and a tumour loaded after the linkage stops the extract.
+    #[test]
+    fn an_extract_holds_the_persons_under_the_projects_pseudonyms() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Warehouse::open(&dir.path().join("wh")).unwrap();
+        w.begin("test").unwrap();
+        let rows = |v: Vec<Vec<Value>>| v;
+        w.write_rows(
+            "persons",
+            &["person_id", "records", "datasets", "sex", "birth_date", "first_diagnosis", "site"],
+            &rows(vec![
+                vec![t("P1"), Int(1), t("reg"), t("1"), t("1950-06-12"), t("2021-03-01"), t("C18")],
+                vec![t("P2"), Int(1), t("reg"), t("2"), t("1960-01-02"), t("2022-01-01"), t("C50")],
+            ]),
+        )
+        .unwrap();
+        w.write_rows(
+            "person_records",
+            &["person_id", "dataset", "patient_id"],
+            &rows(vec![vec![t("P1"), t("reg"), t("a")], vec![t("P2"), t("reg"), t("b")]]),
+        )
+        .unwrap();
+        w.write_rows(
+            "patients",
+            &["dataset", "patient_id", "death_date"],
+            &rows(vec![vec![t("reg"), t("a"), Null], vec![t("reg"), t("b"), t("2023-05-01")]]),
+        )
+        .unwrap();
+        w.write_rows(
+            "primaries",
+            &["primary_id", "person_id", "topography", "topography_source"],
+            &rows(vec![
+                vec![t("P1-1"), t("P1"), t("C18.7"), t("reg:a-01")],
+                vec![t("P2-1"), t("P2"), t("C50.4"), t("reg:b-01")],
+            ]),
+        )
+        .unwrap();
+        w.write_rows(
+            "primary_tumours",
+            &["primary_id", "kind"],
+            &rows(vec![vec![t("P1-1"), t("notification")], vec![t("P2-1"), t("notification")]]),
+        )
+        .unwrap();
+        w.write_rows("tumours", &["tumour_id"], &rows(vec![vec![t("a-01")], vec![t("b-01")]])).unwrap();
+        w.write_rows(
+            "care_events",
+            &["dataset", "patient_id", "date", "kind", "code"],
+            &rows(vec![vec![t("reg"), t("a"), t("2021-04-01"), t("surgery"), Null]]),
+        )
+        .unwrap();
+        w.commit().unwrap();
+        let pseudonym = |anchor: &str| format!("{:0<64}", anchor.bytes().map(u64::from).sum::<u64>());
+        let out = dir.path().join("extract");
+        let report = w.block_on(project_extract(&w, "P-1", &pseudonym, &out, &|_| {})).unwrap();
+        assert_eq!(report, ExtractReport { persons: 2, primaries: 2, care_events: 1 });
+        let e = Warehouse::open(&out).unwrap();
+        let q = |sql: &str| e.query(sql).unwrap();
+        assert_eq!(q("SELECT * FROM primaries").columns(), ["person_id", "topography"]);
+        let persons = q("SELECT person_id, birth_month, death_date FROM persons").rows().unwrap();
+        assert!(persons.iter().all(|r| r[0].as_text().len() == PSEUDONYM_DIGITS && !r[0].as_text().starts_with('P')));
+        assert_ne!(persons[0][0], persons[1][0], "one pseudonym per person");
+        assert!(persons.iter().any(|r| r[1].as_text() == "1950-06" && r[2] == Null));
+
+        // A tumour loaded since the linkage: refused, naming the count.
+        w.begin("later").unwrap();
+        w.write_rows("tumours", &["tumour_id"], &rows(vec![vec![t("a-01")], vec![t("b-01")], vec![t("c-01")]]))
+            .unwrap();
+        w.commit().unwrap();
+        let e = w.block_on(project_extract(&w, "P-1", &pseudonym, &dir.path().join("x"), &|_| {})).unwrap_err();
+        assert!(e.to_string().contains("1 of 3 tumour records are not in the last linkage"), "{e}");
+    }
+}
