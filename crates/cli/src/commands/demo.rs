@@ -14,12 +14,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use oncodata_analyses::cohort::SurvivalOptions;
+use oncodata_analyses::survival::{self, CurveRow};
 use oncodata_coding::site_group;
 use oncodata_stats::incidence::IncidenceRow;
-use oncodata_stats::relative::{
-    DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, RelativeRow, Subject, days_since_1960,
-    relative_survival,
-};
+use oncodata_stats::relative::{DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod};
 use oncodata_stats::survival::{CiTransform, SurvivalRow};
 use oncodata_synth::{SynthConfig, generate};
 use oncodata_warehouse::Warehouse;
@@ -233,8 +232,8 @@ pub struct SiteSurvival {
     pub n: usize,
     /// Deaths.
     pub deaths: usize,
-    /// The Pohar-Perme table.
-    pub rows: Vec<RelativeRow>,
+    /// The Pohar-Perme table (times in days), with the expected survival.
+    pub rows: Vec<CurveRow>,
     /// The generator's true 1-year net survival.
     pub true_1y: f64,
 }
@@ -257,14 +256,17 @@ const SURVIVAL_SITES: [(&str, &str); 6] = [
     ("lung", "female"),
 ];
 
-/// Pohar-Perme net survival of the main sites from the warehouse's tumours, patients and life
-/// table.
+/// Pohar-Perme net survival of the main sites from the warehouse's survival cohort and life
+/// table ([`oncodata_analyses::survival`]), beside the generator's true 1-year net survival.
 pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
     let w = Warehouse::open(dir)?;
-    let found = w.block_on(oncodata_analyses::survival::warehouse_data(&w, &Default::default()))?;
+    let mut sites: Vec<&str> = SURVIVAL_SITES.iter().map(|(site, _)| *site).collect();
+    sites.dedup();
+    let filter = format!("site_group IN ({})", sites.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "));
+    let options = SurvivalOptions { filter: Some(&filter), ..Default::default() };
+    let found = w.block_on(survival::warehouse_data(&w, &options))?;
     eprintln!("{}", found.note);
-    let (cols, rates) = (found.data, found.life_table);
-    let table = RateTable::from_rows(&rates, RateUnit::Year)?;
+    let table = RateTable::from_rows(&found.life_table, RateUnit::Year)?;
     let mut truth = BTreeMap::new();
     // The national case mix's rows (`stage` and `age_band` = `all`): site_group, sex, stage,
     // age_band, excess_hazard_per_year, net_survival_1y, net_survival_5y.
@@ -276,40 +278,35 @@ pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurv
         let sex = if &r[1] == "1" { "male" } else { "female" };
         truth.insert((r[0].to_string(), sex.to_string()), r[5].parse::<f64>()?);
     }
-    let (time, status, age) = (cols.numbers("time")?, cols.numbers("status")?, cols.numbers("age_days")?);
-    let (sex, site, date) = (cols.texts("sex")?, cols.texts("site_group")?, cols.texts("date")?);
-    let mut by_site: BTreeMap<(String, String), Vec<Subject>> = BTreeMap::new();
-    for i in 0..cols.len() {
-        let key = (site[i].clone(), sex[i].clone());
-        if !SURVIVAL_SITES.contains(&(key.0.as_str(), key.1.as_str())) {
-            continue;
-        }
-        let incidence = chrono::NaiveDate::parse_from_str(&date[i], "%Y-%m-%d")?;
-        by_site.entry(key).or_default().push(Subject {
-            time: time[i],
-            event: status[i] == 1.0,
-            age_days: age[i],
-            sex: table.sex_index(&sex[i]).ok_or("sex missing from the life table")?,
-            date_days: days_since_1960(incidence),
-        });
-    }
+    let by = ["site_group".to_string(), "sex".to_string()];
+    let request = survival::Request {
+        by: &by,
+        time: "time",
+        time_in_years: false,
+        event: "status",
+        age: Some("age_days"),
+        age_in_years: false,
+        sex: Some("sex"),
+        date: Some("date"),
+        method: survival::Method::Relative(RelativeMethod::PoharPerme, Integration::Daily),
+        rate_table: Some(&table),
+        transform: CiTransform::Log,
+        conf: 0.95,
+        standardise: None,
+        at: &[],
+    };
+    let estimates = survival::estimate(&found.data, &request)?;
     let mut out = Vec::new();
     for (site, sex) in SURVIVAL_SITES {
-        let Some(subjects) = by_site.get(&(site.to_string(), sex.to_string())) else { continue };
-        let rows = relative_survival(
-            subjects,
-            &table,
-            RelativeMethod::PoharPerme,
-            Integration::Daily,
-            CiTransform::Log,
-            0.95,
-        )?;
+        let group = format!("{site},{sex}");
+        let Some((_, rows)) = estimates.curves.iter().find(|(g, _)| *g == group) else { continue };
+        let summary = estimates.summary.iter().find(|s| s.group == group).expect("a summary per curve");
         out.push(SiteSurvival {
             site_group: site.into(),
             sex: sex.into(),
-            n: subjects.len(),
-            deaths: subjects.iter().filter(|s| s.event).count(),
-            rows,
+            n: summary.n,
+            deaths: summary.events,
+            rows: rows.clone(),
             true_1y: truth.get(&(site.to_string(), sex.to_string())).copied().unwrap_or(f64::NAN),
         });
     }
@@ -334,7 +331,8 @@ fn write_survival(path: &Path, sites: &[SiteSurvival]) -> CliResult {
     for s in sites {
         for x in &s.rows {
             let r = &x.row;
-            let nums = [r.time, r.n_risk, r.n_event, r.n_censor, r.surv, r.std_err, r.lower, r.upper, x.expected];
+            let expected = x.expected.unwrap_or(f64::NAN);
+            let nums = [r.time, r.n_risk, r.n_event, r.n_censor, r.surv, r.std_err, r.lower, r.upper, expected];
             let mut rec = vec![s.site_group.clone(), s.sex.clone()];
             rec.extend(nums.iter().map(|v| v.to_string()));
             w.write_record(&rec)?;
