@@ -15,8 +15,33 @@ use oncodata_warehouse::{Value, Warehouse};
 
 use crate::persons::{Decision, FIELDS, LinkMethod, Options, PersonLinkage, SourcePatient, field, link_persons};
 
-/// A boxed error, naming the file, table or record.
-pub type Error = Box<dyn std::error::Error>;
+/// Why the warehouse's records could not be linked: the warehouse could not answer, the
+/// linkage failed, or the data (a table, the decisions, the truth) is wrong, as the message
+/// says naming the file, table or record.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The warehouse could not answer or store.
+    #[error(transparent)]
+    Warehouse(#[from] oncodata_warehouse::WarehouseError),
+    /// The linkage itself failed.
+    #[error(transparent)]
+    Link(#[from] crate::LinkError),
+    /// The data cannot be used.
+    #[error("{0}")]
+    Data(String),
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Self::Data(message)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Self::Data(message.to_string())
+    }
+}
 
 /// The reviewers' decisions, applied by every later run: `DIR/linkage/decisions.csv`.
 pub fn decisions_path(warehouse: &Path) -> PathBuf {

@@ -26,7 +26,7 @@ pub fn consolidate_tumours(
     patients: &[SourcePatient],
     person_of: &[u32],
     person_id: &dyn Fn(u32) -> String,
-) -> Result<Consolidation, Box<dyn std::error::Error>> {
+) -> Result<Consolidation, super::Error> {
     let index: HashMap<(&str, &str), usize> =
         patients.iter().enumerate().map(|(i, p)| ((p.dataset.as_str(), p.patient_id.as_str()), i)).collect();
     let rows = w
@@ -84,7 +84,7 @@ fn claims_diagnoses(
     patients: &[SourcePatient],
     index: &HashMap<(&str, &str), usize>,
     person_of: &[u32],
-) -> Result<Vec<(TumourRecord, usize)>, Box<dyn std::error::Error>> {
+) -> Result<Vec<(TumourRecord, usize)>, super::Error> {
     let rows = w
         .query(
             "SELECT dataset, patient_id, code, CAST(date AS VARCHAR) AS date FROM care_events \
@@ -218,7 +218,7 @@ fn write_tables(
     patient_of: &[usize],
     primaries: &[Primary],
     person_id: &dyn Fn(u32) -> String,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), super::Error> {
     let source = |from: Option<usize>| match from {
         Some(i) => Value::Text(format!("{}:{}", records[i].dataset, records[i].tumour_id)),
         None => Value::Text("IARC Table 1".into()),
