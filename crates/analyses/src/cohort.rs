@@ -120,7 +120,6 @@ impl Cases {
     /// with every incidence table from the warehouse.
     pub fn describe(&self) -> String {
         let counted: f64 = self.counts.values().flatten().sum();
-        let excluded: Vec<String> = self.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
         let claims_only = match self.claims_only {
             0 => String::new(),
             n => format!(", {n} of them known from claims diagnoses alone"),
@@ -133,9 +132,17 @@ impl Cases {
             } else {
                 "no registry coverage declared: every area, the whole population"
             },
-            if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
+            left_out(&self.excluded)
         )
     }
+}
+
+/// What was left out, by reason, as one phrase: `12 death certificate only, 3 …`, or `none`.
+pub fn left_out(excluded: &[(String, u64)]) -> String {
+    if excluded.is_empty() {
+        return "none".to_string();
+    }
+    excluded.iter().map(|(why, n)| format!("{n} {why}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Person-years by the groupings the population has (their values, in the order of `by`

@@ -16,13 +16,9 @@ use oncodata_stats::incidence::{
 };
 use oncodata_warehouse::Warehouse;
 
-use crate::AnalysisError;
 use crate::cohort::{self, CaseUnit, Stratifier};
 use crate::columns::Columns;
-
-fn request(e: impl std::fmt::Display) -> AnalysisError {
-    AnalysisError::Request(e.to_string())
-}
+use crate::{AnalysisError, request};
 
 /// A standard population: its age-group labels and weights.
 #[derive(Debug, Clone, PartialEq)]

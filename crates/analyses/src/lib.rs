@@ -32,3 +32,8 @@ pub enum AnalysisError {
     #[error(transparent)]
     Statistics(#[from] oncodata_stats::StatsError),
 }
+
+/// A [`AnalysisError::Request`] with this message.
+pub(crate) fn request(message: impl std::fmt::Display) -> AnalysisError {
+    AnalysisError::Request(message.to_string())
+}

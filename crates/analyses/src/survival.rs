@@ -19,13 +19,9 @@ use oncodata_stats::survival::{
 };
 use oncodata_warehouse::{Value, Warehouse};
 
-use crate::AnalysisError;
 use crate::cohort::{SurvivalOptions, survival_cohort};
 use crate::columns::Columns;
-
-fn request(e: impl std::fmt::Display) -> AnalysisError {
-    AnalysisError::Request(e.to_string())
-}
+use crate::{AnalysisError, request};
 
 /// The estimator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,13 +325,12 @@ pub struct WarehouseData {
 /// The warehouse's survival cohort ([`survival_cohort`]) as a table, with its life table.
 pub async fn warehouse_data(w: &Warehouse, options: &SurvivalOptions<'_>) -> Result<WarehouseData, AnalysisError> {
     let cohort = survival_cohort(w, options).await?;
-    let excluded: Vec<String> = cohort.excluded.iter().map(|(why, n)| format!("{n} {why}")).collect();
     let note = format!(
         "cohort: {} {} ({}); left out: {}",
         cohort.cases.len(),
         cohort.unit.label(),
         if cohort.coverage { "residents of the areas and years the registries cover" } else { "every area" },
-        if excluded.is_empty() { "none".to_string() } else { excluded.join(", ") }
+        crate::cohort::left_out(&cohort.excluded)
     );
     let mut rows = Vec::new();
     for case in &cohort.cases {

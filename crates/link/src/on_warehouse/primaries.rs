@@ -87,27 +87,28 @@ fn claims_diagnoses(
 ) -> Result<Vec<(TumourRecord, usize)>, super::Error> {
     let rows = w
         .query(
-            "SELECT dataset, patient_id, code, CAST(date AS VARCHAR) AS date FROM care_events \
-             WHERE source = 'claims' AND code LIKE 'C%' ORDER BY dataset, patient_id, date, code",
+            "SELECT c.dataset, c.patient_id, c.code, CAST(c.date AS VARCHAR) AS date, p.birth_date \
+             FROM care_events c JOIN patients p ON p.dataset = c.dataset AND p.patient_id = c.patient_id \
+             WHERE c.source = 'claims' AND c.code LIKE 'C%' ORDER BY c.dataset, c.patient_id, date, c.code",
         )?
         .rows()?;
-    // (patient, category) → the first diagnosis: date and code.
-    let mut first: std::collections::BTreeMap<(usize, String), (chrono::NaiveDate, String)> = Default::default();
+    // (patient, category) → the first diagnosis: date, its ICD-O-3 codes, the birth date.
+    type Found = (chrono::NaiveDate, (Topography, Morphology, Behaviour), String);
+    let mut first: std::collections::BTreeMap<(usize, String), Found> = Default::default();
     for r in &rows {
         let (dataset, patient_id, code) = (r[0].as_text(), r[1].as_text(), r[2].as_text());
-        if icd10::to_icdo3(&code).is_none() {
-            continue;
-        }
+        let Some(codes) = icd10::to_icdo3(&code) else { continue };
         let patient = *index.get(&(dataset.as_str(), patient_id.as_str())).ok_or_else(|| {
             format!("care event of patient {patient_id} of data set {dataset}: the patient is not among the linked patients; run `oncodata link` again")
         })?;
         let date: chrono::NaiveDate =
             r[3].as_text().parse().map_err(|e| format!("care event of data set {dataset}: date: {e}"))?;
-        first.entry((patient, code[..3].to_string())).or_insert((date, code));
+        // The category: the code's letter and two digits, however the source wrote it.
+        let category: String = code.trim().to_ascii_uppercase().replace('.', "").chars().take(3).collect();
+        first.entry((patient, category)).or_insert((date, codes, r[4].as_text()));
     }
     let mut out = Vec::with_capacity(first.len());
-    for ((patient, category), (date, code)) in first {
-        let (topography, morphology, behaviour) = icd10::to_icdo3(&code).expect("checked above");
+    for ((patient, category), (date, (topography, morphology, behaviour), birth)) in first {
         let p = &patients[patient];
         out.push((
             TumourRecord {
@@ -121,7 +122,7 @@ fn claims_diagnoses(
                 laterality: None,
                 basis: None,
                 incidence_date: date,
-                age: age_at(&p.values[field::BIRTH_MONTH], &p.values[field::BIRTH_DAY], date),
+                age: age_at(&birth, date),
                 stage: None,
                 tnm: [None, None, None],
                 kind: RecordKind::CaseFinding,
@@ -132,17 +133,18 @@ fn claims_diagnoses(
     Ok(out)
 }
 
-/// Age in completed years on `date` of a person born in `month` (`YYYY-MM`) on `day` (`DD`, the
-/// 15th when unknown); 0 when the birth month is unknown.
-fn age_at(month: &str, day: &str, date: chrono::NaiveDate) -> u16 {
+/// Age in completed years on `date` of a person born on `birth` (ISO text of a possibly partial
+/// date, as `patients.birth_date` holds it: `1954-05-12`, `1954-05`, `1954`); an unknown day is
+/// taken as the 15th and an unknown month as 1 July, the middle (as `PartialDate` stores a partial
+/// incidence date); 0 when the birth year is unknown.
+fn age_at(birth: &str, date: chrono::NaiveDate) -> u16 {
     use chrono::Datelike;
-    let (Some(year), Some(m)) =
-        (month.get(..4).and_then(|y| y.parse::<i32>().ok()), month.get(5..7).and_then(|m| m.parse::<u32>().ok()))
-    else {
-        return 0;
+    let Some(year) = birth.get(..4).and_then(|y| y.parse::<i32>().ok()) else { return 0 };
+    let (month, day) = match birth.get(5..7).and_then(|m| m.parse::<u32>().ok()) {
+        Some(m) => (m, birth.get(8..10).and_then(|d| d.parse::<u32>().ok()).unwrap_or(15)),
+        None => (7, 1),
     };
-    let d: u32 = day.parse().unwrap_or(15);
-    let years = date.year() - year - i32::from((date.month(), date.day()) < (m, d));
+    let years = date.year() - year - i32::from((date.month(), date.day()) < (month, day));
     years.clamp(0, 150) as u16
 }
 
@@ -340,3 +342,21 @@ pub const PRIMARY_COLUMNS: [&str; 29] = [
     "iccc",
     "site_group",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::age_at;
+
+    /// Ages by hand: a birthday not yet reached, reached, a month-only and a year-only birth.
+    #[test]
+    fn ages_from_partial_birth_dates() {
+        let on = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(age_at("1954-05-12", on("2021-05-11")), 66);
+        assert_eq!(age_at("1954-05-12", on("2021-05-12")), 67);
+        assert_eq!(age_at("1954-05", on("2021-05-14")), 66, "the 15th of an unknown day");
+        assert_eq!(age_at("1954-05", on("2021-05-15")), 67);
+        assert_eq!(age_at("1954", on("2021-06-30")), 66, "1 July of an unknown month");
+        assert_eq!(age_at("1954", on("2021-07-01")), 67);
+        assert_eq!(age_at("", on("2021-07-01")), 0);
+    }
+}
