@@ -246,7 +246,11 @@ static SITE_OF_CODE: LazyLock<std::collections::HashMap<String, Topography>> = L
 /// unspecified histology does not make a new primary).
 ///
 /// - C00–C76, C80 (sites ICD-10 and ICD-O-3 share): the topography whose tumour of unspecified
-///   histology converts to the code (C22.9 → C22.0, C61 → C61.9) with 8000/3, except skin melanoma C43 (C44 with 8720/3), mesothelioma C45 (pleura C38.4,
+///   histology converts to the code (C22.9 → C22.0, C61 → C61.9; a category without a `.9`
+///   subcategory given in three characters, such as C21 or C38, takes its first subcategory)
+///   with 8000/3, except liver C22.0–C22.7, which ICD-10 divides by histology (C22.0 8170/3,
+///   C22.1 at C22.1 8160/3, C22.2 8970/3, C22.3 9120/3, C22.4 8800/3, C22.7 8010/3), skin
+///   melanoma C43 (C44 with 8720/3), mesothelioma C45 (pleura C38.4,
 ///   peritoneum C48.2, pericardium C38.0, else C80.9, with 9050/3) and Kaposi sarcoma C46 (skin
 ///   C44.9, soft tissue C49.9, palate C05.9, lymph nodes C77.9, else C80.9, with 9140/3);
 /// - haematological categories, with the morphology ICD-O-3 gives for the category (its NOS
@@ -276,13 +280,23 @@ pub fn to_icdo3(code: &str) -> Option<(Topography, Morphology, Behaviour)> {
     // its category's `.9`, then its three characters).
     let site = || {
         let three = format!("C{number:02}");
-        let keys = match sub {
-            Some(d) => vec![format!("{three}.{d}"), three],
+        let mut keys = match sub {
+            Some(d) => vec![format!("{three}.{d}"), three.clone(), format!("{three}.9")],
             None => vec![three.clone(), format!("{three}.9")],
         };
+        // A category without a `.9` (C14, C21, C30, C38, C48, C76): its first subcategory.
+        keys.extend((0..=8).map(|d| format!("{three}.{d}")));
         keys.iter().find_map(|k| SITE_OF_CODE.get(k).copied())
     };
     let (topography, morphology) = match (number, sub) {
+        // Liver: ICD-10 subdivides C22 by histology (liver cell carcinoma, intrahepatic bile
+        // duct carcinoma, hepatoblastoma, angiosarcoma, other sarcomas, other carcinomas).
+        (22, Some(0)) => (at(22, 0)?, 8170),
+        (22, Some(1)) => (at(22, 1)?, 8160),
+        (22, Some(2)) => (at(22, 0)?, 8970),
+        (22, Some(3)) => (at(22, 0)?, 9120),
+        (22, Some(4)) => (at(22, 0)?, 8800),
+        (22, Some(7)) => (at(22, 0)?, 8010),
         (0..=42 | 44 | 47..=76 | 80, _) => (site()?, 8000),
         (43, _) => (at(44, sub.filter(|&s| s != 8).unwrap_or(9))?, 8720),
         (45, Some(0)) => (at(38, 4)?, 9050),
@@ -568,11 +582,16 @@ mod tests {
         }
         assert_eq!(to_icdo3("C80").map(|c| c.0.to_string()).as_deref(), Some("C80.9"));
         assert_eq!(to_icdo3("C80.9").map(|c| c.0.to_string()).as_deref(), Some("C80.9"));
-        for code in ["C45.0", "C43.5", "C90.1", "C81.9", "C50.4", "C61"] {
+        for code in ["C45.0", "C43.5", "C90.1", "C81.9", "C50.4", "C61", "C22.0", "C22.1", "C22.2", "C22.3", "C22.4"] {
             let (t, m, b) = to_icdo3(code).unwrap();
             let back = from_icdo3(t, m, b, Sex::Unknown).unwrap();
             assert_eq!(back.replace('.', ""), code.replace('.', ""), "{code} via {t} {m}/{b}");
         }
+        // Three-character categories without a `.9` take their first subcategory's site.
+        for (code, site) in [("C14", "C14.0"), ("C21", "C21.0"), ("C30", "C30.0"), ("C38", "C38.0"), ("C76", "C76.0")] {
+            assert_eq!(to_icdo3(code).map(|c| c.0.to_string()).as_deref(), Some(site), "{code}");
+        }
+        assert_eq!(to_icdo3("C22.7").map(|c| (c.0.to_string(), c.1.code())), Some(("C22.0".into(), 8010)));
         for code in ["C77.2", "C78.7", "C79", "C97", "D05.1", "Z51.1", "C5", "C50.41", "X", ""] {
             assert_eq!(to_icdo3(code), None, "{code}");
         }
