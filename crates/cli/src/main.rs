@@ -109,7 +109,8 @@ enum Command {
         oncodata ingest --source naaccr-xml naaccr-xml-sample-v250-abstract-1000.xml.gz --source naaccr-flat us_2018.txt.gz\n  \
         oncodata ingest --extract-date 2024-12-31 --keep-going --source encr-csv registry/*.csv\n  \
         oncodata ingest --source csv my_export.csv --mapping my_export.toml --dataset my_registry\n  \
-        oncodata ingest --keys keys.toml --source encr-csv registry/encr_X.csv --source identity registry/identity_X.csv\n\n\
+        oncodata ingest --keys keys.toml --source encr-csv registry/encr_X.csv --source identity registry/identity_X.csv\n  \
+        oncodata ingest --source population population.csv --source life-table Mx_1x1.txt --source mortality Morticd10_part6\n\n\
         With a key file (--keys, $ONCODATA_KEYS or ~/.config/oncodata/keys.toml), the identities of identity files, \
         FHIR patients and claims are pseudonymised into the table identities for `oncodata link`; without one they are not kept. \
         Each path loads as a dataset (its file or folder name, or --dataset); ingesting a corrected file \
@@ -140,7 +141,7 @@ enum Command {
         oncodata sql --out tumours.parquet \"SELECT * FROM tumours WHERE incidence_year = 2021\"\n  \
         oncodata sql --memory-limit 4G \"SELECT … ORDER BY …\"      (spills to disk beyond 4 GiB)\n  \
         oncodata sql                                               (interactive shell; or: oncodata sql < script.sql)\n\n\
-        Tables: patients, tumours, care_events, quarantine, warnings, identities (each row with its dataset and source), population, life_table; \
+        Tables: patients, tumours, care_events, quarantine, warnings, identities (each row with its dataset and source), population, life_table, coverage, mortality (cancer deaths by cause); \
         after `oncodata link`: persons, person_records, link_review, primaries, primary_tumours.\n\
         Functions: age_group(age), icd10(topography, morphology, behaviour), iccc(...), site_group(...)."
     )]

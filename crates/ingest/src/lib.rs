@@ -23,6 +23,7 @@ pub mod iarc;
 pub mod identity;
 pub mod input;
 pub mod mapping;
+pub mod mortality;
 pub mod naaccr;
 pub mod naaccr_flat;
 pub mod omop;
@@ -87,11 +88,13 @@ pub enum SourceKind {
     Population,
     /// A life table (reference data, [`population::read_life_table`]).
     LifeTable,
+    /// Cancer deaths by cause (reference data, [`mortality::read_mortality`]).
+    Mortality,
 }
 
 impl SourceKind {
     /// Every kind.
-    pub const ALL: [SourceKind; 10] = [
+    pub const ALL: [SourceKind; 11] = [
         Self::EncrCsv,
         Self::NaaccrXml,
         Self::NaaccrFlat,
@@ -102,6 +105,7 @@ impl SourceKind {
         Self::Identity,
         Self::Population,
         Self::LifeTable,
+        Self::Mortality,
     ];
 
     /// The name used on the command line and in provenance.
@@ -117,12 +121,13 @@ impl SourceKind {
             Self::Identity => identity::SOURCE_KIND,
             Self::Population => "population",
             Self::LifeTable => "life-table",
+            Self::Mortality => "mortality",
         }
     }
 
     /// Whether the kind is reference data (denominators, life tables) rather than records.
     pub fn is_reference(&self) -> bool {
-        matches!(self, Self::Population | Self::LifeTable)
+        matches!(self, Self::Population | Self::LifeTable | Self::Mortality)
     }
 
     /// The kind with this name.
@@ -186,10 +191,10 @@ pub fn read_source(
             identity::read_identity_csv(path, out)?;
             out.finish_file(kind.name(), &file).map(|_| ())
         }
-        SourceKind::Population | SourceKind::LifeTable => Err(IngestError::Layout {
+        SourceKind::Population | SourceKind::LifeTable | SourceKind::Mortality => Err(IngestError::Layout {
             file,
             message: format!(
-                "{} is reference data: read it with population::read_population/read_life_table",
+                "{} is reference data: read it with population::read_population/read_life_table or mortality::read_mortality",
                 kind.name()
             ),
         }),

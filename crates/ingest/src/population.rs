@@ -48,7 +48,7 @@ pub fn read_population(path: &Path) -> Result<(Vec<PopulationCount>, ReferenceSu
 }
 
 /// The first line of a (possibly gzipped) text file.
-fn header_of(path: &Path) -> Result<String, IngestError> {
+pub(crate) fn header_of(path: &Path) -> Result<String, IngestError> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
     let mut head = Vec::new();
@@ -61,7 +61,7 @@ fn header_of(path: &Path) -> Result<String, IngestError> {
 }
 
 /// A CSV reader over a (possibly gzipped) file.
-fn csv_of(path: &Path) -> Result<csv::Reader<Box<dyn Read>>, IngestError> {
+pub(crate) fn csv_of(path: &Path) -> Result<csv::Reader<Box<dyn Read>>, IngestError> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
     let input: Box<dyn Read> = Box::new(crate::input::decompressed(f, &file)?);

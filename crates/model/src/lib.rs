@@ -33,7 +33,7 @@ pub use finding::{QuarantinedRecord, Severity, Violation, Warning};
 pub use identity::PatientIdentity;
 pub use oncodata_coding::Sex;
 pub use patient::{Patient, VitalStatus};
-pub use population::{Coverage, LifeTableEntry, PopulationCount};
+pub use population::{CauseOfDeathCount, Coverage, LifeTableEntry, PopulationCount};
 pub use provenance::Provenance;
 pub use records::Records;
 pub use tumour::Tumour;

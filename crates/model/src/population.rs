@@ -34,6 +34,30 @@ pub struct LifeTableEntry {
     pub hazard: f64,
 }
 
+/// Deaths from one underlying cause (a neoplasm of ICD-10 chapter II) in one area, year, sex
+/// and age group: the population's cancer mortality (CépiDc, the WHO Mortality Database),
+/// which the mortality:incidence ratio and mortality rates use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CauseOfDeathCount {
+    /// Area code as the source gives it (a département `50`; a WHO country code `4080`).
+    pub area: String,
+    /// Calendar year of death.
+    pub year: i32,
+    /// Sex.
+    pub sex: Sex,
+    /// Age group at death: the platform's 5-year groups (`0-4` … `85+`) where the source's
+    /// groups fit in one, the source's wider group otherwise (`5-14`, `75+`), `unknown` when
+    /// the age is not given.
+    pub age_group: String,
+    /// The underlying cause, ICD-10 without its dot (`C349`, `C34`).
+    pub cause: String,
+    /// The site group of the cause (the national estimates' groups, as for tumours), `None`
+    /// for causes no group holds (in situ, benign and uncertain neoplasms, secondary sites).
+    pub site_group: Option<String>,
+    /// Deaths.
+    pub deaths: u64,
+}
+
 /// What a registry dataset covers: the areas whose residents it registers and the years of
 /// diagnosis it is complete for, as its registry declares them. Incidence counts a registry's
 /// cases only inside its coverage, and takes the denominators of the same areas and years.

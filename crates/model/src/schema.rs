@@ -131,6 +131,19 @@ pub fn life_table() -> SchemaRef {
     ]))
 }
 
+/// `mortality`: one row per [`crate::CauseOfDeathCount`].
+pub fn mortality() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("area", DataType::Utf8, false),
+        Field::new("year", DataType::Int32, false),
+        Field::new("sex", DataType::Utf8, false),
+        Field::new("age_group", DataType::Utf8, false),
+        Field::new("cause", DataType::Utf8, false),
+        Field::new("site_group", DataType::Utf8, true),
+        Field::new("deaths", DataType::UInt64, false),
+    ]))
+}
+
 /// `quarantine`: one row per rejected source record, with the rules it broke.
 pub fn quarantine() -> SchemaRef {
     with_provenance(vec![

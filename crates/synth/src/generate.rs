@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! DIR/population.csv, life_table.csv        denominators and population mortality
+//! DIR/mortality.csv                         cancer deaths by cause (area, year, sex, age group)
 //! DIR/registry/encr_<area>_<years>.csv      general registries (registry départements only)
 //!             naaccr_<area>_<years>.xml     the same records in NAACCR XML
 //!             identity_<area>_<years>.csv   their identities, line for line
@@ -135,6 +136,9 @@ pub struct Generated {
     pub population_csv: PathBuf,
     /// The population life table the deaths were drawn from (`age,sex,year,hazard`).
     pub life_table_csv: PathBuf,
+    /// Cancer deaths by underlying cause (`area,year,sex,age_group,cause,deaths`), see
+    /// [`CancerDeaths`].
+    pub mortality_csv: PathBuf,
     /// The truth directory.
     pub truth_dir: PathBuf,
     /// `truth/faults.csv`.
@@ -352,6 +356,54 @@ impl Truth {
     }
 }
 
+/// The synthetic population's cancer deaths, as a death-registration system would count them:
+/// a case that dies within the generated years dies of its cancer with probability
+/// `excess / (excess + population hazard at the age of death)` — the share of the cancer in
+/// the competing hazards at that instant — and is then counted under its ICD-10 code (three
+/// characters) by département, year and sex, and age group at death. Only the cases
+/// diagnosed within the generated years exist, so the first years' deaths lack those of
+/// patients diagnosed before: their M:I ratios are lower than a real registry's. The draws
+/// come from a stream of their own, so the other outputs do not change with it.
+struct CancerDeaths {
+    rng: ChaCha8Rng,
+    cells: std::collections::BTreeMap<(&'static str, i32, &'static str, AgeGroup, String), u64>,
+}
+
+impl CancerDeaths {
+    fn new(seed: u64) -> Self {
+        Self { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6d6f_7274_616c_6974), cells: Default::default() }
+    }
+
+    fn record(&mut self, case: &Case, years: &[i32]) {
+        let u: f64 = self.rng.random();
+        let year = case.death_date.year();
+        if !years.contains(&year) {
+            return;
+        }
+        let age_days = (case.death_date - case.birth_date).num_days().max(0) as f64;
+        let age = age_days / 365.25;
+        let background = crate::cases::population_hazard(case.sex, age);
+        if u >= case.excess_hazard / (case.excess_hazard + background) {
+            return;
+        }
+        let cause: String = icd10_of(case).chars().take(3).collect();
+        let key = (case.departement, year, sex_code(case.sex), AgeGroup::from_age(age as u32), cause);
+        *self.cells.entry(key).or_default() += 1;
+    }
+
+    fn write(&self, path: &Path) -> Result<(), SynthError> {
+        let mut w = csv_writer(path)?;
+        let err = |e: csv::Error| SynthError::io(path, e.into());
+        w.write_record(["area", "year", "sex", "age_group", "cause", "deaths"]).map_err(err)?;
+        for ((area, year, sex, group, cause), n) in &self.cells {
+            let row =
+                [area.to_string(), year.to_string(), sex.to_string(), group.label(), cause.clone(), n.to_string()];
+            w.write_record(&row).map_err(err)?;
+        }
+        w.flush().map_err(|e| SynthError::io(path, e))
+    }
+}
+
 /// A path relative to the output directory, with `/`, for the truth files.
 fn rel(out: &Path, p: &Path) -> String {
     p.strip_prefix(out).unwrap_or(p).to_string_lossy().replace('\\', "/")
@@ -474,6 +526,7 @@ pub fn generate_with_progress(
     let area = AreaRisk::draw(cfg.seed, &deps, cfg.first_year, cfg.last_year, CLUSTERS);
     let mut cluster_counts = vec![(0.0_f64, 0u64); area.clusters.len()];
 
+    let mut deaths = CancerDeaths::new(cfg.seed);
     let mut number = 0u64;
     let mut faulty = 0u64;
     let mut duplicates = 0u64;
@@ -513,6 +566,7 @@ pub fn generate_with_progress(
                         }
                         let pseudonym = claims_pseudonym(&key, &case.person.nir, case.birth_date, case.sex);
                         truth.case(&case, &pseudonym)?;
+                        deaths.record(&case, &years);
                         let registries = [
                             general.as_mut().filter(|_| covered(dep)),
                             Some(&mut paediatric).filter(|_| case.age < PAEDIATRIC_AGE_LIMIT),
@@ -627,6 +681,8 @@ pub fn generate_with_progress(
     pop.flush().map_err(|e| SynthError::io(&population_csv, e))?;
     let life_table_csv = out.join("life_table.csv");
     write_life_table(&life_table_csv, cfg.first_year, cfg.follow_up_end.year())?;
+    let mortality_csv = out.join("mortality.csv");
+    deaths.write(&mortality_csv)?;
     let net_survival_csv = truth_dir.join("net_survival.csv");
     write_net_survival_truth(&net_survival_csv, &model)?;
     write_area_truth(&truth_dir, &area, &cluster_counts)?;
@@ -652,6 +708,7 @@ pub fn generate_with_progress(
         screening_dir,
         population_csv,
         life_table_csv,
+        mortality_csv,
         faults_csv: truth_dir.join("faults.csv"),
         truth_dir,
         net_survival_csv,

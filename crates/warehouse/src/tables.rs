@@ -16,7 +16,9 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::parquet::schema::types::ColumnPath;
-use oncodata_model::{CareEvent, Patient, PatientIdentity, PopulationCount, Provenance, Tumour, schema};
+use oncodata_model::{
+    CareEvent, CauseOfDeathCount, Patient, PatientIdentity, PopulationCount, Provenance, Tumour, schema,
+};
 use oncodata_model::{QuarantinedRecord, Warning};
 
 use crate::{DataFile, Value, Warehouse, WarehouseError};
@@ -351,6 +353,69 @@ impl Warehouse {
         all.extend(rows.iter().cloned());
         self.write_population(&all)?;
         Ok(replaced_or_kept)
+    }
+
+    /// The `mortality` table's rows (none when no mortality source was loaded).
+    pub fn mortality(&self) -> Result<Vec<CauseOfDeathCount>, WarehouseError> {
+        if !self.tables()?.iter().any(|t| t == "mortality") {
+            return Ok(Vec::new());
+        }
+        let result = self.query("SELECT area, year, sex, age_group, cause, site_group, deaths FROM mortality")?;
+        let mut rows = Vec::with_capacity(result.num_rows());
+        for r in result.rows()? {
+            let sex = oncodata_model::Sex::parse(&r[2].as_text())
+                .ok_or_else(|| WarehouseError::Query(format!("mortality: sex '{}'", r[2].as_text())))?;
+            rows.push(CauseOfDeathCount {
+                area: r[0].as_text(),
+                year: r[1].as_f64().unwrap_or_default() as i32,
+                sex,
+                age_group: r[3].as_text(),
+                cause: r[4].as_text(),
+                site_group: (r[5] != Value::Null).then(|| r[5].as_text()),
+                deaths: r[6].as_f64().unwrap_or_default() as u64,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Adds cause-of-death rows to the `mortality` table: the rows of an area and year that the
+    /// new rows cover replace the earlier ones of that area and year (a corrected file replaces
+    /// its year); other areas and years are kept. Returns the rows kept from before.
+    pub fn merge_mortality(&self, rows: &[CauseOfDeathCount]) -> Result<usize, WarehouseError> {
+        let new: std::collections::HashSet<(&str, i32)> = rows.iter().map(|r| (r.area.as_str(), r.year)).collect();
+        let mut all: Vec<CauseOfDeathCount> =
+            self.mortality()?.into_iter().filter(|r| !new.contains(&(r.area.as_str(), r.year))).collect();
+        let kept = all.len();
+        all.extend(rows.iter().cloned());
+        let (mut area, mut year, mut sex, mut age, mut cause, mut group, mut deaths) = (
+            StringBuilder::new(),
+            Int32Builder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            UInt64Builder::new(),
+        );
+        for r in &all {
+            area.append_value(&r.area);
+            year.append_value(r.year);
+            sex.append_value(r.sex.label());
+            age.append_value(&r.age_group);
+            cause.append_value(&r.cause);
+            group.append_option(r.site_group.as_deref());
+            deaths.append_value(r.deaths);
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(area.finish()),
+            Arc::new(year.finish()),
+            Arc::new(sex.finish()),
+            Arc::new(age.finish()),
+            Arc::new(cause.finish()),
+            Arc::new(group.finish()),
+            Arc::new(deaths.finish()),
+        ];
+        self.write_table("mortality", batch(schema::mortality(), cols)?)?;
+        Ok(kept)
     }
 
     /// Declares what registry datasets cover, in the `coverage` table (one row per dataset and

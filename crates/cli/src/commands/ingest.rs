@@ -10,9 +10,10 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use oncodata_ingest::extract::BATCH;
 use oncodata_ingest::mapping::Mapping;
+use oncodata_ingest::mortality::read_mortality;
 use oncodata_ingest::population::{ReferenceSummary, read_life_table, read_population};
 use oncodata_ingest::{Extract, IngestError, Records, SourceKind, Verified, read_source};
-use oncodata_model::{Coverage, LifeTableEntry, PopulationCount};
+use oncodata_model::{CauseOfDeathCount, Coverage, LifeTableEntry, PopulationCount};
 use oncodata_warehouse::{DatasetLoad, LoadReport, Warehouse, WarehouseError, valid_dataset_name};
 use serde_json::json;
 
@@ -34,7 +35,8 @@ pub struct Args {
     #[command(flatten)]
     warehouse: WarehouseArg,
     /// A source: its kind (encr-csv, naaccr-xml, naaccr-flat, omop, fhir, claims, csv, identity;
-    /// population and life-table for denominators and population mortality) and one or
+    /// population and life-table for denominators and population mortality, mortality for
+    /// cancer deaths by cause: WHO Mortality Database files or a plain CSV) and one or
     /// more paths (files; folders for omop and claims). Repeat for several kinds. `identity` is
     /// a registry's identity file (PAT, nir, surname, first_name, birth_date, sex, departement),
     /// loaded with the `encr_…` dataset of the same name; it needs --keys.
@@ -249,6 +251,7 @@ pub fn run(args: Args) -> CliResult {
     let warehouse = if args.dry_run { None } else { Some(args.warehouse.open()?) };
     let mut population: Vec<PopulationCount> = Vec::new();
     let mut life_table: Option<Vec<LifeTableEntry>> = None;
+    let mut mortality: Vec<CauseOfDeathCount> = Vec::new();
     if let Some(w) = &warehouse {
         // All the sources of one command become visible together, in one snapshot.
         let paths: Vec<String> = plan.iter().map(|(k, p)| format!("{} {}", k.name(), p.display())).collect();
@@ -274,6 +277,10 @@ pub fn run(args: Args) -> CliResult {
             let read = match kind {
                 SourceKind::Population => read_population(&path).map(|(rows, summary)| {
                     population.extend(rows);
+                    summary
+                }),
+                SourceKind::Mortality => read_mortality(&path).map(|(rows, summary)| {
+                    mortality.extend(rows);
                     summary
                 }),
                 _ => read_life_table(&path).map(|(rows, summary)| {
@@ -323,6 +330,9 @@ pub fn run(args: Args) -> CliResult {
         }
         if let Some(rows) = &life_table {
             w.write_life_table(rows)?;
+        }
+        if !mortality.is_empty() {
+            w.merge_mortality(&mortality)?;
         }
     }
     let snapshot = match &warehouse {

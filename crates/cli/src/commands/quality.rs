@@ -50,13 +50,12 @@ pub fn run(args: Args) -> CliResult {
         return Err(format!("{}: no tumours loaded (oncodata ingest first)", dir.display()).into());
     }
     let w = args.warehouse.open()?;
-    let indicators = w.block_on(oncodata_analyses::quality::indicators(&w))?;
+    let oncodata_analyses::quality::Indicators { table: indicators, mortality } =
+        w.block_on(oncodata_analyses::quality::indicators(&w))?;
     let rules = w.block_on(oncodata_analyses::quality::records_per_rule(&w))?;
     match args.format {
         Format::Table => {
-            println!(
-                "Data quality indicators of each registry's invasive cases (per 100 cases; M:I needs a mortality source: not computable)"
-            );
+            println!("Data quality indicators of each registry's invasive cases (per 100 cases; {mortality})");
             println!("{}", indicators.to_pretty()?);
             println!("Records per rule");
             println!("{}", rules.to_pretty()?);
@@ -75,9 +74,9 @@ pub fn run(args: Args) -> CliResult {
              td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}th{{background:#eee}}</style></head><body>\n\
              <h1>Data quality — {}</h1>\n<p>% microscopically verified (basis 5–8), % death certificate only, \
              % primary site unknown (C80.9), % stage unknown of each registry's invasive cases (its primaries once \
-             linked); the mortality:incidence ratio needs a mortality source and is not computed; by registry, \
-             site group and year.</p>\n{}{}</body></html>\n",
+             linked) and the mortality:incidence ratio ({}); by registry, site group and year.</p>\n{}{}</body></html>\n",
             dir.display(),
+            mortality.replace('&', "&amp;").replace('<', "&lt;"),
             html_table("Indicators", &indicators)?,
             html_table("Records per rule", &rules)?
         );

@@ -65,14 +65,15 @@ pub struct Loaded {
 }
 
 /// Validates the general registries' extract of a generated data set and writes it, with the
-/// denominators and the life table, into the warehouse at `dir`.
+/// denominators, the life table and the cancer deaths, into the warehouse at `dir`.
 pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dyn std::error::Error>> {
     let encr = generated.encr_csv.as_ref().ok_or("no simulated département has a general cancer registry")?;
     let (today, _) = oncodata_ingest::extract_date(oncodata_ingest::SourceKind::EncrCsv, encr)?;
     let (population, _) = read_population(&generated.population_csv)?;
     let (life_table, _) = read_life_table(&generated.life_table_csv)?;
+    let (mortality, _) = oncodata_ingest::mortality::read_mortality(&generated.mortality_csv)?;
     let warehouse = Warehouse::open(dir)?;
-    warehouse.begin("load a synthetic registry: its extract, population and life table")?;
+    warehouse.begin("load a synthetic registry: its extract, population, life table and cancer deaths")?;
     let mut extract = oncodata_ingest::Extract::default();
     let (kind, dataset) = (oncodata_ingest::SourceKind::EncrCsv, super::ingest::default_dataset(encr));
     super::ingest::read_into(kind, encr, None, today, &mut extract, Some(&warehouse), &dataset)?;
@@ -86,6 +87,7 @@ pub fn load_registry(generated: &Generated, dir: &Path) -> Result<Loaded, Box<dy
     }])?;
     warehouse.write_population(&population)?;
     warehouse.write_life_table(&life_table)?;
+    warehouse.merge_mortality(&mortality)?;
     warehouse.commit()?;
     let c = extract.counts();
     Ok(Loaded { read: c.read, accepted: c.accepted, quarantined: c.quarantined, warnings: c.warnings })
@@ -159,9 +161,10 @@ pub fn run(args: Args) -> CliResult {
     }
     eprintln!("  screening and vaccination: {}", g.screening_dir.display());
     eprintln!(
-        "  denominators {}, life table {}, truth in {}",
+        "  denominators {}, life table {}, cancer deaths {}, truth in {}",
         g.population_csv.display(),
         g.life_table_csv.display(),
+        g.mortality_csv.display(),
         g.truth_dir.display()
     );
     if let Some(dir) = &args.warehouse {

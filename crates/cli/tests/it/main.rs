@@ -8,6 +8,7 @@ mod denominators;
 mod incidence;
 mod ingest;
 mod link;
+mod mortality;
 mod multi_source;
 mod net_survival_truth;
 mod persons;
