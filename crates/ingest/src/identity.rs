@@ -9,8 +9,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use chrono::{Datelike, NaiveDate};
 use oncodata_model::{PartialDate, PatientIdentity, Provenance, Sex};
-use oncodata_pseudonym::{Domain, Pseudonymiser, normalise_name, normalise_nir};
+use oncodata_pseudonym::{Domain, Pseudonymiser, nir_birth_month, normalise_name, normalise_nir};
 
 use crate::case::Findings;
 use crate::table::Table;
@@ -41,8 +42,10 @@ pub struct TypedIdentity<'a> {
 }
 
 /// The pseudonymised identity of `typed`, and a warning when its NIR is not valid (it is then
-/// not used). The claims id is the claims' own, or the one computed from a valid NIR, a full
-/// birth date and a known sex with the claims authority's key when the key file holds it.
+/// not used) or disagrees with the birth date. The claims id is the claims' own, or the one
+/// computed from a valid NIR, a full birth date and a known sex with the claims authority's key
+/// when the key file holds it — with the birth date's day and month swapped when the NIR's
+/// month of birth shows they were.
 pub fn pseudonymise(
     keys: &Pseudonymiser,
     typed: &TypedIdentity,
@@ -57,7 +60,26 @@ pub fn pseudonymise(
             None
         }
     });
-    let claims_from_nir = match (&nir, typed.birth_date.and_then(|d| d.to_date()), typed.sex) {
+    let birth = typed.birth_date.and_then(|d| d.to_date());
+    let birth = match (birth, nir.as_deref().and_then(nir_birth_month)) {
+        (Some(b), Some(month)) if b.month() != month && b.day() == month => {
+            // The NIR says the month of birth: a date whose day is that month and whose month
+            // is not had its day and month swapped (the commonest date-entry error), so the
+            // claims pseudonym, computed by the claims authority from the true date, takes
+            // them back. The birth date itself is kept as typed.
+            let swapped = NaiveDate::from_ymd_opt(b.year(), b.day(), b.month());
+            if swapped.is_some() {
+                warning = Some(Violation::warning(
+                    "identity.birth_date_nir",
+                    "the birth date's month disagrees with the national id, whose month is its day: the claims \
+                     pseudonym is computed with day and month swapped",
+                ));
+            }
+            swapped.or(Some(b))
+        }
+        (b, _) => b,
+    };
+    let claims_from_nir = match (&nir, birth, typed.sex) {
         (Some(nir), Some(birth), Sex::Male | Sex::Female) => {
             keys.claims_pseudonym(nir, &birth.to_string(), typed.sex.code())
         }
@@ -205,6 +227,46 @@ mod tests {
         assert!(
             read_identity_csv(&path, &mut Extract::default()).unwrap_err().to_string().contains("oncodata keys init")
         );
+    }
+
+    /// A birth date typed with day and month swapped (1955-01-08 for 8 January… read as
+    /// 1 August against a NIR born in August): the claims pseudonym is that of the true date,
+    /// with a warning that quotes nothing; a date the NIR agrees with, or cannot swap, is kept.
+    #[test]
+    fn the_claims_pseudonym_takes_the_nir_month_of_a_swapped_birth_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let mut file = KeyFile::init(&path).unwrap();
+        let claims_key = dir.path().join("claims.key");
+        std::fs::write(&claims_key, "00".repeat(32)).unwrap();
+        file.import_source("claims", &claims_key).unwrap();
+        let keys = Pseudonymiser::new(KeyFile::load(&path).unwrap());
+        let expected = keys.claims_pseudonym("155087800608457", "1955-08-01", 1).unwrap();
+        let identity = |birth: &str| {
+            let typed = TypedIdentity {
+                patient_id: "1",
+                nir: Some("155087800608457"),
+                claims_id: None,
+                surname: None,
+                first_name: None,
+                birth_date: Some(PartialDate::from_date(birth.parse().unwrap())),
+                sex: Sex::Male,
+                departement: None,
+            };
+            pseudonymise(&keys, &typed, &Provenance::new("identity", "identity.csv", 2))
+        };
+        let claims = |c: &str| Some(keys.pseudonym(Domain::Claims, c));
+        let (right, warning) = identity("1955-08-01");
+        assert_eq!((right.claims_id, warning), (claims(&expected), None));
+        let (swapped, warning) = identity("1955-01-08");
+        assert_eq!(swapped.claims_id, claims(&expected));
+        assert_eq!(swapped.birth_date, Some(PartialDate::from_date("1955-01-08".parse().unwrap())), "kept as typed");
+        let warning = warning.unwrap();
+        assert_eq!(warning.rule, "identity.birth_date_nir");
+        assert!(!warning.message.contains("1955") && !warning.message.contains("08"), "{}", warning.message);
+        // Another wrong date is not guessed at.
+        let (other, _) = identity("1955-03-08");
+        assert_ne!(other.claims_id, claims(&expected));
     }
 
     /// A row whose columns are shifted puts a name where the birth date and sex belong: the

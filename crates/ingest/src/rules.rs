@@ -75,6 +75,12 @@ pub const RULES: &[RuleInfo] = &[
         description: "a national id (NIR) has 13 digits and a matching control key; an invalid one is not used",
     },
     RuleInfo {
+        id: "identity.birth_date_nir",
+        severity: Severity::Warning,
+        description: "the birth date's month is the NIR's month of birth; a date whose day is that month is taken \
+                      as swapped for the claims pseudonym",
+    },
+    RuleInfo {
         id: "record.reference",
         severity: Severity::Error,
         description: "the record's patient, stay or condition exists in the extract",

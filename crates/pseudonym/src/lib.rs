@@ -26,7 +26,7 @@ use rand::seq::SliceRandom;
 use sha2::Sha256;
 
 pub use keyfile::{KeyFile, Secret};
-pub use normalise::{NirError, nir_control_key, normalise_name, normalise_nir};
+pub use normalise::{NirError, nir_birth_month, nir_control_key, normalise_name, normalise_nir};
 
 /// The columns of a stored identity that [`Pseudonymiser::rekey_identity`] re-keys, in its
 /// order: the keys' fingerprint, the two pseudonyms, the two name encodings.

@@ -79,6 +79,13 @@ pub fn normalise_nir(text: &str) -> Result<String, NirError> {
     Ok(format!("{body}{key:02}"))
 }
 
+/// The month of birth a normalised NIR encodes (its characters 4–5), when it is a calendar
+/// month: persons born abroad or of unknown month carry 20–42 or 50–99 there (INSEE,
+/// *Répertoire national d'identification des personnes physiques*), which say nothing.
+pub fn nir_birth_month(nir: &str) -> Option<u32> {
+    nir.get(3..5)?.parse::<u32>().ok().filter(|m| (1..=12).contains(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
