@@ -24,6 +24,8 @@
 //!
 //! Best information of a primary:
 //! - incidence date: the earliest of its records (ENCR: the first of the events that define it);
+//!   a death-certificate-only case with a case-finding record before the death is traced back:
+//!   dated by that record, basis of diagnosis clinical (1);
 //! - basis of diagnosis: the most valid (7 histology of the primary > 6 > 5 > 4 > 2 > 1 > 0 death
 //!   certificate only; 9 and missing last);
 //! - morphology: the specific over the unspecified, then the numerically highest code
@@ -213,7 +215,8 @@ fn consolidate_person(records: &[TumourRecord], order: &[usize]) -> Vec<Primary>
 }
 
 /// The best-information values of one primary, from its notifications (from its case-finding
-/// records when it has no notification).
+/// records when it has no notification, and for the date of a death-certificate-only case that
+/// one of them traces back).
 fn best(records: &[TumourRecord], reportable: bool, morphology: Morphology, all: Vec<Member>) -> Primary {
     let of = |m: &Member| &records[m.record];
     let notified = all.iter().any(|m| of(m).kind == RecordKind::Notification);
@@ -224,6 +227,18 @@ fn best(records: &[TumourRecord], reportable: bool, morphology: Morphology, all:
     let first_with = |pick: &dyn Fn(&TumourRecord) -> bool| ranked.iter().copied().find(|&i| pick(&records[i]));
 
     let earliest = members.iter().min_by_key(|m| of(m).incidence_date).expect("a primary has records");
+    // A death-certificate-only case traced back: when every notification is DCO and a
+    // case-finding record (a hospital stay) precedes the death, the case was known before death:
+    // it is dated by the stay and is no longer DCO (ENCR, *Recommendations for coding incidence
+    // date* and DCO follow-back: the hospital admission ranks before the date of death; the
+    // basis becomes clinical, 1).
+    let traced_back =
+        all.iter().filter(|m| of(m).kind == RecordKind::CaseFinding).min_by_key(|m| of(m).incidence_date).filter(|m| {
+            notified
+                && members.iter().all(|n| of(n).basis == Some(0))
+                && of(m).incidence_date < of(earliest).incidence_date
+        });
+    let earliest = traced_back.unwrap_or(earliest);
     let sites: Vec<u8> = members.iter().map(|m| of(m).topography.site()).collect();
     let reference = ranked[0];
     let topography = if sites.iter().any(|&s| s != sites[0])
@@ -241,7 +256,10 @@ fn best(records: &[TumourRecord], reportable: bool, morphology: Morphology, all:
         .filter_map(|m| of(m).grade.filter(|g| (1..=8).contains(g)).map(|g| (g, m.record)))
         .max_by_key(|&(g, i)| (g, std::cmp::Reverse(i)))
         .map(|(g, i)| Sourced { value: g, from: Some(i) });
-    let basis = first_with(&|r| r.basis.is_some()).map(|i| Sourced { value: records[i].basis.unwrap(), from: Some(i) });
+    let basis = match traced_back {
+        Some(m) => Some(Sourced { value: 1, from: Some(m.record) }),
+        None => first_with(&|r| r.basis.is_some()).map(|i| Sourced { value: records[i].basis.unwrap(), from: Some(i) }),
+    };
     let laterality = first_with(&|r| r.laterality.is_some())
         .map(|i| Sourced { value: records[i].laterality.unwrap(), from: Some(i) });
     let stage = first_with(&|r| r.stage.is_some() || r.tnm.iter().any(Option::is_some)).map(|i| Sourced {
@@ -336,6 +354,7 @@ mod tests {
                 expect("expect_reportable", if p.reportable { "yes" } else { "no" }.into());
                 expect("expect_incidence", p.incidence_date.value.to_string());
                 expect("expect_sequence", p.sequence.to_string());
+                expect("expect_basis", p.basis.as_ref().map(|b| b.value.to_string()).unwrap_or_default());
             }
             let labels: std::collections::HashSet<&str> = case_rows.iter().map(|r| &r[col("primary")]).collect();
             assert_eq!(primaries.len(), labels.len(), "{case}");
