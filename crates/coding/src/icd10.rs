@@ -212,6 +212,40 @@ pub fn from_icdo3(
     }
 }
 
+/// The chronic myeloid neoplasms that ICD-O-3 (from 3.1) counts as malignant but ICD-10 codes
+/// among the neoplasms of uncertain behaviour: polycythaemia vera D45 9950/3, myelodysplastic
+/// syndromes D46 by subcategory (D46.0 and D46.4 9980, D46.1 9982, D46.2 9983, D46.5 9985,
+/// D46.6 9986, D46.7 9987, otherwise 9989 NOS), and D47.1 chronic myeloproliferative disease
+/// 9975, D47.3 essential thrombocythaemia 9962, D47.4 osteomyelofibrosis 9961, D47.5 chronic
+/// eosinophilic leukaemia 9964, D47.7 9971, D47.9 9970 — each the morphology whose conversion
+/// gives the code back — at C42.1. `d` is the code after its `D`, without a dot.
+fn myeloid_d_code(d: &str) -> Option<(Topography, Morphology, Behaviour)> {
+    let category: u8 = d.get(..2)?.parse().ok()?;
+    let sub: Option<u8> = match d.get(2..) {
+        None | Some("") => None,
+        Some(x) if x.len() == 1 => Some(x.parse().ok()?),
+        Some(_) => return None,
+    };
+    let morphology = match (category, sub) {
+        (45, _) => 9950,
+        (46, Some(0 | 4)) => 9980,
+        (46, Some(1)) => 9982,
+        (46, Some(2)) => 9983,
+        (46, Some(5)) => 9985,
+        (46, Some(6)) => 9986,
+        (46, Some(7)) => 9987,
+        (46, _) => 9989,
+        (47, Some(1)) => 9975,
+        (47, Some(3)) => 9962,
+        (47, Some(4)) => 9961,
+        (47, Some(5)) => 9964,
+        (47, Some(7)) => 9971,
+        (47, Some(9)) => 9970,
+        _ => return None,
+    };
+    Some((Topography::parse("C42.1").ok()?, Morphology::parse(&morphology.to_string()).ok()?, Behaviour::Malignant))
+}
+
 /// The ICD-O-3 topography each ICD-10 site code comes from, with the unspecified morphology.
 static SITE_OF_CODE: LazyLock<std::collections::HashMap<String, Topography>> = LazyLock::new(|| {
     let unspecified = Morphology::parse("8000").expect("8000 is a morphology");
@@ -263,11 +297,17 @@ static SITE_OF_CODE: LazyLock<std::collections::HashMap<String, Topography>> = L
 ///   otherwise), unspecified C95 9800/3, other lymphoid and histiocytic C96 by subcategory
 ///   (9750 otherwise).
 ///
-/// `None` for secondary neoplasms (C77–C79), multiple independent primaries (C97), in situ,
+/// - the chronic myeloid neoplasms ICD-10 puts among the D codes (D45, D46, D47.1, D47.3–D47.5,
+///   D47.7, D47.9), which ICD-O-3 counts as malignant: [`myeloid_d_code`].
+///
+/// `None` for secondary neoplasms (C77–C79), multiple independent primaries (C97), other in situ,
 /// benign and uncertain codes (D), and anything that is not an ICD-10 code. The code may be
 /// written with or without its dot (`C50.4`, `C504`).
 pub fn to_icdo3(code: &str) -> Option<(Topography, Morphology, Behaviour)> {
     let code = code.trim().to_ascii_uppercase().replace('.', "");
+    if let Some(d) = code.strip_prefix('D') {
+        return myeloid_d_code(d);
+    }
     let digits = code.strip_prefix('C')?;
     let number: u8 = digits.get(..2)?.parse().ok()?;
     let sub: Option<u8> = match digits.get(2..) {
@@ -592,7 +632,16 @@ mod tests {
             assert_eq!(to_icdo3(code).map(|c| c.0.to_string()).as_deref(), Some(site), "{code}");
         }
         assert_eq!(to_icdo3("C22.7").map(|c| (c.0.to_string(), c.1.code())), Some(("C22.0".into(), 8010)));
-        for code in ["C77.2", "C78.7", "C79", "C97", "D05.1", "Z51.1", "C5", "C50.41", "X", ""] {
+        // The myeloid D codes come back to themselves (D46.0 and D46.3, gone from ICD-10, to
+        // the refractory anaemia and MDS of their category).
+        for code in [
+            "D45", "D46.1", "D46.2", "D46.4", "D46.5", "D46.6", "D46.7", "D46.9", "D47.1", "D47.3", "D47.4", "D47.5",
+            "D47.7", "D47.9",
+        ] {
+            let (t, m, b) = to_icdo3(code).unwrap_or_else(|| panic!("{code}"));
+            assert_eq!(from_icdo3(t, m, b, Sex::Unknown).as_deref(), Ok(code), "{code} via {t} {m}/{b}");
+        }
+        for code in ["C77.2", "C78.7", "C79", "C97", "D05.1", "D47.2", "D48", "Z51.1", "C5", "C50.41", "X", ""] {
             assert_eq!(to_icdo3(code), None, "{code}");
         }
     }

@@ -161,12 +161,8 @@ pub fn icd10_class(code: &str) -> Option<Class> {
     let code = code.trim().to_ascii_uppercase().replace('.', "");
     let (letter, digits) = code.split_at_checked(1)?;
     let number: u32 = digits.get(..2)?.parse().ok()?;
-    Some(match (letter, number) {
-        ("C", 77..=79) => {
-            Class::Secondary(secondary_site(&format!("C{number:02}.{}", digits.get(2..3).unwrap_or("9"))))
-        }
-        ("C", _) => {
-            let (t, m, b) = oncodata_coding::icd10::to_icdo3(&code)?;
+    let converted = || {
+        oncodata_coding::icd10::to_icdo3(&code).map(|(t, m, b)| {
             Class::Primary(Some(Tumour {
                 topography: t.to_string(),
                 morphology: m.to_string(),
@@ -174,7 +170,16 @@ pub fn icd10_class(code: &str) -> Option<Class> {
                 stage: None,
                 onset: None,
             }))
+        })
+    };
+    Some(match (letter, number) {
+        ("C", 77..=79) => {
+            Class::Secondary(secondary_site(&format!("C{number:02}.{}", digits.get(2..3).unwrap_or("9"))))
         }
+        ("C", _) => converted()?,
+        // The chronic myeloid neoplasms ICD-O-3 counts as malignant (D45, D46, D47.x), else as
+        // the other uncertain-behaviour codes.
+        ("D", 45..=47) => converted().unwrap_or(Class::Primary(None)),
         // In situ and uncertain behaviour: a tumour, its site from bodySite.
         ("D", 0..=9) | ("D", 37..=48) => Class::Primary(None),
         _ => return None,
@@ -346,5 +351,22 @@ mod tests {
         let both = json!({"coding": [{"system": "http://snomed.info/sct", "code": "1"}, {"system": "urn:oid:2.16.840.1.113883.6.43.1", "code": "C50.4"}]});
         assert_eq!(structure_code(&both, Structure::BodySite), Ok(Some("C50.4".into())));
         assert_eq!(structure_code(&json!({}), Structure::Morphology), Ok(None));
+    }
+
+    #[test]
+    fn icd10_codes_classify_as_primaries_secondaries_or_uncertain() {
+        let codes = |c: &str| match icd10_class(c) {
+            Some(Class::Primary(Some(t))) => Some((t.topography, t.morphology)),
+            _ => None,
+        };
+        assert_eq!(codes("C61"), Some(("C61.9".into(), "8000".into())));
+        // Myelodysplastic syndromes and polycythaemia vera are malignant in ICD-O-3.
+        assert_eq!(codes("D46.9"), Some(("C42.1".into(), "9989".into())));
+        assert_eq!(codes("D45"), Some(("C42.1".into(), "9950".into())));
+        // Other uncertain behaviour and in situ codes: a tumour whose codes come from bodySite.
+        assert_eq!(icd10_class("D47.2"), Some(Class::Primary(None)));
+        assert_eq!(icd10_class("D05.1"), Some(Class::Primary(None)));
+        assert!(matches!(icd10_class("C78.7"), Some(Class::Secondary(_))));
+        assert_eq!(icd10_class("I21.9"), None);
     }
 }

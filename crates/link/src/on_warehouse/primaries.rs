@@ -75,7 +75,8 @@ pub fn consolidate_tumours(
 }
 
 /// The case-finding records of the claims ([`RecordKind::CaseFinding`]): for each beneficiary
-/// and ICD-10 category of a primary malignant neoplasm, the first hospital stay (or
+/// and ICD-10 category of a primary malignant neoplasm (with the chronic myeloid neoplasms
+/// D45–D47 that ICD-O-3 counts as malignant), the first hospital stay (or
 /// chemotherapy or radiotherapy session) with that cancer as its diagnosis, its code turned into
 /// ICD-O-3 by [`icd10::to_icdo3`]; the tumour id is `patient-category` (`…-C50`). Secondary
 /// neoplasms, in situ and non-cancer codes are not cancers to find.
@@ -89,7 +90,7 @@ fn claims_diagnoses(
         .query(
             "SELECT c.dataset, c.patient_id, c.code, CAST(c.date AS VARCHAR) AS date, p.birth_date \
              FROM care_events c JOIN patients p ON p.dataset = c.dataset AND p.patient_id = c.patient_id \
-             WHERE c.source = 'claims' AND c.code LIKE 'C%' ORDER BY c.dataset, c.patient_id, date, c.code",
+             WHERE c.source = 'claims' AND (c.code LIKE 'C%' OR c.code LIKE 'D4%') ORDER BY c.dataset, c.patient_id, date, c.code",
         )?
         .rows()?;
     // (patient, category) → the first diagnosis: date, its ICD-O-3 codes, the birth date.
