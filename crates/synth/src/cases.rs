@@ -337,7 +337,11 @@ pub fn draw_cases(
                     childhood_type: Some(c.label),
                     topography: c.topography,
                     morphology: c.morphology,
-                    keeps_group_unspecified: true,
+                    keeps_group_unspecified: crate::params::unspecified_keeps_group(
+                        "childhood.csv",
+                        c.topography,
+                        c.morphology,
+                    ),
                     staged: false,
                     stage_weights: None,
                     poor_prognosis: c.survival_5y < 0.33,

@@ -234,18 +234,24 @@ pub static CODING: LazyLock<Vec<SiteCoding>> = LazyLock::new(|| {
             topography: f[2],
             morphology: f[3],
             weight: num("site_coding.csv", f[4]),
-            unspecified_keeps_group: {
-                use oncodata_coding::{Behaviour, Morphology, Topography, site_group};
-                let t = Topography::parse(f[2]).expect("data/site_coding.csv: topography");
-                let group = |m: &str| {
-                    let m = Morphology::parse(m).expect("data/site_coding.csv: morphology");
-                    site_group::classify(t, m, Behaviour::Malignant).map(|g| g.id)
-                };
-                group("8000") == group(f[3])
-            },
+            unspecified_keeps_group: unspecified_keeps_group("site_coding.csv", f[2], f[3]),
         })
         .collect()
 });
+
+/// Whether a tumour of `topography` and `morphology` stays in its site group when its
+/// histology is unknown (8000): false where the histology defines the group (melanoma,
+/// mesothelioma, Kaposi sarcoma), so that a tumour without microscopic verification keeps the
+/// histology that makes it what it is. `table` names the data file, for its error message.
+pub(crate) fn unspecified_keeps_group(table: &str, topography: &str, morphology: &str) -> bool {
+    use oncodata_coding::{Behaviour, Morphology, Topography, site_group};
+    let t = Topography::parse(topography).unwrap_or_else(|_| panic!("data/{table}: topography {topography}"));
+    let group = |m: &str| {
+        let m = Morphology::parse(m).unwrap_or_else(|_| panic!("data/{table}: morphology {m}"));
+        site_group::classify(t, m, Behaviour::Malignant).map(|g| g.id)
+    };
+    group("8000") == group(morphology)
+}
 
 /// Index of a sex in the `[male, female]` arrays.
 pub fn sex_index(sex: Sex) -> usize {
