@@ -111,17 +111,29 @@ fn sources_link_into_the_true_persons_and_no_key_or_identity_leaks() {
         count("SELECT count(*) AS a, count(*) AS b FROM tumours")
     );
     // Best information, recomputed in SQL from the records: the earliest incidence date, the
-    // most valid basis of diagnosis, and the founders.
-    let disagreeing = count(
+    // most valid basis of diagnosis, and the founders — except for death-certificate-only cases
+    // traced back to a claims stay, dated by the stay (their notifications are all DCO).
+    let traced = "SELECT p.primary_id FROM primaries p JOIN primary_tumours pt \
+                    ON p.incidence_source = pt.dataset || ':' || pt.tumour_id WHERE pt.kind = 'case-finding' \
+                    AND p.primary_id IN (SELECT primary_id FROM primary_tumours WHERE kind = 'notification')";
+    let disagreeing = count(&format!(
         "WITH m AS (SELECT pt.primary_id, min(t.incidence_date) AS first, \
                 max(CASE WHEN t.basis_of_diagnosis = 9 THEN NULL ELSE t.basis_of_diagnosis END) AS basis \
             FROM primary_tumours pt JOIN tumours t ON t.dataset = pt.dataset AND t.tumour_id = pt.tumour_id \
             GROUP BY pt.primary_id) \
          SELECT count(*) FROM primaries p JOIN m ON m.primary_id = p.primary_id \
-         WHERE CAST(p.incidence_date AS DATE) <> m.first \
-            OR coalesce(p.basis_of_diagnosis, -1) <> coalesce(CAST(m.basis AS BIGINT), p.basis_of_diagnosis, -1)",
-    );
+         WHERE p.primary_id NOT IN ({traced}) AND (CAST(p.incidence_date AS DATE) <> m.first \
+            OR coalesce(p.basis_of_diagnosis, -1) <> coalesce(CAST(m.basis AS BIGINT), p.basis_of_diagnosis, -1))"
+    ));
     assert_eq!(disagreeing, "0");
+    let traced_not_dco = count(&format!(
+        "SELECT count(*) FROM primary_tumours pt JOIN tumours t ON t.dataset = pt.dataset AND t.tumour_id = pt.tumour_id \
+         WHERE pt.primary_id IN ({traced}) AND coalesce(t.basis_of_diagnosis, -1) <> 0"
+    ));
+    assert_eq!(traced_not_dco, "0", "a traced-back primary had a notification other than DCO");
+    let traced_basis =
+        count(&format!("SELECT count(*) FROM primaries WHERE primary_id IN ({traced}) AND basis_of_diagnosis <> 1"));
+    assert_eq!(traced_basis, "0");
     assert_eq!(count("SELECT count(*) - count(DISTINCT primary_id) FROM primary_tumours WHERE founder"), "0");
     assert_eq!(count("SELECT count(*) FROM primary_tumours WHERE founder"), count("SELECT count(*) FROM primaries"));
 
