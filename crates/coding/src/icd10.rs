@@ -212,6 +212,18 @@ pub fn from_icdo3(
     }
 }
 
+/// Whether an ICD-10 code is a neoplasm of chapter II, C00–D48 (`C34.9`, `C349`, `D05`):
+/// malignant, in situ, benign and of uncertain behaviour.
+pub fn is_neoplasm(code: &str) -> bool {
+    let code = code.trim();
+    let number = code.get(1..3).and_then(|n| n.parse::<u8>().ok());
+    match (code.as_bytes().first(), number) {
+        (Some(b'C' | b'c'), Some(n)) => n <= 97,
+        (Some(b'D' | b'd'), Some(n)) => n <= 48,
+        _ => false,
+    }
+}
+
 /// The chronic myeloid neoplasms that ICD-O-3 (from 3.1) counts as malignant but ICD-10 codes
 /// among the neoplasms of uncertain behaviour: polycythaemia vera D45 9950/3, myelodysplastic
 /// syndromes D46 by subcategory (D46.0 and D46.4 9980, D46.1 9982, D46.2 9983, D46.5 9985,
@@ -643,6 +655,16 @@ mod tests {
         }
         for code in ["C77.2", "C78.7", "C79", "C97", "D05.1", "D47.2", "D48", "Z51.1", "C5", "C50.41", "X", ""] {
             assert_eq!(to_icdo3(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn neoplasms_are_chapter_two() {
+        for yes in ["C00", "C349", "C97", "D00", "D487"] {
+            assert!(is_neoplasm(yes), "{yes}");
+        }
+        for no in ["C98", "D50", "I21", "AAA", "", "C"] {
+            assert!(!is_neoplasm(no), "{no}");
         }
     }
 }

@@ -27,6 +27,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use oncodata_coding::icd10::is_neoplasm;
 use oncodata_coding::{icd10, site_group};
 use oncodata_model::{CauseOfDeathCount, Sex};
 
@@ -41,16 +42,6 @@ pub fn read_mortality(path: &Path) -> Result<(Vec<CauseOfDeathCount>, ReferenceS
         read_who(path)
     } else {
         read_plain(path)
-    }
-}
-
-/// Whether an ICD-10 code (without its dot) is a neoplasm: C00–C97 or D00–D48.
-pub fn is_neoplasm(cause: &str) -> bool {
-    let number = |rest: &str| rest.get(..2).and_then(|d| d.parse::<u8>().ok());
-    match cause.as_bytes().first() {
-        Some(b'C') => number(&cause[1..]).is_some_and(|n| n <= 97),
-        Some(b'D') => number(&cause[1..]).is_some_and(|n| n <= 48),
-        _ => false,
     }
 }
 
@@ -422,16 +413,6 @@ mod tests {
             let f = file(&format!("area,year,sex,age_group,cause,deaths\n{bad}\n"));
             let err = read_mortality(f.path()).unwrap_err().to_string();
             assert!(err.contains("line 2") && err.contains(reason), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn neoplasms_are_chapter_two() {
-        for yes in ["C00", "C349", "C97", "D00", "D487"] {
-            assert!(is_neoplasm(yes), "{yes}");
-        }
-        for no in ["C98", "D50", "I21", "AAA", "", "C"] {
-            assert!(!is_neoplasm(no), "{no}");
         }
     }
 }

@@ -13,6 +13,7 @@ mod multi_source;
 mod net_survival_truth;
 mod persons;
 mod primaries;
+mod real_claims;
 mod real_fhir;
 mod real_naaccr;
 mod real_omop;
