@@ -21,7 +21,7 @@
 //! SNOMED CT "TNM stage N" disorder; Procedures and MedicationRequests, MedicationStatements and
 //! MedicationAdministrations whose reason is a tumour (or with an mCODE profile) as care events:
 //! a procedure by the treatment its name says, a medication by its ATC code (other code systems,
-//! such as RxNorm, are a warning naming the system). The record number is the line (NDJSON) or 1 (a JSON file).
+//! such as RxNorm drugs not in `data/fhir/rxnorm_atc.csv`, are a warning naming the system). The record number is the line (NDJSON) or 1 (a JSON file).
 //! An export's resources are held in memory by patient until the path is read.
 
 use std::borrow::Cow;
@@ -735,12 +735,21 @@ fn group(
         let (kind, label, when) = if is_drug {
             let system = s(r, &["medicationCodeableConcept", "coding", "0", "system"]).unwrap_or_default();
             let code = s(r, &["medicationCodeableConcept", "coding", "0", "code"]).unwrap_or_default();
-            let kind = if is_atc(&code) && (system.is_empty() || system.contains("atc")) {
-                kind_of_atc(&code)
+            let atc = if is_atc(&code) && (system.is_empty() || system.contains("atc")) {
+                Some(code.as_str())
+            } else if system.contains("rxnorm") {
+                crate::fhir_codes::atc_of_rxnorm(&code)
             } else {
-                unmapped.entry(system).or_insert((0, code.clone())).0 += 1;
                 None
             };
+            let kind = match atc {
+                Some(atc) => kind_of_atc(atc),
+                None => {
+                    unmapped.entry(system).or_insert((0, code.clone())).0 += 1;
+                    None
+                }
+            };
+            let code = atc.map(str::to_string).unwrap_or(code);
             let when = s(r, &["authoredOn"])
                 .or_else(|| s(r, &["effectiveDateTime"]))
                 .or_else(|| s(r, &["effectivePeriod", "start"]));
@@ -755,7 +764,9 @@ fn group(
         let date = f.date("performed/authoredOn", when.as_deref()).and_then(|d| d.to_date());
         problems.extend(f.0);
         match (kind, date) {
-            (Some(kind), Some(date)) => events.push((kind, date, reason, None)),
+            // A treatment that names no tumour (an mCODE cancer-related medication without a
+            // reason) is the patient's only primary's, as for stage observations.
+            (Some(kind), Some(date)) => events.push((kind, date, reason.or(only_primary), None)),
             (Some(_), None) => {
                 problems.push(Violation::error("record.required", format!("treatment '{label}' has no date")))
             }
@@ -959,6 +970,41 @@ mod tests {
         let (stage, tnm, basis) = read(&entries);
         assert_eq!((stage.as_deref(), basis.as_deref()), (Some("IIIB"), Some("pathological")));
         assert_eq!(tnm, [None, None, None], "the pathological set has no category");
+    }
+
+    /// Medications by RxNorm: a cancer drug of `data/fhir/rxnorm_atc.csv` is a care event of the
+    /// tumour it treats (of the only primary when it names none), by its ATC class; a drug
+    /// outside the table is a warning naming the code system, never a guess.
+    #[test]
+    fn rxnorm_medications_become_care_events_through_their_atc_class() {
+        let med = |id: &str, code: &str, reason: bool| {
+            let mut r = json!({"resourceType": "MedicationRequest", "id": id, "authoredOn": "2019-05-01",
+                "meta": {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-related-medication-request"]},
+                "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code}]},
+                "subject": {"reference": "urn:uuid:p1"}});
+            if reason {
+                r["reasonReference"] = json!([{"reference": "urn:uuid:c1"}]);
+            }
+            json!({"fullUrl": format!("urn:uuid:{id}"), "resource": r})
+        };
+        let entries = vec![
+            json!({"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1951-01-20"}}),
+            json!({"fullUrl": "urn:uuid:c1", "resource": {"resourceType": "Condition", "id": "c1",
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "254837009"}]},
+                "subject": {"reference": "urn:uuid:p1"}, "onsetDateTime": "2019-04-01"}}),
+            med("m1", "1734919", true),
+            med("m2", "262485", false),
+            med("m3", "313782", true),
+        ];
+        let line = format!("{}\n", json!({"resourceType": "Bundle", "type": "collection", "entry": entries}));
+        let mut out = Extract::default();
+        read_ndjson(line.as_bytes(), "b.ndjson", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), &mut out).unwrap();
+        let events: Vec<(&str, bool)> =
+            out.care_events.iter().map(|e| (e.kind.label(), e.tumour_id.is_some())).collect();
+        assert_eq!(events, vec![("chemotherapy", true), ("hormone_therapy", true)]);
+        let warned: Vec<&str> = out.warnings.iter().map(|w| w.violation.message.as_str()).collect();
+        assert!(warned.iter().any(|m| m.contains("rxnorm") && m.contains("313782")), "{warned:?}");
+        assert_eq!(crate::fhir_codes::atc_of_rxnorm("349472"), Some("L01EB01"));
     }
 
     /// The FHIR specification's example Patient (a narrative, an MRN, names, telecom, a home

@@ -202,6 +202,22 @@ fn secondary_site(icd10: &str) -> Option<String> {
     TABLE.get(icd10).or_else(|| TABLE.get(&format!("{}.9", &icd10[..3]))).cloned()
 }
 
+/// The ATC code of an RxNorm drug of Synthea's cancer modules and the mCODE examples
+/// (`data/fhir/rxnorm_atc.csv`, its rule in the folder's README), `None` for a drug not listed.
+pub fn atc_of_rxnorm(code: &str) -> Option<&'static str> {
+    static TABLE: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        let text = include_str!("../data/fhir/rxnorm_atc.csv");
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.expect("rxnorm_atc.csv is valid CSV");
+                (r[0].to_string(), r[3].to_string())
+            })
+            .collect()
+    });
+    TABLE.get(code.trim()).map(String::as_str)
+}
+
 /// What a SNOMED CT concept is, from `data/fhir/snomed_cancer.csv`; a concept not listed whose
 /// `display` names a cancer is [`Class::Unmapped`]; `None` for any other concept. `onset` is the
 /// condition's, kept with a staged concept.

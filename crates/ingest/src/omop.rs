@@ -20,9 +20,10 @@
 //!   `episode_event` (its id is kept in the tumour's source ids);
 //! - sex from `gender_concept_id` (8507 male, 8532 female), birth from `year_of_birth`,
 //!   `month_of_birth`, `day_of_birth`, death from `death.death_date`;
-//! - treatments: `drug_exposure` by ATC code in `drug_source_value`, `procedure_occurrence` by
-//!   label or kind in `procedure_source_value`; a drug or procedure that is not a cancer
-//!   treatment (or a drug coded otherwise than in ATC, RxNorm included) is skipped and counted.
+//! - treatments: `drug_exposure` by ATC code in `drug_source_value`, or by the ATC class of its
+//!   RxNorm `drug_concept_id` (`data/fhir/rxnorm_atc.csv`, the cancer drugs of Synthea's modules),
+//!   `procedure_occurrence` by label or kind in `procedure_source_value`; a drug or procedure
+//!   that is not a cancer treatment (or a drug coded otherwise) is skipped and counted.
 //!
 //! Every row of every table read is a record with its file and line: it is accepted (and used),
 //! quarantined or skipped, and each file's counts add up. The patient id is
@@ -410,11 +411,12 @@ fn read_tables(dir: &Path, shown: Option<&str>, today: NaiveDate, out: &mut Extr
         out.finish_file(SOURCE_KIND, &file)?;
     }
 
-    // The vocabulary of the conditions' concepts, when the export ships it.
+    // The vocabulary of the conditions' and drugs' concepts, when the export ships it.
     let file = file_of("condition_occurrence");
-    let condition_concepts = column_values(name("condition_occurrence"), &file, "condition_concept_id")?;
+    let mut wanted = column_values(name("condition_occurrence"), &file, "condition_concept_id")?;
+    wanted.extend(column_values(name("drug_exposure"), &file_of("drug_exposure"), "drug_concept_id")?);
     let concepts = match name("concept") {
-        Some(_) => concepts_of(name("concept"), &file_of("concept"), &condition_concepts)?,
+        Some(_) => concepts_of(name("concept"), &file_of("concept"), &wanted)?,
         None => HashMap::new(),
     };
     let malignant =
@@ -509,6 +511,7 @@ fn read_tables(dir: &Path, shown: Option<&str>, today: NaiveDate, out: &mut Extr
         let Some(table) = open(name(table_name), &file, out)? else { continue };
         table.header.require(&file, &format!("an OMOP {table_name} table"), &["person_id", code_col, date_col])?;
         let [person, code, date] = ["person_id", code_col, date_col].map(|c| table.header.index(c));
+        let drug_concept = table.header.index("drug_concept_id").filter(|_| table_name == "drug_exposure");
         table.rows_into(&prov(&file, 0), out, &mut |out, p, row, raw| {
             let mut f = Findings::default();
             let who = row.at(person).and_then(|id| persons.get(id));
@@ -518,9 +521,16 @@ fn read_tables(dir: &Path, shown: Option<&str>, today: NaiveDate, out: &mut Extr
             let when = f.date(date_col, row.at(date)).and_then(|d| d.to_date());
             let value = row.at(code).unwrap_or("");
             let kind = if table_name == "drug_exposure" {
-                // Drugs coded otherwise (RxNorm, as OHDSI's sets code them) are read, and kept out
-                // of the care pathway with a warning: their cancer-treatment class is ATC's.
-                is_atc(value).then(|| kind_of_atc(value)).flatten()
+                // A drug's cancer-treatment class is its ATC code's: the source value's when it is
+                // one, else that of its RxNorm concept (data/fhir/rxnorm_atc.csv); any other drug
+                // is skipped.
+                let rxnorm = row
+                    .at(drug_concept)
+                    .and_then(|id| concepts.get(id))
+                    .filter(|c| c.vocabulary.eq_ignore_ascii_case("RxNorm"))
+                    .and_then(|c| crate::fhir_codes::atc_of_rxnorm(&c.code));
+                let atc = if is_atc(value) { Some(value) } else { rxnorm };
+                atc.and_then(kind_of_atc)
             } else {
                 kind_of_label(value)
             };
@@ -790,6 +800,43 @@ mod tests {
         assert!(out.patients.iter().any(|p| p.patient_id == "C-1" && p.death_date.is_some()));
         // The analgesic and the drug coded XX are read, skipped and counted, out of the pathway.
         assert_eq!(out.care_events.len(), 1);
+    }
+
+    /// A drug of an OHDSI export, coded by its RxNorm concept (the source value is RxNorm's
+    /// code, as OHDSI's Synthea conversions write it): a cancer drug is a care event by the ATC
+    /// class of `data/fhir/rxnorm_atc.csv`; another RxNorm drug is skipped; without the concept
+    /// table nothing is guessed.
+    #[test]
+    fn rxnorm_drugs_are_classed_through_their_concept() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |t: &str, text: &str| std::fs::write(dir.path().join(format!("{t}.csv")), text).unwrap();
+        write("person", "person_id,gender_concept_id,year_of_birth\n1,8532,1950\n");
+        write(
+            "condition_occurrence",
+            "condition_occurrence_id,person_id,condition_start_date,condition_source_value\n10,1,2021-03-04,8500/3-C50.4\n",
+        );
+        write(
+            "drug_exposure",
+            "person_id,drug_concept_id,drug_source_value,drug_exposure_start_date\n\
+             1,1734919,1734919,2021-04-01\n1,1125315,313782,2021-04-02\n1,262485,262485,2021-05-01\n",
+        );
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut out = Extract::default();
+        read_omop_dir(dir.path(), today, &mut out).unwrap();
+        assert!(out.care_events.is_empty(), "no concept table: RxNorm codes are not guessed");
+        write(
+            "concept",
+            "concept_id,concept_name,domain_id,vocabulary_id,concept_class_id,standard_concept,concept_code\n\
+             1734919,cyclophosphamide 1000 MG Injection,Drug,RxNorm,Clinical Drug,S,1734919\n\
+             1125315,Acetaminophen 325 MG Oral Tablet,Drug,RxNorm,Clinical Drug,S,313782\n\
+             262485,Arimidex,Drug,RxNorm,Brand Name,S,262485\n",
+        );
+        let mut out = Extract::default();
+        read_omop_dir(dir.path(), today, &mut out).unwrap();
+        let kinds: Vec<&str> = out.care_events.iter().map(|e| e.kind.label()).collect();
+        assert_eq!(kinds, vec!["chemotherapy", "hormone_therapy"]);
+        let drugs = out.files.iter().find(|f| f.file.ends_with("drug_exposure.csv")).unwrap();
+        assert_eq!((drugs.counts.read, drugs.counts.accepted, drugs.counts.skipped), (3, 2, 1));
     }
 
     #[test]
