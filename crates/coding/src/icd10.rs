@@ -258,6 +258,31 @@ fn myeloid_d_code(d: &str) -> Option<(Topography, Morphology, Behaviour)> {
     Some((Topography::parse("C42.1").ok()?, Morphology::parse(&morphology.to_string()).ok()?, Behaviour::Malignant))
 }
 
+/// The haematological neoplasm each ICD-10 subcategory of C81–C96 stands for: of the ICD-O-3
+/// malignant morphologies 9590–9993 whose conversion ([`from_icdo3`]; lymphomas, 9590–9729, at
+/// C77.9, the others at C42.1) gives the code, the lowest — ICD-O-3 numbers a class's NOS or
+/// commonest entity first (C91.1 9823 chronic lymphocytic leukaemia, C92.1 9863 chronic myeloid
+/// leukaemia, C93.1 9945 chronic myelomonocytic leukaemia), so that a claims or death
+/// certificate code falls in the site group of its histology.
+static HAEM_OF_CODE: LazyLock<std::collections::HashMap<String, (Topography, Morphology)>> = LazyLock::new(|| {
+    let mut map = std::collections::HashMap::new();
+    let (nodes, marrow) = (Topography::parse("C77.9").expect("C77.9"), Topography::parse("C42.1").expect("C42.1"));
+    for code in 9590..=9993u16 {
+        let Ok(m) = Morphology::parse(&code.to_string()) else { continue };
+        if !m.is_valid() {
+            continue;
+        }
+        let t = if code < 9730 { nodes } else { marrow };
+        if let Ok(c) = from_icdo3(t, m, Behaviour::Malignant, Sex::Unknown)
+            && (c.starts_with("C8") || c.starts_with("C9"))
+            && c.contains('.')
+        {
+            map.entry(c).or_insert((t, m));
+        }
+    }
+    map
+});
+
 /// The ICD-O-3 topography each ICD-10 site code comes from, with the unspecified morphology.
 static SITE_OF_CODE: LazyLock<std::collections::HashMap<String, Topography>> = LazyLock::new(|| {
     let unspecified = Morphology::parse("8000").expect("8000 is a morphology");
@@ -299,7 +324,9 @@ static SITE_OF_CODE: LazyLock<std::collections::HashMap<String, Topography>> = L
 ///   melanoma C43 (C44 with 8720/3), mesothelioma C45 (pleura C38.4,
 ///   peritoneum C48.2, pericardium C38.0, else C80.9, with 9050/3) and Kaposi sarcoma C46 (skin
 ///   C44.9, soft tissue C49.9, palate C05.9, lymph nodes C77.9, else C80.9, with 9140/3);
-/// - haematological categories, with the morphology ICD-O-3 gives for the category (its NOS
+/// - haematological subcategories (C81.0 … C96.9) as the lowest ICD-O-3 morphology converting to
+///   them (`HAEM_OF_CODE`), and the categories given in three characters (or a subcategory no
+///   morphology converts to) with the morphology ICD-O-3 gives for the category (its NOS
 ///   where there is one), lymphomas at C77.9, myeloma and leukaemias at C42.1: Hodgkin C81
 ///   9650/3, follicular C82 9690/3, non-follicular C83 by subcategory (9670, 9673, 9727, 9687;
 ///   9680 diffuse large B-cell, the commonest, for the others: 9591 converts to C85.9), mature
@@ -327,6 +354,12 @@ pub fn to_icdo3(code: &str) -> Option<(Topography, Morphology, Behaviour)> {
         Some(d) if d.len() == 1 => Some(d.parse().ok()?),
         Some(_) => return None,
     };
+    if let Some(d) = sub
+        && (81..=96).contains(&number)
+        && let Some(&(t, m)) = HAEM_OF_CODE.get(&format!("C{number}.{d}"))
+    {
+        return Some((t, m, Behaviour::Malignant));
+    }
     let at = |site: u8, subsite: u8| Topography::parse(&format!("C{site:02}.{subsite}")).ok();
     // The sites: the topography whose unspecified tumour converts to the code (as given, then
     // its category's `.9`, then its three characters).
@@ -634,6 +667,13 @@ mod tests {
         }
         assert_eq!(to_icdo3("C80").map(|c| c.0.to_string()).as_deref(), Some("C80.9"));
         assert_eq!(to_icdo3("C80.9").map(|c| c.0.to_string()).as_deref(), Some("C80.9"));
+        // Haematological subcategories come back to themselves, in their own class.
+        for (code, morphology) in [("C91.1", 9823), ("C92.1", 9863), ("C93.1", 9945), ("C92.0", 9861), ("C90.0", 9732)]
+        {
+            let (t, m, b) = to_icdo3(code).unwrap();
+            assert_eq!(m.code(), morphology, "{code}");
+            assert_eq!(from_icdo3(t, m, b, Sex::Unknown).as_deref(), Ok(code), "{code}");
+        }
         for code in ["C45.0", "C43.5", "C90.1", "C81.9", "C50.4", "C61", "C22.0", "C22.1", "C22.2", "C22.3", "C22.4"] {
             let (t, m, b) = to_icdo3(code).unwrap();
             let back = from_icdo3(t, m, b, Sex::Unknown).unwrap();

@@ -212,6 +212,9 @@ pub enum Reason {
     DifferentGroups(Option<HistologyGroup>, Option<HistologyGroup>),
     /// Different organs (rule 3).
     DifferentSites(String, String),
+    /// Same organ, one histology impossible at its site (the IARC/IACR topography–morphology
+    /// check, #18) and not verified: the tumour the other record describes.
+    DoubtfulHistology(String),
 }
 
 impl fmt::Display for Reason {
@@ -236,6 +239,9 @@ impl fmt::Display for Reason {
                 write!(f, "different histology groups, {} and {} (rule 4.2)", group(a), group(b))
             }
             Self::DifferentSites(a, b) => write!(f, "different organs, {a} and {b} (rule 3)"),
+            Self::DoubtfulHistology(site) => {
+                write!(f, "same organ {site}, one histology impossible at its site and unverified (IARC check 18)")
+            }
         }
     }
 }

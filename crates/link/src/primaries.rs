@@ -29,7 +29,9 @@
 //! - basis of diagnosis: the most valid (7 histology of the primary > 6 > 5 > 4 > 2 > 1 > 0 death
 //!   certificate only; 9 and missing last);
 //! - morphology: the specific over the unspecified, then the numerically highest code
-//!   ([`best_morphology`]); behaviour: the highest of the records;
+//!   ([`best_morphology`]), a morphology the IARC site–histology check calls impossible at its
+//!   site (and no registrar has verified) counting as unspecified; behaviour: the highest of the
+//!   records;
 //! - topography: that of the most valid record (basis, then earliest), preferring a specific
 //!   subsite over `.9`; when the records lie in different sites of a Table 1 group (C19 and C20),
 //!   the group's code (C20.9);
@@ -71,6 +73,11 @@ pub struct TumourRecord {
     pub tnm: [Option<String>; 3],
     /// A notification or a case-finding record.
     pub kind: RecordKind,
+    /// Whether the record's morphology is one the IARC/IACR topography–morphology check
+    /// (check #18) calls impossible at its site and that no registrar has verified: it then
+    /// compares as an unspecified morphology, so that it neither splits a tumour that another
+    /// source describes credibly nor overrides that source's histology.
+    pub morphology_doubtful: bool,
 }
 
 /// What a tumour record is to the consolidation.
@@ -175,8 +182,9 @@ pub fn consolidate(records: &[TumourRecord]) -> Vec<Primary> {
 
 /// The primaries of one person, from their records in order.
 fn consolidate_person(records: &[TumourRecord], order: &[usize]) -> Vec<Primary> {
-    // Groups of records, each with its current morphology, reportable ones first.
-    let mut groups: Vec<(bool, Morphology, Vec<Member>)> = Vec::new();
+    // Groups of records, each with its current morphology (`None` while its records' histologies
+    // are all doubtful), reportable ones first.
+    let mut groups: Vec<(bool, Option<Morphology>, Vec<Member>)> = Vec::new();
     for reportable in [true, false] {
         let start = groups.len();
         let notifications = order.iter().filter(|&&i| records[i].kind == RecordKind::Notification);
@@ -188,21 +196,45 @@ fn consolidate_person(records: &[TumourRecord], order: &[usize]) -> Vec<Primary>
             }
             let joined = groups[start..].iter_mut().find_map(|(_, morphology, members)| {
                 let founder = &records[members[0].record];
-                let d = decide((founder.topography, *morphology), (r.topography, r.morphology));
-                d.is_same().then(|| (morphology, members, d.reason().clone()))
+                let reason = match (*morphology, r.morphology_doubtful) {
+                    (Some(m), false) => {
+                        let d = decide((founder.topography, m), (r.topography, r.morphology));
+                        d.is_same().then(|| d.reason().clone())
+                    }
+                    // A doubtful histology is the tumour of any record of the same organ.
+                    _ => {
+                        let (a, b) = (site_group_of(founder.topography), site_group_of(r.topography));
+                        (a == b).then_some(Reason::DoubtfulHistology(a.label))
+                    }
+                };
+                reason.map(|reason| (morphology, members, reason))
             });
             match joined {
                 Some((morphology, members, reason)) => {
-                    if r.kind == RecordKind::Notification || records[members[0].record].kind == RecordKind::CaseFinding
-                    {
-                        *morphology = best_morphology(*morphology, r.morphology);
+                    let gives = r.kind == RecordKind::Notification
+                        || records[members[0].record].kind == RecordKind::CaseFinding
+                        || morphology.is_none();
+                    if gives && !r.morphology_doubtful {
+                        *morphology = Some(morphology.map_or(r.morphology, |m| best_morphology(m, r.morphology)));
                     }
                     members.push(Member { record: i, reason: Some(reason) });
                 }
-                None => groups.push((reportable, r.morphology, vec![Member { record: i, reason: None }])),
+                None => {
+                    let morphology = (!r.morphology_doubtful).then_some(r.morphology);
+                    groups.push((reportable, morphology, vec![Member { record: i, reason: None }]));
+                }
             }
         }
     }
+    // A primary whose histologies are all doubtful keeps its first one: no other source
+    // contradicts it.
+    let groups: Vec<(bool, Morphology, Vec<Member>)> = groups
+        .into_iter()
+        .map(|(reportable, morphology, members)| {
+            let morphology = morphology.unwrap_or(records[members[0].record].morphology);
+            (reportable, morphology, members)
+        })
+        .collect();
     let mut primaries: Vec<Primary> = groups
         .into_iter()
         .map(|(reportable, morphology, members)| best(records, reportable, morphology, members))
@@ -328,6 +360,7 @@ mod tests {
                         "case-finding" => RecordKind::CaseFinding,
                         other => panic!("{case}: kind '{other}'"),
                     },
+                    morphology_doubtful: &r[col("doubtful")] == "yes",
                 })
                 .collect();
             let primaries = consolidate(&records);
@@ -377,6 +410,7 @@ mod tests {
             stage: None,
             tnm: [None, None, None],
             kind: RecordKind::Notification,
+            morphology_doubtful: false,
         }
     }
 

@@ -36,6 +36,17 @@ pub fn consolidate_tumours(
              FROM tumours ORDER BY dataset, tumour_id",
         )?
         .rows()?;
+    // Records whose morphology the IARC site–histology check calls impossible at their site (a
+    // registrar's verification removes the warning at ingest).
+    let doubtful: std::collections::HashSet<(String, String)> = if w.tables()?.iter().any(|t| t == "warnings") {
+        w.query("SELECT DISTINCT dataset, record_id FROM warnings WHERE rule_id = 'iarc.site-histology'")?
+            .rows()?
+            .into_iter()
+            .map(|r| (r[0].as_text(), r[1].as_text()))
+            .collect()
+    } else {
+        Default::default()
+    };
     let mut records = Vec::with_capacity(rows.len());
     let mut patient_of = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -62,6 +73,7 @@ pub fn consolidate_tumours(
             stage: text(11),
             tnm: [text(12), text(13), text(14)],
             kind: RecordKind::Notification,
+            morphology_doubtful: doubtful.contains(&(t(0), t(1))),
         });
         patient_of.push(patient);
     }
@@ -127,6 +139,7 @@ fn claims_diagnoses(
                 stage: None,
                 tnm: [None, None, None],
                 kind: RecordKind::CaseFinding,
+                morphology_doubtful: false,
             },
             patient,
         ));
