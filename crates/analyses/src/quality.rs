@@ -20,7 +20,7 @@
 //!
 //! Percentages have every case of the cell as denominator (basis unknown included).
 
-use oncodata_warehouse::{QueryResult, Warehouse};
+use oncodata_warehouse::{QueryResult, Value, Warehouse};
 
 use crate::AnalysisError;
 use crate::cohort::REGISTRY_SOURCES;
@@ -112,15 +112,37 @@ pub async fn indicators(w: &Warehouse) -> Result<Indicators, AnalysisError> {
     Ok(Indicators { table: w.query_async(&sql).await?, mortality })
 }
 
-/// The records per rule: quarantined (errors) and accepted with a warning, by dataset.
+/// The records per rule: quarantined (errors) and accepted with a warning, by dataset:
+/// `dataset, rule_id, severity, records`, most records first. A quarantined record counts once
+/// under each rule it broke (its `rule_ids`, `;`-separated, are split here rather than by SQL's
+/// `unnest`, which an Apache Ballista cluster cannot run).
 pub async fn records_per_rule(w: &Warehouse) -> Result<QueryResult, AnalysisError> {
-    Ok(w
-        .query_async(
-        "SELECT dataset, rule_id, severity, count(*) AS records FROM ( \
-           SELECT dataset, unnest(string_to_array(rule_ids, ';')) AS rule_id, 'quarantined' AS severity FROM quarantine \
-           UNION ALL \
-           SELECT dataset, rule_id, 'warning' AS severity FROM warnings \
-         ) GROUP BY dataset, rule_id, severity ORDER BY dataset, severity, records DESC, rule_id",
-        )
-        .await?)
+    let mut counts: std::collections::BTreeMap<(String, &'static str, String), i64> = Default::default();
+    // A table with no row (or none at all) is not queried.
+    if w.rows("quarantine") > 0 {
+        let sql = "SELECT dataset, rule_ids, count(*) AS records FROM quarantine GROUP BY dataset, rule_ids";
+        for r in w.query_async(sql).await?.rows()? {
+            let n = r[2].as_f64().unwrap_or(0.0) as i64;
+            for rule in r[1].as_text().split(';').filter(|s| !s.is_empty()) {
+                *counts.entry((r[0].as_text(), "quarantined", rule.to_string())).or_default() += n;
+            }
+        }
+    }
+    if w.rows("warnings") > 0 {
+        let sql = "SELECT dataset, rule_id, count(*) AS records FROM warnings GROUP BY dataset, rule_id";
+        for r in w.query_async(sql).await?.rows()? {
+            let n = r[2].as_f64().unwrap_or(0.0) as i64;
+            *counts.entry((r[0].as_text(), "warning", r[1].as_text())).or_default() += n;
+        }
+    }
+    let mut rows: Vec<(String, &'static str, String, i64)> =
+        counts.into_iter().map(|((dataset, severity, rule), n)| (dataset, severity, rule, n)).collect();
+    rows.sort_by(|a, b| (&a.0, a.1, std::cmp::Reverse(a.3), &a.2).cmp(&(&b.0, b.1, std::cmp::Reverse(b.3), &b.2)));
+    let rows: Vec<Vec<Value>> = rows
+        .into_iter()
+        .map(|(dataset, severity, rule, n)| {
+            vec![Value::Text(dataset), Value::Text(rule), Value::Text(severity.to_string()), Value::Int(n)]
+        })
+        .collect();
+    Ok(QueryResult::from_rows(&["dataset", "rule_id", "severity", "records"], &rows)?)
 }

@@ -59,6 +59,13 @@ impl QueryResult {
         Self { schema, batches }
     }
 
+    /// A result made of rows of values, for an analysis that finishes a table outside SQL
+    /// (each column typed by its values, as [`crate::Warehouse::write_rows`] types them).
+    pub fn from_rows(columns: &[&str], rows: &[Vec<Value>]) -> Result<Self, WarehouseError> {
+        let batch = crate::tables::batch_of_values(columns, rows)?;
+        Ok(Self { schema: batch.schema(), batches: vec![batch] })
+    }
+
     /// Column names, in order.
     pub fn columns(&self) -> Vec<String> {
         self.schema.fields().iter().map(|f| f.name().clone()).collect()

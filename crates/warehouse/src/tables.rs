@@ -165,67 +165,72 @@ impl Warehouse {
     /// crates that compute tables without Arrow types. Each column's type is that of its values:
     /// text (UTF-8), integers (Int64), floats (Float64) or booleans; `Null` anywhere.
     pub fn write_rows(&self, name: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<(), WarehouseError> {
-        use datafusion::arrow::array::{BooleanBuilder, Int64Builder};
-        use datafusion::arrow::datatypes::{DataType, Field, Schema};
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
-        let mut fields = Vec::with_capacity(columns.len());
-        for (c, name) in columns.iter().enumerate() {
-            let cell = |r: &Vec<Value>| r.get(c).cloned().unwrap_or(Value::Null);
-            let kind = rows.iter().map(cell).find(|v| *v != Value::Null);
-            let mismatch =
-                |v: &Value| WarehouseError::Query(format!("column {name}: {v:?} among values of another type"));
-            let (array, data_type): (ArrayRef, DataType) = match kind {
-                Some(Value::Int(_)) => {
-                    let mut b = Int64Builder::new();
-                    for v in rows.iter().map(cell) {
-                        match v {
-                            Value::Int(i) => b.append_value(i),
-                            Value::Null => b.append_null(),
-                            other => return Err(mismatch(&other)),
-                        }
-                    }
-                    (Arc::new(b.finish()), DataType::Int64)
-                }
-                Some(Value::Float(_)) => {
-                    let mut b = Float64Builder::new();
-                    for v in rows.iter().map(cell) {
-                        match v {
-                            Value::Float(f) => b.append_value(f),
-                            Value::Int(i) => b.append_value(i as f64),
-                            Value::Null => b.append_null(),
-                            other => return Err(mismatch(&other)),
-                        }
-                    }
-                    (Arc::new(b.finish()), DataType::Float64)
-                }
-                Some(Value::Bool(_)) => {
-                    let mut b = BooleanBuilder::new();
-                    for v in rows.iter().map(cell) {
-                        match v {
-                            Value::Bool(x) => b.append_value(x),
-                            Value::Null => b.append_null(),
-                            other => return Err(mismatch(&other)),
-                        }
-                    }
-                    (Arc::new(b.finish()), DataType::Boolean)
-                }
-                _ => {
-                    let mut b = StringBuilder::new();
-                    for v in rows.iter().map(cell) {
-                        match v {
-                            Value::Null => b.append_null(),
-                            other => b.append_value(other.as_text()),
-                        }
-                    }
-                    (Arc::new(b.finish()), DataType::Utf8)
-                }
-            };
-            arrays.push(array);
-            fields.push(Field::new(*name, data_type, true));
-        }
-        let schema = Arc::new(Schema::new(fields));
-        self.write_table(name, batch(schema, arrays)?)
+        self.write_table(name, batch_of_values(columns, rows)?)
     }
+}
+
+/// Rows of values as one Arrow batch, each column typed by its values (see
+/// [`Warehouse::write_rows`]).
+pub(crate) fn batch_of_values(columns: &[&str], rows: &[Vec<Value>]) -> Result<RecordBatch, WarehouseError> {
+    use datafusion::arrow::array::{BooleanBuilder, Int64Builder};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
+    let mut fields = Vec::with_capacity(columns.len());
+    for (c, name) in columns.iter().enumerate() {
+        let cell = |r: &Vec<Value>| r.get(c).cloned().unwrap_or(Value::Null);
+        let kind = rows.iter().map(cell).find(|v| *v != Value::Null);
+        let mismatch = |v: &Value| WarehouseError::Query(format!("column {name}: {v:?} among values of another type"));
+        let (array, data_type): (ArrayRef, DataType) = match kind {
+            Some(Value::Int(_)) => {
+                let mut b = Int64Builder::new();
+                for v in rows.iter().map(cell) {
+                    match v {
+                        Value::Int(i) => b.append_value(i),
+                        Value::Null => b.append_null(),
+                        other => return Err(mismatch(&other)),
+                    }
+                }
+                (Arc::new(b.finish()), DataType::Int64)
+            }
+            Some(Value::Float(_)) => {
+                let mut b = Float64Builder::new();
+                for v in rows.iter().map(cell) {
+                    match v {
+                        Value::Float(f) => b.append_value(f),
+                        Value::Int(i) => b.append_value(i as f64),
+                        Value::Null => b.append_null(),
+                        other => return Err(mismatch(&other)),
+                    }
+                }
+                (Arc::new(b.finish()), DataType::Float64)
+            }
+            Some(Value::Bool(_)) => {
+                let mut b = BooleanBuilder::new();
+                for v in rows.iter().map(cell) {
+                    match v {
+                        Value::Bool(x) => b.append_value(x),
+                        Value::Null => b.append_null(),
+                        other => return Err(mismatch(&other)),
+                    }
+                }
+                (Arc::new(b.finish()), DataType::Boolean)
+            }
+            _ => {
+                let mut b = StringBuilder::new();
+                for v in rows.iter().map(cell) {
+                    match v {
+                        Value::Null => b.append_null(),
+                        other => b.append_value(other.as_text()),
+                    }
+                }
+                (Arc::new(b.finish()), DataType::Utf8)
+            }
+        };
+        arrays.push(array);
+        fields.push(Field::new(*name, data_type, true));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    batch(schema, arrays)
 }
 
 /// The `patients` rows of a dataset as an Arrow batch.

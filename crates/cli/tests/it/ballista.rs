@@ -141,6 +141,14 @@ fn sql_and_incidence_on_a_ballista_cluster_equal_the_embedded_engine() {
     let mut on_cluster = survival.to_vec();
     on_cluster.extend(["--ballista", url]);
     assert_eq!(run(&on_cluster), embedded);
+    // The quality report: the registry's primaries, M:I from the cancer deaths (joins on the
+    // coverage and mortality tables) and the records per rule.
+    let quality = ["quality", "--warehouse", w, "--format", "json"];
+    let embedded = run(&quality);
+    assert!(embedded.contains("\"mi_ratio\":0.") && embedded.contains("\"severity\":\"quarantined\""), "{embedded}");
+    let mut on_cluster = quality.to_vec();
+    on_cluster.extend(["--ballista", url]);
+    assert_eq!(run(&on_cluster), embedded);
 
     // Both executors ran tasks: each wrote shuffle files in its work folder.
     for i in 0..2 {
