@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}
-for target in encr_csv naaccr_xml naaccr_flat fhir_ndjson fhir_keys identity_keys mapped_csv omop_folder claims_folder; do
+for target in encr_csv naaccr_xml naaccr_flat fhir_ndjson fhir_keys identity_keys mapped_csv omop_folder claims_folder claims_snds_folder; do
   echo "== $target ($seconds s)"
   mkdir -p "corpus/$target"
   # seeds/<target>: a few valid records to start from (committed; the corpus is not).

@@ -186,18 +186,23 @@ pub fn icd10_class(code: &str) -> Option<Class> {
     })
 }
 
+/// A data table of the crate (CSV with a header) as a map from its first column to its column
+/// `value`.
+fn key_value(file: &str, text: &str, value: usize) -> HashMap<String, String> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap_or_else(|e| panic!("data/fhir/{file} is valid CSV: {e}"));
+            (r[0].to_string(), r[value].to_string())
+        })
+        .collect()
+}
+
 /// The ICD-O-3 topography of the site an ICD-10 secondary neoplasm code names (`C78.7` →
 /// `C22.0`), from `data/fhir/icd10_secondary_sites.csv`.
 fn secondary_site(icd10: &str) -> Option<String> {
     static TABLE: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
-        let text = include_str!("../data/fhir/icd10_secondary_sites.csv");
-        csv::Reader::from_reader(text.as_bytes())
-            .records()
-            .map(|r| {
-                let r = r.expect("icd10_secondary_sites.csv is valid CSV");
-                (r[0].to_string(), r[1].to_string())
-            })
-            .collect()
+        key_value("icd10_secondary_sites.csv", include_str!("../data/fhir/icd10_secondary_sites.csv"), 1)
     });
     TABLE.get(icd10).or_else(|| TABLE.get(&format!("{}.9", &icd10[..3]))).cloned()
 }
@@ -205,16 +210,8 @@ fn secondary_site(icd10: &str) -> Option<String> {
 /// The ATC code of an RxNorm drug of Synthea's cancer modules and the mCODE examples
 /// (`data/fhir/rxnorm_atc.csv`, its rule in the folder's README), `None` for a drug not listed.
 pub fn atc_of_rxnorm(code: &str) -> Option<&'static str> {
-    static TABLE: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
-        let text = include_str!("../data/fhir/rxnorm_atc.csv");
-        csv::Reader::from_reader(text.as_bytes())
-            .records()
-            .map(|r| {
-                let r = r.expect("rxnorm_atc.csv is valid CSV");
-                (r[0].to_string(), r[3].to_string())
-            })
-            .collect()
-    });
+    static TABLE: LazyLock<HashMap<String, String>> =
+        LazyLock::new(|| key_value("rxnorm_atc.csv", include_str!("../data/fhir/rxnorm_atc.csv"), 3));
     TABLE.get(code.trim()).map(String::as_str)
 }
 
