@@ -423,14 +423,8 @@ pub fn run(args: Args) -> CliResult {
                 }
                 if let Some(r) = &o.reference {
                     let written = if snapshot.is_some() { "loaded" } else { "not published" };
-                    println!(
-                        "{} → {} ({}, {written}): {} rows; {}",
-                        o.path,
-                        o.kind.name(),
-                        r.layout,
-                        r.rows,
-                        r.notes.join("; ")
-                    );
+                    let notes: String = r.notes.iter().map(|n| format!("; {n}")).collect();
+                    println!("{} → {} ({}, {written}): {} rows{notes}", o.path, o.kind.name(), r.layout, r.rows);
                     continue;
                 }
                 let c = o.extract.counts();
