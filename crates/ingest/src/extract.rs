@@ -7,7 +7,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 
-use oncodata_model::{CareEvent, Patient, PatientIdentity, Provenance, Text, Tumour};
+use oncodata_model::{Patient, Provenance, Text, Tumour};
 
 pub use oncodata_model::{Records, Warning};
 
@@ -213,18 +213,12 @@ pub struct Totals {
 /// of the files.
 #[derive(Debug, Default)]
 pub struct Extract {
-    /// One patient per distinct id among accepted records (the first record describes them).
-    pub patients: Vec<Patient>,
-    /// Accepted tumours.
-    pub tumours: Vec<Tumour>,
-    /// Accepted care events (treatments, stays, dispensations).
-    pub care_events: Vec<CareEvent>,
-    /// Rejected records.
-    pub quarantined: Vec<QuarantinedRecord>,
-    /// Warnings on accepted records, except those a registrar verified.
-    pub warnings: Vec<Warning>,
-    /// Pseudonymised identities of patients (sources that carry identities, with a key).
-    pub identities: Vec<PatientIdentity>,
+    /// The records held (until a sink takes them, [`Extract::stream_to`]): one patient per
+    /// distinct id among accepted records (the first record describes them), accepted tumours
+    /// and care events, rejected records, warnings on accepted records except those a registrar
+    /// verified, and pseudonymised identities (sources that carry them, with a key). The
+    /// extract derefs to them: `extract.tumours`.
+    pub records: Records,
     /// Per file, in reading order.
     pub files: Vec<FileCounts>,
     /// What the files declare about themselves, as (file, item, value): a NAACCR file's
@@ -249,6 +243,20 @@ pub struct Extract {
     /// The tumour ids accepted, with the record that brought each.
     tumour_ids: HashMap<Text, u64, foldhash::fast::RandomState>,
     current: Counts,
+}
+
+impl std::ops::Deref for Extract {
+    type Target = Records;
+
+    fn deref(&self) -> &Records {
+        &self.records
+    }
+}
+
+impl std::ops::DerefMut for Extract {
+    fn deref_mut(&mut self) -> &mut Records {
+        &mut self.records
+    }
 }
 
 impl Extract {
@@ -286,20 +294,15 @@ impl Extract {
                 Vec::with_capacity(v.len() + v.len() / 4)
             }
             Records {
-                patients: room(&self.patients),
-                tumours: room(&self.tumours),
-                care_events: room(&self.care_events),
-                quarantined: room(&self.quarantined),
-                warnings: room(&self.warnings),
-                identities: room(&self.identities),
+                patients: room(&self.records.patients),
+                tumours: room(&self.records.tumours),
+                care_events: room(&self.records.care_events),
+                quarantined: room(&self.records.quarantined),
+                warnings: room(&self.records.warnings),
+                identities: room(&self.records.identities),
             }
         });
-        std::mem::swap(&mut records.patients, &mut self.patients);
-        std::mem::swap(&mut records.tumours, &mut self.tumours);
-        std::mem::swap(&mut records.care_events, &mut self.care_events);
-        std::mem::swap(&mut records.quarantined, &mut self.quarantined);
-        std::mem::swap(&mut records.warnings, &mut self.warnings);
-        std::mem::swap(&mut records.identities, &mut self.identities);
+        std::mem::swap(&mut records, &mut self.records);
         let t = &mut self.streamed;
         t.patients += records.patients.len() as u64;
         t.tumours += records.tumours.len() as u64;
@@ -322,24 +325,24 @@ impl Extract {
 
     /// The number of records held.
     fn held(&self) -> usize {
-        self.patients.len()
-            + self.tumours.len()
-            + self.care_events.len()
-            + self.quarantined.len()
-            + self.warnings.len()
-            + self.identities.len()
+        self.records.patients.len()
+            + self.records.tumours.len()
+            + self.records.care_events.len()
+            + self.records.quarantined.len()
+            + self.records.warnings.len()
+            + self.records.identities.len()
     }
 
     /// The records kept so far: handed to the sink or held.
     pub fn totals(&self) -> Totals {
         let s = self.streamed;
         Totals {
-            patients: s.patients + self.patients.len() as u64,
-            tumours: s.tumours + self.tumours.len() as u64,
-            care_events: s.care_events + self.care_events.len() as u64,
-            quarantined: s.quarantined + self.quarantined.len() as u64,
-            warnings: s.warnings + self.warnings.len() as u64,
-            identities: s.identities + self.identities.len() as u64,
+            patients: s.patients + self.records.patients.len() as u64,
+            tumours: s.tumours + self.records.tumours.len() as u64,
+            care_events: s.care_events + self.records.care_events.len() as u64,
+            quarantined: s.quarantined + self.records.quarantined.len() as u64,
+            warnings: s.warnings + self.records.warnings.len() as u64,
+            identities: s.identities + self.records.identities.len() as u64,
         }
     }
 
@@ -417,9 +420,9 @@ impl Extract {
                 self.warnings_of(&t.provenance, Some(&t.tumour_id), warnings);
             }
         }
-        let quarantined_before = self.quarantined.len();
+        let quarantined_before = self.records.quarantined.len();
         self.current.quarantined += batch.quarantined.len() as u64;
-        self.quarantined.append(&mut batch.quarantined);
+        self.records.quarantined.append(&mut batch.quarantined);
         if first_read.iter().any(Option::is_some) {
             for (k, first) in first_read.iter().enumerate() {
                 if let &Some(first) = first {
@@ -429,15 +432,15 @@ impl Extract {
                 }
             }
             // The batch's quarantined records in the order of the file.
-            self.quarantined[quarantined_before..].sort_by_key(|q| q.provenance.record);
+            self.records.quarantined[quarantined_before..].sort_by_key(|q| q.provenance.record);
             let mut first = first_read.iter();
             batch.tumours.retain(|_| first.next().is_some_and(Option::is_none));
         }
         self.current.accepted += batch.tumours.len() as u64;
-        self.tumours.append(&mut batch.tumours);
+        self.records.tumours.append(&mut batch.tumours);
         let mut new = new_patient.iter();
         batch.patients.retain(|_| new.next().is_some_and(|n| *n));
-        self.patients.append(&mut batch.patients);
+        self.records.patients.append(&mut batch.patients);
         if let Some(sink) = &self.sink
             && self.held() >= sink.every
         {
@@ -459,7 +462,7 @@ impl Extract {
     /// [`Extract::duplicate_tumour`].
     pub fn push_tumour(&mut self, tumour: Tumour) {
         self.tumour_accepted(&tumour.tumour_id, &tumour.provenance);
-        self.tumours.push(tumour);
+        self.records.tumours.push(tumour);
     }
 
     fn accept_tumour(
@@ -475,7 +478,7 @@ impl Extract {
         self.tumour_accepted(&tumour.tumour_id, provenance);
         self.warnings_of(provenance, Some(&tumour.tumour_id), warnings);
         self.patient(patient);
-        self.tumours.push(tumour);
+        self.records.tumours.push(tumour);
         self.current.accepted += 1;
     }
 
@@ -483,7 +486,7 @@ impl Extract {
     pub fn patient(&mut self, patient: Patient) {
         if !self.patient_ids.contains(patient.patient_id.as_str()) {
             self.patient_ids.insert(patient.patient_id.clone());
-            self.patients.push(patient);
+            self.records.patients.push(patient);
         }
     }
 
@@ -506,7 +509,7 @@ impl Extract {
                 continue;
             }
             self.current.warnings += 1;
-            self.warnings.push(Warning {
+            self.records.warnings.push(Warning {
                 provenance: provenance.clone(),
                 record_id: record_id.map(str::to_string),
                 violation: w,
@@ -523,7 +526,7 @@ impl Extract {
         raw: String,
     ) {
         self.current.quarantined += 1;
-        self.quarantined.push(QuarantinedRecord { provenance: provenance.clone(), record_id, violations, raw });
+        self.records.quarantined.push(QuarantinedRecord { provenance: provenance.clone(), record_id, violations, raw });
     }
 
     /// Ends the current file: checks read = accepted + quarantined and keeps its counts.
