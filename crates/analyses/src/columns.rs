@@ -62,6 +62,12 @@ impl Columns {
             .collect()
     }
 
+    /// A column as text, `None` where a cell is empty.
+    pub fn optional_texts(&self, name: &str) -> Result<Vec<Option<String>>, String> {
+        let i = self.index(name)?;
+        Ok(self.rows.iter().map(|row| Some(row[i].as_text()).filter(|_| row[i] != Value::Null)).collect())
+    }
+
     /// A column as text (numbers formatted as they print).
     pub fn texts(&self, name: &str) -> Result<Vec<String>, String> {
         let i = self.index(name)?;

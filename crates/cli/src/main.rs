@@ -155,6 +155,14 @@ enum Command {
         changed once written, and a load becomes visible all at once when its manifest is renamed into place. \
         A load killed midway leaves the warehouse on its last complete snapshot.")]
     Snapshots(commands::snapshots::Args),
+    /// Disclosure control: check a table you want to take out against an audience's rules (the
+    /// warehouse's `disclosure.toml`, written with the defaults on first use: no count of 1-10
+    /// persons for the public and projects).
+    #[command(after_help = "Examples:\n  oncodata disclosure check my_table.csv --count cases --by site_group,sex\n  \
+        oncodata disclosure check export.parquet --count n --audience project --format json\n\n\
+        Each cell of the count column is safe or withheld, with the rule and why; the command fails (exit 1) \
+        when any cell would be withheld. Rules and their sources: crates/disclosure/reference/rules.md.")]
+    Disclosure(commands::disclosure::Args),
     /// Incidence: cases, crude and age-standardised rates with intervals, cumulative risk 0-74,
     /// by any grouping, on the warehouse or on your own files.
     #[command(after_help = "Examples:\n  oncodata incidence --by site_group,sex --plot asr.svg\n  \
@@ -266,6 +274,7 @@ fn main() -> ExitCode {
         Command::Survival(a) => commands::survival::run(a),
         Command::Incidence(a) => commands::incidence::run(a),
         Command::Snapshots(a) => commands::snapshots::run(a),
+        Command::Disclosure(a) => commands::disclosure::run(a),
         Command::Cluster(a) => commands::cluster::run(a),
     };
     match result {

@@ -3,6 +3,7 @@
 pub mod cluster;
 pub mod codes;
 pub mod demo;
+pub mod disclosure;
 pub mod extract;
 pub mod incidence;
 pub mod ingest;

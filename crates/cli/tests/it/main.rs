@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod demo;
 mod denominators;
+mod disclosure;
 mod incidence;
 mod ingest;
 mod link;

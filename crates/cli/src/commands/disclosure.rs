@@ -1,0 +1,134 @@
+//! `oncodata disclosure check`: says, cell by cell, what the disclosure rules of an audience
+//! would withhold from a table a researcher wants to take out, and fails when the table is not
+//! safe to publish as it is. The rules are `oncodata_disclosure`'s, under the warehouse's policy
+//! (`DIR/disclosure.toml`, written with the defaults on first use).
+
+use std::path::PathBuf;
+
+use oncodata_analyses::columns::Columns;
+use oncodata_disclosure::{Audience, Policy, Verdict, check_counts};
+use serde_json::json;
+
+use super::{CliResult, Format};
+
+/// Arguments of `oncodata disclosure`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(clap::Subcommand)]
+enum Action {
+    /// Checks a table (CSV with a header, or Parquet): each cell of the count column under the
+    /// audience's rules; exits with an error when any cell would be withheld.
+    Check {
+        /// The table.
+        file: PathBuf,
+        /// The column that counts persons.
+        #[arg(long, value_name = "COLUMN")]
+        count: String,
+        /// Columns that name each cell, shown beside it (`site_group,sex`).
+        #[arg(long, value_name = "COLS", value_delimiter = ',')]
+        by: Vec<String>,
+        /// Whom the table is for: public, project or steward.
+        #[arg(long, default_value = "public")]
+        audience: String,
+        /// The warehouse whose policy applies (its `disclosure.toml`).
+        #[arg(long, value_name = "DIR", default_value = "oncodata-data")]
+        warehouse: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> CliResult {
+    let Action::Check { file, count, by, audience, warehouse, format } = args.action;
+    let audience =
+        Audience::parse(&audience).ok_or_else(|| format!("--audience {audience}: one of public, project, steward"))?;
+    let policy = if warehouse.join("tables").is_dir() || warehouse.join("snapshots").is_dir() {
+        let (policy, written) = Policy::of_warehouse(&warehouse)?;
+        if written {
+            eprintln!("note: {} written with the default policy", warehouse.join("disclosure.toml").display());
+        }
+        policy
+    } else {
+        eprintln!("note: no warehouse at {}: the default policy applies", warehouse.display());
+        Policy::default()
+    };
+    let rules = policy.rules(audience);
+    let table = Columns::read(&file)?;
+    let texts = table.optional_texts(&count)?;
+    let labels: Vec<Vec<Option<String>>> = by.iter().map(|c| table.optional_texts(c)).collect::<Result<_, _>>()?;
+    let counts: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+    let check = check_counts(&counts, rules).map_err(|e| format!("{}: {e} (column {count})", file.display()))?;
+
+    let label = |row: usize| -> Vec<String> { labels.iter().map(|l| l[row - 1].clone().unwrap_or_default()).collect() };
+    let shown = |c: &oncodata_disclosure::CellCheck| c.count.map(|n| n.to_string()).unwrap_or_default();
+    let describe = |c: &oncodata_disclosure::CellCheck| match &c.verdict {
+        Verdict::Safe => ("safe", "", String::new()),
+        Verdict::Suppressed { rule, reason } => ("suppressed", *rule, reason.clone()),
+    };
+    match format {
+        Format::Json => {
+            let cells: Vec<_> = check
+                .cells
+                .iter()
+                .map(|c| {
+                    let (v, rule, reason) = describe(c);
+                    json!({"row": c.row, "by": label(c.row), "count": c.count, "verdict": v, "rule": rule, "reason": reason})
+                })
+                .collect();
+            let out = json!({"audience": audience.name(), "min_persons": rules.min_persons, "unrestricted": rules.unrestricted,
+                "cells": cells, "suppressed": check.suppressed(), "safe": check.is_safe()});
+            println!("{out}");
+        }
+        Format::Csv | Format::Table => {
+            let mut header: Vec<String> = vec!["row".into()];
+            header.extend(by.iter().cloned());
+            header.extend([count.clone(), "verdict".into(), "rule".into(), "reason".into()]);
+            let mut lines = vec![header];
+            for c in &check.cells {
+                let (v, rule, reason) = describe(c);
+                let mut line = vec![c.row.to_string()];
+                line.extend(label(c.row));
+                line.extend([shown(c), v.into(), rule.into(), reason]);
+                lines.push(line);
+            }
+            if matches!(format, Format::Csv) {
+                let mut w = csv::Writer::from_writer(std::io::stdout());
+                for l in &lines {
+                    w.write_record(l)?;
+                }
+                w.flush()?;
+            } else {
+                let widths: Vec<usize> = (0..lines[0].len())
+                    .map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0))
+                    .collect();
+                for l in &lines {
+                    let cells: Vec<String> = l.iter().zip(&widths).map(|(s, w)| format!("{s:<w$}")).collect();
+                    println!("{}", cells.join("  ").trim_end());
+                }
+            }
+        }
+    }
+    let what = if rules.unrestricted {
+        format!("the {} audience is unrestricted", audience.name())
+    } else {
+        format!("no count of 1 to {} persons for the {} audience", rules.min_persons - 1, audience.name())
+    };
+    if check.is_safe() {
+        eprintln!("✓ {}: safe to publish ({what}); {} cells checked", file.display(), check.cells.len());
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: not safe to publish: {} of {} cells would be withheld ({what})",
+            file.display(),
+            check.suppressed(),
+            check.cells.len()
+        )
+        .into())
+    }
+}

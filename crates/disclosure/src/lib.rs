@@ -1,0 +1,46 @@
+//! Disclosure control: what each audience may see of a table, one piece of code for every output
+//! path (command line now; the HTTP API and federated nodes later).
+//!
+//! - [`policy`]: the audiences (`public`, `project`, `steward`) and their rules, read from one
+//!   documented TOML file in the warehouse, written with the defaults on first use;
+//! - [`frequency`]: the primary frequency rule — no count of 1 to `min_persons − 1` persons is
+//!   shown, 0 is — cell by cell, with the rule and the reason of each withheld cell.
+//!
+//! The rules, their defaults and their sources: `reference/rules.md`.
+
+pub mod frequency;
+pub mod policy;
+
+pub use frequency::{CellCheck, Check, Verdict, check_counts};
+pub use policy::{Audience, Policy, Rules};
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum DisclosureError {
+    /// The policy file cannot be read or written.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The policy file is not a valid policy.
+    #[error("{file}: {message}")]
+    Policy {
+        /// The file.
+        file: String,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// A count that is not a count of persons.
+    #[error("row {row}: count {value}: {message}")]
+    Count {
+        /// The data row (1 = the first after the header).
+        row: usize,
+        /// The value as given.
+        value: String,
+        /// What is wrong.
+        message: &'static str,
+    },
+}

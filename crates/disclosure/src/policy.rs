@@ -1,0 +1,190 @@
+//! The disclosure policy: per audience, the rules every published table must pass. It lives in
+//! the warehouse as `disclosure.toml`, written with the defaults below the first time a command
+//! needs it, so that a data steward reads and tightens it in one place.
+//!
+//! Defaults (sources in `reference/rules.md`): `public` and `project` show no count of 1 to 10
+//! persons and show zeros, the output rule of France's secure access centre (CASD) for SNDS data;
+//! `steward` is unrestricted (a data steward works inside the warehouse).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::DisclosureError;
+
+/// Who a table is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Audience {
+    /// Anyone: the public pages, the demo's reports.
+    Public,
+    /// An approved project's researchers, inside its workspace.
+    Project,
+    /// A data steward of the platform.
+    Steward,
+}
+
+impl Audience {
+    /// Every audience.
+    pub const ALL: [Audience; 3] = [Self::Public, Self::Project, Self::Steward];
+
+    /// Its name, as on the command line and in the policy file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Project => "project",
+            Self::Steward => "steward",
+        }
+    }
+
+    /// The audience of this name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == text.trim())
+    }
+}
+
+/// One audience's rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// No published count may describe fewer persons than this, except zero (the frequency
+    /// rule's threshold: 11 shows no count of 1–10).
+    #[serde(default = "default_min_persons")]
+    pub min_persons: u64,
+    /// No rule applies (the audience sees the raw figures).
+    #[serde(default)]
+    pub unrestricted: bool,
+}
+
+fn default_min_persons() -> u64 {
+    11
+}
+
+/// The rules of every audience.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The audiences' rules, by name (`[audience.public]` …).
+    pub audience: Audiences,
+}
+
+/// The three audiences' rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audiences {
+    /// `public`.
+    pub public: Rules,
+    /// `project`.
+    pub project: Rules,
+    /// `steward`.
+    pub steward: Rules,
+}
+
+/// The name of the policy file in a warehouse.
+pub const FILE_NAME: &str = "disclosure.toml";
+
+const HEADER: &str = "\
+# oncodata disclosure policy: what each audience may see of a published table.
+# min_persons: no count of 1 to min_persons - 1 persons is shown (zeros are); 11 is the output
+#   rule of France's secure access centre (CASD) for SNDS data.
+# unrestricted: the audience sees raw figures (data stewards, inside the warehouse).
+# Sources and the other rules: crates/disclosure/reference/rules.md in the oncodata repository.
+";
+
+impl Default for Policy {
+    fn default() -> Self {
+        let shown = Rules { min_persons: 11, unrestricted: false };
+        Self {
+            audience: Audiences {
+                public: shown.clone(),
+                project: shown,
+                steward: Rules { min_persons: 11, unrestricted: true },
+            },
+        }
+    }
+}
+
+impl Policy {
+    /// The rules of an audience.
+    pub fn rules(&self, audience: Audience) -> &Rules {
+        match audience {
+            Audience::Public => &self.audience.public,
+            Audience::Project => &self.audience.project,
+            Audience::Steward => &self.audience.steward,
+        }
+    }
+
+    /// Reads a policy file.
+    pub fn read(path: &Path) -> Result<Self, DisclosureError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| DisclosureError::Io { file: file.clone(), source: e })?;
+        let policy: Policy = toml::from_str(&text)
+            .map_err(|e| DisclosureError::Policy { file: file.clone(), message: e.to_string() })?;
+        for a in Audience::ALL {
+            if policy.rules(a).min_persons == 0 {
+                return Err(DisclosureError::Policy {
+                    file,
+                    message: format!("audience {}: min_persons is at least 1", a.name()),
+                });
+            }
+        }
+        Ok(policy)
+    }
+
+    /// The policy of the warehouse at `dir` (`dir/disclosure.toml`), written with the defaults
+    /// when there is none yet; says whether it was written.
+    pub fn of_warehouse(dir: &Path) -> Result<(Self, bool), DisclosureError> {
+        let path = dir.join(FILE_NAME);
+        if path.exists() {
+            return Ok((Self::read(&path)?, false));
+        }
+        let policy = Self::default();
+        let body = toml::to_string(&policy)
+            .map_err(|e| DisclosureError::Policy { file: path.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(dir).map_err(|e| DisclosureError::Io { file: dir.display().to_string(), source: e })?;
+        std::fs::write(&path, format!("{HEADER}\n{body}"))
+            .map_err(|e| DisclosureError::Io { file: path.display().to_string(), source: e })?;
+        Ok((policy, true))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_written_once_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (policy, written) = Policy::of_warehouse(dir.path()).unwrap();
+        assert!(written);
+        assert_eq!(policy, Policy::default());
+        assert_eq!(policy.rules(Audience::Public).min_persons, 11);
+        assert!(policy.rules(Audience::Steward).unrestricted);
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(text.starts_with("# oncodata disclosure policy") && text.contains("[audience.public]"), "{text}");
+        // A steward tightens the public threshold: the file is read, not rewritten.
+        std::fs::write(dir.path().join(FILE_NAME), text.replacen("min_persons = 11", "min_persons = 20", 1)).unwrap();
+        let (policy, written) = Policy::of_warehouse(dir.path()).unwrap();
+        assert!(!written);
+        assert_eq!(policy.rules(Audience::Public).min_persons, 20);
+    }
+
+    #[test]
+    fn a_bad_policy_names_its_file_and_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        for (text, says) in [
+            (
+                "[audience.public]\nmin_persons = 0\n[audience.project]\n[audience.steward]\n",
+                "min_persons is at least 1",
+            ),
+            ("[audience.public]\nmin_people = 5\n[audience.project]\n[audience.steward]\n", "unknown field"),
+            ("[audience.public]\n", "missing field"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = Policy::read(&path).unwrap_err().to_string();
+            assert!(err.starts_with(&path.display().to_string()) && err.contains(says), "{err}");
+        }
+        assert_eq!(Audience::parse("project"), Some(Audience::Project));
+        assert_eq!(Audience::parse("everyone"), None);
+    }
+}
