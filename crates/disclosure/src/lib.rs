@@ -4,12 +4,15 @@
 //! - [`policy`]: the audiences (`public`, `project`, `steward`) and their rules, read from one
 //!   documented TOML file in the warehouse, written with the defaults on first use;
 //! - [`frequency`]: the primary frequency rule — no count of 1 to `min_persons − 1` persons is
-//!   shown, 0 is — cell by cell, with the rule and the reason of each withheld cell.
+//!   shown, 0 is — cell by cell, with the rule and the reason of each withheld cell;
+//! - [`two_way`]: secondary suppression of a two-way table with its margins (the hypercube
+//!   method) and the attacker's linear programs that prove no withheld cell can be recomputed.
 //!
 //! The rules, their defaults and their sources: `reference/rules.md`.
 
 pub mod frequency;
 pub mod policy;
+pub mod two_way;
 
 pub use frequency::{CellCheck, Check, Verdict, check_counts};
 pub use policy::{Audience, Policy, Rules};
