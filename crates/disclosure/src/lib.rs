@@ -14,7 +14,7 @@ pub mod frequency;
 pub mod policy;
 pub mod two_way;
 
-pub use frequency::{CellCheck, Check, Verdict, check_counts};
+pub use frequency::{CellCheck, Check, Verdict, check_counts, withhold_rows};
 pub use policy::{Audience, Policy, Rules};
 
 /// What can go wrong.

@@ -43,21 +43,59 @@ enum Action {
     },
 }
 
+/// The disclosure policy of the warehouse at `dir` (written with the defaults on first use), or
+/// the default policy when there is no warehouse there.
+pub fn policy_of(dir: &std::path::Path) -> Result<Policy, Box<dyn std::error::Error>> {
+    if dir.join("tables").is_dir() || dir.join("snapshots").is_dir() {
+        let (policy, written) = Policy::of_warehouse(dir)?;
+        if written {
+            eprintln!("note: {} written with the default policy", dir.join("disclosure.toml").display());
+        }
+        Ok(policy)
+    } else {
+        Ok(Policy::default())
+    }
+}
+
+/// The audience named on the command line.
+pub fn audience_of(text: &str) -> Result<Audience, String> {
+    Audience::parse(text).ok_or_else(|| format!("--audience {text}: one of public, project, steward"))
+}
+
+/// Withholds the rows of a printed table whose count the audience's rules withhold (the count
+/// and every column after it emptied), adds the `suppressed` column naming the rule, and says
+/// on standard error how many rows were withheld. Returns which rows were.
+pub fn withhold_printed(
+    header: &mut Vec<String>,
+    records: &mut [Vec<String>],
+    count: usize,
+    policy: &Policy,
+    audience: Audience,
+) -> Result<Vec<bool>, Box<dyn std::error::Error>> {
+    let rules = policy.rules(audience);
+    let applied = oncodata_disclosure::withhold_rows(records, count, rules)?;
+    header.push("suppressed".into());
+    for (r, rule) in records.iter_mut().zip(&applied) {
+        r.push(rule.unwrap_or_default().to_string());
+    }
+    let withheld = applied.iter().filter(|r| r.is_some()).count();
+    if withheld > 0 {
+        eprintln!(
+            "disclosure ({} audience): {withheld} of {} rows withheld by the frequency rule (no count of 1 to {} \
+             persons); their count, person-years and rates are empty",
+            audience.name(),
+            records.len(),
+            rules.min_persons - 1
+        );
+    }
+    Ok(applied.iter().map(Option::is_some).collect())
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
     let Action::Check { file, count, by, audience, warehouse, format } = args.action;
-    let audience =
-        Audience::parse(&audience).ok_or_else(|| format!("--audience {audience}: one of public, project, steward"))?;
-    let policy = if warehouse.join("tables").is_dir() || warehouse.join("snapshots").is_dir() {
-        let (policy, written) = Policy::of_warehouse(&warehouse)?;
-        if written {
-            eprintln!("note: {} written with the default policy", warehouse.join("disclosure.toml").display());
-        }
-        policy
-    } else {
-        eprintln!("note: no warehouse at {}: the default policy applies", warehouse.display());
-        Policy::default()
-    };
+    let audience = audience_of(&audience)?;
+    let policy = policy_of(&warehouse)?;
     let rules = policy.rules(audience);
     let table = Columns::read(&file)?;
     let texts = table.optional_texts(&count)?;

@@ -71,6 +71,12 @@ pub struct Args {
     /// person_years, rate, lower, upper with the exact Poisson interval).
     #[arg(long)]
     age_specific: bool,
+    /// Whom the table is for: public, project or steward. A row whose count the audience's
+    /// disclosure rules withhold (the warehouse's `disclosure.toml`; by default no count of 1-10
+    /// persons for the public and projects) is printed empty from its count on, with the rule in
+    /// the `suppressed` column, and left out of the chart.
+    #[arg(long, default_value = "public")]
+    audience: String,
 }
 
 /// Age-specific rates per 100,000 with exact Poisson intervals.
@@ -88,6 +94,9 @@ fn print_age_specific(args: &Args, labels: &[String], keep: &[usize], strata: &[
             records.push(v);
         }
     }
+    let policy = super::disclosure::policy_of(&args.warehouse.warehouse)?;
+    let audience = super::disclosure::audience_of(&args.audience)?;
+    super::disclosure::withhold_printed(&mut header, &mut records, args.by.len() + 1, &policy, audience)?;
     write_records(
         args.format,
         args.by.len() + 1,
@@ -99,6 +108,7 @@ fn print_age_specific(args: &Args, labels: &[String], keep: &[usize], strata: &[
 
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
+    let audience = super::disclosure::audience_of(&args.audience)?;
     let standard = Standard::named(&args.standard)?;
     let counts = match (&args.cases, &args.population) {
         (Some(cases), Some(population)) => counts_from_files(cases, population, &args.by, &standard.labels)?,
@@ -141,7 +151,7 @@ pub fn run(args: Args) -> CliResult {
         header.extend(["rate_ratio", "rr_lower", "rr_upper"].map(String::from));
     }
     let num = |x: f64| if x.is_finite() { x.to_string() } else { "NA".into() };
-    let records: Vec<Vec<String>> = table
+    let mut records: Vec<Vec<String>> = table
         .iter()
         .zip(&cumulative)
         .enumerate()
@@ -160,11 +170,19 @@ pub fn run(args: Args) -> CliResult {
             v
         })
         .collect();
+    let policy = super::disclosure::policy_of(&args.warehouse.warehouse)?;
+    let withheld = if args.age_specific {
+        vec![false; records.len()]
+    } else {
+        super::disclosure::withhold_printed(&mut header, &mut records, args.by.len(), &policy, audience)?
+    };
+    // The chart shows only the rows the table shows.
+    let table: Vec<&IncidenceRow> = table.iter().zip(&withheld).filter(|(_, w)| !**w).map(|(r, _)| r).collect();
     if let Some(path) = &args.plot {
         if let Some(y) = args.by.iter().position(|b| b == "year") {
             // Trends: one line per combination of the other grouping columns, ASR by year.
             let mut series: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
-            for r in &table {
+            for r in table.iter().copied() {
                 let Ok(year) = r.key[y].parse::<f64>() else { continue };
                 let label: Vec<String> = r
                     .key

@@ -27,7 +27,18 @@ fn rows(text: &str) -> Rows {
 /// `oncodata incidence` on the R reference files by site group and sex, plus `extra`.
 fn on_reference_files(extra: &[&str]) -> std::process::Output {
     let (cases, population) = (format!("{REF}/incidence_cases.csv"), format!("{REF}/incidence_population.csv"));
-    let mut args = vec!["incidence", "--cases", &cases, "--population", &population, "--by", "site_group,sex"];
+    // Compared with R: the raw figures, as a steward sees them.
+    let mut args = vec![
+        "incidence",
+        "--audience",
+        "steward",
+        "--cases",
+        &cases,
+        "--population",
+        &population,
+        "--by",
+        "site_group,sex",
+    ];
     args.extend(extra);
     oncodata(&args)
 }
@@ -76,7 +87,17 @@ fn warehouse_rates_equal_the_demo_table_and_truncation_works() {
     let dir = tempfile::tempdir().unwrap();
     run_demo(dir.path());
     let w = dir.path().to_str().unwrap();
-    let out = oncodata(&["incidence", "--warehouse", w, "--by", "site_group,sex", "--format", "csv"]);
+    let out = oncodata(&[
+        "incidence",
+        "--audience",
+        "steward",
+        "--warehouse",
+        w,
+        "--by",
+        "site_group,sex",
+        "--format",
+        "csv",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ours = rows(&String::from_utf8(out.stdout).unwrap());
     let demo = rows(&std::fs::read_to_string(dir.path().join("reports/incidence_by_site_sex.csv")).unwrap());
@@ -86,7 +107,19 @@ fn warehouse_rates_equal_the_demo_table_and_truncation_works() {
         }
     }
     // Truncated 0-74 rate: the same computation over the first 15 groups (weights renormalised).
-    let t = oncodata(&["incidence", "--warehouse", w, "--by", "sex", "--age-range", "0-74", "--format", "json"]);
+    let t = oncodata(&[
+        "incidence",
+        "--audience",
+        "steward",
+        "--warehouse",
+        w,
+        "--by",
+        "sex",
+        "--age-range",
+        "0-74",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&t.stdout).unwrap();
     assert!(v[0]["asr"].as_f64().unwrap() > 0.0 && v[0]["cum_risk_0_74"].is_null());
     let bad = oncodata(&["incidence", "--warehouse", w, "--by", "colour"]);
@@ -128,6 +161,8 @@ fn sir_and_rate_ratios_match_r() {
 fn age_specific_rates_add_up() {
     let out = oncodata(&[
         "incidence",
+        "--audience",
+        "steward",
         "--cases",
         &format!("{REF}/incidence_cases.csv"),
         "--population",
@@ -173,6 +208,8 @@ fn aggregated_cases_equal_individual_cases() {
     let run = |cases: &str| {
         let out = oncodata(&[
             "incidence",
+            "--audience",
+            "steward",
             "--cases",
             cases,
             "--population",
@@ -199,7 +236,8 @@ fn missing_person_years_are_errors() {
     std::fs::write(at("pop.csv"), "sex,age_group,person_years\nmale,60-64,1000\nfemale,40-44,500\n").unwrap();
     let (cases, pop) = (at("cases.csv"), at("pop.csv"));
     let run = |extra: &[&str]| {
-        let mut args = vec!["incidence", "--cases", &cases, "--population", &pop, "--by", "sex"];
+        let mut args =
+            vec!["incidence", "--audience", "steward", "--cases", &cases, "--population", &pop, "--by", "sex"];
         args.extend_from_slice(extra);
         let out = oncodata(&args);
         (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -208,4 +246,40 @@ fn missing_person_years_are_errors() {
     assert!(!ok && err.contains("age group 65-69 of sex=male") && err.contains("no person-years"), "{err}");
     let (ok, err) = run(&["--age-range", "0-14"]);
     assert!(!ok && err.contains("no person-years") && !err.contains("internal error"), "{err}");
+}
+
+/// For the public (the default audience), no count of 1-10 persons is printed: such a row is
+/// empty from its count on, with the rule named; the steward's table shows every count, and
+/// the rows withheld are exactly its rows of 1-10 cases.
+#[test]
+fn the_public_table_withholds_counts_of_1_to_10_and_what_reveals_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    crate::run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let table = |audience: &[&str]| {
+        let mut args = vec!["incidence", "--warehouse", w, "--by", "site_group,sex", "--format", "csv"];
+        args.extend_from_slice(audience);
+        let out = oncodata(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (rows(&String::from_utf8(out.stdout).unwrap()), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (public, note) = table(&[]);
+    let (steward, _) = table(&["--audience", "steward"]);
+    assert_eq!(public.len(), steward.len());
+    let small = |r: &HashMap<String, String>| r["cases"].parse::<f64>().is_ok_and(|c| c > 0.0 && c < 11.0);
+    let withheld = steward.values().filter(|r| small(r)).count();
+    assert!(withheld > 0, "the demo has small cells");
+    for (key, r) in &public {
+        if small(&steward[key]) {
+            assert_eq!(r["suppressed"], "frequency", "{r:?}");
+            for c in ["cases", "person_years", "crude_rate", "asr", "asr_upper", "cum_risk_0_74"] {
+                assert_eq!(r[c], "", "{c} of a withheld row: {r:?}");
+            }
+        } else {
+            assert_eq!(r["suppressed"], "");
+            assert_eq!(r["cases"], steward[key]["cases"]);
+        }
+    }
+    assert!(note.contains(&format!("{withheld} of {} rows withheld by the frequency rule", public.len())), "{note}");
 }

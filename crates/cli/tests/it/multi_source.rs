@@ -21,7 +21,7 @@ fn run(args: &[&str]) -> String {
 
 /// Invasive cases by sex (`male`, `female`) of `incidence --by sex`, and its note on stderr.
 fn cases_by_sex(w: &str) -> (BTreeMap<String, f64>, String) {
-    let out = oncodata(&["incidence", "--warehouse", w, "--by", "sex", "--format", "json"]);
+    let out = oncodata(&["incidence", "--audience", "steward", "--warehouse", w, "--by", "sex", "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let cases = rows.iter().map(|r| (r["sex"].as_str().unwrap().to_string(), r["cases"].as_f64().unwrap())).collect();
@@ -190,7 +190,17 @@ fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
     // By site group and sex: every cell within 0.5 %, or one case where the case is one the
     // sources cannot date or tell apart (a cancer known only from a hospital stay in the next
     // year; a registry's unlikely histology that a registrar has yet to verify).
-    let out = oncodata(&["incidence", "--warehouse", &w, "--by", "site_group,sex", "--format", "json"]);
+    let out = oncodata(&[
+        "incidence",
+        "--audience",
+        "steward",
+        "--warehouse",
+        &w,
+        "--by",
+        "site_group,sex",
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let by_group: BTreeMap<(String, String), f64> = rows
