@@ -63,6 +63,10 @@ fn age_label(from: u32, to: Option<u32>) -> String {
     }
 }
 
+/// The most deaths one row's cell may count: more than a year's deaths of the whole world is
+/// not a count but a typing error (and a sum of such cells could overflow).
+const MAX_DEATHS: u64 = 100_000_000;
+
 /// The first age of the groups `Deaths2` … `Deaths25`.
 const COLUMN_START: [u32; 24] =
     [0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95];
@@ -93,7 +97,8 @@ type Cells = BTreeMap<(String, i32, u8, String, String), u64>;
 
 fn add(cells: &mut Cells, area: &str, year: i32, sex: Sex, age_group: String, cause: &str, deaths: u64) {
     if deaths > 0 {
-        *cells.entry((area.to_string(), year, sex.code(), age_group, cause.to_string())).or_default() += deaths;
+        let cell = cells.entry((area.to_string(), year, sex.code(), age_group, cause.to_string())).or_default();
+        *cell = cell.saturating_add(deaths);
     }
 }
 
@@ -161,7 +166,11 @@ fn read_who(path: &Path) -> Result<(Vec<CauseOfDeathCount>, ReferenceSummary), I
             if text.is_empty() {
                 return Ok(None);
             }
-            text.parse::<u64>().map(Some).map_err(|_| bad(format!("Deaths{k} '{text}' is not a count of deaths")))
+            text.parse::<u64>()
+                .ok()
+                .filter(|&n| n <= MAX_DEATHS)
+                .map(Some)
+                .ok_or_else(|| bad(format!("Deaths{k} '{text}' is not a count of deaths")))
         };
         let total = count(1)?.ok_or_else(|| bad("Deaths1 (all ages) is empty".into()))?;
         let sex = match get(sex_col) {
@@ -261,7 +270,11 @@ fn read_plain(path: &Path) -> Result<(Vec<CauseOfDeathCount>, ReferenceSummary),
         let age_group = plain_age_group(get(3)).ok_or_else(|| {
             bad(format!("age group '{}' is not 0-4 … 85+, a group 'a-b' or 'a+', or 'unknown'", get(3)))
         })?;
-        let deaths = get(5).parse::<u64>().map_err(|_| bad(format!("deaths '{}' is not a count of deaths", get(5))))?;
+        let deaths = get(5)
+            .parse::<u64>()
+            .ok()
+            .filter(|&n| n <= MAX_DEATHS)
+            .ok_or_else(|| bad(format!("deaths '{}' is not a count of deaths", get(5))))?;
         if get(0).is_empty() {
             return Err(bad("the area is empty".into()));
         }
@@ -406,6 +419,7 @@ mod tests {
         assert_eq!(summary.notes, ["5 rows read: 4 of neoplasms (C00–D48) kept, 1 of other causes skipped"]);
         for (bad, reason) in [
             ("50,2021,1,60-64,C349,-1", "deaths '-1'"),
+            ("50,2021,1,60-64,C349,18446744073709551615", "deaths '18446744073709551615'"),
             ("50,2021,3,60-64,C349,1", "sex '3'"),
             ("50,2021,1,64-60,C349,1", "age group '64-60'"),
             ("50,20x1,1,60-64,C349,1", "year '20x1'"),

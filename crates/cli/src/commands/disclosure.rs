@@ -73,7 +73,12 @@ pub fn withhold_printed(
     audience: Audience,
 ) -> Result<Vec<bool>, Box<dyn std::error::Error>> {
     let rules = policy.rules(audience);
-    let applied = oncodata_disclosure::withhold_rows(records, count, rules)?;
+    let applied = oncodata_disclosure::withhold_rows(records, count, rules).map_err(|e| {
+        format!(
+            "disclosure control of the table printed: {e} (counts of persons must be whole numbers to be checked; \
+             --audience steward prints the raw figures)"
+        )
+    })?;
     header.push("suppressed".into());
     for (r, rule) in records.iter_mut().zip(&applied) {
         r.push(rule.unwrap_or_default().to_string());

@@ -80,7 +80,14 @@ pub struct Args {
 }
 
 /// Age-specific rates per 100,000 with exact Poisson intervals.
-fn print_age_specific(args: &Args, labels: &[String], keep: &[usize], strata: &[Stratum]) -> CliResult {
+fn print_age_specific(
+    args: &Args,
+    labels: &[String],
+    keep: &[usize],
+    strata: &[Stratum],
+    policy: &oncodata_disclosure::Policy,
+    audience: oncodata_disclosure::Audience,
+) -> CliResult {
     let mut header: Vec<String> = args.by.clone();
     header.extend(["age_group", "cases", "person_years", "rate", "lower", "upper"].map(String::from));
     let num = |x: f64| if x.is_finite() { x.to_string() } else { "NA".into() };
@@ -94,9 +101,7 @@ fn print_age_specific(args: &Args, labels: &[String], keep: &[usize], strata: &[
             records.push(v);
         }
     }
-    let policy = super::disclosure::policy_of(&args.warehouse.warehouse)?;
-    let audience = super::disclosure::audience_of(&args.audience)?;
-    super::disclosure::withhold_printed(&mut header, &mut records, args.by.len() + 1, &policy, audience)?;
+    super::disclosure::withhold_printed(&mut header, &mut records, args.by.len() + 1, policy, audience)?;
     write_records(
         args.format,
         args.by.len() + 1,
@@ -240,7 +245,7 @@ pub fn run(args: Args) -> CliResult {
         eprintln!("✓ wrote {}", path.display());
     }
     if args.age_specific {
-        return print_age_specific(&args, &counts.labels, &keep, &strata);
+        return print_age_specific(&args, &counts.labels, &keep, &strata, &policy, audience);
     }
     let title = format!(
         "{}Rates per 100,000 person-years; ASR: {} standard, {}% intervals ({:?})",
