@@ -5,14 +5,19 @@
 //!   documented TOML file in the warehouse, written with the defaults on first use;
 //! - [`frequency`]: the primary frequency rule — no count of 1 to `min_persons − 1` persons is
 //!   shown, 0 is — cell by cell, with the rule and the reason of each withheld cell;
-//! - [`two_way`]: secondary suppression of a two-way table with its margins (the hypercube
-//!   method) and the attacker's linear programs that prove no withheld cell can be recomputed.
+//! - [`cube`]: a table as its reader sees it — dimensions with hierarchies, margins and
+//!   subtotals, the equations that tie them, and linked tables as cells of one cube;
+//! - [`hypercube`]: secondary suppression by the hypercube method, so that no withheld cell can
+//!   be recomputed from what is published;
+//! - [`attack`]: the attacker's linear programs that prove it.
 //!
 //! The rules, their defaults and their sources: `reference/rules.md`.
 
+pub mod attack;
+pub mod cube;
 pub mod frequency;
+pub mod hypercube;
 pub mod policy;
-pub mod two_way;
 
 pub use frequency::{CellCheck, Check, Verdict, check_counts, withhold_rows};
 pub use policy::{Audience, Policy, Rules};
