@@ -32,7 +32,12 @@ pub fn intervals(cube: &Cube, unknown: &[bool]) -> Result<Vec<Option<(f64, f64)>
 /// than `protection` wide, or `None` when every one is protected. Cheaper than [`intervals`]: a
 /// cell whose greatest value is at least `protection` above its true value needs no second
 /// program.
-pub fn first_exposed(cube: &Cube, unknown: &[bool], targets: &[usize], protection: f64) -> Result<Option<usize>, String> {
+pub fn first_exposed(
+    cube: &Cube,
+    unknown: &[bool],
+    targets: &[usize],
+    protection: f64,
+) -> Result<Option<usize>, String> {
     let values = cube.values();
     let groups = groups(cube, unknown);
     let mut of_cell = vec![usize::MAX; cube.len()];
@@ -63,11 +68,8 @@ struct Group {
 
 /// The linked groups of unknown cells (union-find over the equations that hold one).
 fn groups(cube: &Cube, unknown: &[bool]) -> Vec<Group> {
-    let equations: Vec<(usize, Vec<usize>)> = cube
-        .equations()
-        .into_iter()
-        .filter(|(t, parts)| unknown[*t] || parts.iter().any(|&p| unknown[p]))
-        .collect();
+    let equations: Vec<(usize, Vec<usize>)> =
+        cube.equations().into_iter().filter(|(t, parts)| unknown[*t] || parts.iter().any(|&p| unknown[p])).collect();
     let mut root: Vec<usize> = (0..cube.len()).collect();
     fn find(g: &mut [usize], mut x: usize) -> usize {
         while g[x] != x {

@@ -153,9 +153,8 @@ impl Cube {
             let mut at = vec![0usize; dims.len()];
             loop {
                 let cell: usize = (0..dims.len()).map(|d| chains[d][coords[d]][at[d]] * strides[d]).sum();
-                values[cell] = values[cell]
-                    .checked_add(count)
-                    .ok_or_else(|| "the table's counts overflow 64 bits".to_string())?;
+                values[cell] =
+                    values[cell].checked_add(count).ok_or_else(|| "the table's counts overflow 64 bits".to_string())?;
                 let mut d = dims.len();
                 loop {
                     if d == 0 {
@@ -239,9 +238,15 @@ impl Cube {
                 Hierarchy::flat(h.label(n[0]), &labels)
             })
             .collect();
-        let leaves = cartesian(&nodes.iter().map(|n| if n.len() == 1 { n.clone() } else { n[1..].to_vec() }).collect::<Vec<_>>());
+        let leaves = cartesian(
+            &nodes.iter().map(|n| if n.len() == 1 { n.clone() } else { n[1..].to_vec() }).collect::<Vec<_>>(),
+        );
         let local = |coords: &[usize]| -> Vec<usize> {
-            coords.iter().zip(nodes).map(|(c, n)| if n.len() == 1 { 0 } else { n.iter().position(|x| x == c).expect("in") }).collect()
+            coords
+                .iter()
+                .zip(nodes)
+                .map(|(c, n)| if n.len() == 1 { 0 } else { n.iter().position(|x| x == c).expect("in") })
+                .collect()
         };
         let sub = Cube::from_leaves(dims, leaves.iter().map(|c| (local(c), self.values[self.cell(c)])))?;
         let cells: Vec<usize> = (0..sub.len())
@@ -254,6 +259,32 @@ impl Cube {
             return Err("the sub-table's categories are not a subtotal and all its children".into());
         }
         Ok((sub, cells))
+    }
+}
+
+impl Cube {
+    /// The margin of the cube over some of its dimensions (`keep`, in order; at least one): the
+    /// table by fewer columns, every other dimension at its total; with the cell of this cube
+    /// each of its cells is.
+    pub fn project(&self, keep: &[usize]) -> Result<(Cube, Vec<usize>), String> {
+        let roots: Vec<usize> = self.dims.iter().map(Hierarchy::root).collect();
+        let full = |sub: &[usize]| -> usize {
+            let mut coords = roots.clone();
+            for (&d, &c) in keep.iter().zip(sub) {
+                coords[d] = c;
+            }
+            self.cell(&coords)
+        };
+        let dims: Vec<Hierarchy> = keep.iter().map(|&d| self.dims[d].clone()).collect();
+        let leaves: Vec<Vec<usize>> =
+            dims.iter().map(|h| (0..h.len()).filter(|&n| h.children(n).is_empty()).collect()).collect();
+        let cells = cartesian(&leaves).into_iter().map(|c| {
+            let v = self.values[full(&c)];
+            (c, v)
+        });
+        let sub = Cube::from_leaves(dims, cells)?;
+        let map = (0..sub.len()).map(|c| full(&sub.coords(c))).collect();
+        Ok((sub, map))
     }
 }
 
@@ -280,7 +311,14 @@ mod tests {
     use super::*;
 
     fn regions() -> Hierarchy {
-        let pairs = [("FR", None), ("R1", Some("FR")), ("R2", Some("FR")), ("D1", Some("R1")), ("D2", Some("R1")), ("D3", Some("R2"))];
+        let pairs = [
+            ("FR", None),
+            ("R1", Some("FR")),
+            ("R2", Some("FR")),
+            ("D1", Some("R1")),
+            ("D2", Some("R1")),
+            ("D3", Some("R2")),
+        ];
         Hierarchy::from_parents(&pairs.map(|(l, p)| (l.to_string(), p.map(String::from)))).unwrap()
     }
 
@@ -293,7 +331,10 @@ mod tests {
         let cube = Cube::from_leaves(vec![geo.clone(), sex.clone()], leaves).unwrap();
         assert_eq!(cube.len(), 18);
         let v = |g: &str, s: &str| cube.values()[cube.cell(&at(g, s))];
-        assert_eq!((v("R1", "m"), v("R1", "both"), v("R2", "both"), v("FR", "both"), v("FR", "f")), (13, 17, 7, 24, 11));
+        assert_eq!(
+            (v("R1", "m"), v("R1", "both"), v("R2", "both"), v("FR", "both"), v("FR", "f")),
+            (13, 17, 7, 24, 11)
+        );
         for (total, parts) in cube.equations() {
             let sum: u64 = parts.iter().map(|&p| cube.values()[p]).sum();
             assert_eq!(sum, cube.values()[total]);

@@ -85,34 +85,6 @@ pub fn check_counts(counts: &[Option<&str>], rules: &Rules) -> Result<Check, Dis
     Ok(Check { cells })
 }
 
-/// Withholds, in a table of text records, every row whose count (column `count`) the rules
-/// withhold: that cell and every column after it — person-years, rates, intervals, ratios, from
-/// which the count could be recomputed (count = rate × person-years) — are emptied. `NA` and
-/// empty counts are shown. Returns, per row, the rule that withheld it.
-pub fn withhold_rows(
-    records: &mut [Vec<String>],
-    count: usize,
-    rules: &Rules,
-) -> Result<Vec<Option<&'static str>>, DisclosureError> {
-    let counts: Vec<Option<&str>> =
-        records.iter().map(|r| r.get(count).map(String::as_str).filter(|t| *t != "NA")).collect();
-    let check = check_counts(&counts, rules)?;
-    let rules: Vec<Option<&'static str>> = check
-        .cells
-        .iter()
-        .map(|c| match c.verdict {
-            Verdict::Safe => None,
-            Verdict::Suppressed { rule, .. } => Some(rule),
-        })
-        .collect();
-    for (record, rule) in records.iter_mut().zip(&rules) {
-        if rule.is_some() {
-            record.iter_mut().skip(count).for_each(String::clear);
-        }
-    }
-    Ok(rules)
-}
-
 /// A count of persons written as a whole number (`12`, `12.0`).
 fn persons(text: &str) -> Option<u64> {
     text.parse::<u64>().ok().or_else(|| {
@@ -148,19 +120,5 @@ mod tests {
             let err = check_counts(&[Some("12"), Some(bad)], &rules).unwrap_err().to_string();
             assert!(err.starts_with("row 2: count") && err.contains(bad), "{err}");
         }
-    }
-
-    #[test]
-    fn a_withheld_row_loses_its_count_and_everything_computed_from_it() {
-        let rules = Policy::default().audience.public;
-        let mut records = vec![
-            vec!["lung".to_string(), "3".into(), "1200".into(), "250.0".into()],
-            vec!["breast".to_string(), "40".into(), "1300".into(), "3076.9".into()],
-            vec!["all".to_string(), "NA".into(), "0".into(), "NA".into()],
-        ];
-        let rules_applied = withhold_rows(&mut records, 1, &rules).unwrap();
-        assert_eq!(rules_applied, vec![Some("frequency"), None, None]);
-        assert_eq!(records[0], vec!["lung", "", "", ""]);
-        assert_eq!(records[1][1], "40");
     }
 }

@@ -32,6 +32,11 @@ pub struct Suppression {
     pub primaries: usize,
     /// The number of cells withheld to protect them (secondary cells).
     pub secondaries: usize,
+    /// Of those, cells that were not to be withheld (see [`protect`]) but had to be: no
+    /// hypercube through some primary cell avoids them.
+    pub forced: Vec<usize>,
+    /// Withheld cells whose hypercube is too narrow on its own, for [`settle`].
+    pub pending: Vec<usize>,
 }
 
 /// Up to this many hypercubes through a cell, every one is tried; beyond, one dimension's
@@ -44,58 +49,159 @@ type Pattern = Vec<(usize, i8)>;
 /// Withholds every `published` cell counting 1 to `min_persons − 1` persons, then the corners of
 /// a hypercube through each that is not yet protected, so that no withheld cell can be narrowed
 /// by the attacker to an interval narrower than `protection` persons. Cells not `published` are
-/// unknown to the reader already and cost nothing to use.
-pub fn protect(cube: &Cube, published: &[bool], min_persons: u64, protection: u64) -> Suppression {
+/// unknown to the reader already and cost nothing to use. A published cell that is not
+/// `suppressible` (a margin another table publishes) is withheld only when no hypercube avoids
+/// it; such cells are listed in [`Suppression::forced`]. Cells `already` withheld (by the tables
+/// of this one's margins) stay withheld, cost nothing and are protected too. A cell whose best
+/// hypercube avoiding those cells is too narrow on its own is left [`Suppression::pending`] for
+/// [`settle`].
+pub fn protect(
+    cube: &Cube,
+    published: &[bool],
+    suppressible: &[bool],
+    already: &[bool],
+    min_persons: u64,
+    protection: u64,
+) -> Suppression {
     let values = cube.values();
-    let primary: Vec<bool> =
-        values.iter().zip(published).map(|(&v, &p)| p && v > 0 && v < min_persons).collect();
-    let mut withheld = primary.clone();
+    let primary: Vec<bool> = values.iter().zip(published).map(|(&v, &p)| p && v > 0 && v < min_persons).collect();
+    let mut withheld: Vec<bool> = primary.iter().zip(already).map(|(&p, &a)| p || a).collect();
     let mut protected = vec![false; values.len()];
     // The most aggregated cells first (HiTaS works from the top of the hierarchies down).
-    let depth = |cell: usize| -> usize {
-        cube.coords(cell).iter().zip(cube.dims()).map(|(&c, h)| h.ancestors(c).len()).sum()
-    };
-    let mut order: Vec<usize> = (0..values.len()).filter(|&c| primary[c]).collect();
+    let depth =
+        |cell: usize| -> usize { cube.coords(cell).iter().zip(cube.dims()).map(|(&c, h)| h.ancestors(c).len()).sum() };
+    // The cells withheld already are protected too: a margin withheld elsewhere to protect
+    // another must not be recomputable here from its rows.
+    let mut order: Vec<usize> = (0..values.len()).filter(|&c| withheld[c]).collect();
     order.sort_by_key(|&c| (depth(c), c));
     let margins = marginals(cube);
+    // A published cell that may not be withheld is frozen, unless the frequency rule withholds it.
+    let frozen: Vec<bool> = (0..values.len()).map(|c| published[c] && !suppressible[c] && !withheld[c]).collect();
+    let (mut forced, mut pending) = (Vec::new(), Vec::new());
     for k in order {
         if protected[k] {
             continue;
         }
-        let corners = best_hypercube(cube, published, &withheld, &margins, k, protection);
-        for (cell, _) in corners {
-            if published[cell] {
+        let (corners, fit) = best_hypercube(cube, published, &frozen, &withheld, &margins, k, protection);
+        for &(cell, _) in &corners {
+            if published[cell] && !withheld[cell] {
                 withheld[cell] = true;
+                if frozen[cell] {
+                    forced.push(cell);
+                }
             }
-            protected[cell] = true;
+            protected[cell] |= fit != Fit::Narrow;
+        }
+        if fit == Fit::Narrow {
+            pending.push(k);
         }
     }
     let primaries = primary.iter().filter(|&&p| p).count();
     let secondaries = withheld.iter().filter(|&&w| w).count() - primaries;
-    Suppression { withheld, primary, primaries, secondaries }
+    Suppression { withheld, primary, primaries, secondaries, forced, pending }
+}
+
+/// Settles the cells [`protect`] left [`Suppression::pending`]: with `prove`, the attacker's
+/// programs say which withheld cells the narrow hypercubes leave exposed, and only those get the
+/// hypercube of the totals (withholding margins; listed in [`Suppression::forced`]); without,
+/// every pending cell gets it.
+pub fn settle(
+    cube: &Cube,
+    published: &[bool],
+    s: &mut Suppression,
+    protection: u64,
+    prove: bool,
+) -> Result<(), String> {
+    let margins = marginals(cube);
+    let force = |s: &mut Suppression, k: usize| {
+        let coords = cube.coords(k);
+        let up: Vec<Pattern> = (0..coords.len())
+            .map(|d| patterns(cube, &margins, d, coords[d]).pop().expect("the pattern up to the total"))
+            .collect();
+        for (cell, _) in corners(cube, &up.iter().collect::<Vec<_>>()) {
+            if published[cell] && !s.withheld[cell] {
+                s.withheld[cell] = true;
+                s.secondaries += 1;
+                s.forced.push(cell);
+            }
+        }
+    };
+    if !prove {
+        for k in std::mem::take(&mut s.pending) {
+            force(s, k);
+        }
+        return Ok(());
+    }
+    for _ in 0..=cube.len() {
+        let unknown: Vec<bool> = (0..cube.len()).map(|k| s.withheld[k] || !published[k]).collect();
+        let mut targets = s.pending.clone();
+        targets.extend((0..cube.len()).filter(|&k| s.withheld[k] && !s.pending.contains(&k)));
+        match crate::attack::first_exposed(cube, &unknown, &targets, protection as f64)? {
+            None => {
+                s.pending.clear();
+                return Ok(());
+            }
+            Some(e) => force(s, e),
+        }
+    }
+    Err("secondary suppression did not settle".into())
+}
+
+/// How a hypercube protects its cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// Wide enough on its own.
+    Wide,
+    /// Avoids the cells not to be withheld, but too narrow on its own: others may complete it.
+    Narrow,
+    /// The hypercube of the totals, whatever it withholds.
+    Up,
 }
 
 /// Publishes again every secondary cell that the others make redundant, the largest first: a
 /// cell goes back when, without it, the attacker still narrows no withheld cell below
 /// `protection` persons (hypercubes chosen one primary cell at a time overlap; together they
 /// protect more than each alone). Two linear programs per withheld cell per secondary cell tried:
-/// for tables of up to a few thousand cells.
-pub fn release_redundant(cube: &Cube, published: &[bool], s: &mut Suppression, protection: u64) -> Result<usize, String> {
+/// for tables of up to a few thousand cells. Only `releasable` cells are tried, the
+/// [`Suppression::forced`] ones first.
+pub fn release_redundant(
+    cube: &Cube,
+    published: &[bool],
+    releasable: &[bool],
+    s: &mut Suppression,
+    protection: u64,
+) -> Result<usize, String> {
     let values = cube.values();
-    let mut secondary: Vec<usize> = (0..cube.len()).filter(|&c| s.withheld[c] && !s.primary[c]).collect();
-    secondary.sort_by_key(|&c| (std::cmp::Reverse(values[c]), c));
+    let mut secondary: Vec<usize> =
+        (0..cube.len()).filter(|&c| s.withheld[c] && !s.primary[c] && releasable[c]).collect();
+    // Cells that were not to be withheld first, then the largest.
+    secondary.sort_by_key(|&c| (!s.forced.contains(&c), std::cmp::Reverse(values[c]), c));
+    let exposed = |withheld: &[bool], first: Option<usize>| -> Result<Option<usize>, String> {
+        let unknown: Vec<bool> = (0..cube.len()).map(|k| withheld[k] || !published[k]).collect();
+        let mut targets: Vec<usize> = (0..cube.len()).filter(|&k| withheld[k]).collect();
+        if let Some(e) = first.filter(|e| withheld[*e]) {
+            targets.retain(|&k| k != e);
+            targets.insert(0, e);
+        }
+        crate::attack::first_exposed(cube, &unknown, &targets, protection as f64)
+    };
+    // The forced cells together first: they may protect only one another.
     let mut released = 0;
+    let forced: Vec<usize> = s.forced.iter().copied().filter(|&c| releasable[c] && s.withheld[c]).collect();
+    if forced.len() > 1 {
+        let mut trial = s.withheld.clone();
+        forced.iter().for_each(|&c| trial[c] = false);
+        if exposed(&trial, None)?.is_none() {
+            s.withheld = trial;
+            released += forced.len();
+            secondary.retain(|c| !forced.contains(c));
+        }
+    }
     // The cell last found exposed is tried first: it is the likeliest to be exposed again.
     let mut last_exposed: Option<usize> = None;
     for c in secondary {
         s.withheld[c] = false;
-        let unknown: Vec<bool> = (0..cube.len()).map(|k| s.withheld[k] || !published[k]).collect();
-        let mut targets: Vec<usize> = (0..cube.len()).filter(|&k| s.withheld[k]).collect();
-        if let Some(e) = last_exposed.filter(|e| s.withheld[*e]) {
-            targets.retain(|&k| k != e);
-            targets.insert(0, e);
-        }
-        match crate::attack::first_exposed(cube, &unknown, &targets, protection as f64)? {
+        match exposed(&s.withheld, last_exposed)? {
             Some(e) => {
                 s.withheld[c] = true;
                 last_exposed = Some(e);
@@ -103,6 +209,7 @@ pub fn release_redundant(cube: &Cube, published: &[bool], s: &mut Suppression, p
             None => released += 1,
         }
     }
+    s.forced.retain(|&c| s.withheld[c]);
     s.secondaries -= released;
     Ok(released)
 }
@@ -180,10 +287,20 @@ fn corners(cube: &Cube, chosen: &[&Pattern]) -> Vec<(usize, i8)> {
 
 /// How a hypercube scores: wide enough first, then fewest persons newly withheld; among those
 /// too narrow, the widest.
-fn score(cube: &Cube, published: &[bool], withheld: &[bool], corners: &[(usize, i8)], protection: u64) -> (bool, u64, u64) {
+fn score(
+    cube: &Cube,
+    published: &[bool],
+    frozen: &[bool],
+    withheld: &[bool],
+    corners: &[(usize, i8)],
+    protection: u64,
+) -> (bool, u64, u64) {
     let values = cube.values();
     let (mut least_up, mut least_down, mut cost) = (u64::MAX, u64::MAX, 0u64);
     for &(cell, sign) in corners {
+        if frozen[cell] && !withheld[cell] {
+            return (false, u64::MAX, u64::MAX);
+        }
         let v = values[cell];
         if sign > 0 {
             least_up = least_up.min(v);
@@ -204,60 +321,65 @@ fn score(cube: &Cube, published: &[bool], withheld: &[bool], corners: &[(usize, 
 fn best_hypercube(
     cube: &Cube,
     published: &[bool],
+    frozen: &[bool],
     withheld: &[bool],
     margins: &[Vec<u64>],
     k: usize,
     protection: u64,
-) -> Vec<(usize, i8)> {
+) -> (Vec<(usize, i8)>, Fit) {
     let coords = cube.coords(k);
     let options: Vec<Vec<Pattern>> = (0..coords.len()).map(|d| patterns(cube, margins, d, coords[d])).collect();
     let evaluate = |choice: &[usize]| {
         let chosen: Vec<&Pattern> = choice.iter().enumerate().map(|(d, &i)| &options[d][i]).collect();
         let c = corners(cube, &chosen);
-        let s = score(cube, published, withheld, &c, protection);
+        let s = score(cube, published, frozen, withheld, &c, protection);
         (s, c)
     };
     let rank = |s: (bool, u64, u64)| (!s.0, s.1, s.2);
-    // Few enough hypercubes: try them all.
+    // Few enough hypercubes: try them all; else improve one dimension at a time.
     let combinations = options.iter().try_fold(1usize, |n, o| n.checked_mul(o.len()).filter(|&n| n <= EXHAUSTIVE));
+    let mut choice = vec![0usize; coords.len()];
+    let (mut best, mut best_corners) = evaluate(&choice);
     if combinations.is_some() {
         let all: Vec<Vec<usize>> = options.iter().map(|o| (0..o.len()).collect()).collect();
-        let (mut best, mut best_corners) = evaluate(&vec![0; coords.len()]);
-        for choice in cartesian(&all) {
-            let (s, c) = evaluate(&choice);
+        for trial in cartesian(&all) {
+            let (s, c) = evaluate(&trial);
             if rank(s) < rank(best) {
                 (best, best_corners) = (s, c);
             }
         }
-        return best_corners;
-    }
-    let mut choice = vec![0usize; coords.len()];
-    let (mut best, mut best_corners) = evaluate(&choice);
-    for _pass in 0..3 {
-        let mut improved = false;
-        for d in 0..coords.len() {
-            for i in 0..options[d].len() {
-                if i == choice[d] {
-                    continue;
-                }
-                let mut trial = choice.clone();
-                trial[d] = i;
-                let (s, c) = evaluate(&trial);
-                if rank(s) < rank(best) {
-                    (best, best_corners, choice) = (s, c, trial);
-                    improved = true;
+    } else {
+        for _pass in 0..3 {
+            let mut improved = false;
+            for d in 0..coords.len() {
+                for i in 0..options[d].len() {
+                    if i == choice[d] {
+                        continue;
+                    }
+                    let mut trial = choice.clone();
+                    trial[d] = i;
+                    let (s, c) = evaluate(&trial);
+                    if rank(s) < rank(best) {
+                        (best, best_corners, choice) = (s, c, trial);
+                        improved = true;
+                    }
                 }
             }
-        }
-        if !improved {
-            break;
+            if !improved {
+                break;
+            }
         }
     }
-    if !best.0 {
-        let up: Vec<usize> = options.iter().map(|o| o.len() - 1).collect(); // up to the total: no `−` corner
-        best_corners = evaluate(&up).1;
+    if best.0 {
+        (best_corners, Fit::Wide)
+    } else if best.2 < u64::MAX {
+        (best_corners, Fit::Narrow)
+    } else {
+        // Up to the totals: no `−` corner, always wide enough, whatever it withholds.
+        let up: Vec<usize> = options.iter().map(|o| o.len() - 1).collect();
+        let chosen: Vec<&Pattern> = up.iter().enumerate().map(|(d, &i)| &options[d][i]).collect();
+        (corners(cube, &chosen), Fit::Up)
     }
-    best_corners
 }
 
 #[cfg(test)]
@@ -297,6 +419,14 @@ mod tests {
         }
     }
 
+    fn settle_all(s: &mut Suppression, cube: &Cube, published: &[bool]) {
+        settle(cube, published, s, 11, true).unwrap();
+    }
+
+    fn none(cube: &Cube) -> Vec<bool> {
+        vec![false; cube.len()]
+    }
+
     fn counts() -> [u64; 8] {
         [0, 2, 5, 9, 14, 30, 60, 120]
     }
@@ -314,8 +444,9 @@ mod tests {
                 rec[1].split(';').map(|r| r.split(' ').map(|v| v.parse().unwrap()).collect()).collect();
             let t = crate::attack::tests::two_way(&rows);
             let all = vec![true; t.len()];
-            let mut s = protect(&t, &all, 11, 11);
-            release_redundant(&t, &all, &mut s, 11).unwrap();
+            let mut s = protect(&t, &all, &all, &none(&t), 11, 11);
+            settle_all(&mut s, &t, &all);
+            release_redundant(&t, &all, &all, &mut s, 11).unwrap();
             assert_protected(&t, &all, &s, 11.0);
             let cost: u64 =
                 (0..t.len()).filter(|&k| s.withheld[k] && !s.primary[k]).map(|k| t.values()[k].max(1)).sum();
@@ -370,8 +501,9 @@ mod tests {
             } else {
                 vec![true; cube.len()]
             };
-            let mut s = protect(&cube, &published, 11, 11);
-            release_redundant(&cube, &published, &mut s, 11).unwrap();
+            let mut s = protect(&cube, &published, &published, &none(&cube), 11, 11);
+            settle_all(&mut s, &cube, &published);
+            release_redundant(&cube, &published, &published, &mut s, 11).unwrap();
             assert_protected(&cube, &published, &s, 11.0);
             assert_eq!(s.primaries, rec[4].parse::<usize>().unwrap(), "case {}", &rec[0]);
             ours += s.secondaries;
@@ -410,7 +542,8 @@ mod tests {
             .collect();
             let cube = Cube::from_leaves(vec![geo, sex, age], leaves).unwrap();
             let all = vec![true; cube.len()];
-            let s = protect(&cube, &all, 11, 11);
+            let mut s = protect(&cube, &all, &all, &none(&cube), 11, 11);
+            settle_all(&mut s, &cube, &all);
             assert_protected(&cube, &all, &s, 11.0);
             assert!(case > 0 || s.primaries > 0);
         }
@@ -437,9 +570,32 @@ mod tests {
                     at[2] == 0 || at[0] == 0
                 })
                 .collect();
-            let s = protect(&cube, &published, 11, 11);
+            let mut s = protect(&cube, &published, &published, &none(&cube), 11, 11);
+            settle_all(&mut s, &cube, &published);
             assert_protected(&cube, &published, &s, 11.0);
             assert!((0..cube.len()).all(|c| published[c] || !s.withheld[c]), "only published cells are withheld");
+        }
+    }
+
+    /// Margins that another table publishes may not be withheld: a hypercube that would need
+    /// one is passed over, and a margin withheld all the same is announced as forced.
+    #[test]
+    fn published_margins_are_withheld_only_when_forced() {
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        for _ in 0..25 {
+            let rows = 2 + (rng.next() % 4) as usize;
+            let cells: Vec<Vec<u64>> = (0..rows).map(|_| (0..3).map(|_| rng.pick(&counts())).collect()).collect();
+            let t = crate::attack::tests::two_way(&cells);
+            let all = vec![true; t.len()];
+            let inner: Vec<bool> = (0..t.len()).map(|c| t.coords(c).iter().all(|&x| x > 0)).collect();
+            let mut s = protect(&t, &all, &inner, &none(&t), 11, 11);
+            settle_all(&mut s, &t, &all);
+            assert_protected(&t, &all, &s, 11.0);
+            for c in 0..t.len() {
+                if s.withheld[c] && !inner[c] && !s.primary[c] {
+                    assert!(s.forced.contains(&c), "{cells:?}: margin {:?} withheld unannounced", t.coords(c));
+                }
+            }
         }
     }
 
@@ -449,7 +605,8 @@ mod tests {
     fn without_margins_nothing_more_is_withheld() {
         let t = crate::attack::tests::two_way(&[vec![3, 40], vec![25, 30]]);
         let inner: Vec<bool> = (0..t.len()).map(|c| t.coords(c).iter().all(|&x| x > 0)).collect();
-        let s = protect(&t, &inner, 11, 11);
+        let mut s = protect(&t, &inner, &inner, &none(&t), 11, 11);
+        settle_all(&mut s, &t, &inner);
         assert_eq!((s.primaries, s.secondaries), (1, 0));
         assert_protected(&t, &inner, &s, 11.0);
     }

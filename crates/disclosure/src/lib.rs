@@ -9,7 +9,8 @@
 //!   subtotals, the equations that tie them, and linked tables as cells of one cube;
 //! - [`hypercube`]: secondary suppression by the hypercube method, so that no withheld cell can
 //!   be recomputed from what is published;
-//! - [`attack`]: the attacker's linear programs that prove it.
+//! - [`attack`]: the attacker's linear programs that prove it;
+//! - [`table`]: all of it on one printed table — its rows, margins and hierarchies.
 //!
 //! The rules, their defaults and their sources: `reference/rules.md`.
 
@@ -18,9 +19,11 @@ pub mod cube;
 pub mod frequency;
 pub mod hypercube;
 pub mod policy;
+pub mod table;
 
-pub use frequency::{CellCheck, Check, Verdict, check_counts, withhold_rows};
+pub use frequency::{CellCheck, Check, Verdict, check_counts};
 pub use policy::{Audience, Policy, Rules};
+pub use table::{Proof, Protected, protect_rows, withhold_rows};
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,12 @@ pub enum DisclosureError {
         /// The file.
         file: String,
         /// What is wrong, in words.
+        message: String,
+    },
+    /// A table that cannot be protected as given.
+    #[error("disclosure control of the table: {message}")]
+    Table {
+        /// What is wrong.
         message: String,
     },
     /// A count that is not a count of persons.

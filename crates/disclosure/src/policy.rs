@@ -53,10 +53,30 @@ pub struct Rules {
     /// No rule applies (the audience sees the raw figures).
     #[serde(default)]
     pub unrestricted: bool,
+    /// How wide, in persons, the interval an attacker can narrow a withheld cell to must stay
+    /// (the protection level of secondary suppression); by default `min_persons`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection: Option<u64>,
+    /// Tables of up to this many cells (margins included) are proved protected by the attacker's
+    /// linear programs on every withheld cell, and their redundant secondary cells published
+    /// again; larger ones on sampled sub-tables.
+    #[serde(default = "default_attack_max_cells")]
+    pub attack_max_cells: usize,
 }
 
 fn default_min_persons() -> u64 {
     11
+}
+
+fn default_attack_max_cells() -> usize {
+    4000
+}
+
+impl Rules {
+    /// The protection level in persons.
+    pub fn protection(&self) -> u64 {
+        self.protection.unwrap_or(self.min_persons)
+    }
 }
 
 /// The rules of every audience.
@@ -87,17 +107,26 @@ const HEADER: &str = "\
 # min_persons: no count of 1 to min_persons - 1 persons is shown (zeros are); 11 is the output
 #   rule of France's secure access centre (CASD) for SNDS data.
 # unrestricted: the audience sees raw figures (data stewards, inside the warehouse).
+# protection: (optional) how many persons wide an attacker's interval of a withheld cell must
+#   stay; min_persons by default.
+# attack_max_cells: tables up to this size are proved protected by the attacker's linear
+#   programs cell by cell; larger ones on sampled sub-tables.
 # Sources and the other rules: crates/disclosure/reference/rules.md in the oncodata repository.
 ";
 
 impl Default for Policy {
     fn default() -> Self {
-        let shown = Rules { min_persons: 11, unrestricted: false };
+        let shown = Rules {
+            min_persons: 11,
+            unrestricted: false,
+            protection: None,
+            attack_max_cells: default_attack_max_cells(),
+        };
         Self {
             audience: Audiences {
                 public: shown.clone(),
-                project: shown,
-                steward: Rules { min_persons: 11, unrestricted: true },
+                project: shown.clone(),
+                steward: Rules { unrestricted: true, ..shown },
             },
         }
     }

@@ -62,9 +62,10 @@ pub fn audience_of(text: &str) -> Result<Audience, String> {
     Audience::parse(text).ok_or_else(|| format!("--audience {text}: one of public, project, steward"))
 }
 
-/// Withholds the rows of a printed table whose count the audience's rules withhold (the count
-/// and every column after it emptied), adds the `suppressed` column naming the rule, and says
-/// on standard error how many rows were withheld. Returns which rows were.
+/// Withholds the rows of a printed table that the audience's rules withhold (the count and
+/// every column after it emptied; the columns before the count group the table), adds the
+/// `suppressed` column naming the rule, and says on standard error how many rows each rule
+/// withheld and how the protection was proved. Returns which rows were withheld.
 pub fn withhold_printed(
     header: &mut Vec<String>,
     records: &mut [Vec<String>],
@@ -73,27 +74,44 @@ pub fn withhold_printed(
     audience: Audience,
 ) -> Result<Vec<bool>, Box<dyn std::error::Error>> {
     let rules = policy.rules(audience);
-    let applied = oncodata_disclosure::withhold_rows(records, count, rules).map_err(|e| {
+    let protected = oncodata_disclosure::withhold_rows(records, &header[..count], count, rules).map_err(|e| {
         format!(
-            "disclosure control of the table printed: {e} (counts of persons must be whole numbers to be checked; \
-             --audience steward prints the raw figures)"
+            "{e} (counts of persons must be whole numbers to be checked; --audience steward prints the raw figures)"
         )
     })?;
     header.push("suppressed".into());
-    for (r, rule) in records.iter_mut().zip(&applied) {
+    for (r, rule) in records.iter_mut().zip(&protected.rules) {
         r.push(rule.unwrap_or_default().to_string());
     }
-    let withheld = applied.iter().filter(|r| r.is_some()).count();
-    if withheld > 0 {
+    let (primary, secondary) =
+        (protected.rows(oncodata_disclosure::table::FREQUENCY), protected.rows(oncodata_disclosure::table::SECONDARY));
+    if primary + secondary > 0 {
+        let proof = match protected.proof {
+            oncodata_disclosure::Proof::Whole { cells } => {
+                format!("the attacker's linear programs recover none on the {cells} cells of the table and its margins")
+            }
+            oncodata_disclosure::Proof::Sampled { cells, subtables } => format!(
+                "the attacker's linear programs recover none on {subtables} sampled sub-tables of the {cells} cells"
+            ),
+            oncodata_disclosure::Proof::None => String::new(),
+        };
         eprintln!(
-            "disclosure ({} audience): {withheld} of {} rows withheld by the frequency rule (no count of 1 to {} \
-             persons); their count, person-years and rates are empty",
+            "disclosure ({} audience): of {} rows, {primary} withheld by the frequency rule (no count of 1 to {} \
+             persons) and {secondary} by secondary suppression (so that none can be recomputed from the others and \
+             the margins); their count, person-years and rates are empty; {proof}",
             audience.name(),
             records.len(),
             rules.min_persons - 1
         );
     }
-    Ok(applied.iter().map(Option::is_some).collect())
+    if !protected.margins.is_empty() {
+        eprintln!(
+            "disclosure: the protection also needs these margins withheld, which a table by fewer columns would \
+             publish: {}",
+            protected.margins.join("; ")
+        );
+    }
+    Ok(protected.rules.iter().map(Option::is_some).collect())
 }
 
 /// Runs the command.

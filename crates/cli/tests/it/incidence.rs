@@ -257,29 +257,51 @@ fn the_public_table_withholds_counts_of_1_to_10_and_what_reveals_them() {
     let wh = tmp.path().join("wh");
     crate::run_demo(&wh);
     let w = wh.to_str().unwrap();
-    let table = |audience: &[&str]| {
-        let mut args = vec!["incidence", "--warehouse", w, "--by", "site_group,sex", "--format", "csv"];
+    let table = |by: &str, audience: &[&str]| {
+        let mut args = vec!["incidence", "--warehouse", w, "--by", by, "--format", "csv"];
         args.extend_from_slice(audience);
         let out = oncodata(&args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         (rows(&String::from_utf8(out.stdout).unwrap()), String::from_utf8_lossy(&out.stderr).into_owned())
     };
-    let (public, note) = table(&[]);
-    let (steward, _) = table(&["--audience", "steward"]);
+    let (public, note) = table("site_group,sex", &[]);
+    let (steward, _) = table("site_group,sex", &["--audience", "steward"]);
     assert_eq!(public.len(), steward.len());
     let small = |r: &HashMap<String, String>| r["cases"].parse::<f64>().is_ok_and(|c| c > 0.0 && c < 11.0);
-    let withheld = steward.values().filter(|r| small(r)).count();
-    assert!(withheld > 0, "the demo has small cells");
+    let primary = steward.values().filter(|r| small(r)).count();
+    assert!(primary > 0, "the demo has small cells");
+    let mut secondary = 0;
     for (key, r) in &public {
         if small(&steward[key]) {
             assert_eq!(r["suppressed"], "frequency", "{r:?}");
-            for c in ["cases", "person_years", "crude_rate", "asr", "asr_upper", "cum_risk_0_74"] {
-                assert_eq!(r[c], "", "{c} of a withheld row: {r:?}");
-            }
+        } else if r["suppressed"] == "secondary" {
+            secondary += 1;
         } else {
-            assert_eq!(r["suppressed"], "");
+            assert_eq!(r["suppressed"], "", "{r:?}");
             assert_eq!(r["cases"], steward[key]["cases"]);
+            continue;
+        }
+        for c in ["cases", "person_years", "crude_rate", "asr", "asr_upper", "cum_risk_0_74"] {
+            assert_eq!(r[c], "", "{c} of a withheld row: {r:?}");
         }
     }
-    assert!(note.contains(&format!("{withheld} of {} rows withheld by the frequency rule", public.len())), "{note}");
+    assert!(secondary > 0, "a small cell alone in its line would be its margin minus the rest");
+    assert!(
+        note.contains(&format!("{primary} withheld by the frequency rule"))
+            && note.contains(&format!("{secondary} by secondary suppression"))
+            && note.contains("the attacker's linear programs recover none"),
+        "{note}"
+    );
+    // What the public can also ask for: the tables by site group and by sex. In no line of the
+    // table (a site's sexes, a sex's sites) with its margin is one cell withheld alone.
+    let (by_site, _) = table("site_group", &[]);
+    let (by_sex, _) = table("sex", &[]);
+    let hidden = |r: &HashMap<String, String>| !r["suppressed"].is_empty();
+    for (column, margins) in [("site_group", &by_site), ("sex", &by_sex)] {
+        for (key, m) in margins {
+            let line: Vec<&HashMap<String, String>> = public.values().filter(|r| r[column] == key.0).collect();
+            let withheld = line.iter().filter(|r| hidden(r)).count() + usize::from(hidden(m));
+            assert_ne!(withheld, 1, "{column} = {}: one withheld cell in its line, {line:?} {m:?}", key.0);
+        }
+    }
 }

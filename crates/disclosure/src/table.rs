@@ -1,0 +1,448 @@
+//! Disclosure control of one table as a command prints it: rows of grouping columns and a count
+//! of persons. The table is taken with all its margins — anyone of the same audience can ask for
+//! them with fewer grouping columns — and with the hierarchies its columns carry (an `area` of
+//! département codes rolls up to regions and France, `departements.csv`): the frequency rule
+//! withholds its small cells, the hypercube method protects them, the attacker's linear programs
+//! prove it (on the whole table up to the policy's `attack_max_cells`, on sampled sub-tables
+//! beyond), and every withheld row says which rule withheld it.
+
+use std::collections::HashMap;
+
+use crate::cube::{Cube, Hierarchy};
+use crate::{DisclosureError, Rules, attack, frequency, hypercube};
+
+/// The département → région table (INSEE COG 2026; Licence Ouverte, see `data/README.md`).
+const DEPARTEMENTS: &str = include_str!("../data/departements.csv");
+
+/// Why a row is withheld.
+pub const FREQUENCY: &str = "frequency";
+/// A row withheld so that a small one cannot be recomputed from the others and the margins.
+pub const SECONDARY: &str = "secondary";
+
+/// How a protected table was proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// Nothing withheld, or an unrestricted audience: nothing to prove.
+    None,
+    /// The attacker's programs on every withheld cell of the whole table (`cells`, margins
+    /// included).
+    Whole {
+        /// Cells of the table with its margins.
+        cells: usize,
+    },
+    /// On sampled sub-tables (a subtotal and its children along every dimension).
+    Sampled {
+        /// Cells of the table with its margins.
+        cells: usize,
+        /// Sub-tables checked.
+        subtables: usize,
+    },
+}
+
+/// What the rules make of a table's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protected {
+    /// Per row, the rule that withholds it ([`FREQUENCY`] or [`SECONDARY`]), `None` if shown.
+    pub rules: Vec<Option<&'static str>>,
+    /// Withheld cells of the table with its margins, by the frequency rule.
+    pub primaries: usize,
+    /// Withheld cells added to protect them (rows and margins).
+    pub secondaries: usize,
+    /// How the protection was proved.
+    pub proof: Proof,
+    /// Margins (named by their groups, `all …` for a total) that had to be withheld for the
+    /// protection: a table by fewer columns must not publish them.
+    pub margins: Vec<String>,
+}
+
+impl Protected {
+    /// Rows withheld by `rule`.
+    pub fn rows(&self, rule: &str) -> usize {
+        self.rules.iter().filter(|r| **r == Some(rule)).count()
+    }
+}
+
+/// The hierarchy of a grouping column: départements under their regions under France for an
+/// `area` column of département codes; otherwise a total over the values.
+fn hierarchy(column: &str, values: &[&str]) -> Hierarchy {
+    if column == "area" {
+        let regions: HashMap<&str, &str> = DEPARTEMENTS
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let mut f = l.split(',');
+                let code = f.next()?;
+                Some((code, f.nth(1)?))
+            })
+            .collect();
+        if values.iter().all(|v| regions.contains_key(v)) {
+            let mut nodes = vec![("France".to_string(), None)];
+            for v in values {
+                let region = format!("region {}", regions[v]);
+                if !nodes.iter().any(|(l, _)| *l == region) {
+                    nodes.push((region.clone(), Some("France".to_string())));
+                }
+                nodes.push((v.to_string(), Some(region)));
+            }
+            return Hierarchy::from_parents(&nodes).expect("département codes are distinct");
+        }
+    }
+    Hierarchy::flat(&format!("all {column}"), values)
+}
+
+/// Protects a table: `columns` names its grouping columns, `keys[r]` row `r`'s values of them,
+/// `counts[r]` its count of persons (`None`: not a count, left as it is and unknown to a reader).
+pub fn protect_rows(
+    columns: &[String],
+    keys: &[Vec<String>],
+    counts: &[Option<u64>],
+    rules: &Rules,
+) -> Result<Protected, DisclosureError> {
+    let none = || Protected {
+        rules: vec![None; keys.len()],
+        primaries: 0,
+        secondaries: 0,
+        proof: Proof::None,
+        margins: Vec::new(),
+    };
+    if rules.unrestricted || keys.is_empty() {
+        return Ok(none());
+    }
+    let table = |message: String| DisclosureError::Table { message };
+    // The distinct values of each column, sorted: the same table by fewer columns has the same
+    // categories in the same order, and so makes the same choices.
+    let mut values: Vec<Vec<&str>> = vec![Vec::new(); columns.len()];
+    for (r, key) in keys.iter().enumerate() {
+        if key.len() != columns.len() {
+            return Err(table(format!("row {}: {} grouping values for {} columns", r + 1, key.len(), columns.len())));
+        }
+        for (d, v) in key.iter().enumerate() {
+            values[d].push(v);
+        }
+    }
+    for v in &mut values {
+        v.sort_unstable();
+        v.dedup();
+    }
+    let dims: Vec<Hierarchy> = if columns.is_empty() {
+        vec![Hierarchy::flat("all", &["all"])]
+    } else {
+        columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect()
+    };
+    let mut coords = Vec::with_capacity(keys.len());
+    for key in keys {
+        let c: Vec<usize> = if columns.is_empty() {
+            vec![1]
+        } else {
+            key.iter().zip(&dims).map(|(v, h)| h.position(v).expect("a value of the column")).collect()
+        };
+        coords.push(c);
+    }
+    let cube =
+        Cube::from_leaves(dims, coords.iter().cloned().zip(counts.iter().map(|c| c.unwrap_or(0)))).map_err(table)?;
+    let mut row_of = HashMap::with_capacity(keys.len());
+    for (r, c) in coords.iter().enumerate() {
+        if row_of.insert(cube.cell(c), r).is_some() {
+            return Err(table(format!("row {}: the same groups as an earlier row", r + 1)));
+        }
+    }
+    // A row without a count is unknown to the reader, and so is every margin it enters.
+    let mut published = vec![true; cube.len()];
+    for (r, c) in coords.iter().enumerate() {
+        if counts[r].is_none() {
+            let chains: Vec<Vec<usize>> = c.iter().zip(cube.dims()).map(|(&x, h)| h.ancestors(x)).collect();
+            for up in crate::cube::cartesian(&chains) {
+                published[cube.cell(&up)] = false;
+            }
+        }
+    }
+    let protection = rules.protection();
+    let (s, small) = protect_with_margins(&cube, &published, rules).map_err(table)?;
+    let proof = if s.primaries == 0 {
+        Proof::None
+    } else if small {
+        let unknown: Vec<bool> = (0..cube.len()).map(|c| s.withheld[c] || !published[c]).collect();
+        let withheld: Vec<usize> = (0..cube.len()).filter(|&c| s.withheld[c]).collect();
+        if let Some(c) = attack::first_exposed(&cube, &unknown, &withheld, protection as f64).map_err(table)? {
+            return Err(table(format!(
+                "the protection failed: the attacker narrows cell {:?} below {protection} persons",
+                cube.coords(c)
+            )));
+        }
+        Proof::Whole { cells: cube.len() }
+    } else {
+        let subtables = prove_sampled(&cube, &published, &s.withheld, protection).map_err(table)?;
+        Proof::Sampled { cells: cube.len(), subtables }
+    };
+    let mut out = none();
+    for (cell, &r) in &row_of {
+        if s.withheld[*cell] {
+            out.rules[r] = Some(if s.primary[*cell] { FREQUENCY } else { SECONDARY });
+        }
+    }
+    out.primaries = s.primaries;
+    out.secondaries = s.secondaries;
+    out.margins = s
+        .forced
+        .iter()
+        .filter(|c| s.withheld[**c])
+        .map(|&c| {
+            cube.coords(c).iter().zip(cube.dims()).map(|(&x, h)| h.label(x).to_string()).collect::<Vec<_>>().join(", ")
+        })
+        .collect();
+    out.proof = proof;
+    Ok(out)
+}
+
+/// Protects a table with its margins the way its margins are protected when printed alone: the
+/// tables by every subset of its columns, fewest columns first, each keeping what the smaller
+/// ones withheld and leaving the rest of its margins published (never withheld to protect a
+/// row, unless no way round them exists). So the table by fewer columns, printed on its own,
+/// withholds exactly the margins this one relies on. Returns the suppression of the whole cube
+/// and whether it was small enough to prove whole.
+fn protect_with_margins(
+    cube: &Cube,
+    published: &[bool],
+    rules: &Rules,
+) -> Result<(hypercube::Suppression, bool), String> {
+    let dims = cube.dims().len();
+    let protection = rules.protection();
+    let small = cube.len() <= rules.attack_max_cells;
+    let mut withheld = vec![false; cube.len()];
+    // The grand total alone.
+    let roots: Vec<usize> = cube.dims().iter().map(Hierarchy::root).collect();
+    let top = cube.cell(&roots);
+    let v = cube.values()[top];
+    withheld[top] = published[top] && v > 0 && v < rules.min_persons;
+    let mut subsets: Vec<u32> = (1..(1u32 << dims)).collect();
+    subsets.sort_by_key(|m| (m.count_ones(), *m));
+    let mut last = None;
+    for mask in subsets {
+        let keep: Vec<usize> = (0..dims).filter(|d| mask & (1 << d) != 0).collect();
+        let (sub, map) = cube.project(&keep)?;
+        let sub_published: Vec<bool> = map.iter().map(|&c| published[c]).collect();
+        let already: Vec<bool> = map.iter().map(|&c| withheld[c]).collect();
+        // The table's own rows: every coordinate a category without subdivisions.
+        let printed: Vec<bool> = (0..sub.len())
+            .map(|c| sub.coords(c).iter().zip(sub.dims()).all(|(&x, h)| h.children(x).is_empty()))
+            .collect();
+        let mut s = hypercube::protect(&sub, &sub_published, &printed, &already, rules.min_persons, protection);
+        let prove = sub.len() <= rules.attack_max_cells;
+        hypercube::settle(&sub, &sub_published, &mut s, protection, prove)?;
+        if prove && s.secondaries > 0 {
+            let releasable: Vec<bool> =
+                (0..sub.len()).map(|c| (printed[c] || s.forced.contains(&c)) && !already[c]).collect();
+            hypercube::release_redundant(&sub, &sub_published, &releasable, &mut s, protection)?;
+        }
+        for (k, &c) in map.iter().enumerate() {
+            withheld[c] |= s.withheld[k];
+        }
+        if mask == (1u32 << dims) - 1 {
+            last = Some(s);
+        }
+    }
+    let s = last.expect("the full table is a subset of its columns");
+    Ok((s, small))
+}
+
+/// Sub-tables checked on a large table.
+const SAMPLED_SUBTABLES: usize = 32;
+
+/// The attacker on sub-tables of a large table: for withheld cells spread over it, the sub-table
+/// of each dimension's block (the cell's parent and its children) around the cell. Returns the
+/// number of sub-tables checked.
+fn prove_sampled(cube: &Cube, published: &[bool], withheld: &[bool], protection: u64) -> Result<usize, String> {
+    let cells: Vec<usize> = (0..cube.len()).filter(|&c| withheld[c]).collect();
+    let step = (cells.len() / SAMPLED_SUBTABLES).max(1);
+    let mut checked = 0;
+    for &c in cells.iter().step_by(step).take(SAMPLED_SUBTABLES) {
+        let blocks: Vec<Vec<usize>> = cube
+            .coords(c)
+            .iter()
+            .zip(cube.dims())
+            .map(|(&x, h)| match h.parent(x) {
+                Some(p) => std::iter::once(p).chain(h.children(p).iter().copied()).collect(),
+                None if !h.children(x).is_empty() => std::iter::once(x).chain(h.children(x).iter().copied()).collect(),
+                None => vec![x],
+            })
+            .collect();
+        let (sub, map) = cube.sub(&blocks)?;
+        let unknown: Vec<bool> = map.iter().map(|&g| withheld[g] || !published[g]).collect();
+        let targets: Vec<usize> = (0..sub.len()).filter(|&k| withheld[map[k]]).collect();
+        if let Some(k) = attack::first_exposed(&sub, &unknown, &targets, protection as f64)? {
+            return Err(format!(
+                "the protection failed: in a sub-table, the attacker narrows cell {:?} below {protection} persons",
+                cube.coords(map[k])
+            ));
+        }
+        checked += 1;
+    }
+    Ok(checked)
+}
+
+/// Withholds, in a table of text records whose first `keys` columns group it, every row the
+/// rules withhold: its count (column `count`) and every column after it — person-years, rates,
+/// intervals, from which the count could be recomputed (count = rate × person-years) — are
+/// emptied. `NA` and empty counts are left as they are. Returns what was withheld and why.
+pub fn withhold_rows(
+    records: &mut [Vec<String>],
+    columns: &[String],
+    count: usize,
+    rules: &Rules,
+) -> Result<Protected, DisclosureError> {
+    let texts: Vec<Option<&str>> =
+        records.iter().map(|r| r.get(count).map(String::as_str).filter(|t| *t != "NA")).collect();
+    let counts: Vec<Option<u64>> = frequency::check_counts(&texts, rules)?.cells.iter().map(|c| c.count).collect();
+    let keys: Vec<Vec<String>> = records.iter().map(|r| r[..columns.len()].to_vec()).collect();
+    let protected = protect_rows(columns, &keys, &counts, rules)?;
+    for (record, rule) in records.iter_mut().zip(&protected.rules) {
+        if rule.is_some() {
+            record.iter_mut().skip(count).for_each(String::clear);
+        }
+    }
+    Ok(protected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Audience, Policy};
+
+    fn strings(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn a_withheld_row_loses_its_count_and_everything_computed_from_it() {
+        let rules = Policy::default().audience.public;
+        let mut records = vec![
+            strings(&["lung", "3", "1200", "250.0"]),
+            strings(&["breast", "40", "1300", "3076.9"]),
+            strings(&["colon", "25", "1250", "2000.0"]),
+            strings(&["skin", "0", "900", "0.0"]),
+        ];
+        let p = withhold_rows(&mut records, &strings(&["site"]), 1, &rules).unwrap();
+        // The total over sites is anyone's to ask for: lung alone would be the total minus the
+        // rest, so the smallest other row goes with it.
+        assert_eq!(p.rules, vec![Some(FREQUENCY), None, Some(SECONDARY), None]);
+        assert_eq!(records[0], strings(&["lung", "", "", ""]));
+        assert_eq!(records[2], strings(&["colon", "", "", ""]));
+        assert_eq!(records[1][1], "40");
+        assert_eq!(records[3][1], "0");
+        assert!(matches!(p.proof, Proof::Whole { .. }));
+        // A row whose count is not known (NA) leaves the total unknown: nothing recomputes lung.
+        let mut records =
+            vec![strings(&["lung", "3", "1200"]), strings(&["breast", "40", "1300"]), strings(&["skin", "NA", "0"])];
+        let p = withhold_rows(&mut records, &strings(&["site"]), 1, &rules).unwrap();
+        assert_eq!(p.rules, vec![Some(FREQUENCY), None, None]);
+        assert_eq!(records[2][1], "NA");
+        let steward = Policy::default().audience.steward;
+        let mut raw = vec![strings(&["lung", "3"])];
+        assert_eq!(withhold_rows(&mut raw, &strings(&["site"]), 1, &steward).unwrap().rules, vec![None]);
+    }
+
+    /// Départements roll up to their regions: a small département is protected inside its
+    /// region, and the region inside France.
+    #[test]
+    fn departements_roll_up_to_their_regions() {
+        let rules = Policy::default().rules(Audience::Public).clone();
+        // 50 and 14 are in Normandie (28); 35 and 22 in Bretagne (53).
+        let rows = [("50", 4), ("14", 30), ("61", 25), ("35", 40), ("22", 33)];
+        let keys: Vec<Vec<String>> = rows.iter().map(|(a, _)| vec![a.to_string()]).collect();
+        let counts: Vec<Option<u64>> = rows.iter().map(|(_, n)| Some(*n)).collect();
+        let p = protect_rows(&strings(&["area"]), &keys, &counts, &rules).unwrap();
+        assert_eq!(p.rules[0], Some(FREQUENCY));
+        // The partner is in Normandie, so that the region's total does not give 50 away.
+        let partners: Vec<usize> = (1..5).filter(|&r| p.rules[r] == Some(SECONDARY)).collect();
+        assert!(partners.iter().any(|&r| r == 1 || r == 2), "{p:?}");
+        assert!(matches!(p.proof, Proof::Whole { .. }));
+    }
+
+    /// Generated tables by two columns, printed as a command prints them: no count of 1-10,
+    /// nothing the attacker recovers from the rows and every margin the tables by one column
+    /// publish, and the margins those tables withhold are exactly what this one relies on.
+    #[test]
+    fn a_table_and_its_margin_tables_withhold_consistently() {
+        let rules = Policy::default().rules(Audience::Public).clone();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let columns = strings(&["site", "sex"]);
+        let (mut forced, mut withheld) = (0, 0);
+        for case in 0..30 {
+            let sites = 3 + (next() % 5) as usize;
+            let mut keys = Vec::new();
+            let mut counts = Vec::new();
+            for i in 0..sites {
+                for sex in ["female", "male"] {
+                    keys.push(vec![format!("s{i}"), sex.to_string()]);
+                    counts.push(Some([0, 1, 3, 5, 8, 12, 20, 45, 90][(next() % 9) as usize]));
+                }
+            }
+            let p = protect_rows(&columns, &keys, &counts, &rules).unwrap();
+            forced += p.margins.len();
+            // The tables by one column, printed alone.
+            let margin = |d: usize| -> HashMap<String, Option<&'static str>> {
+                let mut sums: std::collections::BTreeMap<String, u64> = Default::default();
+                for (k, c) in keys.iter().zip(&counts) {
+                    *sums.entry(k[d].clone()).or_default() += c.unwrap();
+                }
+                let mkeys: Vec<Vec<String>> = sums.keys().map(|k| vec![k.clone()]).collect();
+                let mcounts: Vec<Option<u64>> = sums.values().map(|&v| Some(v)).collect();
+                let m = protect_rows(&columns[d..=d], &mkeys, &mcounts, &rules).unwrap();
+                sums.keys().cloned().zip(m.rules).collect()
+            };
+            let (by_site, by_sex) = (margin(0), margin(1));
+            // The attacker knows every shown row and every shown margin.
+            let mut t: Vec<(Vec<String>, u64, bool)> = keys
+                .iter()
+                .zip(&counts)
+                .zip(&p.rules)
+                .map(|((k, c), r)| (k.clone(), c.unwrap(), r.is_some()))
+                .collect();
+            for (m, d) in [(&by_site, 0), (&by_sex, 1)] {
+                for (value, rule) in m {
+                    let total: u64 = t.iter().filter(|(k, _, _)| k.len() == 2 && k[d] == *value).map(|x| x.1).sum();
+                    let mut key = vec![String::new(); 3];
+                    key[d] = value.clone();
+                    t.push((key, total, rule.is_some()));
+                }
+            }
+            let grand: u64 = counts.iter().map(|c| c.unwrap()).sum();
+            t.push((vec![String::new(); 4], grand, grand > 0 && grand < 11));
+            for (k, v, w) in &t {
+                assert!(*w || *v == 0 || *v >= 11, "case {case}: {k:?} = {v} shown");
+            }
+            withheld += t.iter().filter(|x| x.2).count();
+            // Every line (a site's two sexes with its margin; a sex over the sites with its
+            // margin) holds no withheld cell alone.
+            for (d, m) in [(0usize, &by_site), (1, &by_sex)] {
+                for value in m.keys() {
+                    let line: Vec<bool> =
+                        t.iter().filter(|(k, _, _)| k.len() == 2 && k[d] == *value).map(|x| x.2).collect();
+                    let hidden = line.iter().filter(|&&w| w).count() + usize::from(m[value].is_some());
+                    assert!(
+                        hidden != 1,
+                        "case {case}: the line of {value} gives its one withheld cell away: {:?} margin {:?}",
+                        t.iter().filter(|(k, _, _)| k.len() == 2 && k[d] == *value).collect::<Vec<_>>(),
+                        m[value]
+                    );
+                }
+            }
+        }
+        assert!(withheld > 30, "{withheld}");
+        assert!(forced <= 2, "{forced} margins forced");
+    }
+
+    #[test]
+    fn a_table_with_a_row_twice_is_an_error() {
+        let rules = Policy::default().audience.public;
+        let keys = vec![strings(&["lung"]), strings(&["lung"])];
+        let err = protect_rows(&strings(&["site"]), &keys, &[Some(3), Some(4)], &rules).unwrap_err().to_string();
+        assert!(err.contains("row 2") && err.contains("same groups"), "{err}");
+    }
+}
