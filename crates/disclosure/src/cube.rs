@@ -44,13 +44,13 @@ impl Hierarchy {
         if parent.iter().filter(|p| p.is_none()).count() != 1 {
             return Err("a hierarchy has exactly one total (a category without parent)".into());
         }
-        for start in 0..parent.len() {
+        for (start, label) in labels.iter().enumerate() {
             let (mut at, mut steps) = (start, 0);
             while let Some(p) = parent[at] {
                 at = p;
                 steps += 1;
                 if steps > parent.len() {
-                    return Err(format!("category {}: its parents form a cycle", labels[start]));
+                    return Err(format!("category {label}: its parents form a cycle"));
                 }
             }
         }
