@@ -591,8 +591,8 @@ mod tests {
             let mut s = protect(&t, &all, &inner, &none(&t), 11, 11);
             settle_all(&mut s, &t, &all);
             assert_protected(&t, &all, &s, 11.0);
-            for c in 0..t.len() {
-                if s.withheld[c] && !inner[c] && !s.primary[c] {
+            for (c, &is_inner) in inner.iter().enumerate() {
+                if s.withheld[c] && !is_inner && !s.primary[c] {
                     assert!(s.forced.contains(&c), "{cells:?}: margin {:?} withheld unannounced", t.coords(c));
                 }
             }
