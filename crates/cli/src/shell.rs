@@ -10,7 +10,7 @@ use oncodata_warehouse::Warehouse;
 use rustyline::error::ReadlineError;
 
 use crate::commands::CliResult;
-use crate::commands::sql::{SqlFormat, print_result};
+use crate::commands::sql::{Recipient, SqlFormat, print_result};
 
 /// The statements of a script: split on `;` outside quotes and comments, trimmed, empty ones
 /// dropped.
@@ -99,6 +99,7 @@ struct Shell<'w> {
     w: &'w Warehouse,
     format: SqlFormat,
     pending: String,
+    to: &'w Recipient,
 }
 
 impl Shell<'_> {
@@ -109,7 +110,7 @@ impl Shell<'_> {
         if self.pending.is_empty() && (trimmed.starts_with('\\') || ["exit", "quit"].contains(&trimmed)) {
             match meta(trimmed) {
                 Meta::Quit => return Ok(false),
-                Meta::Sql(sql) => print_result(self.w, &sql, self.format)?,
+                Meta::Sql(sql) => print_result(self.w, &sql, self.format, self.to)?,
                 Meta::Format(f) => self.format = f,
                 Meta::Say(text) => println!("{text}"),
             }
@@ -120,7 +121,7 @@ impl Shell<'_> {
         if ends_statement(line) {
             let text = std::mem::take(&mut self.pending);
             for sql in statements(&text) {
-                print_result(self.w, &sql, self.format)?;
+                print_result(self.w, &sql, self.format, self.to)?;
             }
         }
         Ok(true)
@@ -129,18 +130,18 @@ impl Shell<'_> {
     /// Runs what is left at the end of the input (a last statement without `;`).
     fn finish(&mut self) -> CliResult {
         for sql in statements(&std::mem::take(&mut self.pending)) {
-            print_result(self.w, &sql, self.format)?;
+            print_result(self.w, &sql, self.format, self.to)?;
         }
         Ok(())
     }
 }
 
 /// Runs the shell on `w`.
-pub fn run(w: &Warehouse, format: SqlFormat) -> CliResult {
+pub fn run(w: &Warehouse, format: SqlFormat, to: &Recipient) -> CliResult {
     if format == SqlFormat::Parquet {
         return Err("--format parquet writes a file: give a statement and --out FILE".into());
     }
-    let mut shell = Shell { w, format, pending: String::new() };
+    let mut shell = Shell { w, format, pending: String::new(), to };
     if !std::io::stdin().is_terminal() {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text)?;

@@ -10,7 +10,8 @@
 //! - [`hypercube`]: secondary suppression by the hypercube method, so that no withheld cell can
 //!   be recomputed from what is published;
 //! - [`attack`]: the attacker's linear programs that prove it;
-//! - [`table`]: all of it on one printed table — its rows, margins and hierarchies.
+//! - [`table`]: all of it on one printed table — its rows, margins and hierarchies;
+//! - [`survival`]: the survival rule for curves and life tables.
 //!
 //! The rules, their defaults and their sources: `reference/rules.md`.
 
@@ -19,6 +20,7 @@ pub mod cube;
 pub mod frequency;
 pub mod hypercube;
 pub mod policy;
+pub mod survival;
 pub mod table;
 
 pub use frequency::{CellCheck, Check, Verdict, check_counts};

@@ -62,6 +62,15 @@ pub struct Rules {
     /// again; larger ones on sampled sub-tables.
     #[serde(default = "default_attack_max_cells")]
     pub attack_max_cells: usize,
+    /// Times, in years since diagnosis, at which every survival curve may be read (1-, 5-year
+    /// survival…): the survival rule keeps them as points of every curve it shows, so that
+    /// every output of one curve shows the same points (`survival.rs`).
+    #[serde(default = "default_anchor_years")]
+    pub survival_anchor_years: Vec<f64>,
+}
+
+fn default_anchor_years() -> Vec<f64> {
+    vec![1.0, 2.0, 3.0, 5.0, 10.0]
 }
 
 fn default_min_persons() -> u64 {
@@ -83,8 +92,32 @@ impl Rules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
+    /// Whom each command's output is for when `--audience` is not given (`[default]`).
+    #[serde(default)]
+    pub default: Defaults,
     /// The audiences' rules, by name (`[audience.public]` …).
     pub audience: Audiences,
+}
+
+/// The audience of each command's output when the command line names none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Defaults {
+    /// `oncodata incidence`: public.
+    pub incidence: String,
+    /// `oncodata survival`: public.
+    pub survival: String,
+    /// `oncodata quality`, a data steward's tool: steward.
+    pub quality: String,
+    /// `oncodata sql` on the warehouse itself (a steward's access; a project works in its view):
+    /// steward.
+    pub sql: String,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self { incidence: "public".into(), survival: "public".into(), quality: "steward".into(), sql: "steward".into() }
+    }
 }
 
 /// The three audiences' rules.
@@ -111,6 +144,8 @@ const HEADER: &str = "\
 #   stay; min_persons by default.
 # attack_max_cells: tables up to this size are proved protected by the attacker's linear
 #   programs cell by cell; larger ones on sampled sub-tables.
+# survival_anchor_years: the times every survival curve keeps as points (1-, 5-year survival).
+# [default]: whom each command's output is for when --audience is not given.
 # Sources and the other rules: crates/disclosure/reference/rules.md in the oncodata repository.
 ";
 
@@ -121,8 +156,10 @@ impl Default for Policy {
             unrestricted: false,
             protection: None,
             attack_max_cells: default_attack_max_cells(),
+            survival_anchor_years: default_anchor_years(),
         };
         Self {
+            default: Defaults::default(),
             audience: Audiences {
                 public: shown.clone(),
                 project: shown.clone(),
@@ -133,6 +170,20 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The audience of a command's output when the command line names none (`incidence`,
+    /// `survival`, `quality`, `sql`; public for any other).
+    pub fn default_audience(&self, command: &str) -> Audience {
+        let d = &self.default;
+        let name = match command {
+            "incidence" => &d.incidence,
+            "survival" => &d.survival,
+            "quality" => &d.quality,
+            "sql" => &d.sql,
+            _ => "public",
+        };
+        Audience::parse(name).unwrap_or(Audience::Public)
+    }
+
     /// The rules of an audience.
     pub fn rules(&self, audience: Audience) -> &Rules {
         match audience {
@@ -148,7 +199,25 @@ impl Policy {
         let text = std::fs::read_to_string(path).map_err(|e| DisclosureError::Io { file: file.clone(), source: e })?;
         let policy: Policy = toml::from_str(&text)
             .map_err(|e| DisclosureError::Policy { file: file.clone(), message: e.to_string() })?;
+        let d = &policy.default;
+        for (command, name) in
+            [("incidence", &d.incidence), ("survival", &d.survival), ("quality", &d.quality), ("sql", &d.sql)]
+        {
+            if Audience::parse(name).is_none() {
+                return Err(DisclosureError::Policy {
+                    file,
+                    message: format!("default.{command} = {name:?}: one of public, project, steward"),
+                });
+            }
+        }
         for a in Audience::ALL {
+            let anchors = &policy.rules(a).survival_anchor_years;
+            if anchors.iter().any(|t| !t.is_finite() || *t <= 0.0) || anchors.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(DisclosureError::Policy {
+                    file,
+                    message: format!("audience {}: survival_anchor_years are positive and increasing", a.name()),
+                });
+            }
             if policy.rules(a).min_persons == 0 {
                 return Err(DisclosureError::Policy {
                     file,

@@ -156,68 +156,82 @@ pub fn protect_rows(
             }
         }
     }
-    let protection = rules.protection();
-    let (s, small) = protect_with_margins(&cube, &published, rules).map_err(table)?;
-    let proof = if s.primaries == 0 {
-        Proof::None
-    } else if small {
-        let unknown: Vec<bool> = (0..cube.len()).map(|c| s.withheld[c] || !published[c]).collect();
-        let withheld: Vec<usize> = (0..cube.len()).filter(|&c| s.withheld[c]).collect();
-        if let Some(c) = attack::first_exposed(&cube, &unknown, &withheld, protection as f64).map_err(table)? {
-            return Err(table(format!(
-                "the protection failed: the attacker narrows cell {:?} below {protection} persons",
-                cube.coords(c)
-            )));
-        }
-        Proof::Whole { cells: cube.len() }
-    } else {
-        let subtables = prove_sampled(&cube, &published, &s.withheld, protection).map_err(table)?;
-        Proof::Sampled { cells: cube.len(), subtables }
-    };
+    let full = (1u32 << cube.dims().len()) - 1;
+    let staged = protect_tables(&cube, &published, &[full], rules).map_err(table)?;
     let mut out = none();
     for (cell, &r) in &row_of {
-        if s.withheld[*cell] {
-            out.rules[r] = Some(if s.primary[*cell] { FREQUENCY } else { SECONDARY });
+        if staged.withheld[*cell] {
+            out.rules[r] = Some(if staged.primary[*cell] { FREQUENCY } else { SECONDARY });
         }
     }
-    out.primaries = s.primaries;
-    out.secondaries = s.secondaries;
-    out.margins = s
-        .forced
-        .iter()
-        .filter(|c| s.withheld[**c])
-        .map(|&c| {
-            cube.coords(c).iter().zip(cube.dims()).map(|(&x, h)| h.label(x).to_string()).collect::<Vec<_>>().join(", ")
-        })
-        .collect();
-    out.proof = proof;
+    let rows = out.rules.iter().filter(|r| r.is_some()).count();
+    out.primaries = staged.primary.iter().filter(|&&p| p).count();
+    out.secondaries = staged.withheld.iter().filter(|&&w| w).count() - out.primaries;
+    out.margins = staged.forced.iter().map(|&c| name_of(&cube, c)).collect();
+    out.proof = if rows == 0 { Proof::None } else { prove(&cube, &staged, rules).map_err(table)? };
     Ok(out)
 }
 
-/// Protects a table with its margins the way its margins are protected when printed alone: the
-/// tables by every subset of its columns, fewest columns first, each keeping what the smaller
-/// ones withheld and leaving the rest of its margins published (never withheld to protect a
-/// row, unless no way round them exists). So the table by fewer columns, printed on its own,
-/// withholds exactly the margins this one relies on. Returns the suppression of the whole cube
-/// and whether it was small enough to prove whole.
-fn protect_with_margins(
-    cube: &Cube,
-    published: &[bool],
-    rules: &Rules,
-) -> Result<(hypercube::Suppression, bool), String> {
+/// A cell named by its categories.
+fn name_of(cube: &Cube, cell: usize) -> String {
+    cube.coords(cell).iter().zip(cube.dims()).map(|(&x, h)| h.label(x).to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// The attacker's programs on what `staged` withholds from the cells it publishes: on the whole
+/// cube up to the policy's `attack_max_cells`, on sampled sub-tables beyond.
+fn prove(cube: &Cube, staged: &Staged, rules: &Rules) -> Result<Proof, String> {
+    let protection = rules.protection();
+    if cube.len() <= rules.attack_max_cells {
+        let unknown: Vec<bool> = (0..cube.len()).map(|c| staged.withheld[c] || !staged.shown[c]).collect();
+        let withheld: Vec<usize> = (0..cube.len()).filter(|&c| staged.withheld[c]).collect();
+        if let Some(c) = attack::first_exposed(cube, &unknown, &withheld, protection as f64)? {
+            return Err(format!(
+                "the protection failed: the attacker narrows cell ({}) below {protection} persons",
+                name_of(cube, c)
+            ));
+        }
+        Ok(Proof::Whole { cells: cube.len() })
+    } else {
+        let subtables = prove_sampled(cube, &staged.shown, &staged.withheld, protection)?;
+        Ok(Proof::Sampled { cells: cube.len(), subtables })
+    }
+}
+
+/// What the tables published together withhold, as cells of their common cube.
+struct Staged {
+    /// Per cell, whether it is withheld.
+    withheld: Vec<bool>,
+    /// Per cell, whether the frequency rule withholds it.
+    primary: Vec<bool>,
+    /// Margins withheld although a table by fewer columns publishes them.
+    forced: Vec<usize>,
+    /// Per cell, whether one of the tables (or a margin of one) shows it.
+    shown: Vec<bool>,
+}
+
+/// Protects tables published together — each by a set of the cube's dimensions (`tables`, bit
+/// masks), with its margins — the way each is protected when printed alone: the tables by every
+/// subset of their columns, fewest columns first, each keeping what the smaller ones withheld and
+/// leaving the rest of its margins published (never withheld to protect a row, unless no way
+/// round them exists). So a table by fewer columns, printed on its own, withholds exactly the
+/// margins the larger ones rely on, and two tables sharing margins agree on them.
+fn protect_tables(cube: &Cube, published: &[bool], tables: &[u32], rules: &Rules) -> Result<Staged, String> {
     let dims = cube.dims().len();
     let protection = rules.protection();
-    let small = cube.len() <= rules.attack_max_cells;
     let mut withheld = vec![false; cube.len()];
+    let mut primary = vec![false; cube.len()];
+    let mut shown = vec![false; cube.len()];
+    let mut forced = Vec::new();
     // The grand total alone.
     let roots: Vec<usize> = cube.dims().iter().map(Hierarchy::root).collect();
     let top = cube.cell(&roots);
     let v = cube.values()[top];
     withheld[top] = published[top] && v > 0 && v < rules.min_persons;
-    let mut subsets: Vec<u32> = (1..(1u32 << dims)).collect();
-    subsets.sort_by_key(|m| (m.count_ones(), *m));
-    let mut last = None;
-    for mask in subsets {
+    primary[top] = withheld[top];
+    shown[top] = published[top];
+    let mut stages: Vec<u32> = (1..(1u32 << dims)).filter(|m| tables.iter().any(|t| m & !t == 0)).collect();
+    stages.sort_by_key(|m| (m.count_ones(), *m));
+    for mask in stages {
         let keep: Vec<usize> = (0..dims).filter(|d| mask & (1 << d) != 0).collect();
         let (sub, map) = cube.project(&keep)?;
         let sub_published: Vec<bool> = map.iter().map(|&c| published[c]).collect();
@@ -236,13 +250,110 @@ fn protect_with_margins(
         }
         for (k, &c) in map.iter().enumerate() {
             withheld[c] |= s.withheld[k];
+            primary[c] |= s.primary[k];
+            shown[c] = published[c];
         }
-        if mask == (1u32 << dims) - 1 {
-            last = Some(s);
+        forced.extend(s.forced.iter().filter(|&&k| s.withheld[k]).map(|&k| map[k]));
+    }
+    forced.sort_unstable();
+    forced.dedup();
+    Ok(Staged { withheld, primary, forced, shown })
+}
+
+/// Tables published together, protected as one: the cells each shows, what is withheld and why,
+/// and how it was proved.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    cube: Cube,
+    staged_withheld: Vec<bool>,
+    staged_primary: Vec<bool>,
+    /// How the protection of everything published was proved.
+    pub proof: Proof,
+    /// Withheld cells, over all the tables and their margins.
+    pub withheld: usize,
+    /// Of those, by the frequency rule.
+    pub primaries: usize,
+}
+
+impl Linked {
+    /// The rule that withholds the cell of these categories (`None` in a column: its total), or
+    /// `None` when it is shown.
+    pub fn rule(&self, key: &[Option<&str>]) -> Result<Option<&'static str>, DisclosureError> {
+        let coords: Vec<usize> = key
+            .iter()
+            .zip(self.cube.dims())
+            .map(|(k, h)| match k {
+                None => Ok(h.root()),
+                Some(v) => h
+                    .position(v)
+                    .ok_or_else(|| DisclosureError::Table { message: format!("no category {v} in the linked tables") }),
+            })
+            .collect::<Result<_, _>>()?;
+        let c = self.cube.cell(&coords);
+        Ok(self.staged_withheld[c].then(|| if self.staged_primary[c] { FREQUENCY } else { SECONDARY }))
+    }
+}
+
+/// Protects several tables published together: `columns` are the columns of the most detailed
+/// table they are all margins of, `keys` and `counts` its rows (persons), and each of `tables`
+/// the columns one published table is by. Each table is protected as it would be printed alone
+/// ([`protect_rows`] on it gives the same cells), and the attacker's programs then prove that
+/// nothing withheld can be recomputed from everything published together.
+pub fn protect_linked(
+    columns: &[String],
+    keys: &[Vec<String>],
+    counts: &[u64],
+    tables: &[Vec<String>],
+    rules: &Rules,
+) -> Result<Linked, DisclosureError> {
+    let table = |message: String| DisclosureError::Table { message };
+    let mut values: Vec<Vec<&str>> = vec![Vec::new(); columns.len()];
+    for key in keys {
+        for (d, v) in key.iter().enumerate() {
+            values[d].push(v);
         }
     }
-    let s = last.expect("the full table is a subset of its columns");
-    Ok((s, small))
+    for v in &mut values {
+        v.sort_unstable();
+        v.dedup();
+    }
+    let dims: Vec<Hierarchy> = columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect();
+    let leaves: Vec<(Vec<usize>, u64)> = keys
+        .iter()
+        .zip(counts)
+        .map(|(k, &n)| (k.iter().zip(&dims).map(|(v, h)| h.position(v).expect("a category")).collect(), n))
+        .collect();
+    let cube = Cube::from_leaves(dims, leaves).map_err(table)?;
+    let masks: Vec<u32> = tables
+        .iter()
+        .map(|t| {
+            t.iter().try_fold(0u32, |m, c| match columns.iter().position(|x| x == c) {
+                Some(d) => Ok(m | (1 << d)),
+                None => Err(table(format!("table by {}: no column {c}", t.join(", ")))),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let published = vec![true; cube.len()];
+    let staged = if rules.unrestricted {
+        Staged {
+            withheld: vec![false; cube.len()],
+            primary: vec![false; cube.len()],
+            forced: Vec::new(),
+            shown: published.clone(),
+        }
+    } else {
+        protect_tables(&cube, &published, &masks, rules).map_err(table)?
+    };
+    let withheld = staged.withheld.iter().filter(|&&w| w).count();
+    let proof = if withheld == 0 { Proof::None } else { prove(&cube, &staged, rules).map_err(table)? };
+    Ok(Linked {
+        primaries: staged.primary.iter().filter(|&&p| p).count(),
+        withheld,
+        proof,
+        staged_withheld: staged.withheld,
+        staged_primary: staged.primary,
+        cube,
+    })
 }
 
 /// Sub-tables checked on a large table.
@@ -436,6 +547,47 @@ mod tests {
         }
         assert!(withheld > 30, "{withheld}");
         assert!(forced <= 2, "{forced} margins forced");
+    }
+
+    /// Incidence by site and sex and by year and sex, published together from one table by
+    /// site, sex and year: each withholds what it withholds printed alone, and the attacker
+    /// recovers nothing from both.
+    #[test]
+    fn linked_tables_withhold_what_each_withholds_alone() {
+        let rules = Policy::default().rules(Audience::Public).clone();
+        let mut seed = 0x51_7cc1_b727_220au64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let columns = strings(&["site", "sex", "year"]);
+        for _ in 0..8 {
+            let (mut keys, mut counts) = (Vec::new(), Vec::new());
+            for site in ["breast", "colon", "kaposi", "lung", "skin"] {
+                for sex in ["female", "male"] {
+                    for year in ["2021", "2022", "2023"] {
+                        keys.push(strings(&[site, sex, year]));
+                        counts.push([0, 1, 2, 4, 7, 15, 30, 60][(next() % 8) as usize]);
+                    }
+                }
+            }
+            let tables = vec![strings(&["site", "sex"]), strings(&["year", "sex"])];
+            let linked = protect_linked(&columns, &keys, &counts, &tables, &rules).unwrap();
+            assert!(linked.withheld == 0 || matches!(linked.proof, Proof::Whole { .. }));
+            // The table by site and sex printed alone.
+            let mut sums: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+            for (k, c) in keys.iter().zip(&counts) {
+                *sums.entry(vec![k[0].clone(), k[1].clone()]).or_default() += c;
+            }
+            let alone_keys: Vec<Vec<String>> = sums.keys().cloned().collect();
+            let alone_counts: Vec<Option<u64>> = sums.values().map(|&v| Some(v)).collect();
+            let alone = protect_rows(&columns[..2], &alone_keys, &alone_counts, &rules).unwrap();
+            for (k, rule) in alone_keys.iter().zip(&alone.rules) {
+                assert_eq!(linked.rule(&[Some(&k[0]), Some(&k[1]), None]).unwrap(), *rule, "{k:?}");
+            }
+        }
     }
 
     #[test]

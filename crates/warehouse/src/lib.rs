@@ -20,6 +20,7 @@ mod datasets;
 pub mod functions;
 mod query;
 mod rewrite;
+mod shape;
 pub mod snapshots;
 mod tables;
 mod versions;
@@ -31,6 +32,7 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext};
 pub use datasets::{DatasetLoad, LoadReport, RECORD_TABLES, valid_dataset_name};
 pub use query::{QueryResult, Value};
 pub use rewrite::{RewriteReport, RowRewrite};
+pub use shape::{ColumnRole, ResultShape};
 pub use snapshots::{DataFile, PruneReport, Retention, Snapshot};
 
 /// Why a warehouse operation failed.
@@ -438,6 +440,36 @@ impl Warehouse {
     /// if needed), streaming for Parquet and CSV (the result is never held whole). The file
     /// appears whole or not at all: it is written beside and renamed. Returns the number of rows.
     pub fn export(&self, sql: &str, path: &Path, format: ExportFormat) -> Result<u64, WarehouseError> {
+        let ctx = self.cached_session()?;
+        self.write_frame(path, format, async {
+            Ok(ctx.execute_logical_plan(user_plan(&ctx, sql, &View::Steward).await?).await?)
+        })
+    }
+
+    /// Writes a result already computed (a table disclosure control has checked) to a Parquet,
+    /// CSV or JSON file, as [`Warehouse::export`] writes a query's. Returns the number of rows.
+    pub fn export_result(
+        &self,
+        result: &QueryResult,
+        path: &Path,
+        format: ExportFormat,
+    ) -> Result<u64, WarehouseError> {
+        let ctx = self.cached_session()?;
+        let batches = result.batches().to_vec();
+        let schema = result.schema();
+        self.write_frame(path, format, async move {
+            let table = datafusion::datasource::MemTable::try_new(schema, vec![batches])?;
+            Ok(ctx.read_table(std::sync::Arc::new(table))?)
+        })
+    }
+
+    /// Writes the frame `frame` makes to `path`, beside and renamed.
+    fn write_frame(
+        &self,
+        path: &Path,
+        format: ExportFormat,
+        frame: impl std::future::Future<Output = Result<datafusion::dataframe::DataFrame, WarehouseError>>,
+    ) -> Result<u64, WarehouseError> {
         use datafusion::dataframe::DataFrameWriteOptions;
         let io = |e: std::io::Error| WarehouseError::Io { path: path.display().to_string(), source: e };
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
@@ -447,10 +479,9 @@ impl Warehouse {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        let ctx = self.cached_session()?;
         let target = partial.display().to_string();
         let rows = self.block_on(async {
-            let df = ctx.execute_logical_plan(user_plan(&ctx, sql, &View::Steward).await?).await?;
+            let df = frame.await?;
             let options = DataFrameWriteOptions::new().with_single_file_output(true);
             let counts = match format {
                 ExportFormat::Parquet => df.write_parquet(&target, options, None).await?,
@@ -507,6 +538,18 @@ impl Warehouse {
         let df = ctx.execute_logical_plan(plan).await?;
         let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
         Ok(QueryResult::new(schema, df.collect().await?))
+    }
+
+    /// The shape of a user's statement (checked as [`Warehouse::query_user`] checks it, on
+    /// `view`'s tables): whether its rows are groups and what each column is, from its plan.
+    pub async fn user_query_shape_async(&self, view: &View, sql: &str) -> Result<ResultShape, WarehouseError> {
+        let ctx = self.cached_session_async().await?;
+        Ok(shape::shape_of(&user_plan(&ctx, sql, view).await?))
+    }
+
+    /// [`Warehouse::user_query_shape_async`] on the warehouse's tables.
+    pub fn user_query_shape(&self, sql: &str) -> Result<ResultShape, WarehouseError> {
+        self.block_on(self.user_query_shape_async(&View::Steward, sql))
     }
 
     /// Runs one SQL statement and collects its result. Errors carry DataFusion's message (an

@@ -66,6 +66,16 @@ impl QueryResult {
         Ok(Self { schema: batch.schema(), batches: vec![batch] })
     }
 
+    /// The result's Arrow batches.
+    pub(crate) fn batches(&self) -> &[RecordBatch] {
+        &self.batches
+    }
+
+    /// The result's Arrow schema.
+    pub(crate) fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
     /// Column names, in order.
     pub fn columns(&self) -> Vec<String> {
         self.schema.fields().iter().map(|f| f.name().clone()).collect()

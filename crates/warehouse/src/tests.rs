@@ -504,3 +504,36 @@ fn text_columns_are_rewritten_row_by_row() {
     assert!(e.contains("quarantine of dataset b: row 1: not of this chain"), "{e}");
     assert!(w.rewrite_text_columns("quarantine", &["no_such_column"], &mut refuse).is_err());
 }
+
+/// The shape of a user's query comes from its plan: groups, counts (aliased, distinct, behind a
+/// HAVING and an ORDER BY), other aggregates, computed columns; records are not an aggregate.
+#[test]
+fn a_query_says_whether_its_rows_are_groups_and_which_column_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = Warehouse::open(dir.path()).unwrap();
+    w.load_dataset("a", &extract_of(0..10), &[]).unwrap();
+    let shape = w
+        .user_query_shape(
+            "SELECT site_group AS s, COUNT(*) AS n, COUNT(DISTINCT patient_id) persons, AVG(age_at_diagnosis) a, COUNT(*) * 2 AS twice \
+             FROM tumours GROUP BY site_group HAVING COUNT(*) > 0 ORDER BY n DESC LIMIT 5",
+        )
+        .unwrap();
+    assert!(shape.aggregate && !shape.grouping_sets);
+    assert_eq!(shape.columns, ["s", "n", "persons", "a", "twice"]);
+    assert_eq!(
+        shape.roles,
+        [
+            ColumnRole::Group,
+            ColumnRole::Count { distinct: false },
+            ColumnRole::Count { distinct: true },
+            ColumnRole::Aggregate,
+            ColumnRole::Computed
+        ]
+    );
+    let records = w.user_query_shape("SELECT tumour_id, site_group FROM tumours WHERE age_at_diagnosis > 3").unwrap();
+    assert!(!records.aggregate);
+    assert_eq!(records.roles, [ColumnRole::Computed, ColumnRole::Computed]);
+    let rollup = w.user_query_shape("SELECT site_group, COUNT(*) FROM tumours GROUP BY ROLLUP(site_group)").unwrap();
+    assert!(rollup.aggregate && rollup.grouping_sets);
+    assert!(w.user_query_shape("SELECT * FROM identities").is_err());
+}

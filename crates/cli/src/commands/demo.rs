@@ -96,23 +96,36 @@ pub fn run(args: Args) -> CliResult {
 
     let step = Step::start("computing incidence");
     let rows = incidence_by_site_and_sex(&dir)?;
+    let by_year = warehouse_rates(&dir, &["year", "sex"], "world")?;
+    let policy = super::disclosure::policy_of(&dir)?;
+    let public = policy.rules(oncodata_disclosure::Audience::Public);
+    let disclosure = protect_published(&dir, public)?;
+    let withheld_rows: Vec<Option<&'static str>> = rows
+        .iter()
+        .map(|r| {
+            let site = (r.key[0] != "all").then_some(r.key[0].as_str());
+            disclosure.rule(&[site, Some(&r.key[1]), None])
+        })
+        .collect::<Result<_, _>>()?;
     let report = reports.join(REPORT);
-    write_report(&report, &rows)?;
+    write_report(&report, &rows, &withheld_rows)?;
     let quarantine = warehouse.query(
         "SELECT source_file, source_record AS line, record_id, rule_ids, messages, raw FROM quarantine ORDER BY source_record",
     )?;
     let quarantine_csv = reports.join("quarantine.csv");
     fs::write(&quarantine_csv, quarantine.to_csv()?).map_err(|e| format!("{}: {e}", quarantine_csv.display()))?;
     let asr_plot = reports.join("incidence_asr.svg");
-    plot_asr(&asr_plot, &rows, cfg.first_year, cfg.last_year)?;
+    let shown: Vec<IncidenceRow> =
+        rows.iter().zip(&withheld_rows).filter(|(_, w)| w.is_none()).map(|(r, _)| r.clone()).collect();
+    plot_asr(&asr_plot, &shown, cfg.first_year, cfg.last_year)?;
     let trend_plot = reports.join("incidence_trend.svg");
-    let by_year = warehouse_rates(&dir, &["year", "sex"], "world")?;
     let series: Vec<TrendSeries> = ["male", "female"]
         .iter()
         .map(|sex| {
             let points = by_year
                 .iter()
                 .filter(|r| r.key[1] == *sex)
+                .filter(|r| disclosure.rule(&[None, Some(&r.key[1]), Some(&r.key[0])]).is_ok_and(|w| w.is_none()))
                 .filter_map(|r| {
                     Some((r.key[0].parse::<f64>().ok()?, r.asr.rate.value, r.asr.rate.lower, r.asr.rate.upper))
                 })
@@ -130,7 +143,7 @@ pub fn run(args: Args) -> CliResult {
     step.done(&format!("wrote {}, {} and {}", report.display(), asr_plot.display(), trend_plot.display()));
 
     let step = Step::start("estimating net survival");
-    let survival = net_survival_by_site(&dir, &generated.net_survival_csv)?;
+    let survival = net_survival_by_site(&dir, &generated.net_survival_csv, public)?;
     let survival_csv = reports.join("net_survival_by_site.csv");
     write_survival(&survival_csv, &survival)?;
     let survival_plot = reports.join("net_survival.svg");
@@ -144,7 +157,9 @@ pub fn run(args: Args) -> CliResult {
     );
     println!("ASR: world standard population (Segi 1960); 95% intervals: exact Poisson (crude), Tiwari (ASR)");
     println!();
-    print_table(&rows);
+    print_table(&rows, &withheld_rows);
+    println!();
+    println!("{}", disclosure_note(&disclosure, public));
     println!();
     println!("Net survival (Pohar-Perme) against the population life table, 95% intervals (log);");
     println!("follow-up to {}; 'true' is the generator's net survival for the same site and sex", cfg.follow_up_end);
@@ -180,19 +195,68 @@ pub fn incidence_by_site_and_sex(dir: &Path) -> Result<Vec<IncidenceRow>, Box<dy
     Ok(rows)
 }
 
-fn write_report(path: &Path, rows: &[IncidenceRow]) -> CliResult {
+/// The demo's published incidence — by site group and sex with its margin by sex, and by year
+/// and sex — protected together for the public audience from the warehouse's counts by site
+/// group, sex and year ([`oncodata_disclosure::table::protect_linked`]): each table withholds
+/// what `oncodata incidence --by …` withholds from it, and the attacker's linear programs find
+/// nothing recoverable from both.
+fn protect_published(
+    dir: &Path,
+    rules: &oncodata_disclosure::Rules,
+) -> Result<oncodata_disclosure::table::Linked, Box<dyn std::error::Error>> {
+    let cells = warehouse_rates(dir, &["site_group", "sex", "year"], "world")?;
+    let keys: Vec<Vec<String>> = cells.iter().map(|r| r.key.clone()).collect();
+    let counts: Vec<u64> = cells
+        .iter()
+        .map(|r| (r.cases >= 0.0 && r.cases.fract() == 0.0).then_some(r.cases as u64))
+        .collect::<Option<_>>()
+        .ok_or("incidence counts that are not whole numbers of cases")?;
+    let columns: Vec<String> = ["site_group", "sex", "year"].map(String::from).to_vec();
+    let tables = vec![columns[..2].to_vec(), vec![columns[2].clone(), columns[1].clone()]];
+    Ok(oncodata_disclosure::table::protect_linked(&columns, &keys, &counts, &tables, rules)?)
+}
+
+/// What the demo says of its disclosure control.
+fn disclosure_note(d: &oncodata_disclosure::table::Linked, rules: &oncodata_disclosure::Rules) -> String {
+    let proof = match d.proof {
+        oncodata_disclosure::Proof::Whole { cells } => format!(
+            "the attacker's linear programs recover none of them from everything published (a table of {cells} \
+             cells)"
+        ),
+        oncodata_disclosure::Proof::Sampled { subtables, .. } => {
+            format!("the attacker's linear programs recover none of them on {subtables} sampled sub-tables")
+        }
+        oncodata_disclosure::Proof::None => "nothing to withhold".to_string(),
+    };
+    format!(
+        "Disclosure control (public): no count of 1 to {} cases is shown; {} cells of the incidence tables and \
+         their margins withheld ({} by the frequency rule, {} so that none can be recomputed); {proof}. Survival \
+         curves show no step isolating 1 to {} deaths or censorings and stop where fewer are at risk.",
+        rules.min_persons - 1,
+        d.withheld,
+        d.primaries,
+        d.withheld - d.primaries,
+        rules.min_persons - 1
+    )
+}
+
+fn write_report(path: &Path, rows: &[IncidenceRow], withheld: &[Option<&'static str>]) -> CliResult {
     let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    w.write_record(["site_group", "sex"].iter().chain(&super::incidence::RATE_COLUMNS))?;
-    for r in rows {
+    w.write_record(["site_group", "sex"].iter().chain(&super::incidence::RATE_COLUMNS).chain(&["suppressed"]))?;
+    for (r, rule) in rows.iter().zip(withheld) {
         let mut rec: Vec<String> = r.key.clone();
-        rec.extend(super::incidence::rate_fields(r));
+        match rule {
+            None => rec.extend(super::incidence::rate_fields(r)),
+            Some(_) => rec.extend(super::incidence::RATE_COLUMNS.iter().map(|_| String::new())),
+        }
+        rec.push(rule.unwrap_or_default().to_string());
         w.write_record(&rec)?;
     }
     w.flush()?;
     Ok(())
 }
 
-fn print_table(rows: &[IncidenceRow]) {
+fn print_table(rows: &[IncidenceRow], withheld: &[Option<&'static str>]) {
     let title = |id: &str| match id {
         "all" => "All invasive cancers",
         id => site_group::by_id(id).map(|g| g.title).unwrap_or("?"),
@@ -205,12 +269,16 @@ fn print_table(rows: &[IncidenceRow]) {
     );
     println!("{rule}");
     let mut previous = "";
-    for r in rows {
+    for (r, withheld) in rows.iter().zip(withheld) {
         let ci = |v: f64, l: f64, u: f64| format!("{v:.1} ({l:.1}-{u:.1})");
         if r.key[0] == "all" && previous != "all" {
             println!("{rule}");
         }
         previous = &r.key[0];
+        if let Some(rule) = withheld {
+            println!("{:<width$} {:<7} {:>6}  withheld ({rule})", title(&r.key[0]), r.key[1], "");
+            continue;
+        }
         println!(
             "{:<width$} {:<7} {:>6}  {:>24}  {:>24}",
             title(&r.key[0]),
@@ -232,18 +300,13 @@ pub struct SiteSurvival {
     pub n: usize,
     /// Deaths.
     pub deaths: usize,
-    /// The Pohar-Perme table (times in days), with the expected survival.
+    /// The Pohar-Perme table (times in days), with the expected survival, as published (steps
+    /// merged by the survival rule).
     pub rows: Vec<CurveRow>,
+    /// The estimate at 1 and 2 years, `None` where the survival rule withholds it.
+    pub at: [Option<SurvivalRow>; 2],
     /// The generator's true 1-year net survival.
     pub true_1y: f64,
-}
-
-impl SiteSurvival {
-    /// The estimate at `years` after diagnosis.
-    pub fn at_years(&self, years: f64) -> Option<&SurvivalRow> {
-        let k = self.rows.partition_point(|r| r.row.time <= years * DAYS_PER_YEAR);
-        (k > 0 && self.rows.last().is_some_and(|l| l.row.time >= years * DAYS_PER_YEAR)).then(|| &self.rows[k - 1].row)
-    }
 }
 
 /// The sites and sexes the demo reports survival for.
@@ -258,7 +321,11 @@ const SURVIVAL_SITES: [(&str, &str); 6] = [
 
 /// Pohar-Perme net survival of the main sites from the warehouse's survival cohort and life
 /// table ([`oncodata_analyses::survival`]), beside the generator's true 1-year net survival.
-pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
+pub fn net_survival_by_site(
+    dir: &Path,
+    truth_csv: &Path,
+    rules: &oncodata_disclosure::Rules,
+) -> Result<Vec<SiteSurvival>, Box<dyn std::error::Error>> {
     let w = Warehouse::open(dir)?;
     let mut sites: Vec<&str> = SURVIVAL_SITES.iter().map(|(site, _)| *site).collect();
     sites.dedup();
@@ -295,11 +362,23 @@ pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurv
         standardise: None,
         at: &[],
     };
-    let estimates = survival::estimate(&found.data, &request)?;
+    let mut estimates = survival::estimate(&found.data, &request)?;
+    // The policy's anchors (every output of a curve shows the same points), 1 and 2 years among them.
+    let mut years = rules.survival_anchor_years.clone();
+    for y in [1.0, 2.0] {
+        if !years.contains(&y) {
+            years.push(y);
+        }
+    }
+    years.sort_by(f64::total_cmp);
+    let anchors: Vec<f64> = years.iter().map(|y| y * DAYS_PER_YEAR).collect();
+    let withheld = super::survival::withhold_survival(&mut estimates, rules, &anchors);
+    let at = |k: usize, y: f64| withheld.anchors[k][years.iter().position(|x| *x == y).expect("an anchor")];
     let mut out = Vec::new();
     for (site, sex) in SURVIVAL_SITES {
         let group = format!("{site},{sex}");
-        let Some((_, rows)) = estimates.curves.iter().find(|(g, _)| *g == group) else { continue };
+        let Some(k) = estimates.curves.iter().position(|(g, _)| *g == group) else { continue };
+        let rows = &estimates.curves[k].1;
         let summary = estimates.summary.iter().find(|s| s.group == group).expect("a summary per curve");
         out.push(SiteSurvival {
             site_group: site.into(),
@@ -307,6 +386,7 @@ pub fn net_survival_by_site(dir: &Path, truth_csv: &Path) -> Result<Vec<SiteSurv
             n: summary.n,
             deaths: summary.events,
             rows: rows.clone(),
+            at: [at(k, 1.0), at(k, 2.0)],
             true_1y: truth.get(&(site.to_string(), sex.to_string())).copied().unwrap_or(f64::NAN),
         });
     }
@@ -344,7 +424,7 @@ fn write_survival(path: &Path, sites: &[SiteSurvival]) -> CliResult {
 
 fn print_survival(sites: &[SiteSurvival]) {
     let cell = |r: Option<&SurvivalRow>| {
-        r.map_or("-".to_string(), |r| format!("{:.3} ({:.3}-{:.3})", r.surv, r.lower, r.upper))
+        r.map_or("withheld".to_string(), |r| format!("{:.3} ({:.3}-{:.3})", r.surv, r.lower, r.upper))
     };
     println!(
         "{:<28} {:<7} {:>6} {:>7}  {:>22}  {:>22}  {:>9}",
@@ -359,8 +439,8 @@ fn print_survival(sites: &[SiteSurvival]) {
             s.sex,
             s.n,
             s.deaths,
-            cell(s.at_years(1.0)),
-            cell(s.at_years(2.0)),
+            cell(s.at[0].as_ref()),
+            cell(s.at[1].as_ref()),
             s.true_1y
         );
     }

@@ -57,6 +57,12 @@ pub fn policy_of(dir: &std::path::Path) -> Result<Policy, Box<dyn std::error::Er
     }
 }
 
+/// The audience of a command's output: the one named on the command line, else the policy's
+/// default for the command (its `[default]` section).
+pub fn audience_for(named: Option<&str>, policy: &Policy, command: &str) -> Result<Audience, String> {
+    named.map_or(Ok(policy.default_audience(command)), audience_of)
+}
+
 /// The audience named on the command line.
 pub fn audience_of(text: &str) -> Result<Audience, String> {
     Audience::parse(text).ok_or_else(|| format!("--audience {text}: one of public, project, steward"))
@@ -114,6 +120,35 @@ pub fn withhold_printed(
     Ok(protected.rules.iter().map(Option::is_some).collect())
 }
 
+/// [`withhold_printed`] on a query result whose columns before `count` group it: withheld
+/// values become NULL, and the `suppressed` column is added.
+pub fn withhold_result(
+    result: &oncodata_warehouse::QueryResult,
+    count: usize,
+    policy: &Policy,
+    audience: Audience,
+) -> Result<oncodata_warehouse::QueryResult, Box<dyn std::error::Error>> {
+    use oncodata_warehouse::{QueryResult, Value};
+    let mut header = result.columns();
+    let rows = result.rows()?;
+    let mut records: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(Value::as_text).collect()).collect();
+    withhold_printed(&mut header, &mut records, count, policy, audience)?;
+    let typed: Vec<Vec<Value>> = rows
+        .into_iter()
+        .zip(&records)
+        .map(|(mut row, record)| {
+            let rule = record.last().cloned().unwrap_or_default();
+            if !rule.is_empty() {
+                row.iter_mut().skip(count).for_each(|v| *v = Value::Null);
+            }
+            row.push(if rule.is_empty() { Value::Null } else { Value::Text(rule) });
+            row
+        })
+        .collect();
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    Ok(QueryResult::from_rows(&names, &typed)?)
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
     let Action::Check { file, count, by, audience, warehouse, format } = args.action;
@@ -124,7 +159,26 @@ pub fn run(args: Args) -> CliResult {
     let texts = table.optional_texts(&count)?;
     let labels: Vec<Vec<Option<String>>> = by.iter().map(|c| table.optional_texts(c)).collect::<Result<_, _>>()?;
     let counts: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
-    let check = check_counts(&counts, rules).map_err(|e| format!("{}: {e} (column {count})", file.display()))?;
+    let mut check = check_counts(&counts, rules).map_err(|e| format!("{}: {e} (column {count})", file.display()))?;
+    // Grouped by columns: the table with its margins, and what secondary suppression adds.
+    if !by.is_empty() && !check.is_safe() {
+        let keys: Vec<Vec<String>> =
+            (0..texts.len()).map(|r| labels.iter().map(|l| l[r].clone().unwrap_or_default()).collect()).collect();
+        let numbers: Vec<Option<u64>> = check.cells.iter().map(|c| c.count).collect();
+        let protected = oncodata_disclosure::protect_rows(&by, &keys, &numbers, rules)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        for (cell, rule) in check.cells.iter_mut().zip(&protected.rules) {
+            if *rule == Some(oncodata_disclosure::table::SECONDARY) && cell.verdict == Verdict::Safe {
+                cell.verdict = Verdict::Suppressed {
+                    rule: oncodata_disclosure::table::SECONDARY,
+                    reason: format!(
+                        "shown, it would let a withheld cell be recomputed from the others and the margins by {}",
+                        by.join(", ")
+                    ),
+                };
+            }
+        }
+    }
 
     let label = |row: usize| -> Vec<String> { labels.iter().map(|l| l[row - 1].clone().unwrap_or_default()).collect() };
     let shown = |c: &oncodata_disclosure::CellCheck| c.count.map(|n| n.to_string()).unwrap_or_default();

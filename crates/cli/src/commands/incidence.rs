@@ -74,9 +74,11 @@ pub struct Args {
     /// Whom the table is for: public, project or steward. A row whose count the audience's
     /// disclosure rules withhold (the warehouse's `disclosure.toml`; by default no count of 1-10
     /// persons for the public and projects) is printed empty from its count on, with the rule in
-    /// the `suppressed` column, and left out of the chart.
-    #[arg(long, default_value = "public")]
-    audience: String,
+    /// the `suppressed` column, and left out of the chart; so is a row withheld so that none can
+    /// be recomputed from the others and the margins (secondary). Default: the policy's
+    /// (`[default] incidence`, public).
+    #[arg(long)]
+    audience: Option<String>,
 }
 
 /// Age-specific rates per 100,000 with exact Poisson intervals.
@@ -113,7 +115,8 @@ fn print_age_specific(
 
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
-    let audience = super::disclosure::audience_of(&args.audience)?;
+    let policy = super::disclosure::policy_of(&args.warehouse.warehouse)?;
+    let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "incidence")?;
     let standard = Standard::named(&args.standard)?;
     let counts = match (&args.cases, &args.population) {
         (Some(cases), Some(population)) => counts_from_files(cases, population, &args.by, &standard.labels)?,
@@ -175,7 +178,6 @@ pub fn run(args: Args) -> CliResult {
             v
         })
         .collect();
-    let policy = super::disclosure::policy_of(&args.warehouse.warehouse)?;
     let withheld = if args.age_specific {
         vec![false; records.len()]
     } else {

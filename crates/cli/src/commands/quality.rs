@@ -23,6 +23,13 @@ pub struct Args {
     /// Also write both tables as an HTML page.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Whom the report is for: steward (a data steward's tool, raw figures), project or
+    /// public. For the public and projects, the warehouse's `disclosure.toml` applies
+    /// (by default no count of 1-10): a withheld row of indicators loses its count and
+    /// percentages, a withheld count of records per rule is empty; the `suppressed` column says
+    /// by which rule. Default: the policy's (`[default] quality`, steward).
+    #[arg(long)]
+    audience: Option<String>,
 }
 
 fn html_table(title: &str, r: &QueryResult) -> Result<String, Box<dyn std::error::Error>> {
@@ -53,6 +60,21 @@ pub fn run(args: Args) -> CliResult {
     let oncodata_analyses::quality::Indicators { table: indicators, mortality } =
         w.block_on(oncodata_analyses::quality::indicators(&w))?;
     let rules = w.block_on(oncodata_analyses::quality::records_per_rule(&w))?;
+    let policy = super::disclosure::policy_of(dir)?;
+    let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "quality")?;
+    let (indicators, rules) = if policy.rules(audience).unrestricted {
+        (indicators, rules)
+    } else {
+        // dataset, site_group, year | cases, percentages…; dataset, rule_id, severity | records.
+        let position = |r: &QueryResult, name: &str| {
+            r.columns().iter().position(|c| c == name).ok_or_else(|| format!("quality report: no column {name}"))
+        };
+        let (cases, records) = (position(&indicators, "cases")?, position(&rules, "records")?);
+        (
+            super::disclosure::withhold_result(&indicators, cases, &policy, audience)?,
+            super::disclosure::withhold_result(&rules, records, &policy, audience)?,
+        )
+    };
     match args.format {
         Format::Table => {
             println!("Data quality indicators of each registry's invasive cases (per 100 cases; {mortality})");

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use oncodata_warehouse::{ExportFormat, Warehouse};
+use oncodata_warehouse::{ColumnRole, ExportFormat, QueryResult, Value, Warehouse};
 
 use super::CliResult;
 use crate::WarehouseArg;
@@ -35,6 +35,73 @@ pub struct Args {
     /// The SQL statement; without one, an interactive shell (or the statements read from
     /// standard input, separated by `;`).
     sql: Option<String>,
+    /// Whom the result is for: steward (raw rows), project or public. For the public and
+    /// projects, only aggregates with one COUNT column leave (the query's plan says so): rows
+    /// whose count the warehouse's `disclosure.toml` withholds (by default 1-10), and those
+    /// withheld so that none can be recomputed from the others and the margins, are printed empty
+    /// from the count on, with the rule in a `suppressed` column; the grouping columns come first,
+    /// then the count, then the other columns. Default: the policy's (`[default] sql`, steward).
+    #[arg(long)]
+    audience: Option<String>,
+}
+
+/// Whom a statement's result is for: the audience and the warehouse's policy.
+pub struct Recipient {
+    /// The warehouse's disclosure policy.
+    pub policy: oncodata_disclosure::Policy,
+    /// The audience.
+    pub audience: oncodata_disclosure::Audience,
+}
+
+/// Runs a user's statement for `to`: as it is for an unrestricted audience; otherwise only an
+/// aggregate with one count column, its columns reordered (groups, the count, the rest) and
+/// protected by disclosure control (`oncodata_disclosure::table`).
+pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResult, Box<dyn std::error::Error>> {
+    let rules = to.policy.rules(to.audience);
+    if rules.unrestricted {
+        return Ok(w.query_user(sql)?);
+    }
+    let name = to.audience.name();
+    let shape = w.user_query_shape(sql)?;
+    if !shape.aggregate {
+        return Err(format!(
+            "the {name} audience sees aggregates only, and this statement returns records: group them \
+             (GROUP BY … with COUNT(DISTINCT patient_id)), or ask a data steward (--audience steward)"
+        )
+        .into());
+    }
+    if shape.grouping_sets {
+        return Err(format!(
+            "ROLLUP, CUBE and GROUPING SETS mix margins with the rows, which the {name} audience's disclosure \
+             control cannot tell apart: ask for each table by its own columns"
+        )
+        .into());
+    }
+    let counts: Vec<usize> =
+        (0..shape.roles.len()).filter(|&i| matches!(shape.roles[i], ColumnRole::Count { .. })).collect();
+    let distinct: Vec<usize> =
+        counts.iter().copied().filter(|&i| shape.roles[i] == ColumnRole::Count { distinct: true }).collect();
+    let count = match (counts.as_slice(), distinct.as_slice()) {
+        ([c], _) | (_, [c]) => *c,
+        _ => {
+            return Err(format!(
+                "the {name} audience's disclosure control checks the persons behind each row: the statement needs \
+                 one COUNT column (COUNT(DISTINCT patient_id) counts persons), it has {}",
+                counts.len()
+            )
+            .into());
+        }
+    };
+    let groups: Vec<usize> = (0..shape.roles.len()).filter(|&i| shape.roles[i] == ColumnRole::Group).collect();
+    let rest: Vec<usize> = (0..shape.roles.len()).filter(|i| !groups.contains(i) && *i != count).collect();
+    let order: Vec<usize> = groups.iter().copied().chain([count]).chain(rest).collect();
+    let result = w.query_user(sql)?;
+    let rows: Vec<Vec<Value>> =
+        result.rows()?.into_iter().map(|r| order.iter().map(|&i| r[i].clone()).collect()).collect();
+    let columns: Vec<String> = order.iter().map(|&i| shape.columns[i].clone()).collect();
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let reordered = QueryResult::from_rows(&names, &rows)?;
+    super::disclosure::withhold_result(&reordered, groups.len(), &to.policy, to.audience)
 }
 
 /// The export format of `--out FILE`: the one given, else the file's extension.
@@ -63,24 +130,31 @@ pub fn run(args: Args) -> CliResult {
         .into());
     }
     let w = args.warehouse.open()?;
+    let policy = super::disclosure::policy_of(dir)?;
+    let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "sql")?;
+    let to = Recipient { policy, audience };
     let Some(sql) = &args.sql else {
         if args.out.is_some() {
             return Err("--out needs a statement".into());
         }
-        return crate::shell::run(&w, args.format.unwrap_or(SqlFormat::Table));
+        return crate::shell::run(&w, args.format.unwrap_or(SqlFormat::Table), &to);
     };
     if let Some(out) = &args.out {
         let format = export_format(args.format, out)?;
-        let rows = w.export(sql, out, format)?;
+        let rows = if to.policy.rules(to.audience).unrestricted {
+            w.export(sql, out, format)?
+        } else {
+            w.export_result(&result_for(&w, sql, &to)?, out, format)?
+        };
         eprintln!("✓ {rows} rows written to {}", out.display());
         return Ok(());
     }
-    print_result(&w, sql, args.format.unwrap_or(SqlFormat::Table))
+    print_result(&w, sql, args.format.unwrap_or(SqlFormat::Table), &to)
 }
 
-/// Runs one statement and prints its result in `format`.
-pub fn print_result(w: &Warehouse, sql: &str, format: SqlFormat) -> CliResult {
-    let r = w.query_user(sql)?;
+/// Runs one statement for `to` ([`result_for`]) and prints its result in `format`.
+pub fn print_result(w: &Warehouse, sql: &str, format: SqlFormat, to: &Recipient) -> CliResult {
+    let r = result_for(w, sql, to)?;
     match format {
         SqlFormat::Table => println!("{}", r.to_pretty()?),
         SqlFormat::Csv => print!("{}", r.to_csv()?),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use oncodata_analyses::cohort::SurvivalOptions;
 use oncodata_analyses::survival::{self, CurveRow, Estimates, estimate, read_rate_table, warehouse_data};
-use oncodata_stats::relative::{Integration, RateTable, RateUnit, RelativeMethod};
+use oncodata_stats::relative::{DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod};
 use oncodata_stats::survival::CiTransform;
 use serde_json::json;
 
@@ -143,6 +143,14 @@ pub struct Args {
     /// icss3) over the age groups 15-44, 45-54, 55-64, 65-74, 75+ (needs --age).
     #[arg(long, value_name = "ICSS")]
     standardise: Option<String>,
+    /// Whom the curves are for: public, project or steward. For the public and projects (the
+    /// warehouse's `disclosure.toml`; by default a threshold of 11 persons), a group of fewer
+    /// persons is withheld, each curve stops where fewer are at risk, steps are merged until
+    /// each shows no death and no censoring or at least that many, and a median is shown only
+    /// with its interval inside the shown curve. Default: the policy's (`[default] survival`,
+    /// public).
+    #[arg(long)]
+    audience: Option<String>,
 }
 
 /// Runs the analysis.
@@ -242,7 +250,16 @@ pub fn run(args: Args) -> CliResult {
         standardise: args.standardise.as_deref(),
         at: &args.at,
     };
-    let estimates = estimate(&cols, &request)?;
+    let mut estimates = estimate(&cols, &request)?;
+    let policy = super::disclosure::policy_of(&args.warehouse.warehouse)?;
+    let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "survival")?;
+    let rules = policy.rules(audience);
+    let per_year = if args.time_unit == Unit::Years { 1.0 } else { DAYS_PER_YEAR };
+    let anchors: Vec<f64> = rules.survival_anchor_years.iter().map(|y| y * per_year).collect();
+    let withheld = withhold_survival(&mut estimates, rules, &anchors);
+    if let Some(note) = withheld.note(audience, policy.rules(audience)) {
+        eprintln!("{note}");
+    }
     if estimates.outside_standard > 0 {
         eprintln!(
             "note: {} patients under 15 are outside the ICSS standard and left out of the standardised estimate",
@@ -267,17 +284,141 @@ pub fn run(args: Args) -> CliResult {
         survival_curves(path, &format!("{what}, {source}"), &format!("time ({unit})"), &curves)?;
         eprintln!("✓ wrote {}", path.display());
     }
-    print_output(&args, &estimates)
+    print_output(&args, &estimates, &withheld)
 }
 
-fn print_output(args: &Args, estimates: &Estimates) -> CliResult {
+/// What the survival rule withheld from the estimates.
+#[derive(Debug, Default)]
+pub(crate) struct Withheld {
+    /// Groups withheld whole (fewer persons than the threshold).
+    groups: Vec<String>,
+    /// Steps merged into a later one.
+    merged: usize,
+    /// Steps cut off where too few were at risk.
+    truncated: usize,
+    /// Medians withheld.
+    medians: usize,
+    /// Groups whose count of deaths is withheld (1 to the threshold − 1).
+    events: Vec<String>,
+    /// The log-rank test withheld.
+    log_rank: bool,
+    /// Per group shown (in the order of the curves), the curve's value at each anchor — `None`
+    /// where the rule withholds it.
+    pub(crate) anchors: Vec<Vec<Option<oncodata_stats::survival::SurvivalRow>>>,
+}
+
+impl Withheld {
+    /// What to tell the user, if anything was withheld.
+    fn note(&self, audience: oncodata_disclosure::Audience, rules: &oncodata_disclosure::Rules) -> Option<String> {
+        let any = !self.groups.is_empty() || self.merged + self.truncated + self.medians > 0 || self.log_rank;
+        any.then(|| {
+            format!(
+                "disclosure ({} audience, survival rule with {} persons): {} group(s) withheld whole{}; {} steps merged \
+                 into the next shown step; {} steps cut where fewer than {} were at risk; {} median(s) withheld{}",
+                audience.name(),
+                rules.min_persons,
+                self.groups.len(),
+                if self.groups.is_empty() { String::new() } else { format!(" ({})", self.groups.join(", ")) },
+                self.merged,
+                self.truncated,
+                rules.min_persons,
+                self.medians,
+                if self.log_rank { "; the log-rank test withheld (a group of too few persons or deaths)" } else { "" }
+            )
+        })
+    }
+}
+
+/// Applies the survival rule (`oncodata_disclosure::survival`) to every curve, its summary and
+/// the log-rank test: withheld groups and steps are removed from the curves (a shown step
+/// carries the deaths and censorings of the steps merged into it, and the number at risk at the
+/// start of the first), withheld medians and counts of deaths are set to none. `anchors` are
+/// times a report reads off every curve (see [`Withheld::anchors`]).
+pub(crate) fn withhold_survival(
+    estimates: &mut Estimates,
+    rules: &oncodata_disclosure::Rules,
+    anchors: &[f64],
+) -> Withheld {
+    use oncodata_disclosure::survival::{Shown, Step, check_curve, quantile_shown};
+    let mut out = Withheld::default();
+    // The estimate in force at `t` (R's `summary(fit, times = t)`; none after the curve's end).
+    let value_at = |rows: &[CurveRow], t: f64| {
+        let table: Vec<_> = rows.iter().map(|r| r.row).collect();
+        let n = table.first().map_or(0.0, |r| r.n_risk);
+        oncodata_stats::survival::summary_at(&table, n, &[t]).first().map(|(r, _)| *r)
+    };
+    if rules.unrestricted {
+        out.anchors =
+            estimates.curves.iter().map(|(_, rows)| anchors.iter().map(|&t| value_at(rows, t)).collect()).collect();
+        return out;
+    }
+    let min = rules.min_persons as usize;
+    let mut curves = Vec::with_capacity(estimates.curves.len());
+    for ((group, rows), summary) in std::mem::take(&mut estimates.curves).into_iter().zip(&mut estimates.summary) {
+        let steps: Vec<Step> = rows
+            .iter()
+            .map(|r| Step { time: r.row.time, n_risk: r.row.n_risk, n_event: r.row.n_event, n_censor: r.row.n_censor })
+            .collect();
+        let check = check_curve(&steps, summary.n as f64, anchors, rules);
+        out.merged += check.merged();
+        out.truncated += check.truncated();
+        if check.withheld {
+            out.groups.push(group.clone());
+            out.medians += usize::from(summary.median.is_some());
+            summary.median = None;
+            continue;
+        }
+        out.anchors.push(
+            anchors.iter().zip(&check.anchors).map(|(&t, &ok)| if ok { value_at(&rows, t) } else { None }).collect(),
+        );
+        let mut shown = Vec::new();
+        let (mut first_risk, mut events, mut censored) = (None, 0.0, 0.0);
+        for (row, verdict) in rows.into_iter().zip(&check.steps) {
+            if *verdict == Shown::Truncated {
+                break;
+            }
+            first_risk.get_or_insert(row.row.n_risk);
+            events += row.row.n_event;
+            censored += row.row.n_censor;
+            if *verdict == Shown::Yes {
+                let mut row = row;
+                row.row.n_risk = first_risk.take().expect("set above");
+                row.row.n_event = events;
+                row.row.n_censor = censored;
+                (events, censored) = (0.0, 0.0);
+                shown.push(row);
+            }
+        }
+        if let Some(m) = &summary.median {
+            let until = shown.last().map(|r: &CurveRow| r.row.time);
+            if !quantile_shown(m.value, m.lower, m.upper, until) {
+                summary.median = None;
+                out.medians += 1;
+            }
+        }
+        if (1..min).contains(&summary.events) {
+            out.events.push(group.clone());
+        }
+        curves.push((group, shown));
+    }
+    estimates.summary.retain(|s| !out.groups.contains(&s.group));
+    estimates.curves = curves;
+    if estimates.log_rank.is_some() && !(out.groups.is_empty() && out.events.is_empty()) {
+        estimates.log_rank = None;
+        out.log_rank = true;
+    }
+    out
+}
+
+fn print_output(args: &Args, estimates: &Estimates, withheld: &Withheld) -> CliResult {
     let rows: Vec<(&String, &CurveRow)> =
         estimates.curves.iter().flat_map(|(g, rows)| rows.iter().map(move |r| (g, r))).collect();
     let summary: Vec<serde_json::Value> = estimates
         .summary
         .iter()
         .map(|s| {
-            let mut entry = json!({"group": s.group, "n": s.n, "events": s.events});
+            let events = if withheld.events.contains(&s.group) { json!(null) } else { json!(s.events) };
+            let mut entry = json!({"group": s.group, "n": s.n, "events": events});
             if let Some(m) = &s.median {
                 entry["median"] = json!(m.value);
                 entry["median_lower"] = json!(m.lower);
@@ -344,19 +485,20 @@ fn print_output(args: &Args, estimates: &Estimates) -> CliResult {
             println!();
             for s in &summary {
                 let med = |k: &str| s[k].as_f64().map_or("NA".to_string(), |v| format!("{v}"));
+                let events = if s["events"].is_null() { "withheld".to_string() } else { s["events"].to_string() };
                 if s.get("median").is_some() {
                     println!(
                         "group {}: n = {}, events = {}, median = {} ({}% CI {} - {})",
                         s["group"].as_str().unwrap_or(""),
                         s["n"],
-                        s["events"],
+                        events,
                         med("median"),
                         args.conf * 100.0,
                         med("median_lower"),
                         med("median_upper")
                     );
                 } else {
-                    println!("group {}: n = {}, deaths = {}", s["group"].as_str().unwrap_or(""), s["n"], s["events"]);
+                    println!("group {}: n = {}, deaths = {events}", s["group"].as_str().unwrap_or(""), s["n"]);
                 }
             }
             if let Some(t) = test {

@@ -136,7 +136,19 @@ fn sql_and_incidence_on_a_ballista_cluster_equal_the_embedded_engine() {
     on_cluster.extend(["--ballista", url]);
     assert_eq!(run(&on_cluster), embedded);
     // The survival cohort (window functions, its filter checked) through the cluster too.
-    let survival = ["survival", "--warehouse", w, "--by", "sex", "--where", "site_group = 'lung'", "--format", "csv"];
+    let survival = [
+        "survival",
+        "--audience",
+        "steward",
+        "--warehouse",
+        w,
+        "--by",
+        "sex",
+        "--where",
+        "site_group = 'lung'",
+        "--format",
+        "csv",
+    ];
     let embedded = run(&survival);
     let mut on_cluster = survival.to_vec();
     on_cluster.extend(["--ballista", url]);

@@ -13,8 +13,13 @@ fn read_table(text: &str) -> Table {
         .map(|rec| {
             let rec = rec.unwrap();
             let key = (rec[0].to_string(), rec[1].to_string());
-            let values =
-                headers.iter().zip(rec.iter()).skip(2).map(|(h, v)| (h.to_string(), v.parse().unwrap())).collect();
+            // Numbers only: a withheld row's are empty, the `suppressed` column is text.
+            let values = headers
+                .iter()
+                .zip(rec.iter())
+                .skip(2)
+                .filter_map(|(h, v)| Some((h.to_string(), v.parse().ok()?)))
+                .collect();
             (key, values)
         })
         .collect()
@@ -31,14 +36,42 @@ fn demo_rates_match_the_independent_computation() {
     assert!(stdout.contains("ASR world (95% CI)"), "{stdout}");
     assert!(stdout.contains("All invasive cancers"), "{stdout}");
 
-    let ours = read_table(&std::fs::read_to_string(dir.path().join("reports/incidence_by_site_sex.csv")).unwrap());
+    let text = std::fs::read_to_string(dir.path().join("reports/incidence_by_site_sex.csv")).unwrap();
+    let ours = read_table(&text);
     let reference = read_table(include_str!("../reference/demo_incidence_seed20241.csv"));
     let mut keys: Vec<_> = ours.keys().collect();
     keys.sort();
     let mut ref_keys: Vec<_> = reference.keys().collect();
     ref_keys.sort();
     assert_eq!(keys, ref_keys);
+    // The public report withholds every count of 1-10 (and cells that would give one away):
+    // the reference's small counts are exactly among the withheld rows, the rest are equal.
+    let suppressed: std::collections::HashMap<(String, String), String> = {
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let h = r.headers().unwrap().clone();
+        let s = h.iter().position(|c| c == "suppressed").expect("a suppressed column");
+        r.records()
+            .map(|rec| rec.unwrap())
+            .map(|rec| ((rec[0].to_string(), rec[1].to_string()), rec[s].to_string()))
+            .collect()
+    };
+    assert!(stdout.contains("Disclosure control (public)") && stdout.contains("recover none"), "{stdout}");
+    let mut withheld = 0;
     for (key, want) in &reference {
+        let small = want["cases"] > 0.0 && want["cases"] < 11.0;
+        match suppressed[key].as_str() {
+            "" => assert!(!small, "{key:?}: a count of {} is published", want["cases"]),
+            "frequency" => {
+                assert!(small, "{key:?}");
+                withheld += 1;
+                continue;
+            }
+            rule => {
+                assert_eq!(rule, "secondary", "{key:?}");
+                withheld += 1;
+                continue;
+            }
+        }
         let got = &ours[key];
         for (column, w) in want {
             let g = got[column];
@@ -46,6 +79,7 @@ fn demo_rates_match_the_independent_computation() {
         }
     }
     assert!(reference[&("breast".into(), "female".into())]["cases"] > 500.0);
+    assert!(withheld > 0, "the demo's table has small cells to withhold");
 }
 
 /// Every record read is accepted or quarantined, and the quarantine is in the warehouse.

@@ -107,6 +107,8 @@ fn published_denominators_load_and_incidence_and_net_survival_run_on_them() {
     // survival proportions.
     let survival = csv_rows(&stdout_of(&[
         "survival",
+        "--audience",
+        "steward",
         "--warehouse",
         w,
         "--where",

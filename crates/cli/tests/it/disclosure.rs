@@ -57,3 +57,196 @@ fn a_small_count_is_refused_and_a_safe_table_passes() {
     let out = check(&safe_table, &["--count", "persons"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no column 'persons'"));
 }
+
+/// Parses CSV output into header-keyed rows.
+fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| h.iter().zip(rec.unwrap().iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect())
+        .collect()
+}
+
+/// `oncodata sql` for the public and projects: only aggregates with one count leave, protected
+/// as `incidence` protects its tables (the grouping columns first, then the count); records and
+/// counts-less aggregates are refused with the way out; the steward (the default on the
+/// warehouse itself, from the policy's `[default]`) sees the raw rows; a policy making the public
+/// the default applies without `--audience`.
+#[test]
+fn sql_for_the_public_publishes_protected_aggregates_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let query = "SELECT sex, COUNT(DISTINCT t.patient_id) AS persons, site_group FROM tumours t JOIN patients p \
+                 ON p.patient_id = t.patient_id GROUP BY site_group, sex";
+    let run = |extra: &[&str], sql: &str| {
+        let mut args = vec!["sql", "--warehouse", w, "--format", "csv"];
+        args.extend_from_slice(extra);
+        args.push(sql);
+        oncodata(&args)
+    };
+    let public = run(&["--audience", "public"], query);
+    assert!(public.status.success(), "{}", String::from_utf8_lossy(&public.stderr));
+    let rows = csv_rows(&String::from_utf8(public.stdout).unwrap());
+    let raw = run(&[], query);
+    let raw_rows = csv_rows(&String::from_utf8(raw.stdout).unwrap());
+    assert_eq!(rows.len(), raw_rows.len());
+    assert!(!raw_rows[0].contains_key("suppressed"), "the steward's rows are raw");
+    let (mut small, mut secondary) = (0, 0);
+    for r in &rows {
+        let truth = raw_rows.iter().find(|x| x["sex"] == r["sex"] && x["site_group"] == r["site_group"]).unwrap();
+        let n: u64 = truth["persons"].parse().unwrap();
+        match r["suppressed"].as_str() {
+            "" => assert_eq!(r["persons"], truth["persons"]),
+            "frequency" => {
+                assert!((1..11).contains(&n), "{r:?}");
+                small += 1;
+            }
+            rule => {
+                assert_eq!(rule, "secondary");
+                assert!(n == 0 || n >= 11);
+                secondary += 1;
+            }
+        }
+        if !r["suppressed"].is_empty() {
+            assert_eq!(r["persons"], "");
+        }
+        assert!(!(1..11).contains(&r["persons"].parse::<u64>().unwrap_or(0)), "{r:?}");
+    }
+    assert!(small > 0 && secondary > 0, "{small} {secondary}");
+    // The columns are reordered: groups, then the count.
+    let header = String::from_utf8(run(&["--audience", "public"], query).stdout).unwrap();
+    assert!(
+        header.starts_with("site_group,sex,persons,suppressed")
+            || header.starts_with("sex,site_group,persons,suppressed"),
+        "{header}"
+    );
+    for (sql, says) in [
+        ("SELECT * FROM tumours LIMIT 2", "aggregates only"),
+        ("SELECT site_group, AVG(age_at_diagnosis) FROM tumours GROUP BY site_group", "one COUNT column"),
+        ("SELECT site_group, COUNT(*) FROM tumours GROUP BY ROLLUP(site_group)", "ROLLUP"),
+    ] {
+        let out = run(&["--audience", "project"], sql);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(says), "{sql}: {err}");
+    }
+    // A steward makes the public the default for sql.
+    let policy = wh.join("disclosure.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, text.replacen("sql = \"steward\"", "sql = \"public\"", 1)).unwrap();
+    let out = run(&[], "SELECT * FROM tumours LIMIT 2");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("aggregates only"));
+}
+
+/// `oncodata quality` is a steward's tool (raw by default); for the public, no count of cases or
+/// records of 1-10 is shown and a withheld row loses its percentages.
+#[test]
+fn quality_for_the_public_withholds_small_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let raw = csv_rows(&crate::stdout_of(&["quality", "--warehouse", w, "--format", "csv"]));
+    assert!(raw.iter().any(|r| (1..11).contains(&r["cases"].parse::<u64>().unwrap())), "the demo has small cells");
+    let out = oncodata(&["quality", "--warehouse", w, "--format", "csv", "--audience", "public"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let public = csv_rows(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(public.len(), raw.len());
+    for (p, r) in public.iter().zip(&raw) {
+        let n: u64 = r["cases"].parse().unwrap();
+        if (1..11).contains(&n) {
+            assert_eq!((p["suppressed"].as_str(), p["cases"].as_str(), p["pct_mv"].as_str()), ("frequency", "", ""));
+        } else if p["suppressed"].is_empty() {
+            assert_eq!(p["cases"], r["cases"]);
+            assert_eq!(p["pct_mv"], r["pct_mv"]);
+        }
+    }
+}
+
+/// `oncodata survival` for the public (the default): a group of fewer than 11 persons is
+/// withheld whole; between two shown points no curve drops by 1-10 deaths; every shown value is
+/// the steward's exact estimate at that time; the curve stops before fewer than 11 are at risk.
+#[test]
+fn survival_for_the_public_merges_steps_and_truncates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let args = |audience: &str| {
+        vec![
+            "survival",
+            "--warehouse",
+            w,
+            "--by",
+            "site_group",
+            "--where",
+            "site_group IN ('kaposi', 'lung', 'colorectum')",
+            "--format",
+            "csv",
+            "--audience",
+            audience,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let run = |audience: &str| {
+        let a = args(audience);
+        let out = oncodata(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (csv_rows(&String::from_utf8(out.stdout).unwrap()), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (public, note) = run("public");
+    let (steward, _) = run("steward");
+    assert!(steward.iter().any(|r| r["group"] == "kaposi") && !public.iter().any(|r| r["group"] == "kaposi"));
+    assert!(note.contains("1 group(s) withheld whole (kaposi)"), "{note}");
+    for group in ["lung", "colorectum"] {
+        let shown: Vec<_> = public.iter().filter(|r| r["group"] == group).collect();
+        let all: Vec<_> = steward.iter().filter(|r| r["group"] == group).collect();
+        assert!(!shown.is_empty() && shown.len() < all.len(), "{group}: {} of {} steps", shown.len(), all.len());
+        let mut previous_deaths = 0.0;
+        let mut deaths = 0.0;
+        let mut k = 0;
+        for s in &shown {
+            // The steward's rows up to this time.
+            while k < all.len() && all[k]["time"].parse::<f64>().unwrap() <= s["time"].parse::<f64>().unwrap() {
+                deaths += all[k]["n_event"].parse::<f64>().unwrap();
+                k += 1;
+            }
+            let at = all[k - 1];
+            assert_eq!(s["surv"], at["surv"], "{group} at {}", s["time"]);
+            let dropped = deaths - previous_deaths;
+            assert!(dropped == 0.0 || dropped >= 11.0, "{group}: {dropped} deaths before {}", s["time"]);
+            assert_eq!(s["n_event"].parse::<f64>().unwrap(), dropped);
+            assert!(at["n_risk"].parse::<f64>().unwrap() >= 11.0);
+            previous_deaths = deaths;
+        }
+    }
+}
+
+/// `disclosure check --by`: the table with its margins — a small cell in a 2 × 2 table takes the
+/// whole rectangle with it, each named with its rule.
+#[test]
+fn a_check_by_columns_names_the_secondary_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let table = tmp.path().join("t.csv");
+    std::fs::write(&table, "site,sex,cases\nlung,male,25\nlung,female,30\nkaposi,male,3\nkaposi,female,40\n").unwrap();
+    let out = oncodata(&[
+        "disclosure",
+        "check",
+        table.to_str().unwrap(),
+        "--count",
+        "cases",
+        "--by",
+        "site,sex",
+        "--format",
+        "csv",
+    ]);
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows = csv_rows(&text);
+    let rules: Vec<&str> = rows.iter().map(|r| r["rule"].as_str()).collect();
+    assert_eq!(rules, ["secondary", "secondary", "frequency", "secondary"], "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("4 of 4 cells would be withheld"));
+}

@@ -136,7 +136,7 @@ fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
 
     // The survival cohort: one row per primary of the same population, the death-certificate-
     // only cases left out and counted.
-    let out = oncodata(&["survival", "--warehouse", &w, "--by", "sex", "--format", "csv"]);
+    let out = oncodata(&["survival", "--audience", "steward", "--warehouse", &w, "--by", "sex", "--format", "csv"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let note = String::from_utf8_lossy(&out.stderr);
     let cohort: f64 = note.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(f64::NAN);
@@ -159,6 +159,8 @@ fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
     // The protocols' options: first primary per person, adults 15-99, a closing date.
     let out = oncodata(&[
         "survival",
+        "--audience",
+        "steward",
         "--warehouse",
         &w,
         "--first-primary",

@@ -58,7 +58,7 @@ fn several_tumours_of_a_patient_become_the_primaries_the_rules_say() {
     assert!(linked.contains("7 tumour records → 5 primaries"), "{linked}");
     assert!(linked.contains("2 persons with more than one reportable primary"), "{linked}");
 
-    let csv = run(&[
+    let csv = crate::stdout_of(&[
         "sql",
         "--warehouse",
         &w,
@@ -76,7 +76,7 @@ P00000002-2,true,1,C61.9,8140,encr_mp:00000002-02,3,2021-09-15,I,prostate
 P00000003-1,true,2,C77.2,9680,encr_mp:00000003-01,3,2019-04-15,,nhl
 ";
     assert_eq!(csv, expected);
-    let rules = run(&[
+    let rules = crate::stdout_of(&[
         "sql",
         "--warehouse",
         &w,
@@ -96,7 +96,7 @@ P00000003-1,true,2,C77.2,9680,encr_mp:00000003-01,3,2019-04-15,,nhl
     let extract = |project: &str, out: &str| {
         let done = run(&["extract", "--warehouse", &w, "--keys", &k, "--project", project, "--out", &at(out)]);
         assert!(done.contains("3 persons, 5 primaries"), "{done}");
-        let query = |sql: &str| run(&["sql", "--warehouse", &at(out), "--format", "csv", sql]);
+        let query = |sql: &str| crate::stdout_of(&["sql", "--warehouse", &at(out), "--format", "csv", sql]);
         (
             query("SELECT person_id, birth_month FROM persons ORDER BY birth_month"),
             query("SELECT person_id, sequence, morphology FROM primaries ORDER BY morphology"),

@@ -10,6 +10,8 @@ fn net_survival(extra: &[&str]) -> std::process::Output {
     let (data, rates) = (format!("{REF}/rdata.csv"), format!("{REF}/slopop.csv"));
     let mut args = vec![
         "survival",
+        "--audience",
+        "steward",
         "--data",
         &data,
         "--time",
@@ -48,6 +50,8 @@ fn close(ours: &str, r: &str, what: &str) {
 fn kaplan_meier_csv_equals_r_survfit() {
     let out = oncodata(&[
         "survival",
+        "--audience",
+        "steward",
         "--data",
         &format!("{REF}/lung.csv"),
         "--time",
@@ -85,6 +89,8 @@ fn net_survival_csv_equals_relsurv_and_json_has_the_log_rank_test() {
 
     let json = oncodata(&[
         "survival",
+        "--audience",
+        "steward",
         "--data",
         &format!("{REF}/lung.csv"),
         "--time",
@@ -107,6 +113,8 @@ fn plot_is_written_and_bad_input_is_named() {
     let svg = dir.path().join("km.svg");
     let out = oncodata(&[
         "survival",
+        "--audience",
+        "steward",
         "--data",
         &format!("{REF}/lung.csv"),
         "--time",
@@ -124,11 +132,31 @@ fn plot_is_written_and_bad_input_is_named() {
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "t,e\n5,1\n7,maybe\n").unwrap();
-    let out = oncodata(&["survival", "--data", bad.to_str().unwrap(), "--time", "t", "--event", "e"]);
+    let out = oncodata(&[
+        "survival",
+        "--audience",
+        "steward",
+        "--data",
+        bad.to_str().unwrap(),
+        "--time",
+        "t",
+        "--event",
+        "e",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("bad.csv row 2: column 'e' is 'maybe'"), "{err}");
-    let out = oncodata(&["survival", "--data", bad.to_str().unwrap(), "--time", "nope", "--event", "e"]);
+    let out = oncodata(&[
+        "survival",
+        "--audience",
+        "steward",
+        "--data",
+        bad.to_str().unwrap(),
+        "--time",
+        "nope",
+        "--event",
+        "e",
+    ]);
     assert!(String::from_utf8(out.stderr).unwrap().contains("no column 'nope' (columns: t, e)"));
 }
 
@@ -194,6 +222,8 @@ fn decimal_years_equal_dates() {
     let run = |data: &str, year: &str| {
         let o = oncodata(&[
             "survival",
+            "--audience",
+            "steward",
             "--data",
             data,
             "--time",
