@@ -11,7 +11,9 @@
 //!   be recomputed from what is published;
 //! - [`attack`]: the attacker's linear programs that prove it;
 //! - [`table`]: all of it on one printed table — its rows, margins and hierarchies;
-//! - [`survival`]: the survival rule for curves and life tables.
+//! - [`survival`]: the survival rule for curves and life tables;
+//! - [`release`]: the differencing defence — a release log per audience, and the check that
+//!   refuses a table isolating a few persons beside an earlier one.
 //!
 //! The rules, their defaults and their sources: `reference/rules.md`.
 
@@ -20,6 +22,7 @@ pub mod cube;
 pub mod frequency;
 pub mod hypercube;
 pub mod policy;
+pub mod release;
 pub mod survival;
 pub mod table;
 

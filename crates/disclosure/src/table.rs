@@ -125,7 +125,7 @@ pub fn protect_rows(
         v.dedup();
     }
     let dims: Vec<Hierarchy> = if columns.is_empty() {
-        vec![Hierarchy::flat("all", &["all"])]
+        vec![Hierarchy::flat("total", &["all"])]
     } else {
         columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect()
     };

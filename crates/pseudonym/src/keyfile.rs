@@ -53,8 +53,16 @@ impl Secret {
         Some(Self(bytes))
     }
 
-    fn to_hex(&self) -> String {
+    /// The key as 64 hexadecimal digits, to be written to a key file (never printed or logged).
+    pub fn to_hex(&self) -> String {
         crate::hex(&self.0)
+    }
+
+    /// A keyed 64-bit hash of `value` (the first 8 bytes of HMAC-SHA256 under this key): the same
+    /// value always gives the same hash, and no one without the key can compute or invert it.
+    pub fn hash64(&self, value: &str) -> u64 {
+        let mac = crate::mac(self, &[value.as_bytes()]);
+        u64::from_be_bytes(mac[..8].try_into().expect("8 bytes"))
     }
 }
 

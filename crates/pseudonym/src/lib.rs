@@ -243,6 +243,12 @@ impl ProjectKey {
     pub fn pseudonym(&self, id: &str) -> String {
         hex(&mac(&self.0, &[id.as_bytes()]))
     }
+
+    /// A keyed 64-bit hash of a warehouse pseudonym or id under the project's key
+    /// ([`Secret::hash64`]): a record key for the cell-key method.
+    pub fn hash64(&self, id: &str) -> u64 {
+        self.0.hash64(id)
+    }
 }
 
 /// The bit permutation of a rotation key (Fisher–Yates from a ChaCha stream seeded by the key).

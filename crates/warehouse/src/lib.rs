@@ -547,6 +547,39 @@ impl Warehouse {
         Ok(shape::shape_of(&user_plan(&ctx, sql, view).await?))
     }
 
+    /// What the count at aggregate place `aggregate` of a user's statement counts (see
+    /// [`ColumnRole::Count`]): per counted value, its groups' values and the value, as text — the
+    /// persons behind each cell, for the differencing defence and the cell-key method.
+    pub async fn user_query_members_async(
+        &self,
+        view: &View,
+        sql: &str,
+        aggregate: usize,
+    ) -> Result<Vec<(Vec<String>, String)>, WarehouseError> {
+        let ctx = self.cached_session_async().await?;
+        let plan = shape::members_plan(&user_plan(&ctx, sql, view).await?, aggregate).map_err(WarehouseError::Query)?;
+        let df = ctx.execute_logical_plan(plan).await?;
+        let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+        let result = QueryResult::new(schema, df.collect().await?);
+        Ok(result
+            .rows()?
+            .into_iter()
+            .map(|mut r| {
+                let member = r.pop().map(|v| v.as_text()).unwrap_or_default();
+                (r.iter().map(Value::as_text).collect(), member)
+            })
+            .collect())
+    }
+
+    /// [`Warehouse::user_query_members_async`] on the warehouse's tables.
+    pub fn user_query_members(
+        &self,
+        sql: &str,
+        aggregate: usize,
+    ) -> Result<Vec<(Vec<String>, String)>, WarehouseError> {
+        self.block_on(self.user_query_members_async(&View::Steward, sql, aggregate))
+    }
+
     /// [`Warehouse::user_query_shape_async`] on the warehouse's tables.
     pub fn user_query_shape(&self, sql: &str) -> Result<ResultShape, WarehouseError> {
         self.block_on(self.user_query_shape_async(&View::Steward, sql))

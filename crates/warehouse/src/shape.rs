@@ -9,12 +9,17 @@ use datafusion::logical_expr::{Expr, LogicalPlan};
 /// What one column of a result is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnRole {
-    /// A `GROUP BY` column.
-    Group,
+    /// A `GROUP BY` column: the `index`-th grouping expression.
+    Group {
+        /// Its place among the grouping expressions.
+        index: usize,
+    },
     /// `COUNT(…)` (`distinct` for `COUNT(DISTINCT …)`).
     Count {
         /// Whether it counts distinct values.
         distinct: bool,
+        /// Its place among the aggregate expressions.
+        aggregate: usize,
     },
     /// Another aggregate (`SUM`, `AVG`, …).
     Aggregate,
@@ -76,11 +81,11 @@ fn trace(plan: &LogicalPlan, i: usize) -> ColumnRole {
         LogicalPlan::Aggregate(a) => {
             let groups = a.schema.fields().len() - a.aggr_expr.len();
             if i < groups {
-                ColumnRole::Group
+                ColumnRole::Group { index: i }
             } else {
                 match unalias(&a.aggr_expr[i - groups]) {
                     Expr::AggregateFunction(f) if f.func.name().eq_ignore_ascii_case("count") => {
-                        ColumnRole::Count { distinct: f.params.distinct }
+                        ColumnRole::Count { distinct: f.params.distinct, aggregate: i - groups }
                     }
                     _ => ColumnRole::Aggregate,
                 }
@@ -88,6 +93,38 @@ fn trace(plan: &LogicalPlan, i: usize) -> ColumnRole {
         }
         _ => ColumnRole::Computed,
     }
+}
+
+/// The plan of what a count counts: for each row of the aggregate's input that the count
+/// counts (its own `FILTER` applied, NULLs left out), the grouping values and the counted value,
+/// distinct. `COUNT(*)` counts rows, which have no identity: an error saying to count persons.
+pub(crate) fn members_plan(plan: &LogicalPlan, aggregate: usize) -> Result<LogicalPlan, String> {
+    use datafusion::logical_expr::LogicalPlanBuilder;
+    let a = find_aggregate(plan).ok_or("the statement is not an aggregate")?;
+    let Expr::AggregateFunction(f) = unalias(&a.aggr_expr[aggregate]) else {
+        return Err("not a COUNT".into());
+    };
+    let arg = match f.params.args.first() {
+        Some(Expr::Literal(..)) | None => {
+            return Err("COUNT(*) counts rows, which cannot be compared between releases: count persons, \
+                        COUNT(DISTINCT patient_id)"
+                .into());
+        }
+        Some(arg) => arg.clone(),
+    };
+    let mut builder = LogicalPlanBuilder::new_from_arc(a.input.clone());
+    if let Some(filter) = &f.params.filter {
+        builder = builder.filter((**filter).clone()).map_err(|e| e.to_string())?;
+    }
+    let mut columns: Vec<Expr> =
+        a.group_expr.iter().enumerate().map(|(i, g)| g.clone().alias(format!("__group_{i}"))).collect();
+    columns.push(arg.clone().alias("__member"));
+    builder
+        .filter(arg.is_not_null())
+        .and_then(|b| b.project(columns))
+        .and_then(|b| b.distinct())
+        .and_then(|b| b.build())
+        .map_err(|e| e.to_string())
 }
 
 fn unalias(e: &Expr) -> &Expr {

@@ -523,13 +523,24 @@ fn a_query_says_whether_its_rows_are_groups_and_which_column_counts() {
     assert_eq!(
         shape.roles,
         [
-            ColumnRole::Group,
-            ColumnRole::Count { distinct: false },
-            ColumnRole::Count { distinct: true },
+            ColumnRole::Group { index: 0 },
+            ColumnRole::Count { distinct: false, aggregate: 0 },
+            ColumnRole::Count { distinct: true, aggregate: 1 },
             ColumnRole::Aggregate,
             ColumnRole::Computed
         ]
     );
+    // What the distinct count counts: each group's patients.
+    let members = w
+        .user_query_members(
+            "SELECT site_group, COUNT(DISTINCT patient_id) FROM tumours WHERE age_at_diagnosis >= 0 GROUP BY site_group",
+            0,
+        )
+        .unwrap();
+    assert_eq!(members.len(), 10);
+    assert!(members.iter().all(|(g, p)| g == &vec!["breast".to_string()] && !p.is_empty()));
+    let err = w.user_query_members("SELECT COUNT(*) FROM tumours", 0).unwrap_err().to_string();
+    assert!(err.contains("COUNT(DISTINCT patient_id)"), "{err}");
     let records = w.user_query_shape("SELECT tumour_id, site_group FROM tumours WHERE age_at_diagnosis > 3").unwrap();
     assert!(!records.aggregate);
     assert_eq!(records.roles, [ColumnRole::Computed, ColumnRole::Computed]);

@@ -79,8 +79,11 @@ pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResul
     }
     let counts: Vec<usize> =
         (0..shape.roles.len()).filter(|&i| matches!(shape.roles[i], ColumnRole::Count { .. })).collect();
-    let distinct: Vec<usize> =
-        counts.iter().copied().filter(|&i| shape.roles[i] == ColumnRole::Count { distinct: true }).collect();
+    let distinct: Vec<usize> = counts
+        .iter()
+        .copied()
+        .filter(|&i| matches!(shape.roles[i], ColumnRole::Count { distinct: true, .. }))
+        .collect();
     let count = match (counts.as_slice(), distinct.as_slice()) {
         ([c], _) | (_, [c]) => *c,
         _ => {
@@ -92,7 +95,8 @@ pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResul
             .into());
         }
     };
-    let groups: Vec<usize> = (0..shape.roles.len()).filter(|&i| shape.roles[i] == ColumnRole::Group).collect();
+    let groups: Vec<usize> =
+        (0..shape.roles.len()).filter(|&i| matches!(shape.roles[i], ColumnRole::Group { .. })).collect();
     let rest: Vec<usize> = (0..shape.roles.len()).filter(|i| !groups.contains(i) && *i != count).collect();
     let order: Vec<usize> = groups.iter().copied().chain([count]).chain(rest).collect();
     let result = w.query_user(sql)?;
@@ -101,7 +105,61 @@ pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResul
     let columns: Vec<String> = order.iter().map(|&i| shape.columns[i].clone()).collect();
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let reordered = QueryResult::from_rows(&names, &rows)?;
-    super::disclosure::withhold_result(&reordered, groups.len(), &to.policy, to.audience)
+    let protected = super::disclosure::withhold_result(&reordered, groups.len(), &to.policy, to.audience)?;
+    // The differencing defence: the persons behind each shown cell, against every earlier
+    // release to this audience.
+    let ColumnRole::Count { aggregate, .. } = shape.roles[count] else { unreachable!("a count column") };
+    let members = w.user_query_members(sql, aggregate)?;
+    let group_of: Vec<usize> = groups
+        .iter()
+        .map(|&i| match shape.roles[i] {
+            ColumnRole::Group { index } => index,
+            _ => unreachable!("a group column"),
+        })
+        .collect();
+    if members.first().is_some_and(|(g, _)| g.len() != groups.len()) {
+        return Err(format!(
+            "the {name} audience's disclosure control compares each row with earlier releases: select every \
+             GROUP BY column"
+        )
+        .into());
+    }
+    let mut persons: std::collections::HashMap<Vec<String>, Vec<&str>> = Default::default();
+    for (g, member) in &members {
+        let key: Vec<String> = group_of.iter().map(|&k| g[k].clone()).collect();
+        persons.entry(key).or_default().push(member);
+    }
+    let mut log = oncodata_disclosure::release::ReleaseLog::open(w.root(), to.audience)?;
+    let shown_rows = protected.rows()?;
+    let cells: Vec<_> = shown_rows
+        .iter()
+        .filter(|r| matches!(r.last(), Some(Value::Null)))
+        .map(|r| {
+            let key: Vec<String> = r[..groups.len()].iter().map(Value::as_text).collect();
+            let ids = persons.get(&key).cloned().unwrap_or_default();
+            log.cell(key, ids)
+        })
+        .collect();
+    if let Some(d) = log.check(&cells, rules.min_persons) {
+        return Err(format!(
+            "refused for the {name} audience: its row ({}) and the row ({}) of release {} (\"{}\") differ by {} \
+             {}, fewer than {}: together they would isolate them (differencing). Ask for groups that do not \
+             nest in earlier ones, or ask a data steward",
+            d.key.join(", "),
+            d.earlier_key.join(", "),
+            d.earlier,
+            d.earlier_what,
+            d.persons,
+            if d.persons == 1 { "person" } else { "persons" },
+            rules.min_persons
+        )
+        .into());
+    }
+    let id = log.record(sql, cells)?;
+    eprintln!(
+        "disclosure: release {id} to the {name} audience logged (the differencing defence compares later ones with it)"
+    );
+    Ok(protected)
 }
 
 /// The export format of `--out FILE`: the one given, else the file's extension.

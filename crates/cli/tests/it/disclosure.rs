@@ -250,3 +250,56 @@ fn a_check_by_columns_names_the_secondary_cells() {
     assert_eq!(rules, ["secondary", "secondary", "frequency", "secondary"], "{text}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("4 of 4 cells would be withheld"));
 }
+
+/// The differencing defence: two project releases whose cells nest and differ by 1-10 persons —
+/// a table with and without one site group, an age limit moved by one year — are refused,
+/// naming the earlier release; the same table asked twice, or cells differing by 11 or more,
+/// pass; the release log names no one.
+#[test]
+fn a_release_isolating_a_few_persons_beside_an_earlier_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let sql =
+        |statement: &str| oncodata(&["sql", "--warehouse", w, "--audience", "project", "--format", "csv", statement]);
+    let by_sex = "SELECT p.sex, COUNT(DISTINCT t.patient_id) AS persons FROM tumours t JOIN patients p \
+                  ON p.patient_id = t.patient_id";
+    let first = sql(&format!("{by_sex} WHERE t.site_group <> 'kaposi' GROUP BY p.sex"));
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stderr).contains("release 1 to the project audience logged"));
+    let again = sql(&format!("{by_sex} WHERE t.site_group <> 'kaposi' GROUP BY p.sex"));
+    assert!(again.status.success(), "the same table again isolates no one");
+    let with_kaposi = sql(&format!("{by_sex} GROUP BY p.sex"));
+    let err = String::from_utf8_lossy(&with_kaposi.stderr);
+    assert!(!with_kaposi.status.success() && err.contains("release 1") && err.contains("differencing"), "{err}");
+    assert!(with_kaposi.stdout.is_empty(), "nothing printed");
+    // Ages: find a limit whose next year adds 1 to 10 persons, and one that adds 11 or more.
+    let count = |limit: u32| -> u64 {
+        let out = crate::stdout_of(&[
+            "sql",
+            "--warehouse",
+            w,
+            "--format",
+            "csv",
+            &format!("SELECT COUNT(DISTINCT patient_id) AS n FROM tumours WHERE age_at_diagnosis < {limit}"),
+        ]);
+        out.lines().nth(1).unwrap().parse().unwrap()
+    };
+    let young =
+        (20..60).find(|&a| (1..11).contains(&(count(a + 1) - count(a))) && count(a) >= 11).expect("a small step");
+    let ages = |limit: u32| {
+        sql(&format!("SELECT COUNT(DISTINCT patient_id) AS n FROM tumours WHERE age_at_diagnosis < {limit}"))
+    };
+    assert!(ages(young).status.success());
+    let next = ages(young + 1);
+    assert!(!next.status.success() && String::from_utf8_lossy(&next.stderr).contains("differencing"));
+    let far = (young + 2..100).find(|&a| count(a) - count(young) >= 11 && count(a) - count(young + 1) >= 11).unwrap();
+    assert!(ages(far).status.success(), "{}", String::from_utf8_lossy(&ages(far).stderr));
+    let log = std::fs::read_to_string(wh.join("disclosure/releases-project.jsonl")).unwrap();
+    let ids =
+        crate::stdout_of(&["sql", "--warehouse", w, "--format", "csv", "SELECT patient_id FROM patients LIMIT 5"]);
+    for id in ids.lines().skip(1) {
+        assert!(!log.contains(id), "the log names {id}");
+    }
+}
