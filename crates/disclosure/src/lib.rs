@@ -12,12 +12,14 @@
 //! - [`attack`]: the attacker's linear programs that prove it;
 //! - [`table`]: all of it on one printed table — its rows, margins and hierarchies;
 //! - [`survival`]: the survival rule for curves and life tables;
+//! - [`cell_key`]: the cell-key method, a deterministic perturbation of counts;
 //! - [`release`]: the differencing defence — a release log per audience, and the check that
 //!   refuses a table isolating a few persons beside an earlier one.
 //!
 //! The rules, their defaults and their sources: `reference/rules.md`.
 
 pub mod attack;
+pub mod cell_key;
 pub mod cube;
 pub mod frequency;
 pub mod hypercube;
@@ -27,7 +29,7 @@ pub mod survival;
 pub mod table;
 
 pub use frequency::{CellCheck, Check, Verdict, check_counts};
-pub use policy::{Audience, Policy, Rules};
+pub use policy::{Audience, CellKeyRule, Policy, Rules};
 pub use table::{Proof, Protected, protect_rows, withhold_rows};
 
 /// What can go wrong.

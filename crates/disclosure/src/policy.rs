@@ -67,6 +67,29 @@ pub struct Rules {
     /// every output of one curve shows the same points (`survival.rs`).
     #[serde(default = "default_anchor_years")]
     pub survival_anchor_years: Vec<f64>,
+    /// The cell-key method on the counts shown (`[audience.NAME.cell_key]`); off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_key: Option<CellKeyRule>,
+}
+
+/// The cell-key method's p-table (`cell_key.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellKeyRule {
+    /// The largest noise either way.
+    #[serde(default = "default_max_noise")]
+    pub max_noise: i64,
+    /// The noise's variance.
+    #[serde(default = "default_noise_variance")]
+    pub variance: f64,
+}
+
+fn default_max_noise() -> i64 {
+    2
+}
+
+fn default_noise_variance() -> f64 {
+    1.0
 }
 
 fn default_anchor_years() -> Vec<f64> {
@@ -145,6 +168,8 @@ const HEADER: &str = "\
 # attack_max_cells: tables up to this size are proved protected by the attacker's linear
 #   programs cell by cell; larger ones on sampled sub-tables.
 # survival_anchor_years: the times every survival curve keeps as points (1-, 5-year survival).
+# [audience.NAME.cell_key] (optional; max_noise = 2, variance = 1.0): perturb every count shown
+#   by the cell-key method (the same persons always get the same noise).
 # [default]: whom each command's output is for when --audience is not given.
 # Sources and the other rules: crates/disclosure/reference/rules.md in the oncodata repository.
 ";
@@ -157,6 +182,7 @@ impl Default for Policy {
             protection: None,
             attack_max_cells: default_attack_max_cells(),
             survival_anchor_years: default_anchor_years(),
+            cell_key: None,
         };
         Self {
             default: Defaults::default(),

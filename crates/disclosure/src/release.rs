@@ -119,6 +119,12 @@ impl ReleaseLog {
         self.salt.hash64(id)
     }
 
+    /// A person's record key for the cell-key method, in [0, 1): a keyed hash of the identifier
+    /// under the warehouse's salt, apart from the log's.
+    pub fn record_key(&self, id: &str) -> f64 {
+        crate::cell_key::record_key(self.salt.hash64(&format!("cell-key\x1f{id}")))
+    }
+
     /// The cell of `key` with the persons of `ids`.
     pub fn cell<'a>(&self, key: Vec<String>, ids: impl IntoIterator<Item = &'a str>) -> ReleasedCell {
         let set: BTreeSet<u64> = ids.into_iter().map(|id| self.person(id)).collect();

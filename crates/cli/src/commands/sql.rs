@@ -159,7 +159,49 @@ pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResul
     eprintln!(
         "disclosure: release {id} to the {name} audience logged (the differencing defence compares later ones with it)"
     );
-    Ok(protected)
+    match &rules.cell_key {
+        None => Ok(protected),
+        Some(ck) => {
+            // The cell-key method on the counts shown; what is computed from a count goes with it.
+            let table = oncodata_disclosure::cell_key::PTable::new(ck.max_noise, ck.variance, rules.min_persons)?;
+            let computed: Vec<usize> = order
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| shape.roles[**i] == ColumnRole::Computed)
+                .map(|(k, _)| k)
+                .collect();
+            let count_at = groups.len();
+            let mut noised = 0;
+            let rows: Vec<Vec<Value>> = shown_rows
+                .into_iter()
+                .map(|mut r| {
+                    let shown = matches!(r.last(), Some(Value::Null));
+                    let n = r[count_at].as_f64().filter(|x| *x >= 0.0).map(|x| x as u64);
+                    if let (true, Some(n)) = (shown, n) {
+                        let key: Vec<String> = r[..count_at].iter().map(Value::as_text).collect();
+                        let ids = persons.get(&key).cloned().unwrap_or_default();
+                        let cell = oncodata_disclosure::cell_key::cell_key(ids.iter().map(|id| log.record_key(id)));
+                        r[count_at] = Value::Int(n as i64 + table.noise(n, cell));
+                        computed.iter().for_each(|&k| r[k] = Value::Null);
+                        r.push(Value::Text("cell-key".into()));
+                        noised += 1;
+                    } else {
+                        r.push(Value::Null);
+                    }
+                    r
+                })
+                .collect();
+            let mut columns = protected.columns();
+            columns.push("perturbed".into());
+            let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+            eprintln!(
+                "disclosure: {noised} counts perturbed by the cell-key method (noise up to ±{}, variance {}; the same \
+                 persons always get the same noise)",
+                ck.max_noise, ck.variance
+            );
+            Ok(QueryResult::from_rows(&names, &rows)?)
+        }
+    }
 }
 
 /// The export format of `--out FILE`: the one given, else the file's extension.

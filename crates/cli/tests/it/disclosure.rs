@@ -303,3 +303,44 @@ fn a_release_isolating_a_few_persons_beside_an_earlier_one_is_refused() {
         assert!(!log.contains(id), "the log names {id}");
     }
 }
+
+/// The cell-key method, switched on in the policy for projects: every count shown is perturbed
+/// by at most 2, never below 11, flagged; the same cell asked again — even phrased otherwise —
+/// gets the same noise, so repeating and averaging gains nothing.
+#[test]
+fn the_cell_key_method_gives_the_same_cell_the_same_noise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let policy = wh.join("disclosure.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, format!("{text}\n[audience.project.cell_key]\nmax_noise = 2\nvariance = 1.0\n")).unwrap();
+    let query = |sql: &str, audience: &str| {
+        let out = oncodata(&["sql", "--warehouse", w, "--audience", audience, "--format", "csv", sql]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        csv_rows(&String::from_utf8(out.stdout).unwrap())
+    };
+    let a = "SELECT site_group, COUNT(DISTINCT patient_id) AS n FROM tumours GROUP BY site_group ORDER BY site_group";
+    let b = "SELECT site_group AS s, COUNT(DISTINCT patient_id) AS n FROM tumours WHERE 1 = 1 GROUP BY site_group ORDER BY s";
+    let first = query(a, "project");
+    let again = query(a, "project");
+    let other = query(b, "project");
+    let truth = query(a, "steward");
+    assert_eq!(first, again);
+    let mut moved = 0;
+    for r in &first {
+        let t = truth.iter().find(|x| x["site_group"] == r["site_group"]).unwrap();
+        let o = other.iter().find(|x| x["s"] == r["site_group"]).unwrap();
+        assert_eq!(o["n"], r["n"], "the same persons, the same noise");
+        if r["suppressed"].is_empty() {
+            let (shown, true_n): (i64, i64) = (r["n"].parse().unwrap(), t["n"].parse().unwrap());
+            assert!((shown - true_n).abs() <= 2 && shown >= 11, "{shown} for {true_n}");
+            assert_eq!(r["perturbed"], "cell-key");
+            moved += usize::from(shown != true_n);
+        } else {
+            assert_eq!(r["n"], "");
+        }
+    }
+    assert!(moved > 0, "some counts move");
+}
