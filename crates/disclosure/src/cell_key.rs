@@ -34,7 +34,7 @@ impl PTable {
     /// of at least `floor` (the frequency rule's threshold: shown counts) is never perturbed below
     /// it (0 for no floor).
     pub fn new(max_noise: i64, variance: f64, floor: u64) -> Result<Self, String> {
-        if max_noise < 1 || !(variance > 0.0) || variance > (max_noise * max_noise) as f64 {
+        if max_noise < 1 || variance.is_nan() || variance <= 0.0 || variance > (max_noise * max_noise) as f64 {
             return Err(format!(
                 "cell-key p-table: the noise's variance ({variance}) is above 0 and at most the square of its \
                  largest value ({max_noise})"
