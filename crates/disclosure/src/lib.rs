@@ -13,6 +13,8 @@
 //! - [`table`]: all of it on one printed table — its rows, margins and hierarchies;
 //! - [`survival`]: the survival rule for curves and life tables;
 //! - [`cell_key`]: the cell-key method, a deterministic perturbation of counts;
+//! - [`privacy`]: differential privacy per project (OpenDP's mechanisms, a budget and its
+//!   odometer);
 //! - [`release`]: the differencing defence — a release log per audience, and the check that
 //!   refuses a table isolating a few persons beside an earlier one.
 //!
@@ -24,6 +26,7 @@ pub mod cube;
 pub mod frequency;
 pub mod hypercube;
 pub mod policy;
+pub mod privacy;
 pub mod release;
 pub mod survival;
 pub mod table;

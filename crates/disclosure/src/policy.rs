@@ -70,6 +70,10 @@ pub struct Rules {
     /// The cell-key method on the counts shown (`[audience.NAME.cell_key]`); off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell_key: Option<CellKeyRule>,
+    /// Differential privacy for this audience's SQL counts (`[audience.NAME.privacy]`; the
+    /// budget is per project); off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<crate::privacy::PrivacyRule>,
 }
 
 /// The cell-key method's p-table (`cell_key.rs`).
@@ -170,6 +174,9 @@ const HEADER: &str = "\
 # survival_anchor_years: the times every survival curve keeps as points (1-, 5-year survival).
 # [audience.NAME.cell_key] (optional; max_noise = 2, variance = 1.0): perturb every count shown
 #   by the cell-key method (the same persons always get the same noise).
+# [audience.NAME.privacy] (optional): differential privacy for SQL counts, per project:
+#   mechanism = laplace or gaussian (quoted), scale, threshold, contributions, budget_epsilon,
+#   budget_delta.
 # [default]: whom each command's output is for when --audience is not given.
 # Sources and the other rules: crates/disclosure/reference/rules.md in the oncodata repository.
 ";
@@ -183,6 +190,7 @@ impl Default for Policy {
             attack_max_cells: default_attack_max_cells(),
             survival_anchor_years: default_anchor_years(),
             cell_key: None,
+            privacy: None,
         };
         Self {
             default: Defaults::default(),

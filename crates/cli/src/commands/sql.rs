@@ -43,6 +43,11 @@ pub struct Args {
     /// then the count, then the other columns. Default: the policy's (`[default] sql`, steward).
     #[arg(long)]
     audience: Option<String>,
+    /// The project the statement is run for: with differential privacy on for the audience
+    /// (`[audience.NAME.privacy]` in the policy), its counts are released with noise and spend
+    /// the project's privacy budget.
+    #[arg(long, value_name = "ID")]
+    project: Option<String>,
 }
 
 /// Whom a statement's result is for: the audience and the warehouse's policy.
@@ -51,6 +56,8 @@ pub struct Recipient {
     pub policy: oncodata_disclosure::Policy,
     /// The audience.
     pub audience: oncodata_disclosure::Audience,
+    /// The project (for a differentially private audience).
+    pub project: Option<String>,
 }
 
 /// Runs a user's statement for `to`: as it is for an unrestricted audience; otherwise only an
@@ -97,6 +104,9 @@ pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResul
     };
     let groups: Vec<usize> =
         (0..shape.roles.len()).filter(|&i| matches!(shape.roles[i], ColumnRole::Group { .. })).collect();
+    if let Some(privacy) = &rules.privacy {
+        return private_result(w, sql, to, privacy, &shape, &groups, count);
+    }
     let rest: Vec<usize> = (0..shape.roles.len()).filter(|i| !groups.contains(i) && *i != count).collect();
     let order: Vec<usize> = groups.iter().copied().chain([count]).chain(rest).collect();
     let result = w.query_user(sql)?;
@@ -218,6 +228,72 @@ fn export_format(format: Option<SqlFormat>, out: &Path) -> Result<ExportFormat, 
     }
 }
 
+/// A differentially private release of a statement's count by its groups
+/// (`oncodata_disclosure::privacy`): the project's odometer spends the release's loss or refuses
+/// it, the persons counted are bounded per person, and only groups whose noisy count reaches the
+/// threshold are released, with the noise scale.
+fn private_result(
+    w: &Warehouse,
+    sql: &str,
+    to: &Recipient,
+    privacy: &oncodata_disclosure::privacy::PrivacyRule,
+    shape: &oncodata_warehouse::ResultShape,
+    groups: &[usize],
+    count: usize,
+) -> Result<QueryResult, Box<dyn std::error::Error>> {
+    let name = to.audience.name();
+    let project = to.project.as_deref().ok_or_else(|| {
+        format!(
+            "the {name} audience's counts are differentially private, spending a project's budget: give --project ID"
+        )
+    })?;
+    if shape.roles.len() != groups.len() + 1 {
+        return Err(format!(
+            "the {name} audience's releases are differentially private counts: select the GROUP BY columns and one \
+             COUNT(DISTINCT …) only"
+        )
+        .into());
+    }
+    let ColumnRole::Count { aggregate, .. } = shape.roles[count] else { unreachable!("a count column") };
+    let members = w.user_query_members(sql, aggregate)?;
+    let order: Vec<usize> = groups
+        .iter()
+        .map(|&i| match shape.roles[i] {
+            ColumnRole::Group { index } => index,
+            _ => unreachable!("a group column"),
+        })
+        .collect();
+    let members: Vec<(Vec<String>, String)> =
+        members.into_iter().map(|(g, p)| (order.iter().map(|&k| g[k].clone()).collect(), p)).collect();
+    let mut odometer = oncodata_disclosure::privacy::Odometer::open(w.root(), project)?;
+    let (epsilon, delta) = odometer.spend(privacy, sql)?;
+    let released = oncodata_disclosure::privacy::private_counts(&members, privacy)?;
+    let mechanism = match privacy.mechanism {
+        oncodata_disclosure::privacy::Mechanism::Laplace => "laplace",
+        oncodata_disclosure::privacy::Mechanism::Gaussian => "gaussian",
+    };
+    let rows: Vec<Vec<Value>> = released
+        .counts
+        .iter()
+        .map(|(key, n)| {
+            let mut row: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+            row.extend([Value::Int(*n), Value::Float(privacy.scale), Value::Text(mechanism.into())]);
+            row
+        })
+        .collect();
+    let mut columns: Vec<String> = groups.iter().map(|&i| shape.columns[i].clone()).collect();
+    columns.extend([shape.columns[count].clone(), "noise_scale".into(), "perturbed".into()]);
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let (spent_e, spent_d) = odometer.spent();
+    eprintln!(
+        "disclosure: differentially private release for project {project} ({mechanism} noise, scale {}, groups \
+         released when their noisy count is at least {}; {} persons' extra groups dropped): this release ε = \
+         {epsilon:.4}, δ = {delta:.2e}; spent ε = {spent_e:.4} of {}, δ = {spent_d:.2e} of {:.2e}",
+        privacy.scale, privacy.threshold, released.dropped, privacy.budget_epsilon, privacy.budget_delta
+    );
+    Ok(QueryResult::from_rows(&names, &rows)?)
+}
+
 /// Runs the statement and prints or exports the result, or runs the shell.
 pub fn run(args: Args) -> CliResult {
     let dir = &args.warehouse.warehouse;
@@ -232,7 +308,7 @@ pub fn run(args: Args) -> CliResult {
     let w = args.warehouse.open()?;
     let policy = super::disclosure::policy_of(dir)?;
     let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "sql")?;
-    let to = Recipient { policy, audience };
+    let to = Recipient { policy, audience, project: args.project.clone() };
     let Some(sql) = &args.sql else {
         if args.out.is_some() {
             return Err("--out needs a statement".into());

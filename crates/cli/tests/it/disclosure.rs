@@ -344,3 +344,61 @@ fn the_cell_key_method_gives_the_same_cell_the_same_noise() {
     }
     assert!(moved > 0, "some counts move");
 }
+
+/// Differential privacy for a project (OpenDP's discrete Laplace, in the policy): counts come
+/// with noise of the stated scale, flagged; each release spends the project's budget and the one
+/// beyond it is refused, saying what was spent; another project has its own budget; without
+/// --project the release is refused.
+#[test]
+fn a_projects_private_releases_stop_at_its_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    let policy = wh.join("disclosure.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        format!(
+            "{text}\n[audience.project.privacy]\nmechanism = \"laplace\"\nscale = 2.0\nthreshold = 40\n\
+             contributions = 1\nbudget_epsilon = 1.2\nbudget_delta = 1e-6\n"
+        ),
+    )
+    .unwrap();
+    let q = "SELECT site_group, COUNT(DISTINCT patient_id) AS persons FROM tumours GROUP BY site_group";
+    let run = |project: &str| {
+        let mut args = vec!["sql", "--warehouse", w, "--audience", "project", "--format", "csv"];
+        if !project.is_empty() {
+            args.extend(["--project", project]);
+        }
+        args.push(q);
+        oncodata(&args)
+    };
+    let truth = csv_rows(&crate::stdout_of(&["sql", "--warehouse", w, "--format", "csv", q]));
+    for release in 0..2 {
+        let out = run("p42");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let note = String::from_utf8_lossy(&out.stderr);
+        let spent = if release == 0 { "spent ε = 0.5000 of 1.2" } else { "spent ε = 1.0000 of 1.2" };
+        assert!(note.contains(spent), "{note}");
+        let rows = csv_rows(&String::from_utf8(out.stdout).unwrap());
+        assert!(!rows.is_empty());
+        for r in &rows {
+            let t: i64 = truth.iter().find(|x| x["site_group"] == r["site_group"]).unwrap()["persons"].parse().unwrap();
+            let n: i64 = r["persons"].parse().unwrap();
+            assert!(n >= 40 && (n - t).abs() < 40, "{n} for {t}");
+            assert_eq!((r["noise_scale"].as_str(), r["perturbed"].as_str()), ("2.0", "laplace"));
+        }
+        // Groups under the threshold are not released at all (kaposi counts a handful).
+        assert!(!rows.iter().any(|r| r["site_group"] == "kaposi"));
+    }
+    let third = run("p42");
+    let err = String::from_utf8_lossy(&third.stderr);
+    assert!(
+        !third.status.success() && err.contains("privacy budget") && err.contains("2 releases spent ε = 1.0000"),
+        "{err}"
+    );
+    assert!(run("p43").status.success(), "another project, another budget");
+    let none = run("");
+    assert!(!none.status.success() && String::from_utf8_lossy(&none.stderr).contains("--project ID"));
+}
