@@ -15,6 +15,7 @@
 //! - [`cell_key`]: the cell-key method, a deterministic perturbation of counts;
 //! - [`privacy`]: differential privacy per project (OpenDP's mechanisms, a budget and its
 //!   odometer);
+//! - [`rounding`]: controlled rounding of a table with its margins to base 5 or 10;
 //! - [`release`]: the differencing defence — a release log per audience, and the check that
 //!   refuses a table isolating a few persons beside an earlier one.
 //!
@@ -28,6 +29,7 @@ pub mod hypercube;
 pub mod policy;
 pub mod privacy;
 pub mod release;
+pub mod rounding;
 pub mod survival;
 pub mod table;
 

@@ -356,6 +356,47 @@ pub fn protect_linked(
     })
 }
 
+/// A table rounded under control with all its margins ([`crate::rounding`]): every cell — each
+/// row, and each margin named `all COLUMN` (or its région / France for départements) — with its
+/// rounded count, rows first in their order, then the margins.
+pub fn round_rows(
+    columns: &[String],
+    keys: &[Vec<String>],
+    counts: &[u64],
+    base: u64,
+) -> Result<Vec<(Vec<String>, u64)>, DisclosureError> {
+    let table = |message: String| DisclosureError::Table { message };
+    let mut values: Vec<Vec<&str>> = vec![Vec::new(); columns.len()];
+    for key in keys {
+        for (d, v) in key.iter().enumerate() {
+            values[d].push(v);
+        }
+    }
+    for v in &mut values {
+        v.sort_unstable();
+        v.dedup();
+    }
+    let dims: Vec<Hierarchy> = columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect();
+    let coords: Vec<Vec<usize>> =
+        keys.iter().map(|k| k.iter().zip(&dims).map(|(v, h)| h.position(v).expect("a category")).collect()).collect();
+    let cube = Cube::from_leaves(dims, coords.iter().cloned().zip(counts.iter().copied())).map_err(table)?;
+    let mut seen = std::collections::HashSet::new();
+    for (r, c) in coords.iter().enumerate() {
+        if !seen.insert(cube.cell(c)) {
+            return Err(table(format!("row {}: the same groups as an earlier row", r + 1)));
+        }
+    }
+    let rounded = crate::rounding::controlled_rounding(&cube, base).map_err(table)?;
+    let label = |cell: usize| -> Vec<String> {
+        cube.coords(cell).iter().zip(cube.dims()).map(|(&x, h)| h.label(x).to_string()).collect()
+    };
+    let mut out: Vec<(Vec<String>, u64)> =
+        coords.iter().map(|c| (label(cube.cell(c)), rounded.values[cube.cell(c)])).collect();
+    let rows: std::collections::HashSet<usize> = coords.iter().map(|c| cube.cell(c)).collect();
+    out.extend((0..cube.len()).filter(|c| !rows.contains(c)).map(|c| (label(c), rounded.values[c])));
+    Ok(out)
+}
+
 /// Sub-tables checked on a large table.
 const SAMPLED_SUBTABLES: usize = 32;
 

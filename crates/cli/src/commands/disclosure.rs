@@ -41,6 +41,25 @@ enum Action {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Rounds a table (CSV or Parquet) under control to base 5 or 10: every count and every
+    /// margin (`all COLUMN`) to a multiple of the base next to it, so that the rounded table still
+    /// adds up; prints the rows and the margins, each flagged `rounded`.
+    Round {
+        /// The table.
+        file: PathBuf,
+        /// The column that counts persons.
+        #[arg(long, value_name = "COLUMN")]
+        count: String,
+        /// The columns that group the table (its rows are the cells).
+        #[arg(long, value_name = "COLS", value_delimiter = ',', required = true)]
+        by: Vec<String>,
+        /// The rounding base.
+        #[arg(long, default_value_t = 5)]
+        base: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 /// The disclosure policy of the warehouse at `dir` (written with the defaults on first use), or
@@ -151,7 +170,12 @@ pub fn withhold_result(
 
 /// Runs the command.
 pub fn run(args: Args) -> CliResult {
-    let Action::Check { file, count, by, audience, warehouse, format } = args.action;
+    let (file, count, by, audience, warehouse, format) = match args.action {
+        Action::Check { file, count, by, audience, warehouse, format } => {
+            (file, count, by, audience, warehouse, format)
+        }
+        Action::Round { file, count, by, base, format } => return round(&file, &count, &by, base, format),
+    };
     let audience = audience_of(&audience)?;
     let policy = policy_of(&warehouse)?;
     let rules = policy.rules(audience);
@@ -246,4 +270,60 @@ pub fn run(args: Args) -> CliResult {
         )
         .into())
     }
+}
+
+/// `oncodata disclosure round`: the table with its margins rounded under control.
+fn round(file: &std::path::Path, count: &str, by: &[String], base: u64, format: Format) -> CliResult {
+    if base < 2 {
+        return Err("--base: 2 or more (5 or 10 as a rule)".into());
+    }
+    let table = Columns::read(file)?;
+    let texts = table.optional_texts(count)?;
+    let labels: Vec<Vec<Option<String>>> = by.iter().map(|c| table.optional_texts(c)).collect::<Result<_, _>>()?;
+    let counts: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+    // Counts of persons, whole numbers (the frequency rule's reader says which row is not).
+    let checked = check_counts(&counts, &Policy::default().audience.steward)
+        .map_err(|e| format!("{}: {e} (column {count})", file.display()))?;
+    let mut numbers = Vec::with_capacity(counts.len());
+    for c in &checked.cells {
+        numbers.push(c.count.ok_or_else(|| format!("{}: row {}: no count to round", file.display(), c.row))?);
+    }
+    let keys: Vec<Vec<String>> =
+        (0..numbers.len()).map(|r| labels.iter().map(|l| l[r].clone().unwrap_or_default()).collect()).collect();
+    let rows = oncodata_disclosure::table::round_rows(by, &keys, &numbers, base)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut header: Vec<String> = by.to_vec();
+    header.extend([count.to_string(), "rounded".into()]);
+    let records: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(key, n)| {
+            let mut r = key.clone();
+            r.extend([n.to_string(), format!("base {base}")]);
+            r
+        })
+        .collect();
+    match format {
+        Format::Json => {
+            let out: Vec<_> = records
+                .iter()
+                .map(|r| header.iter().zip(r).map(|(h, v)| (h.clone(), json!(v))).collect::<serde_json::Map<_, _>>())
+                .collect();
+            println!("{}", json!(out));
+        }
+        Format::Csv | Format::Table => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record(&header)?;
+            for r in &records {
+                w.write_record(r)?;
+            }
+            w.flush()?;
+        }
+    }
+    eprintln!(
+        "✓ {}: {} rows and {} margins rounded under control to base {base} (every margin the sum of its parts)",
+        file.display(),
+        numbers.len(),
+        rows.len() - numbers.len()
+    );
+    Ok(())
 }

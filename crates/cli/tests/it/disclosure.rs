@@ -402,3 +402,50 @@ fn a_projects_private_releases_stop_at_its_budget() {
     let none = run("");
     assert!(!none.status.success() && String::from_utf8_lossy(&none.stderr).contains("--project ID"));
 }
+
+/// `disclosure round`: a table by site and sex rounded under control to base 5 — every count and
+/// margin a multiple of 5 within 5 of the truth, the rows adding up to the margins printed.
+#[test]
+fn a_table_rounds_under_control_with_its_margins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let table = tmp.path().join("t.csv");
+    std::fs::write(&table, "site,sex,cases\nlung,male,23\nlung,female,17\nkaposi,male,3\nkaposi,female,41\ncolon,male,12\ncolon,female,8\n").unwrap();
+    let out = crate::stdout_of(&[
+        "disclosure",
+        "round",
+        table.to_str().unwrap(),
+        "--count",
+        "cases",
+        "--by",
+        "site,sex",
+        "--base",
+        "5",
+    ]);
+    let rows = csv_rows(&out);
+    assert_eq!(rows.len(), 6 + 3 + 2 + 1, "rows, site margins, sex margins, total: {out}");
+    let truth: std::collections::HashMap<(&str, &str), i64> = [
+        (("lung", "male"), 23),
+        (("lung", "female"), 17),
+        (("kaposi", "male"), 3),
+        (("kaposi", "female"), 41),
+        (("colon", "male"), 12),
+        (("colon", "female"), 8),
+    ]
+    .into_iter()
+    .collect();
+    let value = |site: &str, sex: &str| -> i64 {
+        rows.iter().find(|r| r["site"] == site && r["sex"] == sex).unwrap()["cases"].parse().unwrap()
+    };
+    for ((site, sex), t) in &truth {
+        let v = value(site, sex);
+        assert!(v % 5 == 0 && (v - t).abs() < 5, "{site} {sex}: {v} for {t}");
+    }
+    for site in ["lung", "kaposi", "colon"] {
+        assert_eq!(value(site, "male") + value(site, "female"), value(site, "all sex"));
+    }
+    for sex in ["male", "female"] {
+        assert_eq!(["lung", "kaposi", "colon"].iter().map(|s| value(s, sex)).sum::<i64>(), value("all site", sex));
+    }
+    assert_eq!(value("all site", "male") + value("all site", "female"), value("all site", "all sex"));
+    assert!(rows.iter().all(|r| r["rounded"] == "base 5"));
+}
