@@ -120,7 +120,7 @@ mod tests {
             let x: Vec<u64> = (0..values.len())
                 .map(|c| {
                     let f = values[c] / 5 * 5;
-                    if values[c] % 5 != 0 && mask >> c & 1 == 1 { f + 5 } else { f }
+                    if !values[c].is_multiple_of(5) && mask >> c & 1 == 1 { f + 5 } else { f }
                 })
                 .collect();
             if cube.equations().iter().all(|(t, p)| p.iter().map(|&k| x[k]).sum::<u64>() == x[*t]) {
