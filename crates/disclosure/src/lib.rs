@@ -5,6 +5,7 @@
 //!   documented TOML file in the warehouse, written with the defaults on first use;
 //! - [`frequency`]: the primary frequency rule — no count of 1 to `min_persons − 1` persons is
 //!   shown, 0 is — cell by cell, with the rule and the reason of each withheld cell;
+//! - [`magnitude`]: the dominance and p % rules for sums over persons;
 //! - [`cube`]: a table as its reader sees it — dimensions with hierarchies, margins and
 //!   subtotals, the equations that tie them, and linked tables as cells of one cube;
 //! - [`hypercube`]: secondary suppression by the hypercube method, so that no withheld cell can
@@ -26,6 +27,7 @@ pub mod cell_key;
 pub mod cube;
 pub mod frequency;
 pub mod hypercube;
+pub mod magnitude;
 pub mod policy;
 pub mod privacy;
 pub mod release;
@@ -35,7 +37,7 @@ pub mod table;
 
 pub use frequency::{CellCheck, Check, Verdict, check_counts};
 pub use policy::{Audience, CellKeyRule, Policy, Rules};
-pub use table::{Proof, Protected, protect_rows, withhold_rows};
+pub use table::{Proof, Protected, protect_rows, protect_rows_with, withhold_rows};
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]

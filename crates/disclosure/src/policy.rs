@@ -74,6 +74,21 @@ pub struct Rules {
     /// budget is per project); off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<crate::privacy::PrivacyRule>,
+    /// The (n, k) dominance rule on sums over persons: withheld when the `n` largest
+    /// contributions make more than `k` % of the sum (`magnitude.rs`).
+    #[serde(default = "default_dominance")]
+    pub dominance: (usize, f64),
+    /// The p % rule on sums over persons.
+    #[serde(default = "default_p_percent")]
+    pub p_percent: f64,
+}
+
+fn default_dominance() -> (usize, f64) {
+    (2, 85.0)
+}
+
+fn default_p_percent() -> f64 {
+    10.0
 }
 
 /// The cell-key method's p-table (`cell_key.rs`).
@@ -174,6 +189,9 @@ const HEADER: &str = "\
 # survival_anchor_years: the times every survival curve keeps as points (1-, 5-year survival).
 # [audience.NAME.cell_key] (optional; max_noise = 2, variance = 1.0): perturb every count shown
 #   by the cell-key method (the same persons always get the same noise).
+# dominance = [n, k], p_percent: the rules on sums over persons (SQL SUM): withheld when the n
+#   largest contributions make more than k % of the sum, or the second largest could estimate
+#   the largest to within p %.
 # [audience.NAME.privacy] (optional): differential privacy for SQL counts, per project:
 #   mechanism = laplace or gaussian (quoted), scale, threshold, contributions, budget_epsilon,
 #   budget_delta.
@@ -191,6 +209,8 @@ impl Default for Policy {
             survival_anchor_years: default_anchor_years(),
             cell_key: None,
             privacy: None,
+            dominance: default_dominance(),
+            p_percent: default_p_percent(),
         };
         Self {
             default: Defaults::default(),

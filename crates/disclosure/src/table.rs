@@ -98,6 +98,19 @@ pub fn protect_rows(
     counts: &[Option<u64>],
     rules: &Rules,
 ) -> Result<Protected, DisclosureError> {
+    protect_rows_with(columns, keys, counts, &vec![None; keys.len()], rules)
+}
+
+/// [`protect_rows`], with rows another primary rule withholds whatever their count (`sensitive`:
+/// per row, the rule — the dominance or p % rule on a sum): they are withheld under their rule
+/// and protected as the frequency rule's are.
+pub fn protect_rows_with(
+    columns: &[String],
+    keys: &[Vec<String>],
+    counts: &[Option<u64>],
+    sensitive: &[Option<&'static str>],
+    rules: &Rules,
+) -> Result<Protected, DisclosureError> {
     let none = || Protected {
         rules: vec![None; keys.len()],
         primaries: 0,
@@ -157,11 +170,19 @@ pub fn protect_rows(
         }
     }
     let full = (1u32 << cube.dims().len()) - 1;
-    let staged = protect_tables(&cube, &published, &[full], rules).map_err(table)?;
+    let mut extra = vec![false; cube.len()];
+    for (r, c) in coords.iter().enumerate() {
+        extra[cube.cell(c)] = sensitive[r].is_some();
+    }
+    let staged = protect_tables(&cube, &published, &[full], &extra, rules).map_err(table)?;
     let mut out = none();
     for (cell, &r) in &row_of {
         if staged.withheld[*cell] {
-            out.rules[r] = Some(if staged.primary[*cell] { FREQUENCY } else { SECONDARY });
+            out.rules[r] = Some(match sensitive[r] {
+                Some(rule) => rule,
+                None if staged.primary[*cell] => FREQUENCY,
+                None => SECONDARY,
+            });
         }
     }
     let rows = out.rules.iter().filter(|r| r.is_some()).count();
@@ -215,19 +236,26 @@ struct Staged {
 /// leaving the rest of its margins published (never withheld to protect a row, unless no way
 /// round them exists). So a table by fewer columns, printed on its own, withholds exactly the
 /// margins the larger ones rely on, and two tables sharing margins agree on them.
-fn protect_tables(cube: &Cube, published: &[bool], tables: &[u32], rules: &Rules) -> Result<Staged, String> {
+fn protect_tables(
+    cube: &Cube,
+    published: &[bool],
+    tables: &[u32],
+    sensitive: &[bool],
+    rules: &Rules,
+) -> Result<Staged, String> {
     let dims = cube.dims().len();
     let protection = rules.protection();
-    let mut withheld = vec![false; cube.len()];
-    let mut primary = vec![false; cube.len()];
+    // Cells another primary rule withholds, protected as the frequency rule's.
+    let mut withheld = sensitive.to_vec();
+    let mut primary = sensitive.to_vec();
     let mut shown = vec![false; cube.len()];
     let mut forced = Vec::new();
     // The grand total alone.
     let roots: Vec<usize> = cube.dims().iter().map(Hierarchy::root).collect();
     let top = cube.cell(&roots);
     let v = cube.values()[top];
-    withheld[top] = published[top] && v > 0 && v < rules.min_persons;
-    primary[top] = withheld[top];
+    withheld[top] |= published[top] && v > 0 && v < rules.min_persons;
+    primary[top] |= withheld[top];
     shown[top] = published[top];
     let mut stages: Vec<u32> = (1..(1u32 << dims)).filter(|m| tables.iter().any(|t| m & !t == 0)).collect();
     stages.sort_by_key(|m| (m.count_ones(), *m));
@@ -342,7 +370,7 @@ pub fn protect_linked(
             shown: published.clone(),
         }
     } else {
-        protect_tables(&cube, &published, &masks, rules).map_err(table)?
+        protect_tables(&cube, &published, &masks, &vec![false; cube.len()], rules).map_err(table)?
     };
     let withheld = staged.withheld.iter().filter(|&&w| w).count();
     let proof = if withheld == 0 { Proof::None } else { prove(&cube, &staged, rules).map_err(table)? };
@@ -435,18 +463,23 @@ fn prove_sampled(cube: &Cube, published: &[bool], withheld: &[bool], protection:
 /// Withholds, in a table of text records whose first `keys` columns group it, every row the
 /// rules withhold: its count (column `count`) and every column after it — person-years, rates,
 /// intervals, from which the count could be recomputed (count = rate × person-years) — are
-/// emptied. `NA` and empty counts are left as they are. Returns what was withheld and why.
+/// emptied. `NA` and empty counts are left as they are. `sensitive` (empty, or one per row)
+/// names rows another primary rule withholds ([`protect_rows_with`]). Returns what was withheld
+/// and why.
 pub fn withhold_rows(
     records: &mut [Vec<String>],
     columns: &[String],
     count: usize,
+    sensitive: &[Option<&'static str>],
     rules: &Rules,
 ) -> Result<Protected, DisclosureError> {
     let texts: Vec<Option<&str>> =
         records.iter().map(|r| r.get(count).map(String::as_str).filter(|t| *t != "NA")).collect();
     let counts: Vec<Option<u64>> = frequency::check_counts(&texts, rules)?.cells.iter().map(|c| c.count).collect();
     let keys: Vec<Vec<String>> = records.iter().map(|r| r[..columns.len()].to_vec()).collect();
-    let protected = protect_rows(columns, &keys, &counts, rules)?;
+    let none = vec![None; records.len()];
+    let sensitive = if sensitive.is_empty() { &none } else { sensitive };
+    let protected = protect_rows_with(columns, &keys, &counts, sensitive, rules)?;
     for (record, rule) in records.iter_mut().zip(&protected.rules) {
         if rule.is_some() {
             record.iter_mut().skip(count).for_each(String::clear);
@@ -473,7 +506,7 @@ mod tests {
             strings(&["colon", "25", "1250", "2000.0"]),
             strings(&["skin", "0", "900", "0.0"]),
         ];
-        let p = withhold_rows(&mut records, &strings(&["site"]), 1, &rules).unwrap();
+        let p = withhold_rows(&mut records, &strings(&["site"]), 1, &[], &rules).unwrap();
         // The total over sites is anyone's to ask for: lung alone would be the total minus the
         // rest, so the smallest other row goes with it.
         assert_eq!(p.rules, vec![Some(FREQUENCY), None, Some(SECONDARY), None]);
@@ -485,12 +518,12 @@ mod tests {
         // A row whose count is not known (NA) leaves the total unknown: nothing recomputes lung.
         let mut records =
             vec![strings(&["lung", "3", "1200"]), strings(&["breast", "40", "1300"]), strings(&["skin", "NA", "0"])];
-        let p = withhold_rows(&mut records, &strings(&["site"]), 1, &rules).unwrap();
+        let p = withhold_rows(&mut records, &strings(&["site"]), 1, &[], &rules).unwrap();
         assert_eq!(p.rules, vec![Some(FREQUENCY), None, None]);
         assert_eq!(records[2][1], "NA");
         let steward = Policy::default().audience.steward;
         let mut raw = vec![strings(&["lung", "3"])];
-        assert_eq!(withhold_rows(&mut raw, &strings(&["site"]), 1, &steward).unwrap().rules, vec![None]);
+        assert_eq!(withhold_rows(&mut raw, &strings(&["site"]), 1, &[], &steward).unwrap().rules, vec![None]);
     }
 
     /// Départements roll up to their regions: a small département is protected inside its

@@ -557,7 +557,8 @@ impl Warehouse {
         aggregate: usize,
     ) -> Result<Vec<(Vec<String>, String)>, WarehouseError> {
         let ctx = self.cached_session_async().await?;
-        let plan = shape::members_plan(&user_plan(&ctx, sql, view).await?, aggregate).map_err(WarehouseError::Query)?;
+        let plan =
+            shape::members_plan(&user_plan(&ctx, sql, view).await?, aggregate, None).map_err(WarehouseError::Query)?;
         let df = ctx.execute_logical_plan(plan).await?;
         let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
         let result = QueryResult::new(schema, df.collect().await?);
@@ -569,6 +570,32 @@ impl Warehouse {
                 (r.iter().map(Value::as_text).collect(), member)
             })
             .collect())
+    }
+
+    /// What each person counted by the count at aggregate place `aggregate` contributes to the
+    /// aggregate at place `value_of` (a `SUM`): per group and person, the sum of the aggregate's
+    /// argument over the person's rows — for the dominance and p % rules.
+    pub fn user_query_contributions(
+        &self,
+        sql: &str,
+        aggregate: usize,
+        value_of: usize,
+    ) -> Result<Vec<(Vec<String>, String, f64)>, WarehouseError> {
+        self.block_on(async {
+            let ctx = self.cached_session_async().await?;
+            let plan = shape::members_plan(&user_plan(&ctx, sql, &View::Steward).await?, aggregate, Some(value_of))
+                .map_err(WarehouseError::Query)?;
+            let df = ctx.execute_logical_plan(plan).await?;
+            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+            let result = QueryResult::new(schema, df.collect().await?);
+            let mut sums: std::collections::BTreeMap<(Vec<String>, String), f64> = Default::default();
+            for mut r in result.rows()? {
+                let value = r.pop().and_then(|v| v.as_f64()).unwrap_or(0.0);
+                let person = r.pop().map(|v| v.as_text()).unwrap_or_default();
+                *sums.entry((r.iter().map(Value::as_text).collect(), person)).or_default() += value;
+            }
+            Ok(sums.into_iter().map(|((g, p), v)| (g, p, v)).collect())
+        })
     }
 
     /// [`Warehouse::user_query_members_async`] on the warehouse's tables.

@@ -22,7 +22,12 @@ pub enum ColumnRole {
         aggregate: usize,
     },
     /// Another aggregate (`SUM`, `AVG`, …).
-    Aggregate,
+    Aggregate {
+        /// The function's name, lower case (`sum`, `avg`…).
+        function: String,
+        /// Its place among the aggregate expressions.
+        aggregate: usize,
+    },
     /// An expression of the groups and aggregates (`count(*) * 100.0 / 5`), or a record's value.
     Computed,
 }
@@ -87,7 +92,10 @@ fn trace(plan: &LogicalPlan, i: usize) -> ColumnRole {
                     Expr::AggregateFunction(f) if f.func.name().eq_ignore_ascii_case("count") => {
                         ColumnRole::Count { distinct: f.params.distinct, aggregate: i - groups }
                     }
-                    _ => ColumnRole::Aggregate,
+                    Expr::AggregateFunction(f) => {
+                        ColumnRole::Aggregate { function: f.func.name().to_ascii_lowercase(), aggregate: i - groups }
+                    }
+                    _ => ColumnRole::Computed,
                 }
             }
         }
@@ -97,8 +105,13 @@ fn trace(plan: &LogicalPlan, i: usize) -> ColumnRole {
 
 /// The plan of what a count counts: for each row of the aggregate's input that the count
 /// counts (its own `FILTER` applied, NULLs left out), the grouping values and the counted value,
-/// distinct. `COUNT(*)` counts rows, which have no identity: an error saying to count persons.
-pub(crate) fn members_plan(plan: &LogicalPlan, aggregate: usize) -> Result<LogicalPlan, String> {
+/// distinct; with `value_of`, every such row with the argument of that other aggregate too (what
+/// the row contributes to it). `COUNT(*)` counts rows, which have no identity: an error saying to count persons.
+pub(crate) fn members_plan(
+    plan: &LogicalPlan,
+    aggregate: usize,
+    value_of: Option<usize>,
+) -> Result<LogicalPlan, String> {
     use datafusion::logical_expr::LogicalPlanBuilder;
     let a = find_aggregate(plan).ok_or("the statement is not an aggregate")?;
     let Expr::AggregateFunction(f) = unalias(&a.aggr_expr[aggregate]) else {
@@ -119,12 +132,21 @@ pub(crate) fn members_plan(plan: &LogicalPlan, aggregate: usize) -> Result<Logic
     let mut columns: Vec<Expr> =
         a.group_expr.iter().enumerate().map(|(i, g)| g.clone().alias(format!("__group_{i}"))).collect();
     columns.push(arg.clone().alias("__member"));
-    builder
-        .filter(arg.is_not_null())
-        .and_then(|b| b.project(columns))
-        .and_then(|b| b.distinct())
-        .and_then(|b| b.build())
-        .map_err(|e| e.to_string())
+    let builder = builder.filter(arg.is_not_null()).map_err(|e| e.to_string())?;
+    match value_of {
+        // What each counted value contributes to another aggregate: its argument, row by row.
+        Some(k) => {
+            let Expr::AggregateFunction(g) = unalias(&a.aggr_expr[k]) else {
+                return Err("not an aggregate function".into());
+            };
+            let value = g.params.args.first().cloned().ok_or("an aggregate without argument")?;
+            columns.push(
+                datafusion::logical_expr::cast(value, datafusion::arrow::datatypes::DataType::Float64).alias("__value"),
+            );
+            builder.project(columns).and_then(|b| b.build()).map_err(|e| e.to_string())
+        }
+        None => builder.project(columns).and_then(|b| b.distinct()).and_then(|b| b.build()).map_err(|e| e.to_string()),
+    }
 }
 
 fn unalias(e: &Expr) -> &Expr {

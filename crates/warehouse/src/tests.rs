@@ -526,7 +526,7 @@ fn a_query_says_whether_its_rows_are_groups_and_which_column_counts() {
             ColumnRole::Group { index: 0 },
             ColumnRole::Count { distinct: false, aggregate: 0 },
             ColumnRole::Count { distinct: true, aggregate: 1 },
-            ColumnRole::Aggregate,
+            ColumnRole::Aggregate { function: "avg".into(), aggregate: 2 },
             ColumnRole::Computed
         ]
     );
@@ -539,6 +539,16 @@ fn a_query_says_whether_its_rows_are_groups_and_which_column_counts() {
         .unwrap();
     assert_eq!(members.len(), 10);
     assert!(members.iter().all(|(g, p)| g == &vec!["breast".to_string()] && !p.is_empty()));
+    // What each patient contributes to a sum: their ages.
+    let contributions = w
+        .user_query_contributions(
+            "SELECT site_group, COUNT(DISTINCT patient_id), SUM(age_at_diagnosis) FROM tumours GROUP BY site_group",
+            0,
+            1,
+        )
+        .unwrap();
+    assert_eq!(contributions.len(), 10);
+    assert!(contributions.iter().all(|(_, _, v)| *v == 60.0));
     let err = w.user_query_members("SELECT COUNT(*) FROM tumours", 0).unwrap_err().to_string();
     assert!(err.contains("COUNT(DISTINCT patient_id)"), "{err}");
     let records = w.user_query_shape("SELECT tumour_id, site_group FROM tumours WHERE age_at_diagnosis > 3").unwrap();

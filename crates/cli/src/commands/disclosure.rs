@@ -98,18 +98,39 @@ pub fn withhold_printed(
     policy: &Policy,
     audience: Audience,
 ) -> Result<Vec<bool>, Box<dyn std::error::Error>> {
+    withhold_printed_with(header, records, count, &[], policy, audience)
+}
+
+/// [`withhold_printed`], with rows another primary rule withholds (`sensitive`: empty, or per
+/// row the rule).
+pub fn withhold_printed_with(
+    header: &mut Vec<String>,
+    records: &mut [Vec<String>],
+    count: usize,
+    sensitive: &[Option<&'static str>],
+    policy: &Policy,
+    audience: Audience,
+) -> Result<Vec<bool>, Box<dyn std::error::Error>> {
     let rules = policy.rules(audience);
-    let protected = oncodata_disclosure::withhold_rows(records, &header[..count], count, rules).map_err(|e| {
-        format!(
-            "{e} (counts of persons must be whole numbers to be checked; --audience steward prints the raw figures)"
-        )
-    })?;
+    let protected =
+        oncodata_disclosure::withhold_rows(records, &header[..count], count, sensitive, rules).map_err(|e| {
+            format!(
+                "{e} (counts of persons must be whole numbers to be checked; --audience steward prints the raw figures)"
+            )
+        })?;
     header.push("suppressed".into());
     for (r, rule) in records.iter_mut().zip(&protected.rules) {
         r.push(rule.unwrap_or_default().to_string());
     }
     let (primary, secondary) =
         (protected.rows(oncodata_disclosure::table::FREQUENCY), protected.rows(oncodata_disclosure::table::SECONDARY));
+    let others = protected.rules.iter().filter(|r| r.is_some()).count() - primary - secondary;
+    if others > 0 {
+        eprintln!(
+            "disclosure ({} audience): {others} rows withheld by the dominance or p % rule on a sum",
+            audience.name()
+        );
+    }
     if primary + secondary > 0 {
         let proof = match protected.proof {
             oncodata_disclosure::Proof::Whole { cells } => {
@@ -139,11 +160,12 @@ pub fn withhold_printed(
     Ok(protected.rules.iter().map(Option::is_some).collect())
 }
 
-/// [`withhold_printed`] on a query result whose columns before `count` group it: withheld
+/// [`withhold_printed_with`] on a query result whose columns before `count` group it: withheld
 /// values become NULL, and the `suppressed` column is added.
 pub fn withhold_result(
     result: &oncodata_warehouse::QueryResult,
     count: usize,
+    sensitive: &[Option<&'static str>],
     policy: &Policy,
     audience: Audience,
 ) -> Result<oncodata_warehouse::QueryResult, Box<dyn std::error::Error>> {
@@ -151,7 +173,7 @@ pub fn withhold_result(
     let mut header = result.columns();
     let rows = result.rows()?;
     let mut records: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(Value::as_text).collect()).collect();
-    withhold_printed(&mut header, &mut records, count, policy, audience)?;
+    withhold_printed_with(&mut header, &mut records, count, sensitive, policy, audience)?;
     let typed: Vec<Vec<Value>> = rows
         .into_iter()
         .zip(&records)

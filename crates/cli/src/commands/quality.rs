@@ -71,8 +71,8 @@ pub fn run(args: Args) -> CliResult {
         };
         let (cases, records) = (position(&indicators, "cases")?, position(&rules, "records")?);
         (
-            super::disclosure::withhold_result(&indicators, cases, &policy, audience)?,
-            super::disclosure::withhold_result(&rules, records, &policy, audience)?,
+            super::disclosure::withhold_result(&indicators, cases, &[], &policy, audience)?,
+            super::disclosure::withhold_result(&rules, records, &[], &policy, audience)?,
         )
     };
     match args.format {

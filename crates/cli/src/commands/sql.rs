@@ -115,18 +115,51 @@ pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResul
     let columns: Vec<String> = order.iter().map(|&i| shape.columns[i].clone()).collect();
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let reordered = QueryResult::from_rows(&names, &rows)?;
-    let protected = super::disclosure::withhold_result(&reordered, groups.len(), &to.policy, to.audience)?;
-    // The differencing defence: the persons behind each shown cell, against every earlier
-    // release to this audience.
-    let ColumnRole::Count { aggregate, .. } = shape.roles[count] else { unreachable!("a count column") };
-    let members = w.user_query_members(sql, aggregate)?;
-    let group_of: Vec<usize> = groups
+    // Sums over persons: the dominance and p % rules on each row's contributions.
+    let ColumnRole::Count { aggregate: counted, .. } = shape.roles[count] else { unreachable!("a count column") };
+    let group_index: Vec<usize> = groups
         .iter()
         .map(|&i| match shape.roles[i] {
             ColumnRole::Group { index } => index,
             _ => unreachable!("a group column"),
         })
         .collect();
+    let mut sensitive: std::collections::HashMap<Vec<String>, &'static str> = Default::default();
+    for role in &shape.roles {
+        let ColumnRole::Aggregate { function, aggregate } = role else { continue };
+        if function != "sum" {
+            continue;
+        }
+        let mut by_row: std::collections::HashMap<Vec<String>, Vec<f64>> = Default::default();
+        for (g, _, v) in w.user_query_contributions(sql, counted, *aggregate)? {
+            if g.len() == group_index.len() {
+                by_row.entry(group_index.iter().map(|&k| g[k].clone()).collect()).or_default().push(v.abs());
+            }
+        }
+        for (key, c) in by_row {
+            let (n, k) = rules.dominance;
+            let rule = if oncodata_disclosure::magnitude::dominated(&c, n, k) {
+                Some("dominance")
+            } else if oncodata_disclosure::magnitude::p_percent(&c, rules.p_percent) {
+                Some("p-percent")
+            } else {
+                None
+            };
+            if let Some(rule) = rule {
+                sensitive.entry(key).or_insert(rule);
+            }
+        }
+    }
+    let sensitive_rows: Vec<Option<&'static str>> = rows
+        .iter()
+        .map(|r| sensitive.get(&r[..groups.len()].iter().map(Value::as_text).collect::<Vec<_>>()).copied())
+        .collect();
+    let protected =
+        super::disclosure::withhold_result(&reordered, groups.len(), &sensitive_rows, &to.policy, to.audience)?;
+    // The differencing defence: the persons behind each shown cell, against every earlier
+    // release to this audience.
+    let members = w.user_query_members(sql, counted)?;
+    let group_of = &group_index;
     if members.first().is_some_and(|(g, _)| g.len() != groups.len()) {
         return Err(format!(
             "the {name} audience's disclosure control compares each row with earlier releases: select every \

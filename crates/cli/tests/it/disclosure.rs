@@ -449,3 +449,28 @@ fn a_table_rounds_under_control_with_its_margins() {
     assert_eq!(value("all site", "male") + value("all site", "female"), value("all site", "all sex"));
     assert!(rows.iter().all(|r| r["rounded"] == "base 5"));
 }
+
+/// Sums over persons (SQL SUM) for the public: a row one person dominates is withheld by the
+/// dominance rule whatever its count, and protected like a small one; other sums are shown.
+#[test]
+fn a_sum_one_person_dominates_is_withheld() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let w = wh.to_str().unwrap();
+    // One patient of acute leukaemia weighs 100,000; everyone else their age.
+    let sql = "SELECT t.site_group, COUNT(DISTINCT t.patient_id) AS n, SUM(CASE WHEN t.patient_id = (SELECT \
+               MIN(patient_id) FROM tumours WHERE site_group = 'acute_leukaemia') THEN 100000 ELSE \
+               t.age_at_diagnosis END) AS load FROM tumours t GROUP BY t.site_group ORDER BY 1";
+    let out = oncodata(&["sql", "--warehouse", w, "--audience", "public", "--format", "csv", sql]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = csv_rows(&String::from_utf8(out.stdout).unwrap());
+    let row = |site: &str| rows.iter().find(|r| r["site_group"] == site).unwrap();
+    assert_eq!(
+        (row("acute_leukaemia")["suppressed"].as_str(), row("acute_leukaemia")["load"].as_str()),
+        ("dominance", "")
+    );
+    assert_eq!(row("breast")["suppressed"], "");
+    assert!(row("breast")["load"].parse::<f64>().unwrap() > 0.0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("withheld by the dominance or p % rule"));
+}
