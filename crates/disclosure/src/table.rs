@@ -213,7 +213,7 @@ fn prove(cube: &Cube, staged: &Staged, rules: &Rules) -> Result<Proof, String> {
         }
         Ok(Proof::Whole { cells: cube.len() })
     } else {
-        let subtables = prove_sampled(cube, &staged.shown, &staged.withheld, protection)?;
+        let subtables = prove_sampled(cube, &staged.shown, &staged.withheld, protection, rules.attack_max_cells)?;
         Ok(Proof::Sampled { cells: cube.len(), subtables })
     }
 }
@@ -431,13 +431,19 @@ const SAMPLED_SUBTABLES: usize = 32;
 /// The attacker on sub-tables of a large table: for withheld cells spread over it, the sub-table
 /// of each dimension's block (the cell's parent and its children) around the cell. Returns the
 /// number of sub-tables checked.
-fn prove_sampled(cube: &Cube, published: &[bool], withheld: &[bool], protection: u64) -> Result<usize, String> {
+fn prove_sampled(
+    cube: &Cube,
+    published: &[bool],
+    withheld: &[bool],
+    protection: u64,
+    max_cells: usize,
+) -> Result<usize, String> {
     let cells: Vec<usize> = (0..cube.len()).filter(|&c| withheld[c]).collect();
     let step = (cells.len() / SAMPLED_SUBTABLES).max(1);
     let mut checked = 0;
     for &c in cells.iter().step_by(step).take(SAMPLED_SUBTABLES) {
-        let blocks: Vec<Vec<usize>> = cube
-            .coords(c)
+        let coords = cube.coords(c);
+        let mut blocks: Vec<Vec<usize>> = coords
             .iter()
             .zip(cube.dims())
             .map(|(&x, h)| match h.parent(x) {
@@ -446,6 +452,15 @@ fn prove_sampled(cube: &Cube, published: &[bool], withheld: &[bool], protection:
                 None => vec![x],
             })
             .collect();
+        // Small enough for the attacker's programs: the largest blocks shrink to the cell's own
+        // category (the sub-table then drops that dimension's equations: a weaker attacker).
+        while blocks.iter().map(Vec::len).product::<usize>() > max_cells {
+            let d = (0..blocks.len()).max_by_key(|&d| blocks[d].len()).expect("a dimension");
+            if blocks[d].len() == 1 {
+                break;
+            }
+            blocks[d] = vec![coords[d]];
+        }
         let (sub, map) = cube.sub(&blocks)?;
         let unknown: Vec<bool> = map.iter().map(|&g| withheld[g] || !published[g]).collect();
         let targets: Vec<usize> = (0..sub.len()).filter(|&k| withheld[map[k]]).collect();
@@ -661,6 +676,29 @@ mod tests {
             for (k, rule) in alone_keys.iter().zip(&alone.rules) {
                 assert_eq!(linked.rule(&[Some(&k[0]), Some(&k[1]), None]).unwrap(), *rule, "{k:?}");
             }
+        }
+    }
+
+    /// A table larger than the policy's `attack_max_cells` is proved on sampled sub-tables, each
+    /// no larger than that, and still publishes no count of 1-10.
+    #[test]
+    fn a_large_table_is_proved_on_small_sampled_subtables() {
+        let mut rules = Policy::default().rules(Audience::Public).clone();
+        rules.attack_max_cells = 40;
+        let columns = strings(&["site", "sex", "year"]);
+        let (mut keys, mut counts) = (Vec::new(), Vec::new());
+        for (i, site) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            for (j, sex) in ["f", "m"].iter().enumerate() {
+                for (k, year) in ["1", "2", "3", "4"].iter().enumerate() {
+                    keys.push(strings(&[site, sex, year]));
+                    counts.push(Some([3u64, 25, 40, 7, 60, 12][(i + 2 * j + 3 * k) % 6]));
+                }
+            }
+        }
+        let p = protect_rows(&columns, &keys, &counts, &rules).unwrap();
+        assert!(matches!(p.proof, Proof::Sampled { subtables, .. } if subtables > 0), "{:?}", p.proof);
+        for (c, r) in counts.iter().zip(&p.rules) {
+            assert!(r.is_some() || c.unwrap() >= 11);
         }
     }
 
