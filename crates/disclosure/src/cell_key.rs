@@ -193,13 +193,8 @@ mod tests {
         reversed.reverse();
         assert_eq!(cell_key(keys.iter().copied()), cell_key(reversed));
         let t = PTable::new(2, 1.0, 0).unwrap();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testing::Rng(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.next();
         let cells = 20_000;
         let mut counts = std::collections::BTreeMap::new();
         let mut ks = Vec::with_capacity(cells);

@@ -388,18 +388,7 @@ mod tests {
     use crate::attack::intervals;
     use crate::cube::Hierarchy;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-            xs[(self.next() % xs.len() as u64) as usize]
-        }
-    }
+    use crate::testing::Rng;
 
     /// Checks a suppression with the attacker: no count of 1–10 published, every withheld cell at
     /// least `protection` wide and containing its true value.

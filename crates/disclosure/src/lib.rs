@@ -34,6 +34,8 @@ pub mod release;
 pub mod rounding;
 pub mod survival;
 pub mod table;
+#[cfg(test)]
+mod testing;
 
 pub use frequency::{CellCheck, Check, Verdict, check_counts};
 pub use policy::{Audience, CellKeyRule, Policy, Rules};

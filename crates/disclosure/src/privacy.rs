@@ -72,12 +72,15 @@ pub struct PrivateCounts {
     pub dropped: usize,
 }
 
-/// The loss of one release under `rule`, as `(ε, δ)`.
-fn loss_of(rule: &PrivacyRule) -> Result<(f64, f64), String> {
+/// Counts in, noisy counts of the groups that pass the threshold out.
+type Release = Box<dyn Fn(&HashMap<String, i64>) -> Result<HashMap<String, i64>, String>>;
+
+/// The mechanism of `rule`, built once: the release, and its privacy loss as `(ε, δ)`.
+fn mechanism(rule: &PrivacyRule) -> Result<(Release, (f64, f64)), String> {
     let k = rule.contributions;
     let domain = MapDomain::new(AtomDomain::<String>::default(), AtomDomain::<i64>::default());
     let e = |e: opendp::error::Error| format!("differential privacy: {e}");
-    match rule.mechanism {
+    Ok(match rule.mechanism {
         Mechanism::Laplace => {
             // A person changes at most k counts by 1: L0 = k, L1 = k, L∞ = 1.
             let metric = L0PInfDistance::<1, _>(AbsoluteDistance::<i64>::default());
@@ -89,7 +92,8 @@ fn loss_of(rule: &PrivacyRule) -> Result<(f64, f64), String> {
                 None,
             )
             .map_err(e)?;
-            m.map(&(k, k as i64, 1)).map_err(e)
+            let loss = m.map(&(k, k as i64, 1)).map_err(e)?;
+            (Box::new(move |c| m.invoke(c).map_err(e)), loss)
         }
         Mechanism::Gaussian => {
             // L2 = √k, rounded up to a whole count.
@@ -104,42 +108,15 @@ fn loss_of(rule: &PrivacyRule) -> Result<(f64, f64), String> {
             .map_err(e)?;
             let (rho, delta) = m.map(&(k, (k as f64).sqrt().ceil() as i64, 1)).map_err(e)?;
             let delta0 = rule.budget_delta / 10.0;
-            Ok((rho + 2.0 * (rho * (1.0 / delta0).ln()).sqrt(), delta + delta0))
-        }
-    }
-}
-
-/// Counts in, noisy counts of the groups that pass the threshold out.
-type Release = Box<dyn Fn(&HashMap<String, i64>) -> Result<HashMap<String, i64>, String>>;
-
-/// The mechanism of `rule`, built once, released with as often as asked.
-fn noisy_counts(rule: &PrivacyRule) -> Result<Release, String> {
-    let domain = MapDomain::new(AtomDomain::<String>::default(), AtomDomain::<i64>::default());
-    let e = |e: opendp::error::Error| format!("differential privacy: {e}");
-    Ok(match rule.mechanism {
-        Mechanism::Laplace => {
-            let m = make_laplace_threshold::<_, _, Approximate<MaxDivergence>>(
-                domain,
-                L0PInfDistance::<1, _>(AbsoluteDistance::<i64>::default()),
-                rule.scale,
-                rule.threshold,
-                None,
-            )
-            .map_err(e)?;
-            Box::new(move |c| m.invoke(c).map_err(e))
-        }
-        Mechanism::Gaussian => {
-            let m = make_gaussian_threshold::<_, _, Approximate<ZeroConcentratedDivergence>>(
-                domain,
-                L0PInfDistance::<2, _>(AbsoluteDistance::<i64>::default()),
-                rule.scale,
-                rule.threshold,
-                None,
-            )
-            .map_err(e)?;
-            Box::new(move |c| m.invoke(c).map_err(e))
+            let loss = (rho + 2.0 * (rho * (1.0 / delta0).ln()).sqrt(), delta + delta0);
+            (Box::new(move |c| m.invoke(c).map_err(e)), loss)
         }
     })
+}
+
+/// The loss of one release under `rule`, as `(ε, δ)`.
+fn loss_of(rule: &PrivacyRule) -> Result<(f64, f64), String> {
+    Ok(mechanism(rule)?.1)
 }
 
 /// Counts the persons of each group (`members`: group values and person), each person in at
@@ -164,8 +141,8 @@ pub fn private_counts(members: &[(Vec<String>, String)], rule: &PrivacyRule) -> 
             keys.entry(k).or_insert_with(|| (*g).clone());
         }
     }
-    let loss = loss_of(rule)?;
-    let released = noisy_counts(rule)?(&counts)?;
+    let (release, loss) = mechanism(rule)?;
+    let released = release(&counts)?;
     let counts = released.into_iter().map(|(k, v)| (keys.remove(&k).expect("a released key was counted"), v)).collect();
     Ok(PrivateCounts { counts, loss, dropped })
 }
@@ -271,7 +248,7 @@ mod tests {
             let r = PrivacyRule { threshold: 1, ..rule(mechanism, scale) };
             let true_count = 1000i64;
             let counts = HashMap::from([("g".to_string(), true_count)]);
-            let release = noisy_counts(&r).unwrap();
+            let (release, _) = super::mechanism(&r).unwrap();
             let draws = 20_000;
             let mut seen: BTreeMap<i64, usize> = BTreeMap::new();
             let mut sum_sq = 0.0;

@@ -178,13 +178,8 @@ mod tests {
     /// curve stops where fewer than 11 are at risk.
     #[test]
     fn shown_points_never_isolate_fewer_than_the_threshold() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testing::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next();
         for _ in 0..200 {
             let persons = 5 + next() % 200;
             let mut at_risk = persons as f64;

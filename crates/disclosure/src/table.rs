@@ -90,6 +90,27 @@ fn hierarchy(column: &str, values: &[&str]) -> Hierarchy {
     Hierarchy::flat(&format!("all {column}"), values)
 }
 
+/// The hierarchy of each grouping column over its distinct values, sorted: the same table by
+/// fewer columns has the same categories in the same order, and so makes the same choices.
+fn dimensions(columns: &[String], keys: &[Vec<String>]) -> Result<Vec<Hierarchy>, DisclosureError> {
+    let mut values: Vec<Vec<&str>> = vec![Vec::new(); columns.len()];
+    for (r, key) in keys.iter().enumerate() {
+        if key.len() != columns.len() {
+            return Err(DisclosureError::Table {
+                message: format!("row {}: {} grouping values for {} columns", r + 1, key.len(), columns.len()),
+            });
+        }
+        for (d, v) in key.iter().enumerate() {
+            values[d].push(v);
+        }
+    }
+    for v in &mut values {
+        v.sort_unstable();
+        v.dedup();
+    }
+    Ok(columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect())
+}
+
 /// Protects a table: `columns` names its grouping columns, `keys[r]` row `r`'s values of them,
 /// `counts[r]` its count of persons (`None`: not a count, left as it is and unknown to a reader).
 pub fn protect_rows(
@@ -122,26 +143,8 @@ pub fn protect_rows_with(
         return Ok(none());
     }
     let table = |message: String| DisclosureError::Table { message };
-    // The distinct values of each column, sorted: the same table by fewer columns has the same
-    // categories in the same order, and so makes the same choices.
-    let mut values: Vec<Vec<&str>> = vec![Vec::new(); columns.len()];
-    for (r, key) in keys.iter().enumerate() {
-        if key.len() != columns.len() {
-            return Err(table(format!("row {}: {} grouping values for {} columns", r + 1, key.len(), columns.len())));
-        }
-        for (d, v) in key.iter().enumerate() {
-            values[d].push(v);
-        }
-    }
-    for v in &mut values {
-        v.sort_unstable();
-        v.dedup();
-    }
-    let dims: Vec<Hierarchy> = if columns.is_empty() {
-        vec![Hierarchy::flat("total", &["all"])]
-    } else {
-        columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect()
-    };
+    let dims: Vec<Hierarchy> =
+        if columns.is_empty() { vec![Hierarchy::flat("total", &["all"])] } else { dimensions(columns, keys)? };
     let mut coords = Vec::with_capacity(keys.len());
     for key in keys {
         let c: Vec<usize> = if columns.is_empty() {
@@ -335,17 +338,7 @@ pub fn protect_linked(
     rules: &Rules,
 ) -> Result<Linked, DisclosureError> {
     let table = |message: String| DisclosureError::Table { message };
-    let mut values: Vec<Vec<&str>> = vec![Vec::new(); columns.len()];
-    for key in keys {
-        for (d, v) in key.iter().enumerate() {
-            values[d].push(v);
-        }
-    }
-    for v in &mut values {
-        v.sort_unstable();
-        v.dedup();
-    }
-    let dims: Vec<Hierarchy> = columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect();
+    let dims = dimensions(columns, keys)?;
     let leaves: Vec<(Vec<usize>, u64)> = keys
         .iter()
         .zip(counts)
@@ -394,17 +387,7 @@ pub fn round_rows(
     base: u64,
 ) -> Result<Vec<(Vec<String>, u64)>, DisclosureError> {
     let table = |message: String| DisclosureError::Table { message };
-    let mut values: Vec<Vec<&str>> = vec![Vec::new(); columns.len()];
-    for key in keys {
-        for (d, v) in key.iter().enumerate() {
-            values[d].push(v);
-        }
-    }
-    for v in &mut values {
-        v.sort_unstable();
-        v.dedup();
-    }
-    let dims: Vec<Hierarchy> = columns.iter().zip(&values).map(|(c, v)| hierarchy(c, v)).collect();
+    let dims = dimensions(columns, keys)?;
     let coords: Vec<Vec<usize>> =
         keys.iter().map(|k| k.iter().zip(&dims).map(|(v, h)| h.position(v).expect("a category")).collect()).collect();
     let cube = Cube::from_leaves(dims, coords.iter().cloned().zip(counts.iter().copied())).map_err(table)?;
@@ -564,13 +547,8 @@ mod tests {
     #[test]
     fn a_table_and_its_margin_tables_withhold_consistently() {
         let rules = Policy::default().rules(Audience::Public).clone();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testing::Rng(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.next();
         let columns = strings(&["site", "sex"]);
         let (mut forced, mut withheld) = (0, 0);
         for case in 0..30 {
@@ -644,13 +622,8 @@ mod tests {
     #[test]
     fn linked_tables_withhold_what_each_withholds_alone() {
         let rules = Policy::default().rules(Audience::Public).clone();
-        let mut seed = 0x51_7cc1_b727_220au64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testing::Rng(0x51_7cc1_b727_220a);
+        let mut next = move || rng.next();
         let columns = strings(&["site", "sex", "year"]);
         for _ in 0..8 {
             let (mut keys, mut counts) = (Vec::new(), Vec::new());

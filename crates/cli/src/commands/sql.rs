@@ -117,13 +117,7 @@ pub fn result_for(w: &Warehouse, sql: &str, to: &Recipient) -> Result<QueryResul
     let reordered = QueryResult::from_rows(&names, &rows)?;
     // Sums over persons: the dominance and p % rules on each row's contributions.
     let ColumnRole::Count { aggregate: counted, .. } = shape.roles[count] else { unreachable!("a count column") };
-    let group_index: Vec<usize> = groups
-        .iter()
-        .map(|&i| match shape.roles[i] {
-            ColumnRole::Group { index } => index,
-            _ => unreachable!("a group column"),
-        })
-        .collect();
+    let group_index = grouping_order(&shape, &groups);
     let mut sensitive: std::collections::HashMap<Vec<String>, &'static str> = Default::default();
     for role in &shape.roles {
         let ColumnRole::Aggregate { function, aggregate } = role else { continue };
@@ -261,6 +255,18 @@ fn export_format(format: Option<SqlFormat>, out: &Path) -> Result<ExportFormat, 
     }
 }
 
+/// For each output grouping column (`groups`, output positions), its place among the query's
+/// GROUP BY expressions.
+fn grouping_order(shape: &oncodata_warehouse::ResultShape, groups: &[usize]) -> Vec<usize> {
+    groups
+        .iter()
+        .map(|&i| match shape.roles[i] {
+            ColumnRole::Group { index } => index,
+            _ => unreachable!("a group column"),
+        })
+        .collect()
+}
+
 /// A differentially private release of a statement's count by its groups
 /// (`oncodata_disclosure::privacy`): the project's odometer spends the release's loss or refuses
 /// it, the persons counted are bounded per person, and only groups whose noisy count reaches the
@@ -289,13 +295,7 @@ fn private_result(
     }
     let ColumnRole::Count { aggregate, .. } = shape.roles[count] else { unreachable!("a count column") };
     let members = w.user_query_members(sql, aggregate)?;
-    let order: Vec<usize> = groups
-        .iter()
-        .map(|&i| match shape.roles[i] {
-            ColumnRole::Group { index } => index,
-            _ => unreachable!("a group column"),
-        })
-        .collect();
+    let order = grouping_order(shape, groups);
     let members: Vec<(Vec<String>, String)> =
         members.into_iter().map(|(g, p)| (order.iter().map(|&k| g[k].clone()).collect(), p)).collect();
     let mut odometer = oncodata_disclosure::privacy::Odometer::open(w.root(), project)?;

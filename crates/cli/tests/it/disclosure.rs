@@ -309,13 +309,8 @@ fn a_release_isolating_a_few_persons_beside_an_earlier_one_is_refused() {
 /// gets the same noise, so repeating and averaging gains nothing.
 #[test]
 fn the_cell_key_method_gives_the_same_cell_the_same_noise() {
-    let tmp = tempfile::tempdir().unwrap();
-    let wh = tmp.path().join("wh");
-    run_demo(&wh);
+    let (_tmp, wh) = demo_with_policy("[audience.project.cell_key]\nmax_noise = 2\nvariance = 1.0\n");
     let w = wh.to_str().unwrap();
-    let policy = wh.join("disclosure.toml");
-    let text = std::fs::read_to_string(&policy).unwrap();
-    std::fs::write(&policy, format!("{text}\n[audience.project.cell_key]\nmax_noise = 2\nvariance = 1.0\n")).unwrap();
     let query = |sql: &str, audience: &str| {
         let out = oncodata(&["sql", "--warehouse", w, "--audience", audience, "--format", "csv", sql]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -351,20 +346,11 @@ fn the_cell_key_method_gives_the_same_cell_the_same_noise() {
 /// --project the release is refused.
 #[test]
 fn a_projects_private_releases_stop_at_its_budget() {
-    let tmp = tempfile::tempdir().unwrap();
-    let wh = tmp.path().join("wh");
-    run_demo(&wh);
+    let (_tmp, wh) = demo_with_policy(
+        "[audience.project.privacy]\nmechanism = \"laplace\"\nscale = 2.0\nthreshold = 40\ncontributions = 1\n\
+         budget_epsilon = 1.2\nbudget_delta = 1e-6\n",
+    );
     let w = wh.to_str().unwrap();
-    let policy = wh.join("disclosure.toml");
-    let text = std::fs::read_to_string(&policy).unwrap();
-    std::fs::write(
-        &policy,
-        format!(
-            "{text}\n[audience.project.privacy]\nmechanism = \"laplace\"\nscale = 2.0\nthreshold = 40\n\
-             contributions = 1\nbudget_epsilon = 1.2\nbudget_delta = 1e-6\n"
-        ),
-    )
-    .unwrap();
     let q = "SELECT site_group, COUNT(DISTINCT patient_id) AS persons FROM tumours GROUP BY site_group";
     let run = |project: &str| {
         let mut args = vec!["sql", "--warehouse", w, "--audience", "project", "--format", "csv"];
@@ -473,4 +459,15 @@ fn a_sum_one_person_dominates_is_withheld() {
     assert_eq!(row("breast")["suppressed"], "");
     assert!(row("breast")["load"].parse::<f64>().unwrap() > 0.0);
     assert!(String::from_utf8_lossy(&out.stderr).contains("withheld by the dominance or p % rule"));
+}
+
+/// A demo warehouse in a temporary folder whose policy gets `extra` appended.
+fn demo_with_policy(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    run_demo(&wh);
+    let policy = wh.join("disclosure.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, format!("{text}\n{extra}")).unwrap();
+    (tmp, wh)
 }
