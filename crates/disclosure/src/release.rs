@@ -12,8 +12,9 @@
 //! list differencing among the attacks their filters do not stop; the log here does.
 //!
 //! The log lives in the warehouse (`disclosure/releases-AUDIENCE.jsonl`, one release per line);
-//! the persons' hashes are keyed with the warehouse's own salt (`disclosure/salt`), so the log
-//! holds no identifier.
+//! the persons' hashes are keyed with the warehouse's own salt (`disclosure/salt`, readable by
+//! its owner only: it also keys the cell-key method's record keys), so the log holds no
+//! identifier.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -90,7 +91,10 @@ impl ReleaseLog {
                     file: salt_path.display().to_string(),
                     message: format!("no randomness for the salt: {e}"),
                 })?;
-                std::fs::write(&salt_path, salt.to_hex() + "\n").map_err(io(&salt_path))?;
+                salt.write_new(&salt_path).map_err(|e| DisclosureError::Policy {
+                    file: salt_path.display().to_string(),
+                    message: e.to_string(),
+                })?;
                 salt
             }
             Err(e) => return Err(io(&salt_path)(e)),
@@ -224,6 +228,12 @@ mod tests {
         assert!(again.check(&[cell(&again, 0..103)], 11).is_some());
         let text = std::fs::read_to_string(dir.path().join("disclosure/releases-project.jsonl")).unwrap();
         assert!(!text.contains("P00001") && text.contains("WHERE age < 50"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("disclosure/salt")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the salt is its owner's only");
+        }
         assert!(ReleaseLog::open(dir.path(), Audience::Public).unwrap().releases().is_empty());
     }
 }

@@ -58,6 +58,15 @@ impl Secret {
         crate::hex(&self.0)
     }
 
+    /// Writes the key alone (64 hexadecimal digits) to a new file only its owner can read
+    /// (0600), refusing to replace one: a salt kept beside the data it keys.
+    pub fn write_new(&self, path: &Path) -> Result<(), PseudonymError> {
+        let mut file = create_private(path)?;
+        file.write_all((self.to_hex() + "\n").as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| PseudonymError::io(path, e))
+    }
+
     /// A keyed 64-bit hash of `value` (the first 8 bytes of HMAC-SHA256 under this key): the same
     /// value always gives the same hash, and no one without the key can compute or invert it.
     pub fn hash64(&self, value: &str) -> u64 {
@@ -191,18 +200,23 @@ impl KeyFile {
             sources: self.sources.iter().map(|(k, v)| (k.clone(), v.to_hex())).collect(),
         };
         let body = toml::to_string(&text).expect("key file serialises");
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(path).map_err(|e| PseudonymError::io(path, e))?;
+        let mut file = create_private(path)?;
         let header = "# oncodata pseudonymisation keys: secret. Keep outside the warehouse, never copy or commit.\n";
         file.write_all(header.as_bytes())
             .and_then(|()| file.write_all(body.as_bytes()))
             .and_then(|()| file.sync_all())
             .map_err(|e| PseudonymError::io(path, e))
     }
+}
+
+/// A new file only its owner can read and write (0600 on Unix); an existing one is an error.
+fn create_private(path: &Path) -> Result<std::fs::File, PseudonymError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(|e| PseudonymError::io(path, e))
 }
