@@ -120,7 +120,7 @@ fn default_min_persons() -> u64 {
 }
 
 fn default_attack_max_cells() -> usize {
-    4000
+    1000
 }
 
 impl Rules {

@@ -151,10 +151,13 @@ pub fn withhold_printed_with(
         );
     }
     if !protected.margins.is_empty() {
+        let n = protected.margins.len();
+        let shown: Vec<&str> = protected.margins.iter().take(5).map(String::as_str).collect();
         eprintln!(
-            "disclosure: the protection also needs these margins withheld, which a table by fewer columns would \
-             publish: {}",
-            protected.margins.join("; ")
+            "disclosure: the protection also needs {n} margin(s) withheld, which a table by fewer columns would \
+             publish: {}{}",
+            shown.join("; "),
+            if n > shown.len() { format!("; and {} more", n - shown.len()) } else { String::new() }
         );
     }
     Ok(protected.rules.iter().map(Option::is_some).collect())
