@@ -19,6 +19,7 @@ label:parent, the total with an empty parent), leaves (the leaf cells' counts in
 the product of each dimension's leaves), primary, secondary, secondary_cost.
 
 Usage: python3 secondary_reference.py > secondary_reference.csv
+       python3 secondary_reference.py --table FILE COUNT_COLUMN BY,COLUMNS   (bench/disclosure.sh)
 """
 import csv
 import itertools
@@ -106,8 +107,9 @@ def attacker(t, unknown):
     return out
 
 
-def protection_lp(t, a, k, withheld, unknown):
-    """Cells to withhold so that cell k can rise by the protection level."""
+def protection_lp(t, a, k, withheld, unknown, frozen=None):
+    """Cells to withhold so that cell k can rise by the protection level; cells `frozen` (not
+    withheld) may not move, unless no solution avoids them."""
     n = len(t.cells)
     cost = np.array([0.0 if (withheld[j] or unknown[j]) else max(t.values[j], 1.0) / PROTECTION for j in range(n)])
     c = np.concatenate([cost, cost])
@@ -115,17 +117,23 @@ def protection_lp(t, a, k, withheld, unknown):
 
     a_eq = hstack([a, -a])
     b_eq = np.zeros(a.shape[0])
-    bounds = [(0, None)] * n + [(0, t.values[j]) for j in range(n)]
-    bounds[k] = (PROTECTION, PROTECTION)
-    bounds[n + k] = (0, 0)
-    r = linprog(c, A_eq=csr_matrix(a_eq), b_eq=b_eq, bounds=bounds, method="highs")
-    if r.status != 0:
-        raise RuntimeError(f"protection LP: {r.message}")
-    y = r.x[:n] - r.x[n:]
-    return [j for j in range(n) if abs(y[j]) > 1e-7]
+    for fixed in ([True, False] if frozen else [False]):
+        bounds = [(0, None)] * n + [(0, t.values[j]) for j in range(n)]
+        if fixed:
+            for j in range(n):
+                if frozen[j] and not withheld[j]:
+                    bounds[j] = (0, 0)
+                    bounds[n + j] = (0, 0)
+        bounds[k] = (PROTECTION, PROTECTION)
+        bounds[n + k] = (0, 0)
+        r = linprog(c, A_eq=csr_matrix(a_eq), b_eq=b_eq, bounds=bounds, method="highs")
+        if r.status == 0:
+            y = r.x[:n] - r.x[n:]
+            return [j for j in range(n) if abs(y[j]) > 1e-7]
+    raise RuntimeError(f"protection LP: {r.message}")
 
 
-def suppress(t, published):
+def suppress(t, published, frozen=None):
     n = len(t.cells)
     unknown = [not p for p in published]
     primary = [published[k] and 0 < t.values[k] < MIN_PERSONS for k in range(n)]
@@ -134,14 +142,14 @@ def suppress(t, published):
     todo = [k for k in range(n) if primary[k]]
     while todo:
         for k in todo:
-            for j in protection_lp(t, a, k, withheld, unknown):
+            for j in protection_lp(t, a, k, withheld, unknown, frozen):
                 if published[j]:
                     withheld[j] = True
         hidden = [withheld[k] or unknown[k] for k in range(n)]
         iv = attacker(t, hidden)
         todo = [k for k in range(n) if withheld[k] and iv[k][1] - iv[k][0] < PROTECTION - 1e-9]
     secondary = [k for k in range(n) if withheld[k] and not primary[k]]
-    return sum(primary), len(secondary), int(sum(max(t.values[k], 1) for k in secondary))
+    return sum(primary), len(secondary), int(sum(max(t.values[k], 1) for k in secondary)), withheld, primary
 
 
 def hierarchical(rng):
@@ -180,10 +188,51 @@ def main():
         else:
             # Site x sex over all years, and year x sex over all sites.
             published = [c[2] == "all" or c[0] == "all" for c in t.cells]
-        p, s, cost = suppress(t, published)
+        p, s, cost, _, _ = suppress(t, published)
         spec = "|".join(",".join(f"{l}:{p or ''}" for l, p in d) for d in dims)
         w.writerow([case, kind, spec, " ".join(map(str, leaves)), p, s, cost])
 
 
+def from_file(path, count, by):
+    """The reference on a table from a CSV file (the benchmark's sub-table): its rows are the leaf
+    cells; an `area` of departement codes rolls up to regions and France as in oncodata; the
+    margins are published and left alone unless no protection avoids them (oncodata's rule).
+    Prints JSON: cells, primary and secondary cells (margins included), primary_rows and
+    secondary_rows (the table's own rows), seconds."""
+    import json
+    import os
+    import time
+
+    rows = list(csv.DictReader(open(path)))
+    here = os.path.dirname(os.path.abspath(__file__))
+    regions = {r["code"]: r["region_code"] for r in csv.DictReader(open(os.path.join(here, "../data/departements.csv")))}
+    dims = []
+    for col in by:
+        values = sorted({r[col] for r in rows})
+        if col == "area" and all(v in regions for v in values):
+            d = [("France", None)]
+            for reg in sorted({regions[v] for v in values}):
+                d.append((f"region {reg}", "France"))
+            d += [(v, f"region {regions[v]}") for v in values]
+        else:
+            d = [(f"all {col}", None)] + [(v, f"all {col}") for v in values]
+        dims.append(d)
+    leaves_per_dim = [[l for l, _ in d if not any(p == l for _, p in d)] for d in dims]
+    counts = {tuple(r[c] for c in by): int(float(r[count])) for r in rows}
+    leaves = [counts.get(key, 0) for key in itertools.product(*leaves_per_dim)]
+    started = time.perf_counter()
+    t = Table(dims, leaves)
+    published = [True] * len(t.cells)
+    frozen = [not all(not t.children[d][c[d]] for d in range(len(by))) for c in t.cells]
+    p, s_, cost, withheld, primary = suppress(t, published, frozen)
+    rows_secondary = sum(1 for k in range(len(t.cells)) if withheld[k] and not primary[k] and not frozen[k])
+    rows_primary = sum(1 for k in range(len(t.cells)) if primary[k] and not frozen[k])
+    print(json.dumps({"cells": len(t.cells), "primary": int(p), "secondary": int(s_), "primary_rows": rows_primary,
+                      "secondary_rows": rows_secondary, "seconds": time.perf_counter() - started}))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--table":
+        from_file(sys.argv[2], sys.argv[3], sys.argv[4].split(","))
+    else:
+        main()
