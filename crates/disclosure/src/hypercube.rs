@@ -73,7 +73,7 @@ pub fn protect(
     // The cells withheld already are protected too: a margin withheld elsewhere to protect
     // another must not be recomputable here from its rows.
     let mut order: Vec<usize> = (0..values.len()).filter(|&c| withheld[c]).collect();
-    order.sort_by_key(|&c| (depth(c), c));
+    order.sort_by_cached_key(|&c| (depth(c), c));
     let margins = marginals(cube);
     // A published cell that may not be withheld is frozen, unless the frequency rule withholds it.
     let frozen: Vec<bool> = (0..values.len()).map(|c| published[c] && !suppressible[c] && !withheld[c]).collect();

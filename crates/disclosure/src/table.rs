@@ -139,6 +139,16 @@ pub fn protect_rows_with(
         proof: Proof::None,
         margins: Vec::new(),
     };
+    if counts.len() != keys.len() || sensitive.len() != keys.len() {
+        return Err(DisclosureError::Table {
+            message: format!(
+                "{} rows, {} counts and {} sensitivity flags: one of each per row",
+                keys.len(),
+                counts.len(),
+                sensitive.len()
+            ),
+        });
+    }
     if rules.unrestricted || keys.is_empty() {
         return Ok(none());
     }
@@ -673,6 +683,13 @@ mod tests {
         for (c, r) in counts.iter().zip(&p.rules) {
             assert!(r.is_some() || c.unwrap() >= 11);
         }
+    }
+
+    #[test]
+    fn rows_and_counts_of_different_lengths_are_an_error() {
+        let rules = Policy::default().audience.public;
+        let err = protect_rows(&strings(&["site"]), &[strings(&["lung"])], &[], &rules).unwrap_err().to_string();
+        assert!(err.contains("1 rows, 0 counts"), "{err}");
     }
 
     #[test]
