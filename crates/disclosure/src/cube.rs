@@ -14,6 +14,8 @@ pub struct Hierarchy {
     labels: Vec<String>,
     parent: Vec<Option<usize>>,
     children: Vec<Vec<usize>>,
+    /// Each label's category.
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl Hierarchy {
@@ -28,12 +30,13 @@ impl Hierarchy {
     /// are distinct; every parent is one of the labels; the tree has no cycle.
     pub fn from_parents(nodes: &[(String, Option<String>)]) -> Result<Self, String> {
         let labels: Vec<String> = nodes.iter().map(|(l, _)| l.clone()).collect();
-        let position = |l: &str| labels.iter().position(|x| x == l);
+        let mut index = std::collections::HashMap::with_capacity(labels.len());
         for (i, l) in labels.iter().enumerate() {
-            if position(l) != Some(i) {
+            if index.insert(l.clone(), i).is_some() {
                 return Err(format!("category {l} appears twice"));
             }
         }
+        let position = |l: &str| index.get(l).copied();
         let mut parent = Vec::with_capacity(nodes.len());
         for (l, p) in nodes {
             parent.push(match p {
@@ -60,7 +63,7 @@ impl Hierarchy {
                 children[*p].push(i);
             }
         }
-        Ok(Self { labels, parent, children })
+        Ok(Self { labels, parent, children, index })
     }
 
     /// The number of categories, the total included.
@@ -80,7 +83,7 @@ impl Hierarchy {
 
     /// The category of this label.
     pub fn position(&self, label: &str) -> Option<usize> {
-        self.labels.iter().position(|l| l == label)
+        self.index.get(label).copied()
     }
 
     /// A category's parent (`None` for the total).
@@ -198,6 +201,12 @@ impl Cube {
     /// The cell at these coordinates (one category per dimension).
     pub fn cell(&self, coords: &[usize]) -> usize {
         coords.iter().zip(&self.strides).map(|(c, s)| c * s).sum()
+    }
+
+    /// How far apart two cells one category apart along dimension `d` are (a cell is the sum of
+    /// its coordinates times their strides).
+    pub fn stride(&self, d: usize) -> usize {
+        self.strides[d]
     }
 
     /// A cell's coordinates.

@@ -57,9 +57,11 @@ pub struct Rules {
     /// (the protection level of secondary suppression); by default `min_persons`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protection: Option<u64>,
-    /// Tables of up to this many cells (margins included) are proved protected by the attacker's
-    /// linear programs on every withheld cell, and their redundant secondary cells published
-    /// again; larger ones on sampled sub-tables.
+    /// Tables of up to this many cells (margins included): the attacker's linear programs prove
+    /// every withheld cell no hypercube certifies, settle the cells no single hypercube protects
+    /// and check the release of redundant secondary cells. Larger tables rely on certificates
+    /// alone (the hypercube of the totals where no other is wide enough), and the attacker's
+    /// programs check any cell left without one on sampled sub-tables.
     #[serde(default = "default_attack_max_cells")]
     pub attack_max_cells: usize,
     /// Times, in years since diagnosis, at which every survival curve may be read (1-, 5-year
@@ -184,8 +186,8 @@ const HEADER: &str = "\
 # unrestricted: the audience sees raw figures (data stewards, inside the warehouse).
 # protection: (optional) how many persons wide an attacker's interval of a withheld cell must
 #   stay; min_persons by default.
-# attack_max_cells: tables up to this size are proved protected by the attacker's linear
-#   programs cell by cell; larger ones on sampled sub-tables.
+# attack_max_cells: in tables up to this size the attacker's linear programs prove every
+#   withheld cell no hypercube of withheld cells certifies; larger ones rely on certificates.
 # survival_anchor_years: the times every survival curve keeps as points (1-, 5-year survival).
 # [audience.NAME.cell_key] (optional; max_noise = 2, variance = 1.0): perturb every count shown
 #   by the cell-key method (the same persons always get the same noise).

@@ -2,9 +2,10 @@
 //! of persons. The table is taken with all its margins — anyone of the same audience can ask for
 //! them with fewer grouping columns — and with the hierarchies its columns carry (an `area` of
 //! département codes rolls up to regions and France, `departements.csv`): the frequency rule
-//! withholds its small cells, the hypercube method protects them, the attacker's linear programs
-//! prove it (on the whole table up to the policy's `attack_max_cells`, on sampled sub-tables
-//! beyond), and every withheld row says which rule withheld it.
+//! withholds its small cells, the hypercube method protects them, and every withheld cell is
+//! proved protected — by the hypercube of withheld cells that certifies it, or else by the
+//! attacker's linear programs (on the whole table up to the policy's `attack_max_cells`, on
+//! sampled sub-tables beyond) — and every withheld row says which rule withheld it.
 
 use std::collections::HashMap;
 
@@ -24,19 +25,62 @@ pub const SECONDARY: &str = "secondary";
 pub enum Proof {
     /// Nothing withheld, or an unrestricted audience: nothing to prove.
     None,
-    /// The attacker's programs on every withheld cell of the whole table (`cells`, margins
-    /// included).
+    /// Every withheld cell of the whole table (`cells`, margins included) proved: `certified` of
+    /// them by a hypercube of withheld cells wide enough (the tables it shifts agree with
+    /// everything published, [`crate::hypercube`]), the others by the attacker's linear programs.
     Whole {
         /// Cells of the table with its margins.
         cells: usize,
+        /// Withheld cells.
+        withheld: usize,
+        /// Of those, proved by a certificate.
+        certified: usize,
     },
-    /// On sampled sub-tables (a subtotal and its children along every dimension).
+    /// On a table too large for the attacker's programs, where some withheld cells have no
+    /// certificate: those on sampled sub-tables (a subtotal and its children along every
+    /// dimension).
     Sampled {
         /// Cells of the table with its margins.
         cells: usize,
+        /// Withheld cells.
+        withheld: usize,
+        /// Of those, proved by a certificate.
+        certified: usize,
         /// Sub-tables checked.
         subtables: usize,
     },
+}
+
+impl Proof {
+    /// The proof in a sentence, for the messages of the commands.
+    pub fn describe(&self) -> String {
+        let how = |withheld: usize, certified: usize| {
+            if certified == withheld {
+                format!("each of the {withheld} withheld cells by a hypercube of withheld cells wide enough")
+            } else if certified == 0 {
+                format!("the {withheld} withheld cells by the attacker's linear programs")
+            } else {
+                format!(
+                    "{certified} of the {withheld} withheld cells by a hypercube of withheld cells wide enough, \
+                     the others by the attacker's linear programs"
+                )
+            }
+        };
+        match *self {
+            Proof::None => "nothing withheld".into(),
+            Proof::Whole { cells, withheld, certified } => {
+                format!(
+                    "none recoverable on the {cells} cells of the table and its margins: {}",
+                    how(withheld, certified)
+                )
+            }
+            Proof::Sampled { cells, withheld, certified, subtables } => format!(
+                "{certified} of the {withheld} withheld cells of the {cells} proved unrecoverable by a hypercube of \
+                 withheld cells, the others checked by the attacker's linear programs on {subtables} sampled \
+                 sub-tables"
+            ),
+        }
+    }
 }
 
 /// What the rules make of a table's rows.
@@ -211,23 +255,34 @@ fn name_of(cube: &Cube, cell: usize) -> String {
     cube.coords(cell).iter().zip(cube.dims()).map(|(&x, h)| h.label(x).to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// The attacker's programs on what `staged` withholds from the cells it publishes: on the whole
-/// cube up to the policy's `attack_max_cells`, on sampled sub-tables beyond.
+/// Proves what `staged` withholds from the cells it publishes: every withheld cell whose
+/// certificate holds is proved; the attacker's programs settle the others, on the whole cube up
+/// to the policy's `attack_max_cells`, on sampled sub-tables beyond.
 fn prove(cube: &Cube, staged: &Staged, rules: &Rules) -> Result<Proof, String> {
     let protection = rules.protection();
-    if cube.len() <= rules.attack_max_cells {
-        let unknown: Vec<bool> = (0..cube.len()).map(|c| staged.withheld[c] || !staged.shown[c]).collect();
-        let withheld: Vec<usize> = (0..cube.len()).filter(|&c| staged.withheld[c]).collect();
-        if let Some(c) = attack::first_exposed(cube, &unknown, &withheld, protection as f64)? {
+    let unknown: Vec<bool> = (0..cube.len()).map(|c| staged.withheld[c] || !staged.shown[c]).collect();
+    let withheld: Vec<usize> = (0..cube.len()).filter(|&c| staged.withheld[c]).collect();
+    let rest: Vec<usize> = withheld
+        .iter()
+        .copied()
+        .filter(|&c| {
+            !staged.certificate[c]
+                .is_some_and(|h| hypercube::holds(cube.values(), &unknown, &staged.hypercubes[h as usize], protection))
+        })
+        .collect();
+    let certified = withheld.len() - rest.len();
+    if rest.is_empty() || cube.len() <= rules.attack_max_cells {
+        if let Some(c) = attack::first_exposed(cube, &unknown, &rest, protection as f64)? {
             return Err(format!(
                 "the protection failed: the attacker narrows cell ({}) below {protection} persons",
                 name_of(cube, c)
             ));
         }
-        Ok(Proof::Whole { cells: cube.len() })
+        Ok(Proof::Whole { cells: cube.len(), withheld: withheld.len(), certified })
     } else {
-        let subtables = prove_sampled(cube, &staged.shown, &staged.withheld, protection, rules.attack_max_cells)?;
-        Ok(Proof::Sampled { cells: cube.len(), subtables })
+        let subtables =
+            prove_sampled(cube, &staged.shown, &staged.withheld, &rest, protection, rules.attack_max_cells)?;
+        Ok(Proof::Sampled { cells: cube.len(), withheld: withheld.len(), certified, subtables })
     }
 }
 
@@ -241,6 +296,10 @@ struct Staged {
     forced: Vec<usize>,
     /// Per cell, whether one of the tables (or a margin of one) shows it.
     shown: Vec<bool>,
+    /// The hypercubes that certify withheld cells ([`hypercube::Suppression::hypercubes`]).
+    hypercubes: Vec<hypercube::Hypercube>,
+    /// Per cell, its certificate.
+    certificate: Vec<Option<u32>>,
 }
 
 /// Protects tables published together — each by a set of the cube's dimensions (`tables`, bit
@@ -257,12 +316,13 @@ fn protect_tables(
     rules: &Rules,
 ) -> Result<Staged, String> {
     let dims = cube.dims().len();
-    let protection = rules.protection();
     // Cells another primary rule withholds, protected as the frequency rule's.
     let mut withheld = sensitive.to_vec();
     let mut primary = sensitive.to_vec();
     let mut shown = vec![false; cube.len()];
     let mut forced = Vec::new();
+    let mut hypercubes = Vec::new();
+    let mut certificate = vec![None; cube.len()];
     // The grand total alone.
     let roots: Vec<usize> = cube.dims().iter().map(Hierarchy::root).collect();
     let top = cube.cell(&roots);
@@ -272,33 +332,91 @@ fn protect_tables(
     shown[top] = published[top];
     let mut stages: Vec<u32> = (1..(1u32 << dims)).filter(|m| tables.iter().any(|t| m & !t == 0)).collect();
     stages.sort_by_key(|m| (m.count_ones(), *m));
-    for mask in stages {
-        let keep: Vec<usize> = (0..dims).filter(|d| mask & (1 << d) != 0).collect();
-        let (sub, map) = cube.project(&keep)?;
-        let sub_published: Vec<bool> = map.iter().map(|&c| published[c]).collect();
-        let already: Vec<bool> = map.iter().map(|&c| withheld[c]).collect();
-        // The table's own rows: every coordinate a category without subdivisions.
-        let printed: Vec<bool> = (0..sub.len())
-            .map(|c| sub.coords(c).iter().zip(sub.dims()).all(|(&x, h)| h.children(x).is_empty()))
-            .collect();
-        let mut s = hypercube::protect(&sub, &sub_published, &printed, &already, rules.min_persons, protection);
-        let prove = sub.len() <= rules.attack_max_cells;
-        hypercube::settle(&sub, &sub_published, &mut s, protection, prove)?;
-        if prove && s.secondaries > 0 {
-            let releasable: Vec<bool> =
-                (0..sub.len()).map(|c| (printed[c] || s.forced.contains(&c)) && !already[c]).collect();
-            hypercube::release_redundant(&sub, &sub_published, &releasable, &mut s, protection)?;
+    // The tables by as many columns as each other are margins of none of the others: each is
+    // protected knowing what the smaller ones withheld, side by side on the machine's cores.
+    for columns in 1..=dims as u32 {
+        let group: Vec<u32> = stages.iter().copied().filter(|m| m.count_ones() == columns).collect();
+        for (mask, stage) in group.iter().zip(protect_stages(cube, published, &withheld, &group, rules)) {
+            let (map, s) = stage?;
+            for (k, &c) in map.iter().enumerate() {
+                withheld[c] |= s.withheld[k];
+                primary[c] |= s.primary[k];
+                shown[c] = published[c];
+            }
+            forced.extend(s.forced.iter().filter(|&&k| s.withheld[k]).map(|&k| map[k]));
+            // The certificates of the stage by every dimension, the only one whose hypercubes are
+            // hypercubes of the whole cube (a margin table's keep every other dimension at its
+            // total, whose equations they do not keep).
+            if mask.count_ones() as usize == dims {
+                let first = hypercubes.len() as u32;
+                hypercubes
+                    .extend(s.hypercubes.iter().map(|h| h.iter().map(|&(k, sign)| (map[k], sign)).collect::<Vec<_>>()));
+                for (k, h) in s.certificate.iter().enumerate() {
+                    if let Some(h) = h {
+                        certificate[map[k]] = Some(first + h);
+                    }
+                }
+            }
         }
-        for (k, &c) in map.iter().enumerate() {
-            withheld[c] |= s.withheld[k];
-            primary[c] |= s.primary[k];
-            shown[c] = published[c];
-        }
-        forced.extend(s.forced.iter().filter(|&&k| s.withheld[k]).map(|&k| map[k]));
     }
     forced.sort_unstable();
     forced.dedup();
-    Ok(Staged { withheld, primary, forced, shown })
+    Ok(Staged { withheld, primary, forced, shown, hypercubes, certificate })
+}
+
+/// One margin table protected: its cells in the cube and what it withholds.
+type Stage = Result<(Vec<usize>, hypercube::Suppression), String>;
+
+/// Protects the margin tables by each of `masks` (bit masks of the cube's dimensions) given what
+/// is `withheld` already, on as many threads as the machine has cores: per table, its cells in
+/// the cube and what it withholds.
+fn protect_stages(cube: &Cube, published: &[bool], withheld: &[bool], masks: &[u32], rules: &Rules) -> Vec<Stage> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(masks.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Stage>> = vec![None; masks.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&mask) = masks.get(i) else { break };
+                        done.push((i, protect_stage(cube, published, withheld, mask, rules)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, result) in worker.join().expect("a stage's thread does not panic") {
+                out[i] = Some(result);
+            }
+        }
+    });
+    out.into_iter().map(|r| r.expect("every stage protected")).collect()
+}
+
+/// Protects the margin table by the dimensions of `mask`, given what is `withheld` already.
+fn protect_stage(cube: &Cube, published: &[bool], withheld: &[bool], mask: u32, rules: &Rules) -> Stage {
+    let protection = rules.protection();
+    let keep: Vec<usize> = (0..cube.dims().len()).filter(|d| mask & (1 << d) != 0).collect();
+    let (sub, map) = cube.project(&keep)?;
+    let sub_published: Vec<bool> = map.iter().map(|&c| published[c]).collect();
+    let already: Vec<bool> = map.iter().map(|&c| withheld[c]).collect();
+    // The table's own rows: every coordinate a category without subdivisions.
+    let printed: Vec<bool> =
+        (0..sub.len()).map(|c| sub.coords(c).iter().zip(sub.dims()).all(|(&x, h)| h.children(x).is_empty())).collect();
+    let mut s = hypercube::protect(&sub, &sub_published, &printed, &already, rules.min_persons, protection);
+    let lp = rules.attack_max_cells;
+    hypercube::settle(&sub, &sub_published, &mut s, protection, sub.len() <= lp)?;
+    if s.secondaries > 0 {
+        let forced: std::collections::HashSet<usize> = s.forced.iter().copied().collect();
+        let releasable: Vec<bool> =
+            (0..sub.len()).map(|c| (printed[c] || forced.contains(&c)) && !already[c]).collect();
+        hypercube::release_redundant(&sub, &sub_published, &releasable, &mut s, protection, lp)?;
+    }
+    Ok((map, s))
 }
 
 /// Tables published together, protected as one: the cells each shows, what is withheld and why,
@@ -371,6 +489,8 @@ pub fn protect_linked(
             primary: vec![false; cube.len()],
             forced: Vec::new(),
             shown: published.clone(),
+            hypercubes: Vec::new(),
+            certificate: vec![None; cube.len()],
         }
     } else {
         protect_tables(&cube, &published, &masks, &vec![false; cube.len()], rules).map_err(table)?
@@ -421,18 +541,20 @@ pub fn round_rows(
 /// Sub-tables checked on a large table.
 const SAMPLED_SUBTABLES: usize = 32;
 
-/// The attacker on sub-tables of a large table: for withheld cells spread over it, the sub-table
-/// of each dimension's block (the cell's parent and its children) around the cell. Returns the
-/// number of sub-tables checked.
+/// The attacker on sub-tables of a large table: for `cells` (withheld, without a certificate)
+/// spread over it, the sub-table of each dimension's block (the cell's parent and its children)
+/// around the cell, where every one of `cells` is checked. Returns the number of sub-tables
+/// checked.
 fn prove_sampled(
     cube: &Cube,
     published: &[bool],
     withheld: &[bool],
+    cells: &[usize],
     protection: u64,
     max_cells: usize,
 ) -> Result<usize, String> {
-    let cells: Vec<usize> = (0..cube.len()).filter(|&c| withheld[c]).collect();
     let step = (cells.len() / SAMPLED_SUBTABLES).max(1);
+    let checked_cells: std::collections::HashSet<usize> = cells.iter().copied().collect();
     let mut checked = 0;
     for &c in cells.iter().step_by(step).take(SAMPLED_SUBTABLES) {
         let coords = cube.coords(c);
@@ -456,7 +578,7 @@ fn prove_sampled(
         }
         let (sub, map) = cube.sub(&blocks)?;
         let unknown: Vec<bool> = map.iter().map(|&g| withheld[g] || !published[g]).collect();
-        let targets: Vec<usize> = (0..sub.len()).filter(|&k| withheld[map[k]]).collect();
+        let targets: Vec<usize> = (0..sub.len()).filter(|&k| checked_cells.contains(&map[k])).collect();
         if let Some(k) = attack::first_exposed(&sub, &unknown, &targets, protection as f64)? {
             return Err(format!(
                 "the protection failed: in a sub-table, the attacker narrows cell {:?} below {protection} persons",
@@ -662,26 +784,48 @@ mod tests {
         }
     }
 
-    /// A table larger than the policy's `attack_max_cells` is proved on sampled sub-tables, each
-    /// no larger than that, and still publishes no count of 1-10.
+    /// A table larger than the policy's `attack_max_cells` is proved without the attacker's
+    /// programs — every withheld cell certified by a hypercube of withheld cells — and the
+    /// attacker's programs on the whole table, run here, agree: no withheld cell is narrowed
+    /// below the protection, no count of 1-10 is shown.
     #[test]
-    fn a_large_table_is_proved_on_small_sampled_subtables() {
+    fn a_large_table_is_proved_by_certificates_that_the_attacker_confirms() {
         let mut rules = Policy::default().rules(Audience::Public).clone();
         rules.attack_max_cells = 40;
         let columns = strings(&["site", "sex", "year"]);
-        let (mut keys, mut counts) = (Vec::new(), Vec::new());
-        for (i, site) in ["a", "b", "c", "d", "e"].iter().enumerate() {
-            for (j, sex) in ["f", "m"].iter().enumerate() {
-                for (k, year) in ["1", "2", "3", "4"].iter().enumerate() {
-                    keys.push(strings(&[site, sex, year]));
-                    counts.push(Some([3u64, 25, 40, 7, 60, 12][(i + 2 * j + 3 * k) % 6]));
+        let mut rng = crate::testing::Rng(0x5bd1_e995_0000_0001);
+        for case in 0..12 {
+            let (mut keys, mut counts) = (Vec::new(), Vec::new());
+            for site in ["a", "b", "c", "d", "e"] {
+                for sex in ["f", "m"] {
+                    for year in ["1", "2", "3", "4"] {
+                        keys.push(strings(&[site, sex, year]));
+                        counts.push(Some(rng.pick(&[0u64, 1, 3, 7, 12, 25, 40, 60])));
+                    }
                 }
             }
-        }
-        let p = protect_rows(&columns, &keys, &counts, &rules).unwrap();
-        assert!(matches!(p.proof, Proof::Sampled { subtables, .. } if subtables > 0), "{:?}", p.proof);
-        for (c, r) in counts.iter().zip(&p.rules) {
-            assert!(r.is_some() || c.unwrap() >= 11);
+            let p = protect_rows(&columns, &keys, &counts, &rules).unwrap();
+            assert!(
+                matches!(p.proof, Proof::Whole { cells: 90, withheld, certified } if certified == withheld)
+                    || p.proof == Proof::None,
+                "case {case}: {:?}",
+                p.proof
+            );
+            for (c, r) in counts.iter().zip(&p.rules) {
+                assert!(r.is_some() || c.unwrap() == 0 || c.unwrap() >= 11);
+            }
+            // The attacker on the whole table, margins included.
+            let dims = dimensions(&columns, &keys).unwrap();
+            let coords: Vec<Vec<usize>> =
+                keys.iter().map(|k| k.iter().zip(&dims).map(|(v, h)| h.position(v).unwrap()).collect()).collect();
+            let cube = Cube::from_leaves(dims, coords.into_iter().zip(counts.iter().map(|c| c.unwrap()))).unwrap();
+            let all = vec![true; cube.len()];
+            let staged = protect_tables(&cube, &all, &[7], &vec![false; cube.len()], &rules).unwrap();
+            let got = attack::intervals(&cube, &staged.withheld).unwrap();
+            for c in (0..cube.len()).filter(|&c| staged.withheld[c]) {
+                let (lo, hi) = got[c].unwrap();
+                assert!(hi - lo >= 11.0 - 1e-6, "case {case}: cell {:?} narrowed to [{lo}, {hi}]", cube.coords(c));
+            }
         }
     }
 

@@ -218,16 +218,7 @@ fn protect_published(
 
 /// What the demo says of its disclosure control.
 fn disclosure_note(d: &oncodata_disclosure::table::Linked, rules: &oncodata_disclosure::Rules) -> String {
-    let proof = match d.proof {
-        oncodata_disclosure::Proof::Whole { cells } => format!(
-            "the attacker's linear programs recover none of them from everything published (a table of {cells} \
-             cells)"
-        ),
-        oncodata_disclosure::Proof::Sampled { subtables, .. } => {
-            format!("the attacker's linear programs recover none of them on {subtables} sampled sub-tables")
-        }
-        oncodata_disclosure::Proof::None => "nothing to withhold".to_string(),
-    };
+    let proof = d.proof.describe();
     format!(
         "Disclosure control (public): no count of 1 to {} cases is shown; {} cells of the incidence tables and \
          their margins withheld ({} by the frequency rule, {} so that none can be recomputed); {proof}. Survival \

@@ -132,15 +132,7 @@ pub fn withhold_printed_with(
         );
     }
     if primary + secondary > 0 {
-        let proof = match protected.proof {
-            oncodata_disclosure::Proof::Whole { cells } => {
-                format!("the attacker's linear programs recover none on the {cells} cells of the table and its margins")
-            }
-            oncodata_disclosure::Proof::Sampled { cells, subtables } => format!(
-                "the attacker's linear programs recover none on {subtables} sampled sub-tables of the {cells} cells"
-            ),
-            oncodata_disclosure::Proof::None => String::new(),
-        };
+        let proof = protected.proof.describe();
         eprintln!(
             "disclosure ({} audience): of {} rows, {primary} withheld by the frequency rule (no count of 1 to {} \
              persons) and {secondary} by secondary suppression (so that none can be recomputed from the others and \
