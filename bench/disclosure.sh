@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Disclosure control at national synthetic scale, side by side in one run:
-# 1. the whole table: `oncodata incidence --by site_group,sex,area` for the public (frequency
-#    rule, secondary suppression of the table with its margins, régions and France, and the
-#    attacker's proof) — time and cells withheld;
+# 1. the whole national table the issue names: `oncodata incidence --by site_group,sex,area,year
+#    --age-specific` (site group × sex × département × year × 5-year age group, about 1.8 million
+#    cells with its margins, régions and France) for the public — frequency rule, secondary
+#    suppression of the table and of every margin table, and the proof — time and cells withheld;
 # 2. a sub-table — the départements of one région, by site group and sex — protected by
 #    oncodata (`oncodata disclosure check --by`) and by the independent Python reference
 #    (`crates/disclosure/reference/secondary_reference.py`: the least-cost protection LP one
@@ -10,11 +11,11 @@
 #    unless no protection avoids them — time and secondary cells of each.
 # Times whole commands (process start to output), once each: the reference takes minutes.
 # Needs: cargo (release build of the CLI), python3 with numpy and scipy.
-# Usage: bench/disclosure.sh [SCALE=0.05] [YEARS=2020-2022] [REGION=28]
+# Usage: bench/disclosure.sh [SCALE=1] [YEARS=2015-2022] [REGION=28]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALE=${1:-0.05}
-YEARS=${2:-2020-2022}
+SCALE=${1:-1}
+YEARS=${2:-2015-2022}
 REGION=${3:-28}
 WORK=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$WORK"
@@ -37,15 +38,17 @@ def timed(args):
     return time.perf_counter() - t, out
 
 # 1. The whole table, for the public.
-seconds, out = timed([bin, "incidence", "--warehouse", wh, "--by", "site_group,sex,area", "--format", "csv"])
+seconds, out = timed([bin, "incidence", "--warehouse", wh, "--by", "site_group,sex,area,year", "--age-specific",
+                      "--format", "csv"])
 assert out.returncode == 0, out.stderr
 rows = list(csv.DictReader(io.StringIO(out.stdout)))
 rules = [r["suppressed"] for r in rows]
-note = re.search(r"on (the (\d+) cells|(\d+) sampled sub-tables of the (\d+) cells)", out.stderr)
+note = re.search(r"none recoverable on the (\d+) cells[^:]*: ([^\n]*)|(\d+) of the (\d+) withheld cells[^\n]*", out.stderr)
 forced = re.search(r"needs (\d+) margin", out.stderr)
-print(f"whole table (site group x sex x departement, with regions, France and all margins): {len(rows)} rows")
-print(f"  oncodata incidence --audience public: {seconds:.1f} s; withheld {rules.count('frequency')} by the "
-      f"frequency rule, {rules.count('secondary')} secondary; proof: {note.group(0) if note else 'none'}; "
+print(f"whole table (site group x sex x departement x year x age group, with regions, France and all margins): "
+      f"{len(rows)} rows")
+print(f"  oncodata incidence --age-specific --audience public: {seconds:.1f} s; withheld {rules.count('frequency')} "
+      f"by the frequency rule, {rules.count('secondary')} secondary; proof: {note.group(0) if note else 'none'}; "
       f"margins forced: {forced.group(1) if forced else 0}")
 
 # 2. One region's departements.
