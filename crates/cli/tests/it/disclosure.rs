@@ -471,3 +471,102 @@ fn demo_with_policy(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     std::fs::write(&policy, format!("{text}\n{extra}")).unwrap();
     (tmp, wh)
 }
+
+/// A real table nobody here wrote — the 929 patients of R's colon cancer trial data
+/// (`survival::colon`) by treatment, sex and extent of spread, made by
+/// `crates/disclosure/reference/real_table.R` — checked for the public: the same primary rows as
+/// the independent Python reference (`secondary_reference.py --table`, its result beside the
+/// table), no more secondary rows than it, and the attacker's programs on everything shown (the
+/// rows, and the margins the tables by fewer columns show) narrow no withheld row or margin below
+/// 11 persons.
+#[test]
+fn a_real_table_is_protected_as_the_reference_protects_it() {
+    let reference = concat!(env!("CARGO_MANIFEST_DIR"), "/../disclosure/reference/");
+    let table = format!("{reference}colon_rx_sex_extent.csv");
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = tmp.path().join("wh");
+    let out = oncodata(&[
+        "disclosure",
+        "check",
+        &table,
+        "--count",
+        "persons",
+        "--by",
+        "rx,sex,extent",
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(!out.status.success(), "the table has counts of 1 to 10");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("margin(s) withheld"), "every margin stays published: {stderr}");
+    let mut rows = csv::Reader::from_reader(out.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let count = |rule: &str| rows.iter().filter(|r| &r[6] == rule).count();
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{reference}colon_rx_sex_extent.reference.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(count("frequency") as u64, expected["primary_rows"].as_u64().unwrap());
+    assert!(count("secondary") as u64 <= expected["secondary_rows"].as_u64().unwrap(), "{}", count("secondary"));
+    // The attacker knows every shown row, and every margin the tables by fewer columns show.
+    use oncodata_disclosure::cube::{Cube, Hierarchy};
+    let columns = ["rx", "sex", "extent"];
+    let values = |d: usize| -> Vec<String> {
+        let mut v: Vec<String> = rows.iter().map(|r| r[d + 1].to_string()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let dims: Vec<Hierarchy> = (0..3).map(|d| Hierarchy::flat("all", &values(d))).collect();
+    let at = |r: &csv::StringRecord| -> Vec<usize> { (0..3).map(|d| dims[d].position(&r[d + 1]).unwrap()).collect() };
+    let leaves: Vec<(Vec<usize>, u64)> = rows.iter().map(|r| (at(r), r[4].parse().unwrap())).collect();
+    let cube = Cube::from_leaves(dims.clone(), leaves).unwrap();
+    let mut unknown = vec![false; cube.len()];
+    for r in rows.iter().filter(|r| &r[5] == "suppressed") {
+        unknown[cube.cell(&at(r))] = true;
+    }
+    for keep in [vec![0], vec![1], vec![2], vec![0, 1], vec![0, 2], vec![1, 2]] {
+        let mut sums: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+        for r in &rows {
+            *sums.entry(keep.iter().map(|&d| r[d + 1].to_string()).collect()).or_default() +=
+                r[4].parse::<u64>().unwrap();
+        }
+        let by: Vec<&str> = keep.iter().map(|&d| columns[d]).collect();
+        let path = tmp.path().join(format!("margin_{}.csv", by.join("_")));
+        let mut text = format!("{},persons\n", by.join(","));
+        for (k, n) in &sums {
+            text.push_str(&format!("{},{n}\n", k.join(",")));
+        }
+        std::fs::write(&path, text).unwrap();
+        let out = oncodata(&[
+            "disclosure",
+            "check",
+            path.to_str().unwrap(),
+            "--count",
+            "persons",
+            "--by",
+            &by.join(","),
+            "--warehouse",
+            wh.to_str().unwrap(),
+            "--format",
+            "csv",
+        ]);
+        for m in csv::Reader::from_reader(out.stdout.as_slice()).records().map(Result::unwrap) {
+            if &m[keep.len() + 2] == "suppressed" {
+                let mut coords = vec![0; 3];
+                for (i, &d) in keep.iter().enumerate() {
+                    coords[d] = dims[d].position(&m[i + 1]).unwrap();
+                }
+                unknown[cube.cell(&coords)] = true;
+            }
+        }
+    }
+    let intervals = oncodata_disclosure::attack::intervals(&cube, &unknown).unwrap();
+    for cell in (0..cube.len()).filter(|&c| unknown[c]) {
+        let (lo, hi) = intervals[cell].unwrap();
+        assert!(hi - lo >= 11.0 - 1e-6, "cell {:?} narrowed to [{lo}, {hi}]", cube.coords(cell));
+    }
+    assert!(unknown.iter().filter(|&&u| u).count() > count("frequency") + count("secondary"), "margins withheld too");
+}
