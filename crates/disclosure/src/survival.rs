@@ -25,6 +25,8 @@
 //! *Handbook on Statistical Disclosure Control for Outputs* (Safe Data Access Professionals,
 //! 2019, §4.8 "survival tables"). See `reference/rules.md`.
 
+use oncodata_analyses::survival::{CurveRow, Estimates};
+
 use crate::Rules;
 
 /// One step of a curve: its time, the number at risk just before it, the deaths and censorings
@@ -163,6 +165,124 @@ pub fn quantile_shown(value: Option<f64>, lower: Option<f64>, upper: Option<f64>
         (Some(v), Some(l), Some(u), Some(t)) => v.is_finite() && l.is_finite() && u.is_finite() && u <= t,
         _ => false,
     }
+}
+
+/// What the survival rule withheld from the estimates.
+#[derive(Debug, Default)]
+pub struct Withheld {
+    /// Groups withheld whole (fewer persons than the threshold).
+    pub groups: Vec<String>,
+    /// Steps merged into a later one.
+    pub merged: usize,
+    /// Steps cut off where too few were at risk.
+    pub truncated: usize,
+    /// Medians withheld.
+    pub medians: usize,
+    /// Groups whose count of deaths is withheld (1 to the threshold − 1).
+    pub events: Vec<String>,
+    /// The log-rank test withheld.
+    pub log_rank: bool,
+    /// Per group shown (in the order of the curves), the curve's value at each anchor — `None`
+    /// where the rule withholds it.
+    pub anchors: Vec<Vec<Option<oncodata_stats::survival::SurvivalRow>>>,
+}
+
+impl Withheld {
+    /// What to tell the user, if anything was withheld.
+    pub fn note(&self, audience: crate::Audience, rules: &crate::Rules) -> Option<String> {
+        let any = !self.groups.is_empty() || self.merged + self.truncated + self.medians > 0 || self.log_rank;
+        any.then(|| {
+            format!(
+                "disclosure ({} audience, survival rule with {} persons): {} group(s) withheld whole{}; {} steps merged \
+                 into the next shown step; {} steps cut where fewer than {} were at risk; {} median(s) withheld{}",
+                audience.name(),
+                rules.min_persons,
+                self.groups.len(),
+                if self.groups.is_empty() { String::new() } else { format!(" ({})", self.groups.join(", ")) },
+                self.merged,
+                self.truncated,
+                rules.min_persons,
+                self.medians,
+                if self.log_rank { "; the log-rank test withheld (a group of too few persons or deaths)" } else { "" }
+            )
+        })
+    }
+}
+
+/// Applies the survival rule ([`check_curve`]) to every curve, its summary and
+/// the log-rank test: withheld groups and steps are removed from the curves (a shown step
+/// carries the deaths and censorings of the steps merged into it, and the number at risk at the
+/// start of the first), withheld medians and counts of deaths are set to none. `anchors` are
+/// times a report reads off every curve (see [`Withheld::anchors`]).
+pub fn withhold_estimates(estimates: &mut Estimates, rules: &crate::Rules, anchors: &[f64]) -> Withheld {
+    let mut out = Withheld::default();
+    // The estimate in force at `t` (R's `summary(fit, times = t)`; none after the curve's end).
+    let value_at = |rows: &[CurveRow], t: f64| {
+        let table: Vec<_> = rows.iter().map(|r| r.row).collect();
+        let n = table.first().map_or(0.0, |r| r.n_risk);
+        oncodata_stats::survival::summary_at(&table, n, &[t]).first().map(|(r, _)| *r)
+    };
+    if rules.unrestricted {
+        out.anchors =
+            estimates.curves.iter().map(|(_, rows)| anchors.iter().map(|&t| value_at(rows, t)).collect()).collect();
+        return out;
+    }
+    let min = rules.min_persons as usize;
+    let mut curves = Vec::with_capacity(estimates.curves.len());
+    for ((group, rows), summary) in std::mem::take(&mut estimates.curves).into_iter().zip(&mut estimates.summary) {
+        let steps: Vec<Step> = rows
+            .iter()
+            .map(|r| Step { time: r.row.time, n_risk: r.row.n_risk, n_event: r.row.n_event, n_censor: r.row.n_censor })
+            .collect();
+        let check = check_curve(&steps, summary.n as f64, anchors, rules);
+        out.merged += check.merged();
+        out.truncated += check.truncated();
+        if check.withheld {
+            out.groups.push(group.clone());
+            out.medians += usize::from(summary.median.is_some());
+            summary.median = None;
+            continue;
+        }
+        out.anchors.push(
+            anchors.iter().zip(&check.anchors).map(|(&t, &ok)| if ok { value_at(&rows, t) } else { None }).collect(),
+        );
+        let mut shown = Vec::new();
+        let (mut first_risk, mut events, mut censored) = (None, 0.0, 0.0);
+        for (row, verdict) in rows.into_iter().zip(&check.steps) {
+            if *verdict == Shown::Truncated {
+                break;
+            }
+            first_risk.get_or_insert(row.row.n_risk);
+            events += row.row.n_event;
+            censored += row.row.n_censor;
+            if *verdict == Shown::Yes {
+                let mut row = row;
+                row.row.n_risk = first_risk.take().expect("set above");
+                row.row.n_event = events;
+                row.row.n_censor = censored;
+                (events, censored) = (0.0, 0.0);
+                shown.push(row);
+            }
+        }
+        if let Some(m) = &summary.median {
+            let until = shown.last().map(|r: &CurveRow| r.row.time);
+            if !quantile_shown(m.value, m.lower, m.upper, until) {
+                summary.median = None;
+                out.medians += 1;
+            }
+        }
+        if (1..min).contains(&summary.events) {
+            out.events.push(group.clone());
+        }
+        curves.push((group, shown));
+    }
+    estimates.summary.retain(|s| !out.groups.contains(&s.group));
+    estimates.curves = curves;
+    if estimates.log_rank.is_some() && !(out.groups.is_empty() && out.events.is_empty()) {
+        estimates.log_rank = None;
+        out.log_rank = true;
+    }
+    out
 }
 
 #[cfg(test)]

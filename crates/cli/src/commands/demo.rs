@@ -363,7 +363,7 @@ pub fn net_survival_by_site(
     }
     years.sort_by(f64::total_cmp);
     let anchors: Vec<f64> = years.iter().map(|y| y * DAYS_PER_YEAR).collect();
-    let withheld = super::survival::withhold_survival(&mut estimates, rules, &anchors);
+    let withheld = oncodata_disclosure::survival::withhold_estimates(&mut estimates, rules, &anchors);
     let at = |k: usize, y: f64| withheld.anchors[k][years.iter().position(|x| *x == y).expect("an anchor")];
     let mut out = Vec::new();
     for (site, sex) in SURVIVAL_SITES {
