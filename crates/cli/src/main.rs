@@ -163,6 +163,18 @@ enum Command {
         Each cell of the count column is safe or withheld, with the rule and why; the command fails (exit 1) \
         when any cell would be withheld. Rules and their sources: crates/disclosure/reference/rules.md.")]
     Disclosure(commands::disclosure::Args),
+    /// The warehouse's tamper-evident audit log: every project extract and SQL statement is an
+    /// event of an append-only Merkle tree (RFC 6962) with signed checkpoints.
+    #[command(after_help = "Examples:\n  oncodata audit verify --warehouse wh\n  \
+        oncodata audit checkpoint --warehouse wh > checkpoint.json\n  \
+        oncodata audit verify --warehouse wh --checkpoint checkpoint.json --key $(cat wh/audit/audit.pub)\n  \
+        oncodata audit prove 12 --warehouse wh > proof.json\n  \
+        python3 crates/audit/reference/rfc6962.py --verify proof.json\n  \
+        oncodata audit erase 12 --warehouse wh\n\n\
+        verify names the first event or checkpoint changed, removed, inserted or moved and exits 1. Keep a \
+        checkpoint (and the public key, WAREHOUSE/audit/audit.pub) outside the warehouse: against it, even the \
+        log's last lines cannot be cut unseen.")]
+    Audit(commands::audit::Args),
     /// Incidence: cases, crude and age-standardised rates with intervals, cumulative risk 0-74,
     /// by any grouping, on the warehouse or on your own files.
     #[command(after_help = "Examples:\n  oncodata incidence --by site_group,sex --plot asr.svg\n  \
@@ -275,6 +287,7 @@ fn main() -> ExitCode {
         Command::Incidence(a) => commands::incidence::run(a),
         Command::Snapshots(a) => commands::snapshots::run(a),
         Command::Disclosure(a) => commands::disclosure::run(a),
+        Command::Audit(a) => commands::audit::run(a),
         Command::Cluster(a) => commands::cluster::run(a),
     };
     match result {

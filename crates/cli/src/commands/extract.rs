@@ -50,6 +50,17 @@ pub fn run(args: Args) -> CliResult {
     let report = w
         .block_on(project_extract(&w, project, &|anchor| key.pseudonym(anchor), &args.out, &|stage| step.set(stage)))
         .inspect_err(|_| step.clear())?;
+    super::audit::record(
+        dir,
+        "extract",
+        serde_json::json!({
+            "project": project,
+            "persons": report.persons,
+            "primaries": report.primaries,
+            "care_events": report.care_events,
+        }),
+    )
+    .inspect_err(|_| step.clear())?;
     step.done(&format!(
         "extract of project {project}: {} persons, {} primaries, {} care events under the project's pseudonyms in {} \
          (query it with: oncodata sql --warehouse {})",

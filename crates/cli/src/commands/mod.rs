@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod cluster;
 pub mod codes;
 pub mod demo;

@@ -355,15 +355,34 @@ pub fn run(args: Args) -> CliResult {
         } else {
             w.export_result(&result_for(&w, sql, &to)?, out, format)?
         };
+        let written = std::fs::read(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        record_query(&w, sql, &to, &String::from_utf8_lossy(&written))?;
         eprintln!("✓ {rows} rows written to {}", out.display());
         return Ok(());
     }
     print_result(&w, sql, args.format.unwrap_or(SqlFormat::Table), &to)
 }
 
+/// Records a statement in the warehouse's audit log — its text, whom for, and the SHA-256 of its
+/// result — before the result is shown.
+fn record_query(w: &Warehouse, sql: &str, to: &Recipient, result: &str) -> CliResult {
+    use sha2::Digest;
+    super::audit::record(
+        w.root(),
+        "sql",
+        serde_json::json!({
+            "statement": sql,
+            "audience": to.audience.name(),
+            "project": to.project,
+            "result_sha256": hex::encode(sha2::Sha256::digest(result.as_bytes())),
+        }),
+    )
+}
+
 /// Runs one statement for `to` ([`result_for`]) and prints its result in `format`.
 pub fn print_result(w: &Warehouse, sql: &str, format: SqlFormat, to: &Recipient) -> CliResult {
     let r = result_for(w, sql, to)?;
+    record_query(w, sql, to, &r.to_csv()?)?;
     match format {
         SqlFormat::Table => println!("{}", r.to_pretty()?),
         SqlFormat::Csv => print!("{}", r.to_csv()?),

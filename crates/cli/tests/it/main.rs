@@ -1,5 +1,6 @@
 //! End-to-end tests of the `oncodata` binary: each runs the real executable as a user would.
 
+mod audit;
 mod ballista;
 mod cli;
 mod crash;
