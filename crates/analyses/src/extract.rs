@@ -58,13 +58,13 @@ fn replace_person(
 
 /// Writes project `project`'s extract of the linked warehouse `w` as a warehouse in the folder
 /// `target`, in one snapshot;
-/// `pseudonym` keys a person's anchor (its first source record, `dataset:patient_id`, stable
-/// when `oncodata link` runs again) with the project's key. Fails on a warehouse not linked, or
+/// `pseudonym` gives a person's pseudonym in the project from the person's source records
+/// (`dataset:patient_id`, sorted; a project's book keeps it stable when records are added). Fails on a warehouse not linked, or
 /// loaded since its last linkage (a record would otherwise be left out without a word).
 pub async fn project_extract(
     w: &Warehouse,
     project: &str,
-    pseudonym: &dyn Fn(&str) -> String,
+    pseudonym: &mut dyn FnMut(&[String]) -> String,
     target: &std::path::Path,
     progress: &dyn Fn(&str),
 ) -> Result<ExtractReport, AnalysisError> {
@@ -83,14 +83,17 @@ pub async fn project_extract(
     if tumours != consolidated {
         return Err(stale(w, tumours.abs_diff(consolidated), tumours, "tumour records"));
     }
-    let anchors = w
+    let records = w
         .query_async(
-            "SELECT person_id, min(dataset || ':' || patient_id) AS anchor FROM person_records GROUP BY person_id",
+            "SELECT person_id, dataset || ':' || patient_id AS source FROM person_records ORDER BY person_id, source",
         )
         .await?
         .rows()?;
-    let pseudonyms: HashMap<String, String> =
-        anchors.iter().map(|r| (r[0].as_text(), pseudonym(&r[1].as_text())[..PSEUDONYM_DIGITS].to_string())).collect();
+    let mut pseudonyms: HashMap<String, String> = HashMap::new();
+    for person in records.chunk_by(|a, b| a[0] == b[0]) {
+        let sources: Vec<String> = person.iter().map(|r| r[1].as_text()).collect();
+        pseudonyms.insert(person[0][0].as_text(), pseudonym(&sources)[..PSEUDONYM_DIGITS].to_string());
+    }
     let of = |v: &Value| -> Result<Value, AnalysisError> {
         pseudonyms.get(&v.as_text()).map(|p| Value::Text(p.clone())).ok_or_else(|| {
             AnalysisError::Request(format!(
@@ -209,9 +212,9 @@ mod tests {
         )
         .unwrap();
         w.commit().unwrap();
-        let pseudonym = |anchor: &str| format!("{:0<64}", anchor.bytes().map(u64::from).sum::<u64>());
+        let mut pseudonym = |sources: &[String]| format!("{:0<64}", sources[0].bytes().map(u64::from).sum::<u64>());
         let out = dir.path().join("extract");
-        let report = w.block_on(project_extract(&w, "P-1", &pseudonym, &out, &|_| {})).unwrap();
+        let report = w.block_on(project_extract(&w, "P-1", &mut pseudonym, &out, &|_| {})).unwrap();
         assert_eq!(report, ExtractReport { persons: 2, primaries: 2, care_events: 1 });
         let e = Warehouse::open(&out).unwrap();
         let q = |sql: &str| e.query(sql).unwrap();
@@ -226,7 +229,7 @@ mod tests {
         w.write_rows("tumours", &["tumour_id"], &rows(vec![vec![t("a-01")], vec![t("b-01")], vec![t("c-01")]]))
             .unwrap();
         w.commit().unwrap();
-        let e = w.block_on(project_extract(&w, "P-1", &pseudonym, &dir.path().join("x"), &|_| {})).unwrap_err();
+        let e = w.block_on(project_extract(&w, "P-1", &mut pseudonym, &dir.path().join("x"), &|_| {})).unwrap_err();
         assert!(e.to_string().contains("1 of 3 tumour records are not in the last linkage"), "{e}");
     }
 }

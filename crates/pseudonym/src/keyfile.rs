@@ -82,6 +82,8 @@ struct KeyFileText {
     master: Vec<String>,
     #[serde(default)]
     sources: BTreeMap<String, String>,
+    #[serde(default)]
+    projects: BTreeMap<String, String>,
 }
 
 /// The keys of a platform: the chain of master keys (one per rotation) and the keys of
@@ -95,13 +97,21 @@ pub struct KeyFile {
     pub(crate) masters: Vec<Secret>,
     /// Keys of pre-pseudonymised sources, by source name.
     pub(crate) sources: BTreeMap<String, Secret>,
+    /// Each project's key, fixed at its first extract: a rotation of the master key leaves a
+    /// project's pseudonyms as they were.
+    pub(crate) projects: BTreeMap<String, Secret>,
 }
 
 impl KeyFile {
     /// Creates a key file with one new random master key. Refuses to overwrite an existing
     /// file; the file is created with mode 0600 (owner read/write only).
     pub fn init(path: &Path) -> Result<Self, PseudonymError> {
-        let keys = Self { path: path.to_path_buf(), masters: vec![Secret::random()?], sources: BTreeMap::new() };
+        let keys = Self {
+            path: path.to_path_buf(),
+            masters: vec![Secret::random()?],
+            sources: BTreeMap::new(),
+            projects: BTreeMap::new(),
+        };
         if path.exists() {
             return Err(PseudonymError::Exists(path.to_path_buf()));
         }
@@ -155,7 +165,16 @@ impl KeyFile {
                     .ok_or_else(|| bad(&format!("source key '{name}' is not 64 hex digits")))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { path: path.to_path_buf(), masters, sources })
+        let projects = parsed
+            .projects
+            .iter()
+            .map(|(name, h)| {
+                Secret::from_hex(h)
+                    .map(|s| (name.clone(), s))
+                    .ok_or_else(|| bad(&format!("the key of project '{name}' is not 64 hex digits")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { path: path.to_path_buf(), masters, sources, projects })
     }
 
     /// Adds a new master key to the chain and saves the file. Pseudonyms already in a
@@ -185,6 +204,12 @@ impl KeyFile {
         self.sources.keys().map(String::as_str).collect()
     }
 
+    /// Keeps a project's key and saves the file.
+    pub(crate) fn keep_project(&mut self, project: &str, key: Secret) -> Result<(), PseudonymError> {
+        self.projects.insert(project.to_string(), key);
+        self.save()
+    }
+
     /// Rewrites the file atomically (a new 0600 file renamed over the old one).
     fn save(&self) -> Result<(), PseudonymError> {
         let tmp = self.path.with_extension("tmp-new");
@@ -198,6 +223,7 @@ impl KeyFile {
             version: 1,
             master: self.masters.iter().map(Secret::to_hex).collect(),
             sources: self.sources.iter().map(|(k, v)| (k.clone(), v.to_hex())).collect(),
+            projects: self.projects.iter().map(|(k, v)| (k.clone(), v.to_hex())).collect(),
         };
         let body = toml::to_string(&text).expect("key file serialises");
         let mut file = create_private(path)?;
@@ -210,7 +236,7 @@ impl KeyFile {
 }
 
 /// A new file only its owner can read and write (0600 on Unix); an existing one is an error.
-fn create_private(path: &Path) -> Result<std::fs::File, PseudonymError> {
+pub(crate) fn create_private(path: &Path) -> Result<std::fs::File, PseudonymError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -17,6 +17,7 @@
 //!
 //! Keys live in a [`KeyFile`]; nothing in this crate formats one.
 
+mod book;
 mod keyfile;
 mod normalise;
 
@@ -25,6 +26,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use sha2::Sha256;
 
+pub use book::ProjectBook;
 pub use keyfile::{KeyFile, Secret};
 pub use normalise::{NirError, nir_birth_month, nir_control_key, normalise_name, normalise_nir};
 
@@ -227,10 +229,23 @@ impl Pseudonymiser {
         Some(hex(&mac(key, &[format!("{nir}|{birth_date}|{sex}").as_bytes()])))
     }
 
-    /// The key of one project, derived from the current master key.
+    /// The key a project gets at its first extract: derived from the current master key
+    /// (`HMAC-SHA-256(master, "project" 0x1F project)`). [`Pseudonymiser::project_key`] keeps it.
     pub fn project(&self, project: &str) -> ProjectKey {
         let last = self.keys.masters.last().expect("a key file has a master key");
         ProjectKey(Secret(mac(last, &[b"project\x1f", project.as_bytes()])))
+    }
+
+    /// The key of one project: the one kept in the key file since its first extract, or, for a
+    /// new project, [`Pseudonymiser::project`]'s, kept from now on (the file is saved). So a
+    /// project's pseudonyms stay the same across re-extracts and rotations of the master key.
+    pub fn project_key(&mut self, project: &str) -> Result<ProjectKey, PseudonymError> {
+        if let Some(key) = self.keys.projects.get(project) {
+            return Ok(ProjectKey(key.clone()));
+        }
+        let key = self.project(project);
+        self.keys.keep_project(project, key.0.clone())?;
+        Ok(key)
     }
 }
 

@@ -17,6 +17,7 @@ fn keys(masters: &[&str], claims: Option<&str>) -> Pseudonymiser {
         path: "keys.toml".into(),
         masters: masters.iter().map(|h| Secret::from_hex(h).unwrap()).collect(),
         sources,
+        projects: BTreeMap::new(),
     })
 }
 
@@ -170,4 +171,61 @@ fn identity_rows_are_rekeyed_to_the_current_chain() {
     let mut broken = row(&old);
     broken[3] = Some("zz".into());
     assert_eq!(new.rekey_identity(&mut broken).unwrap_err(), "its surname is not a name encoding");
+}
+
+/// A project keeps its key from its first extract: a rotation of the master key, or reading the
+/// key file again, changes none of its pseudonyms; a new project after the rotation gets a key
+/// from the new master.
+#[test]
+fn a_project_keeps_its_key_across_rotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    KeyFile::init(&path).unwrap();
+    let mut p = Pseudonymiser::new(KeyFile::load(&path).unwrap());
+    let before = p.project_key("P-2026-001").unwrap().pseudonym("person-1");
+    assert_eq!(before, p.project("P-2026-001").pseudonym("person-1"), "the first key is the derived one");
+    let mut file = KeyFile::load(&path).unwrap();
+    file.rotate().unwrap();
+    let mut rotated = Pseudonymiser::new(KeyFile::load(&path).unwrap());
+    assert_eq!(rotated.project_key("P-2026-001").unwrap().pseudonym("person-1"), before);
+    assert_ne!(rotated.project("P-2026-001").pseudonym("person-1"), before, "the new master derives another");
+    let later = rotated.project_key("P-2026-002").unwrap().pseudonym("person-1");
+    assert_eq!(later, rotated.project("P-2026-002").pseudonym("person-1"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("P-2026-001") && text.contains("P-2026-002"));
+}
+
+/// A project's book keeps each person's pseudonym when a dataset added later brings them a
+/// record that sorts first, across the book being saved and read again; two persons merged by
+/// linkage keep one of their pseudonyms, and the merge is counted; the book holds no source id.
+#[test]
+fn a_person_keeps_their_project_pseudonym_when_records_are_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.toml");
+    KeyFile::init(&path).unwrap();
+    let mut p = Pseudonymiser::new(KeyFile::load(&path).unwrap());
+    let key = p.project_key("P-2026-001").unwrap();
+    let s = |xs: &[&str]| -> Vec<String> { xs.iter().map(|x| x.to_string()).collect() };
+    let mut book = crate::ProjectBook::open(&path, "P-2026-001").unwrap();
+    let a = book.assign(&key, &s(&["encr_mp:00000001"]));
+    let b = book.assign(&key, &s(&["encr_mp:00000002"]));
+    assert_eq!(a, key.pseudonym("encr_mp:00000001"), "a new person: keyed on their first source record");
+    book.save().unwrap();
+    let mut book = crate::ProjectBook::open(&path, "P-2026-001").unwrap();
+    // A new dataset "aaa" sorts first: without the book, person 1's anchor would change.
+    assert_eq!(book.assign(&key, &s(&["encr_mp:00000001", "aaa:17"])), a);
+    assert_eq!(book.merged(), 0);
+    // Linkage merges persons 1 and 2: one pseudonym is kept, and the merge counted.
+    let merged = book.assign(&key, &s(&["encr_mp:00000002", "encr_mp:00000001"]));
+    assert!(merged == a || merged == b);
+    assert_eq!(book.merged(), 1);
+    book.save().unwrap();
+    let text = std::fs::read_to_string(
+        dir.path().join("keys.toml.projects").join(format!("{}.book", crate::hex(b"P-2026-001"))),
+    )
+    .unwrap();
+    assert!(!text.contains("encr_mp") && !text.contains("aaa"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let book_file = dir.path().join("keys.toml.projects").join(format!("{}.book", crate::hex(b"P-2026-001")));
+    assert_eq!(std::fs::metadata(book_file).unwrap().permissions().mode() & 0o777, 0o600);
 }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use oncodata_analyses::extract::project_extract;
+use oncodata_pseudonym::ProjectBook;
 
 use super::CliResult;
 use super::keys::KeysArg;
@@ -43,13 +44,24 @@ pub fn run(args: Args) -> CliResult {
     if out_abs.starts_with(std::path::absolute(dir)?) {
         return Err(format!("{}: the extract must be outside the warehouse", args.out.display()).into());
     }
-    let keys = args.keys.load(Some(dir))?;
+    let mut keys = args.keys.load(Some(dir))?;
     let w = args.warehouse.open()?;
-    let key = keys.project(project);
+    let key = keys.project_key(project)?;
+    let mut book = ProjectBook::open(&keys.key_file().path, project)?;
     let step = Step::start("extracting");
     let report = w
-        .block_on(project_extract(&w, project, &|anchor| key.pseudonym(anchor), &args.out, &|stage| step.set(stage)))
+        .block_on(project_extract(&w, project, &mut |sources| book.assign(&key, sources), &args.out, &|stage| {
+            step.set(stage)
+        }))
         .inspect_err(|_| step.clear())?;
+    book.save().inspect_err(|_| step.clear())?;
+    if book.merged() > 0 {
+        eprintln!(
+            "note: {} person(s) of this extract were two persons in an earlier one (linkage merged them): each \
+             carries the pseudonym one of the two had",
+            book.merged()
+        );
+    }
     super::audit::record(
         dir,
         "extract",

@@ -123,6 +123,10 @@ P00000003-1,true,2,C77.2,9680,encr_mp:00000003-01,3,2019-04-15,,nhl
     run(&["link", "--warehouse", &w]);
     let (again, _) = extract("CESP-2026-001", "extract_a2");
     assert_eq!(again, a_persons, "stable across linkage runs");
+    // And across a rotation of the master key: the project keeps the key of its first extract.
+    run(&["keys", "rotate", "--keys", &k, "--warehouse", &w]);
+    let (rotated, _) = extract("CESP-2026-001", "extract_a3");
+    assert_eq!(rotated, a_persons, "stable across key rotations");
     let refused = oncodata(&["extract", "--warehouse", &w, "--keys", &k, "--project", "X", "--out", &at("extract_a")]);
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("not empty"));
     // Records loaded after the linkage are not silently left out of an extract.
