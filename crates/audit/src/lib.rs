@@ -13,7 +13,7 @@
 pub mod log;
 pub mod merkle;
 
-pub use log::{AuditLog, Checkpoint, Event, InclusionProof, Report};
+pub use log::{AuditLog, Checkpoint, Event, InclusionProof, Report, public_key};
 
 /// What can go wrong with the audit log.
 #[derive(Debug, thiserror::Error)]

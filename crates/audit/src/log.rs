@@ -110,6 +110,11 @@ fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
     hex::decode(text).ok()?.try_into().ok()
 }
 
+/// An Ed25519 public key written as 64 lowercase hexadecimal digits (surrounding space ignored).
+pub fn public_key(text: &str) -> Option<VerifyingKey> {
+    unhex::<32>(text.trim()).and_then(|b| VerifyingKey::from_bytes(&b).ok())
+}
+
 /// JSON with its object keys sorted and no spaces: one text per value.
 fn canonical(value: &Value) -> String {
     fn sorted(value: &Value) -> Value {
@@ -171,9 +176,7 @@ impl AuditLog {
     pub fn public_key(&self) -> Result<VerifyingKey, AuditError> {
         let path = self.path("audit.pub");
         let text = std::fs::read_to_string(&path).map_err(|e| AuditError::io(&path, e))?;
-        unhex::<32>(text.trim())
-            .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-            .ok_or_else(|| AuditError::Request(format!("{}: not an Ed25519 public key", path.display())))
+        public_key(&text).ok_or_else(|| AuditError::Request(format!("{}: not an Ed25519 public key", path.display())))
     }
 
     fn lines(&self, name: &str) -> Result<Vec<String>, AuditError> {
@@ -287,6 +290,7 @@ impl AuditLog {
         let (leaves, records) = self.leaves()?;
         let lines = self.lines("checkpoints.jsonl")?;
         let mut previous = 0u64;
+        let mut tree = merkle::Frontier::default();
         let checkpoints = self.checkpoints()?;
         if let Some(a) = anchor
             && !checkpoints.contains(a)
@@ -322,7 +326,10 @@ impl AuditLog {
                     leaves.len()
                 )));
             }
-            if hex::encode(merkle::root(&leaves[..c.size as usize])) != c.root {
+            for leaf in &leaves[previous as usize..c.size as usize] {
+                tree.push(*leaf);
+            }
+            if hex::encode(tree.root()) != c.root {
                 return Err(tampered(format!(
                     "events {previous} to {} are not those it signed: one of them was changed, removed, inserted \
                      or moved",

@@ -36,6 +36,41 @@ pub fn root(leaves: &[Hash]) -> Hash {
     }
 }
 
+/// A tree growing one leaf at a time, as the roots of its perfect subtrees (largest first): its
+/// root at every size in one pass over the leaves, where [`root`] at each size would take time in
+/// proportion to the size.
+#[derive(Debug, Default, Clone)]
+pub struct Frontier {
+    /// (leaves, root) of each perfect subtree, largest first.
+    subtrees: Vec<(u64, Hash)>,
+}
+
+impl Frontier {
+    /// Appends a leaf hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (1u64, leaf);
+        while let Some(&(size, hash)) = self.subtrees.last() {
+            if size != node.0 {
+                break;
+            }
+            self.subtrees.pop();
+            node = (size * 2, node_hash(&hash, &node.1));
+        }
+        self.subtrees.push(node);
+    }
+
+    /// The root of the tree so far (equal to [`root`] of its leaves): the subtrees folded from
+    /// the right, as the tree splits at the largest power of two.
+    pub fn root(&self) -> Hash {
+        let mut subtrees = self.subtrees.iter().rev();
+        let Some(&(_, mut acc)) = subtrees.next() else { return root(&[]) };
+        for (_, hash) in subtrees {
+            acc = node_hash(hash, &acc);
+        }
+        acc
+    }
+}
+
 /// The inclusion proof of leaf `index` in the tree of `leaves` (`PATH(m, D[n])`, RFC 6962
 /// §2.1.1): the hashes of the sibling subtrees from the leaf up to the root.
 pub fn inclusion_path(leaves: &[Hash], index: usize) -> Vec<Hash> {
@@ -109,6 +144,17 @@ mod tests {
         }
         assert_eq!(checked, 91);
         assert_eq!(hex::encode(root(&[])), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    }
+
+    #[test]
+    fn a_growing_tree_has_the_root_of_its_leaves_at_every_size() {
+        let l = leaves(70);
+        let mut f = Frontier::default();
+        assert_eq!(f.root(), root(&[]));
+        for n in 1..=l.len() {
+            f.push(l[n - 1]);
+            assert_eq!(f.root(), root(&l[..n]), "size {n}");
+        }
     }
 
     #[test]

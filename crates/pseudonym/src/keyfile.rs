@@ -156,24 +156,18 @@ impl KeyFile {
             .enumerate()
             .map(|(i, h)| Secret::from_hex(h).ok_or_else(|| bad(&format!("master key {} is not 64 hex digits", i + 1))))
             .collect::<Result<Vec<_>, _>>()?;
-        let sources = parsed
-            .sources
-            .iter()
-            .map(|(name, h)| {
-                Secret::from_hex(h)
-                    .map(|s| (name.clone(), s))
-                    .ok_or_else(|| bad(&format!("source key '{name}' is not 64 hex digits")))
-            })
-            .collect::<Result<_, _>>()?;
-        let projects = parsed
-            .projects
-            .iter()
-            .map(|(name, h)| {
-                Secret::from_hex(h)
-                    .map(|s| (name.clone(), s))
-                    .ok_or_else(|| bad(&format!("the key of project '{name}' is not 64 hex digits")))
-            })
-            .collect::<Result<_, _>>()?;
+        // Named keys: of sources, of projects.
+        let named = |keys: &BTreeMap<String, String>, what: &str| {
+            keys.iter()
+                .map(|(name, h)| {
+                    Secret::from_hex(h)
+                        .map(|s| (name.clone(), s))
+                        .ok_or_else(|| bad(&format!("the key of {what} '{name}' is not 64 hex digits")))
+                })
+                .collect::<Result<BTreeMap<_, _>, _>>()
+        };
+        let sources = named(&parsed.sources, "source")?;
+        let projects = named(&parsed.projects, "project")?;
         Ok(Self { path: path.to_path_buf(), masters, sources, projects })
     }
 

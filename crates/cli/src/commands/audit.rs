@@ -81,11 +81,7 @@ pub fn run(args: Args) -> CliResult {
             let key = match key {
                 None => None,
                 Some(k) => Some(
-                    hex::decode(k.trim())
-                        .ok()
-                        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
-                        .ok_or("--key: not an Ed25519 public key (64 hexadecimal digits)")?,
+                    oncodata_audit::public_key(&k).ok_or("--key: not an Ed25519 public key (64 hexadecimal digits)")?,
                 ),
             };
             let anchor: Option<Checkpoint> = match &checkpoint {
