@@ -6,11 +6,14 @@
 //!   signature by the log's Ed25519 key over `oncodata audit log\nSIZE\nROOT\nTIME\nPREVIOUS\n`,
 //!   `previous` the SHA-256 of the checkpoint record before it (zeros for the first): a chain, so
 //!   that no checkpoint can be removed, inserted or moved unseen;
+//! - `lock`: held (a file lock) by whoever writes, so that the server and a command can append
+//!   to one log at once;
 //! - `audit.key` (the signing key, readable by its owner only, never printed) and `audit.pub`
 //!   (the public key an auditor checks checkpoints with).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use oncodata_pseudonym::Secret;
@@ -99,6 +102,9 @@ pub struct Report {
 /// The audit log of one warehouse.
 pub struct AuditLog {
     dir: PathBuf,
+    /// The events file's length and event count when this process last wrote it: the next
+    /// event's place without reading the file again, while nobody else wrote.
+    tail: Mutex<Option<(u64, u64)>>,
 }
 
 /// Lowercase hexadecimal to bytes; `None` for anything else (upper case included: one spelling
@@ -148,7 +154,7 @@ impl AuditLog {
     /// The log in folder `dir` (`WAREHOUSE/audit`), created with its signing key on first use.
     pub fn open(dir: &Path) -> Result<Self, AuditError> {
         std::fs::create_dir_all(dir).map_err(|e| AuditError::io(dir, e))?;
-        let log = Self { dir: dir.to_path_buf() };
+        let log = Self { dir: dir.to_path_buf(), tail: Mutex::new(None) };
         if !log.path("audit.key").exists() {
             let secret = Secret::random().map_err(|e| AuditError::Request(e.to_string()))?;
             secret.write_new(&log.path("audit.key")).map_err(|e| AuditError::Request(e.to_string()))?;
@@ -188,20 +194,58 @@ impl AuditLog {
         }
     }
 
-    /// Appends a line to a log file and waits until it is on disk.
-    fn append_line(&self, name: &str, line: &str) -> Result<(), AuditError> {
+    /// Runs `write` holding the log's lock: this process's (`tail`) and the lock file's, which
+    /// other processes writing the same log take too.
+    fn locked<T>(&self, write: impl FnOnce(&mut Option<(u64, u64)>) -> Result<T, AuditError>) -> Result<T, AuditError> {
+        let mut tail = self.tail.lock().unwrap_or_else(PoisonError::into_inner);
+        let path = self.path("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .and_then(|file| file.lock().map(|()| file))
+            .map_err(|e| AuditError::io(&path, e))?;
+        let result = write(&mut tail);
+        drop(lock);
+        result
+    }
+
+    /// Appends a line to a log file and waits until it is on disk; returns the file's length.
+    fn append_line(&self, name: &str, line: &str) -> Result<u64, AuditError> {
         let path = self.path(name);
         let mut file =
             std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| AuditError::io(&path, e))?;
         file.write_all(format!("{line}\n").as_bytes())
             .and_then(|()| file.sync_data())
+            .and_then(|()| file.metadata())
+            .map(|m| m.len())
             .map_err(|e| AuditError::io(&path, e))
     }
 
     /// Appends an event, durable on disk when this returns (the caller acknowledges its action
-    /// only then); returns its place in the log.
+    /// only then); returns its place in the log. Safe to call from several threads and
+    /// processes at once.
     pub fn append(&self, actor: &str, action: &str, details: Value) -> Result<u64, AuditError> {
-        let seq = self.lines("events.jsonl")?.len() as u64;
+        self.locked(|tail| {
+            let path = self.path("events.jsonl");
+            let length = match std::fs::metadata(&path) {
+                Ok(m) => m.len(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+                Err(e) => return Err(AuditError::io(&path, e)),
+            };
+            let seq = match *tail {
+                Some((known, events)) if known == length => events,
+                _ => self.lines("events.jsonl")?.len() as u64,
+            };
+            let length = self.append_event(seq, actor, action, details)?;
+            *tail = Some((length, seq + 1));
+            Ok(seq)
+        })
+    }
+
+    /// Writes event `seq` at the end of the events file; returns the file's length.
+    fn append_event(&self, seq: u64, actor: &str, action: &str, details: Value) -> Result<u64, AuditError> {
         let event = Event {
             action: action.to_string(),
             actor: actor.to_string(),
@@ -210,8 +254,7 @@ impl AuditLog {
         };
         let leaf = hex::encode(merkle::leaf_hash(leaf_data(seq, &event).as_bytes()));
         let record = serde_json::to_value(Record { event: Some(event), leaf, seq }).expect("a record serialises");
-        self.append_line("events.jsonl", &canonical(&record))?;
-        Ok(seq)
+        self.append_line("events.jsonl", &canonical(&record))
     }
 
     /// Reads the events, checking each record: every one in its place (`seq`), canonical, and,
@@ -246,6 +289,10 @@ impl AuditLog {
     /// Signs a checkpoint of every event so far (when the log has any not yet signed), durable
     /// when this returns.
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>, AuditError> {
+        self.locked(|_| self.sign_checkpoint())
+    }
+
+    fn sign_checkpoint(&self) -> Result<Option<Checkpoint>, AuditError> {
         let (leaves, _) = self.leaves()?;
         let last = self.checkpoints()?.last().map_or(0, |c| c.size);
         if leaves.is_empty() || last == leaves.len() as u64 {
@@ -372,6 +419,13 @@ impl AuditLog {
     /// Erases event `seq`'s details: its record keeps its leaf hash, so the tree and every
     /// checkpoint still verify. The events file is rewritten whole and replaced at once.
     pub fn erase(&self, seq: u64) -> Result<(), AuditError> {
+        self.locked(|tail| {
+            *tail = None;
+            self.erase_event(seq)
+        })
+    }
+
+    fn erase_event(&self, seq: u64) -> Result<(), AuditError> {
         self.verify(None, None)?;
         let mut lines = self.lines("events.jsonl")?;
         let Some(line) = lines.get_mut(seq as usize) else {
@@ -407,6 +461,34 @@ mod tests {
         }
         log.erase(7).unwrap();
         (log, last.unwrap())
+    }
+
+    #[test]
+    fn threads_and_two_handles_append_at_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Two handles on one folder stand for the server and a command: each caches where the
+        // log ends, and must see the other's events.
+        let (a, b) = (AuditLog::open(tmp.path()).unwrap(), AuditLog::open(tmp.path()).unwrap());
+        let seqs = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (log, seqs) = (if t % 2 == 0 { &a } else { &b }, &seqs);
+                s.spawn(move || {
+                    for i in 0..25 {
+                        let seq = log.append("u", "sql", serde_json::json!({ "i": i, "t": t })).unwrap();
+                        seqs.lock().unwrap().push(seq);
+                        if i % 10 == 0 {
+                            log.checkpoint().unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        let mut seqs = seqs.into_inner().unwrap();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (0..100).collect::<Vec<u64>>(), "every event has its own place");
+        a.checkpoint().unwrap();
+        assert_eq!(b.verify(None, None).unwrap().events, 100);
     }
 
     #[test]
