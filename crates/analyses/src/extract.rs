@@ -17,6 +17,34 @@ use crate::AnalysisError;
 /// Hex digits kept of a project pseudonym: 96 bits, so that a country's persons do not collide.
 pub const PSEUDONYM_DIGITS: usize = 24;
 
+/// The columns of an extract's `persons`.
+pub const PERSON_COLUMNS: [&str; 8] =
+    ["person_id", "sex", "birth_month", "first_diagnosis", "site", "records", "datasets", "death_date"];
+/// The columns of an extract's `care_events`.
+pub const CARE_COLUMNS: [&str; 5] = ["person_id", "date", "kind", "code", "dataset"];
+
+/// The columns of an extract's `primaries`: the warehouse's, but their id and the records their
+/// values came from.
+async fn primary_columns(w: &Warehouse) -> Result<Vec<String>, AnalysisError> {
+    let all = w.query_async("SELECT * FROM primaries LIMIT 0").await?.columns();
+    Ok(all.into_iter().filter(|c| c != "primary_id" && !c.ends_with("_source")).collect())
+}
+
+/// Every column a project's extract of `w` holds, as `table.column`: what an application for
+/// access may request. `w` must be linked.
+pub async fn catalog(w: &Warehouse) -> Result<Vec<String>, AnalysisError> {
+    if !w.tables()?.iter().any(|t| t == "primaries") {
+        return Err(AnalysisError::Request(format!(
+            "{}: no primaries table; run `oncodata link` first",
+            w.root().display()
+        )));
+    }
+    let persons = PERSON_COLUMNS.iter().map(|c| format!("persons.{c}"));
+    let primaries = primary_columns(w).await?.into_iter().map(|c| format!("primaries.{c}"));
+    let care = CARE_COLUMNS.iter().map(|c| format!("care_events.{c}"));
+    Ok(persons.chain(primaries).chain(care).collect())
+}
+
 /// What an extract holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtractReport {
@@ -118,17 +146,12 @@ pub async fn project_extract(
         .await?
         .rows()?;
     let persons = replace_person(persons, 0, &of)?;
-    target.write_rows(
-        "persons",
-        &["person_id", "sex", "birth_month", "first_diagnosis", "site", "records", "datasets", "death_date"],
-        &persons,
-    )?;
+    target.write_rows("persons", &PERSON_COLUMNS, &persons)?;
 
     progress("primaries");
     // The primaries' columns but their warehouse id and the records their values came from.
-    let all = w.query_async("SELECT * FROM primaries LIMIT 0").await?.columns();
-    let columns: Vec<&str> =
-        all.iter().map(String::as_str).filter(|c| *c != "primary_id" && !c.ends_with("_source")).collect();
+    let all = primary_columns(w).await?;
+    let columns: Vec<&str> = all.iter().map(String::as_str).collect();
     let primaries = w.query_async(&format!("SELECT {} FROM primaries", columns.join(", "))).await?.rows()?;
     let primaries = replace_person(primaries, 0, &of)?;
     target.write_rows("primaries", &columns, &primaries)?;
@@ -146,7 +169,7 @@ pub async fn project_extract(
         return Err(stale(w, total - care.len(), total, "care events"));
     }
     let care = replace_person(care, 0, &of)?;
-    target.write_rows("care_events", &["person_id", "date", "kind", "code", "dataset"], &care)?;
+    target.write_rows("care_events", &CARE_COLUMNS, &care)?;
     target.commit()?;
     Ok(ExtractReport { persons: persons.len(), primaries: primaries.len(), care_events: care.len() })
 }

@@ -185,6 +185,11 @@ impl AuditLog {
         public_key(&text).ok_or_else(|| AuditError::Request(format!("{}: not an Ed25519 public key", path.display())))
     }
 
+    /// The log's public key as an auditor is given it: 64 lowercase hexadecimal digits.
+    pub fn public_key_hex(&self) -> Result<String, AuditError> {
+        Ok(hex::encode(self.public_key()?.as_bytes()))
+    }
+
     fn lines(&self, name: &str) -> Result<Vec<String>, AuditError> {
         let path = self.path(name);
         match std::fs::read_to_string(&path) {
@@ -393,6 +398,11 @@ impl AuditLog {
         })
     }
 
+    /// The last checkpoint signed, if any (not verified: see [`AuditLog::verify`]).
+    pub fn last_checkpoint(&self) -> Result<Option<Checkpoint>, AuditError> {
+        Ok(self.checkpoints()?.pop())
+    }
+
     /// The inclusion proof of event `seq` in the latest checkpoint's tree.
     pub fn prove(&self, seq: u64) -> Result<InclusionProof, AuditError> {
         self.verify(None, None)?;
@@ -412,7 +422,7 @@ impl AuditLog {
                 .map(hex::encode)
                 .collect(),
             checkpoint,
-            public_key: hex::encode(self.public_key()?.as_bytes()),
+            public_key: self.public_key_hex()?,
         })
     }
 

@@ -175,6 +175,23 @@ enum Command {
         checkpoint (and the public key, WAREHOUSE/audit/audit.pub) outside the warehouse: against it, even the \
         log's last lines cannot be cut unseen.")]
     Audit(commands::audit::Args),
+    /// The platform service over HTTP: accounts, applications for access, committee review,
+    /// permits and project tokens, the public register, the audit log; its API described at
+    /// /api/openapi.json.
+    #[command(after_help = "Examples:\n  oncodata serve --warehouse oncodata-data\n  \
+        oncodata serve --warehouse wh --bind 0.0.0.0:8080 --database postgres://oncodata@db.example:5432/oncodata\n\n\
+        The governance store is SQLite in the warehouse (governance.db) unless --database names a PostgreSQL one; \
+        both are created and migrated on first start. Add accounts with `oncodata users add`.")]
+    Serve(commands::serve::Args),
+    /// The platform's accounts: add (password from standard input), list, disable, reset a
+    /// password; and the roles table.
+    #[command(
+        after_help = "Examples:\n  oncodata users add alice --role applicant --warehouse wh     (asks for the password)\n  \
+        oncodata users add chris --role committee --warehouse wh < chris.password\n  \
+        oncodata users list --warehouse wh\n  oncodata users roles\n\n\
+        Passwords are hashed with Argon2id; five wrong ones in a row lock an account for 15 minutes."
+    )]
+    Users(commands::users::Args),
     /// Incidence: cases, crude and age-standardised rates with intervals, cumulative risk 0-74,
     /// by any grouping, on the warehouse or on your own files.
     #[command(after_help = "Examples:\n  oncodata incidence --by site_group,sex --plot asr.svg\n  \
@@ -252,7 +269,7 @@ fn main() -> ExitCode {
     // instead of a panic on the next print. Not where the program talks over the network (a
     // Ballista node or client): there a peer closing its connection must be an error the
     // networking code handles, not the end of the process.
-    let networked = matches!(cli.command, Command::Cluster(_))
+    let networked = matches!(cli.command, Command::Cluster(_) | Command::Serve(_))
         || std::env::args().any(|a| a == "--ballista" || a.starts_with("--ballista="))
         || std::env::var_os("ONCODATA_BALLISTA").is_some();
     #[cfg(unix)]
@@ -288,6 +305,8 @@ fn main() -> ExitCode {
         Command::Snapshots(a) => commands::snapshots::run(a),
         Command::Disclosure(a) => commands::disclosure::run(a),
         Command::Audit(a) => commands::audit::run(a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Users(a) => commands::users::run(a),
         Command::Cluster(a) => commands::cluster::run(a),
     };
     match result {

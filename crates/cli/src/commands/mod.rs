@@ -13,10 +13,12 @@ pub mod link;
 pub mod link_files;
 pub mod quality;
 pub mod quarantine;
+pub mod serve;
 pub mod snapshots;
 pub mod sql;
 pub mod survival;
 pub mod synth;
+pub mod users;
 
 /// Output formats shared by the commands that print tables.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,46 @@
+//! `oncodata serve`: the platform service over HTTP (`oncodata_server`).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::CliResult;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The warehouse to serve (linked: its project workspaces are built from it).
+    #[arg(long, value_name = "DIR", default_value = "oncodata-data")]
+    warehouse: PathBuf,
+    /// The address to listen on (port 0: any free port, printed).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// The governance store: `postgres://USER@HOST:PORT/DB`, or `sqlite://FILE`; by default the
+    /// warehouse's `governance.db` (SQLite, created on first start).
+    #[arg(long, value_name = "URL", env = "ONCODATA_DATABASE")]
+    database: Option<String>,
+    /// Seconds between signed checkpoints of the audit log.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    checkpoint_every: u64,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> CliResult {
+    let config = oncodata_server::Config {
+        warehouse: args.warehouse.clone(),
+        bind: args.bind,
+        database: args.database.clone(),
+        checkpoint_every: Duration::from_secs(args.checkpoint_every.max(1)),
+    };
+    let store =
+        if args.database.as_deref().is_some_and(|u| u.starts_with("postgres")) { "PostgreSQL" } else { "SQLite" };
+    oncodata_server::serve(config, |address| {
+        println!(
+            "oncodata serve: listening on http://{address} (warehouse {}, governance store on {store}); API description at /api/openapi.json; Ctrl-C stops",
+            args.warehouse.display()
+        );
+        let _ = std::io::stdout().flush();
+    })?;
+    eprintln!("oncodata serve: stopped; audit log checkpointed");
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! The platform service: one HTTP server (axum) over a warehouse and its governance store —
+//! accounts and sessions, the access-request workflow, committee review, permits and project
+//! tokens, the public register, the audit log — with its OpenAPI 3.1 description generated from
+//! the code (utoipa) at `/api/openapi.json`.
+//!
+//! Every route checks the caller against the roles table (`oncodata_governance::roles`) and the
+//! rules on the object; every change is recorded in the audit log before it is acknowledged.
+
+pub mod auth;
+pub mod error;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::StatusCode;
+use oncodata_governance::Governance;
+use oncodata_governance::register::Register;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::LoginLimiter;
+use crate::error::ApiError;
+
+/// How long the register is served from memory before it is read again (changes made through
+/// this server clear it at once).
+const REGISTER_SECONDS: u64 = 5;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The governance store and audit log.
+    pub governance: Governance,
+    /// Login attempts per client address.
+    pub limiter: Arc<LoginLimiter>,
+    /// The register, as last read.
+    register: Arc<RwLock<Option<(Instant, Register)>>>,
+}
+
+impl AppState {
+    /// The state of a server over `governance`.
+    pub fn new(governance: Governance) -> Self {
+        Self { governance, limiter: Arc::default(), register: Arc::default() }
+    }
+
+    /// The public register, from memory when read less than [`REGISTER_SECONDS`] ago.
+    pub async fn register(&self) -> Result<Register, ApiError> {
+        if let Some((at, register)) = self.register.read().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref()
+            && at.elapsed() < Duration::from_secs(REGISTER_SECONDS)
+        {
+            return Ok(register.clone());
+        }
+        let register = self.governance.register().await?;
+        *self.register.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Instant::now(), register.clone()));
+        Ok(register)
+    }
+
+    /// Drops the register from memory (after a decision).
+    pub fn forget_register(&self) {
+        *self.register.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
+/// Adds the two ways of signing requests to the description.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::SESSION_COOKIE,
+                "The browser session from POST /api/session; changes also send X-CSRF-Token.",
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A project's API token (odt_…), for that project's routes."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "oncodata", description = "The platform service: accounts, access requests, committee review, permits, project workspaces, the public register and the audit log."),
+    modifiers(&Security),
+    security(("session" = []), ("token" = [])),
+    tags(
+        (name = "public", description = "Open to anyone."),
+        (name = "session", description = "Signing in and out."),
+        (name = "applications", description = "Applications for access and the workflow."),
+        (name = "review", description = "The committee's review."),
+        (name = "projects", description = "Approved projects: permits and API tokens."),
+        (name = "admin", description = "Accounts and the audit log."),
+    )
+)]
+struct ApiDoc;
+
+/// The routes and their description, from one list.
+fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use routes::{admin, applications, projects, public, session};
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(public::healthz))
+        .routes(routes!(public::register))
+        .routes(routes!(public::register_page))
+        .routes(routes!(session::login, session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(applications::list, applications::create))
+        .routes(routes!(applications::read, applications::update))
+        .routes(routes!(applications::step))
+        .routes(routes!(applications::conflict))
+        .routes(routes!(applications::review))
+        .routes(routes!(applications::decide))
+        .routes(routes!(projects::permit))
+        .routes(routes!(projects::issue_token))
+        .routes(routes!(projects::tokens))
+        .routes(routes!(projects::revoke_token))
+        .routes(routes!(admin::users, admin::add_user))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::audit))
+        .routes(routes!(admin::checkpoint))
+        .split_for_parts()
+}
+
+/// The OpenAPI 3.1 description of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+/// The server's application: every route, `/api/openapi.json`, a JSON 404, and the limits
+/// (1 MiB bodies, 30 s per request, gzip).
+pub fn app(state: AppState) -> Router {
+    let (router, api) = routes();
+    let api = Arc::new(api);
+    router
+        .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route: see /api/openapi.json for the API")
+        })
+        .with_state(state)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// How to start the server.
+pub struct Config {
+    /// The warehouse served.
+    pub warehouse: PathBuf,
+    /// The address to listen on (port 0: any free port).
+    pub bind: SocketAddr,
+    /// The governance store's URL (`sqlite://…` or `postgres://…`); `None`: the warehouse's
+    /// `governance.db`.
+    pub database: Option<String>,
+    /// How often to sign a checkpoint of the audit log.
+    pub checkpoint_every: Duration,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The governance store or audit log.
+    #[error(transparent)]
+    Governance(#[from] oncodata_governance::GovernanceError),
+    /// The warehouse.
+    #[error("{0}")]
+    Warehouse(String),
+    /// The network.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the governance of a warehouse: its store (created on first use) and its audit log.
+pub async fn governance(warehouse: &std::path::Path, database: Option<&str>) -> Result<Governance, ServerError> {
+    let w = oncodata_warehouse::Warehouse::open(warehouse).map_err(|e| ServerError::Warehouse(e.to_string()))?;
+    // An unlinked warehouse has no workspace to request columns of yet: the service runs, and
+    // an application's form says what to do.
+    let catalog = if w.tables().map_err(|e| ServerError::Warehouse(e.to_string()))?.iter().any(|t| t == "primaries") {
+        oncodata_analyses::extract::catalog(&w).await.map_err(|e| ServerError::Warehouse(e.to_string()))?
+    } else {
+        eprintln!(
+            "oncodata: {} is not linked: applications can request no columns until `oncodata link --warehouse {}`",
+            warehouse.display(),
+            warehouse.display()
+        );
+        Vec::new()
+    };
+    let url = database.map_or_else(|| oncodata_governance::default_url(warehouse), String::from);
+    Ok(Governance::open(&url, &warehouse.join("audit"), catalog).await?)
+}
+
+/// Runs the server until SIGINT or SIGTERM, then finishes the requests under way, signs a last
+/// checkpoint and returns. `ready` is told the address it listens on.
+pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| ServerError::Io { what: "starting the server's runtime".into(), source })?;
+    runtime.block_on(async move {
+        let governance = governance(&config.warehouse, config.database.as_deref()).await?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| ServerError::Io { what: format!("listening on {}", config.bind), source })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| ServerError::Io { what: "reading the listening address".into(), source })?;
+        let checkpoints = {
+            let governance = governance.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(config.checkpoint_every);
+                every.tick().await;
+                loop {
+                    every.tick().await;
+                    if let Err(e) = governance.checkpoint().await {
+                        eprintln!("oncodata serve: the audit checkpoint failed: {e}");
+                    }
+                }
+            })
+        };
+        ready(address);
+        let app = app(AppState::new(governance.clone())).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|source| ServerError::Io { what: "serving".into(), source })?;
+        checkpoints.abort();
+        governance.checkpoint().await?;
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,7 @@
+//! The routes, a module per part of the service.
+
+pub mod admin;
+pub mod applications;
+pub mod projects;
+pub mod public;
+pub mod session;
