@@ -18,6 +18,7 @@ pub mod extract;
 pub mod incidence;
 pub mod quality;
 pub mod survival;
+pub mod workspace;
 
 /// Why an analysis could not run.
 #[derive(Debug, thiserror::Error)]

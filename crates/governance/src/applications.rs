@@ -285,7 +285,8 @@ async fn conflicted(conn: &mut AnyConnection, id: i64, user: &str) -> Result<boo
         .is_some())
 }
 
-async fn permit(conn: &mut AnyConnection, id: i64, now: i64) -> Result<Option<Permit>> {
+/// The permit of application `id`, if it has one.
+pub(crate) async fn permit_of(conn: &mut AnyConnection, id: i64, now: i64) -> Result<Option<Permit>> {
     let Some(row) = sqlx::query("SELECT version, body, granted, expires FROM permits WHERE application = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -333,14 +334,19 @@ impl Governance {
         if form.variables.is_empty() {
             return invalid("variables: name at least one `table.column` of a workspace".into());
         }
-        if self.catalog.is_empty() {
+        if self.catalog.columns.is_empty() {
             return invalid("variables: the warehouse is not linked, so no workspace can be built yet; a steward runs `oncodata link`".into());
         }
         for v in &form.variables {
-            if !self.catalog.contains(v) {
+            if !self.catalog.columns.contains(v) {
                 return invalid(format!(
                     "variables: {v:?} is not a column of a project workspace; choose among {}",
-                    self.catalog.join(", ")
+                    self.catalog.columns.join(", ")
+                ));
+            }
+            if self.catalog.sources.contains(v) && !form.show_sources {
+                return invalid(format!(
+                    "variables: {v:?} names the sources (registries, hospitals): ask for it with show_sources"
                 ));
             }
         }
@@ -664,7 +670,7 @@ impl Governance {
             )));
         }
         let now = self.now();
-        let in_force = permit(&mut tx, id, now).await?;
+        let in_force = permit_of(&mut tx, id, now).await?;
         let mut note = motivation.to_string();
         if outcome == Step::Reject && in_force.is_some() {
             to = State::Approved;
@@ -702,7 +708,7 @@ impl Governance {
         let mut conn = self.pool.acquire().await?;
         let stored = load(&mut conn, id).await?;
         let now = self.now();
-        let permit = permit(&mut conn, id, now).await?;
+        let permit = permit_of(&mut conn, id, now).await?;
         let deliberates = match user.role {
             Role::Applicant => {
                 let named =
@@ -868,7 +874,7 @@ impl Governance {
         user.may(Action::UseWorkspace)?;
         let mut conn = self.pool.acquire().await?;
         let stored = load(&mut conn, id).await?;
-        let permit = permit(&mut conn, id, self.now()).await?.ok_or_else(|| {
+        let permit = permit_of(&mut conn, id, self.now()).await?.ok_or_else(|| {
             GovernanceError::Forbidden(format!("project {id} has no permit: its workspace is closed"))
         })?;
         if !permit.names(&stored.owner, &user.name) {

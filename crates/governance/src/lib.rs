@@ -17,6 +17,7 @@ pub mod roles;
 pub mod sessions;
 mod store;
 pub mod workflow;
+pub mod workspaces;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -84,14 +85,23 @@ pub type Result<T> = std::result::Result<T, GovernanceError>;
 /// The clock, in Unix seconds (a test sets its own to see approvals expire).
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
+/// The columns a project workspace can hold, which an application chooses among.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    /// Every column, as `table.column`.
+    pub columns: Vec<String>,
+    /// Those naming sources (a registry, a hospital): requested only with `show_sources`.
+    pub sources: Vec<String>,
+}
+
 /// The governance of one warehouse: its store, its audit log, what its workspaces can hold.
 #[derive(Clone)]
 pub struct Governance {
     pool: AnyPool,
     audit: Arc<AuditLog>,
     clock: Clock,
-    /// The `table.column` names an application may request (a project workspace's columns).
-    catalog: Arc<Vec<String>>,
+    /// What an application may request.
+    catalog: Arc<Catalog>,
     /// Opinions needed in a review round before the committee decides.
     quorum: usize,
 }
@@ -100,7 +110,7 @@ impl Governance {
     /// Opens (creating it and bringing its schema up to date) the store at `url` (`sqlite://…`
     /// or `postgres://…`), with the audit log in folder `audit`, and `catalog` the columns an
     /// application may request.
-    pub async fn open(url: &str, audit: &Path, catalog: Vec<String>) -> Result<Self> {
+    pub async fn open(url: &str, audit: &Path, catalog: Catalog) -> Result<Self> {
         let pool = store::connect(url).await?;
         Ok(Self {
             pool,
@@ -129,7 +139,7 @@ impl Governance {
     }
 
     /// The columns an application may request.
-    pub fn catalog(&self) -> &[String] {
+    pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
 
@@ -139,8 +149,9 @@ impl Governance {
     }
 
     /// Records an event in the audit log, durable when this returns (called inside the store's
-    /// transaction, before its commit: a change the store holds always has its event).
-    async fn record(&self, actor: &str, action: &str, details: serde_json::Value) -> Result<u64> {
+    /// transaction, before its commit: a change the store holds always has its event; and by
+    /// the server before it answers a query).
+    pub async fn record(&self, actor: &str, action: &str, details: serde_json::Value) -> Result<u64> {
         let (audit, actor, action) = (self.audit.clone(), actor.to_string(), action.to_string());
         tokio::task::spawn_blocking(move || audit.append(&actor, &action, details))
             .await

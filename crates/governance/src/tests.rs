@@ -14,9 +14,18 @@ pub(crate) async fn governance(dir: &std::path::Path) -> (Governance, Arc<Atomic
     let url = test_database_url(dir).await;
     let clock = Arc::new(AtomicI64::new(1_780_000_000)); // 2026-05-28
     let c = clock.clone();
-    let catalog = ["persons.person_id", "persons.sex", "primaries.site_group", "primaries.diagnosis_date"]
+    let catalog = Catalog {
+        columns: [
+            "persons.person_id",
+            "persons.sex",
+            "persons.datasets",
+            "primaries.site_group",
+            "primaries.incidence_date",
+        ]
         .map(String::from)
-        .to_vec();
+        .to_vec(),
+        sources: vec!["persons.datasets".into()],
+    };
     let g = Governance::open(&url, &dir.join("audit"), catalog).await.unwrap();
     (g.with_clock(Arc::new(move || c.load(Ordering::SeqCst))), clock)
 }
@@ -193,6 +202,11 @@ async fn forms_name_columns_of_a_workspace_and_applicants_as_members() {
     let mut f = form("x");
     f.members = vec!["chris".into()];
     assert!(g.create_application(&p.alice, f).await.unwrap_err().to_string().contains("not an applicant"));
+    let mut f = form("x");
+    f.variables.push("persons.datasets".into());
+    assert!(g.create_application(&p.alice, f.clone()).await.unwrap_err().to_string().contains("show_sources"));
+    f.show_sources = true;
+    g.create_application(&p.alice, f).await.expect("the sources, when asked for");
     let mut f = form("x");
     f.duration_months = 61;
     assert_eq!(code(g.create_application(&p.alice, f).await), "invalid_request");

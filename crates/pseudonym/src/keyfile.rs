@@ -103,6 +103,20 @@ pub struct KeyFile {
 }
 
 impl KeyFile {
+    /// Where the key file is unless a command names one: `$ONCODATA_KEYS`, else
+    /// `$XDG_CONFIG_HOME/oncodata/keys.toml`, else `~/.config/oncodata/keys.toml`.
+    pub fn default_path() -> PathBuf {
+        if let Some(p) = std::env::var_os("ONCODATA_KEYS").filter(|p| !p.is_empty()) {
+            return PathBuf::from(p);
+        }
+        let config = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        config.join("oncodata").join("keys.toml")
+    }
+
     /// Creates a key file with one new random master key. Refuses to overwrite an existing
     /// file; the file is created with mode 0600 (owner read/write only).
     pub fn init(path: &Path) -> Result<Self, PseudonymError> {

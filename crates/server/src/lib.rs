@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod error;
 pub mod routes;
+pub mod workspace;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ use utoipa_axum::routes;
 
 use crate::auth::LoginLimiter;
 use crate::error::ApiError;
+use crate::workspace::Workspaces;
 
 /// How long the register is served from memory before it is read again (changes made through
 /// this server clear it at once).
@@ -37,14 +39,16 @@ pub struct AppState {
     pub governance: Governance,
     /// Login attempts per client address.
     pub limiter: Arc<LoginLimiter>,
+    /// The project workspaces.
+    pub workspaces: Workspaces,
     /// The register, as last read.
     register: Arc<RwLock<Option<(Instant, Register)>>>,
 }
 
 impl AppState {
-    /// The state of a server over `governance`.
-    pub fn new(governance: Governance) -> Self {
-        Self { governance, limiter: Arc::default(), register: Arc::default() }
+    /// The state of a server over `governance` and its `workspaces`.
+    pub fn new(governance: Governance, workspaces: Workspaces) -> Self {
+        Self { governance, limiter: Arc::default(), workspaces, register: Arc::default() }
     }
 
     /// The public register, from memory when read less than [`REGISTER_SECONDS`] ago.
@@ -58,6 +62,14 @@ impl AppState {
         *self.register.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((Instant::now(), register.clone()));
         Ok(register)
+    }
+
+    /// Queues a build of the application's workspace when it is approved with a permit (the
+    /// builder skips a workspace that holds the permit's version already).
+    pub fn build_if_granted(&self, application: &oncodata_governance::Application) {
+        if application.state == oncodata_governance::State::Approved && application.permit.is_some() {
+            self.workspaces.schedule(application.id);
+        }
     }
 
     /// Drops the register from memory (after a decision).
@@ -124,6 +136,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::review))
         .routes(routes!(applications::decide))
         .routes(routes!(projects::permit))
+        .routes(routes!(projects::sql))
         .routes(routes!(projects::issue_token))
         .routes(routes!(projects::tokens))
         .routes(routes!(projects::revoke_token))
@@ -170,6 +183,8 @@ pub struct Config {
     pub database: Option<String>,
     /// How often to sign a checkpoint of the audit log.
     pub checkpoint_every: Duration,
+    /// The pseudonymisation key file (the projects' keys and pseudonym books).
+    pub keys: PathBuf,
 }
 
 /// Why the server could not start or stopped.
@@ -197,14 +212,17 @@ pub async fn governance(warehouse: &std::path::Path, database: Option<&str>) -> 
     // An unlinked warehouse has no workspace to request columns of yet: the service runs, and
     // an application's form says what to do.
     let catalog = if w.tables().map_err(|e| ServerError::Warehouse(e.to_string()))?.iter().any(|t| t == "primaries") {
-        oncodata_analyses::extract::catalog(&w).await.map_err(|e| ServerError::Warehouse(e.to_string()))?
+        let columns =
+            oncodata_analyses::extract::catalog(&w).await.map_err(|e| ServerError::Warehouse(e.to_string()))?;
+        let sources = oncodata_analyses::extract::SOURCE_COLUMNS.iter().map(|c| c.to_string()).collect();
+        oncodata_governance::Catalog { columns, sources }
     } else {
         eprintln!(
             "oncodata: {} is not linked: applications can request no columns until `oncodata link --warehouse {}`",
             warehouse.display(),
             warehouse.display()
         );
-        Vec::new()
+        oncodata_governance::Catalog::default()
     };
     let url = database.map_or_else(|| oncodata_governance::default_url(warehouse), String::from);
     Ok(Governance::open(&url, &warehouse.join("audit"), catalog).await?)
@@ -238,8 +256,10 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Serve
                 }
             })
         };
+        let workspaces = Workspaces::start(governance.clone(), config.warehouse.clone(), config.keys.clone()).await?;
         ready(address);
-        let app = app(AppState::new(governance.clone())).into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            app(AppState::new(governance.clone(), workspaces)).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
             .await

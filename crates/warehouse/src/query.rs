@@ -106,6 +106,20 @@ impl QueryResult {
         Ok(pretty_format_batches(&self.batches)?.to_string())
     }
 
+    /// The result as an Arrow IPC stream (what pyarrow's `ipc.open_stream` and R arrow's
+    /// `read_ipc_stream` read), its schema first.
+    pub fn to_arrow_ipc(&self) -> Result<Vec<u8>, WarehouseError> {
+        let mut buffer = Vec::new();
+        {
+            let mut writer = datafusion::arrow::ipc::writer::StreamWriter::try_new(&mut buffer, &self.schema)?;
+            for batch in &self.batches {
+                writer.write(batch)?;
+            }
+            writer.finish()?;
+        }
+        Ok(buffer)
+    }
+
     /// CSV with a header line.
     pub fn to_csv(&self) -> Result<String, WarehouseError> {
         let mut buf = Vec::new();

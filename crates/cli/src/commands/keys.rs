@@ -21,18 +21,7 @@ pub struct KeysArg {
 impl KeysArg {
     /// The key file's path: the option, `$ONCODATA_KEYS`, or the user's configuration folder.
     pub fn path(&self) -> PathBuf {
-        if let Some(p) = &self.keys {
-            return p.clone();
-        }
-        if let Some(p) = std::env::var_os("ONCODATA_KEYS").filter(|p| !p.is_empty()) {
-            return PathBuf::from(p);
-        }
-        let config = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        config.join("oncodata").join("keys.toml")
+        self.keys.clone().unwrap_or_else(KeyFile::default_path)
     }
 
     /// Whether a key file was named (option or environment) rather than defaulted.

@@ -19,6 +19,10 @@ pub struct Args {
     /// warehouse's `governance.db` (SQLite, created on first start).
     #[arg(long, value_name = "URL", env = "ONCODATA_DATABASE")]
     database: Option<String>,
+    /// The pseudonymisation key file, from which each project's workspace gets its own keys
+    /// (default: $ONCODATA_KEYS, else ~/.config/oncodata/keys.toml).
+    #[arg(long = "keys", value_name = "FILE")]
+    keys: Option<PathBuf>,
     /// Seconds between signed checkpoints of the audit log.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     checkpoint_every: u64,
@@ -31,6 +35,7 @@ pub fn run(args: Args) -> CliResult {
         bind: args.bind,
         database: args.database.clone(),
         checkpoint_every: Duration::from_secs(args.checkpoint_every.max(1)),
+        keys: args.keys.clone().unwrap_or_else(oncodata_pseudonym::KeyFile::default_path),
     };
     let store =
         if args.database.as_deref().is_some_and(|u| u.starts_with("postgres")) { "PostgreSQL" } else { "SQLite" };

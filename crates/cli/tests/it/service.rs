@@ -48,12 +48,13 @@ pub fn database_args() -> Vec<String> {
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The demo's warehouse, linked, in `dir`, with accounts `NAME long password` for each
-/// `(name, role)`.
+/// `(name, role)`, and a key file beside it (`dir/keys.toml`).
 pub fn platform(dir: &Path, accounts: &[(&str, &str)], database: &[String]) -> PathBuf {
     let wh = dir.join("wh");
     let w = wh.to_str().unwrap();
     stdout_of(&["demo", "--warehouse", w]);
     stdout_of(&["link", "--warehouse", w]);
+    stdout_of(&["keys", "init", "--keys", dir.join("keys.toml").to_str().unwrap()]);
     for (name, role) in accounts {
         let mut child = Command::new(env!("CARGO_BIN_EXE_oncodata"))
             .args(["users", "add", name, "--role", role, "--warehouse", w])
@@ -72,8 +73,9 @@ pub fn platform(dir: &Path, accounts: &[(&str, &str)], database: &[String]) -> P
 }
 
 impl Server {
-    /// Starts `oncodata serve` on `warehouse` on a free loopback port.
+    /// Starts `oncodata serve` on `warehouse` (made by [`platform`]) on a free loopback port.
     pub fn start(warehouse: &Path, database: &[String]) -> Server {
+        let keys = warehouse.parent().unwrap().join("keys.toml");
         let mut child = Command::new(env!("CARGO_BIN_EXE_oncodata"))
             .args([
                 "serve",
@@ -83,6 +85,8 @@ impl Server {
                 "127.0.0.1:0",
                 "--checkpoint-every",
                 "1",
+                "--keys",
+                keys.to_str().unwrap(),
             ])
             .args(database)
             .stdout(Stdio::piped())
@@ -145,6 +149,32 @@ impl Server {
         Auth::Session { cookie, csrf }
     }
 
+    /// Sends a request and returns the raw response: status, content type, bytes.
+    pub fn raw(&self, path: &str, auth: &Auth, body: Value) -> (u16, String, Vec<u8>) {
+        let mut request = ureq::http::Request::builder().method("POST").uri(format!("{}{path}", self.url));
+        if let Auth::Token(t) = auth {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let request = request.header("content-type", "application/json").body(body.to_string()).unwrap();
+        let mut response = self.agent.run(request).unwrap();
+        let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        (response.status().as_u16(), kind, response.body_mut().read_to_vec().unwrap())
+    }
+
+    /// Waits (up to a minute) until project `id`'s workspace is built; returns the project.
+    pub fn workspace_ready(&self, id: i64, member: &Auth) -> Value {
+        for _ in 0..600 {
+            let (status, project) = self.call("GET", &format!("/api/projects/{id}"), member, None);
+            assert_eq!(status, 200, "{project}");
+            match project["workspace"]["state"].as_str() {
+                Some("ready") => return project,
+                Some("failed") => panic!("the workspace's build failed: {project}"),
+                _ => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+        panic!("project {id}'s workspace was not built in a minute");
+    }
+
     /// Stops the server as an operator would (SIGTERM) and waits for it.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
@@ -167,7 +197,7 @@ pub fn form(title: &str, members: &[&str]) -> Value {
         "public_interest": "Persistence of treatment drives survival",
         "methodology": "Retrospective cohort of women diagnosed 2021-2022",
         "legal_basis": "GDPR art. 6(1)(e) and 9(2)(j)",
-        "variables": ["persons.sex", "persons.birth_month", "primaries.site_group"],
+        "variables": ["persons.person_id", "persons.sex", "persons.birth_month", "primaries.person_id", "primaries.site_group"],
         "populations": {"site_groups": ["breast"], "years": [2021, 2022]},
         "members": members,
         "duration_months": 24
@@ -254,7 +284,7 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     let project = format!("/api/projects/{n}");
     let bob = s.login("bob");
     let (status, permit) = s.call("GET", &project, &bob, None);
-    assert_eq!((status, permit["form"]["members"].clone()), (200, json!(["bob"])), "{permit}");
+    assert_eq!((status, permit["permit"]["form"]["members"].clone()), (200, json!(["bob"])), "{permit}");
     assert_eq!(s.call("GET", &project, &s.login("carol"), None).0, 403);
     assert_eq!(s.call("GET", &project, &anonymous, None).0, 401);
     assert_eq!(s.call("POST", &format!("{project}/tokens"), &anonymous, Some(json!({}))).0, 401);
@@ -265,6 +295,47 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     let (status, e) = s.call("GET", "/api/applications", &token, None);
     assert_eq!((status, e["error"]["code"].as_str()), (403, Some("token_scope")), "a token opens its project only");
     assert_eq!(s.call("GET", &format!("/api/projects/{}", n + 1), &token, None).0, 403);
+
+    // The workspace: the permitted columns of the permitted persons, under the project's
+    // pseudonyms; nothing else is there.
+    let built = s.workspace_ready(n, &bob);
+    assert!(built["workspace"]["message"].as_str().unwrap().contains("persons"), "{built}");
+    let sql = format!("{project}/sql");
+    let (status, persons) =
+        s.call("POST", &sql, &bob, Some(json!({"sql": "SELECT * FROM persons ORDER BY person_id"})));
+    assert_eq!(status, 200, "{persons}");
+    assert_eq!(persons["columns"], json!(["person_id", "sex", "birth_month"]));
+    let rows = persons["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r[1] == "2"), "women only, as the amended permit says");
+    assert!(
+        rows.iter().all(|r| {
+            let p = r[0].as_str().unwrap();
+            p.len() == 24 && p.bytes().all(|b| b.is_ascii_hexdigit()) && !p.starts_with('P')
+        }),
+        "project pseudonyms, not warehouse ids"
+    );
+    let (_, sites) = s.call("POST", &sql, &bob, Some(json!({"sql": "SELECT DISTINCT site_group FROM primaries"})));
+    assert_eq!(sites["rows"], json!([["breast"]]));
+    let (_, count) = s.call(
+        "POST",
+        &sql,
+        &bob,
+        Some(json!({"sql": "SELECT count(*) AS n FROM persons p WHERE NOT EXISTS (SELECT 1 FROM primaries q WHERE q.person_id = p.person_id)"})),
+    );
+    assert_eq!(count["rows"], json!([[0]]), "every person of the workspace has a permitted primary");
+    for refused in
+        ["SELECT * FROM care_events", "SELECT * FROM tumours", "DROP TABLE persons", "SELECT datasets FROM persons"]
+    {
+        let (status, e) = s.call("POST", &sql, &bob, Some(json!({"sql": refused})));
+        assert_eq!(status, 400, "{refused}: {e}");
+    }
+    assert_eq!(s.call("POST", &sql, &s.login("carol"), Some(json!({"sql": "SELECT 1"}))).0, 403);
+    assert_eq!(s.call("POST", &sql, &anonymous, Some(json!({"sql": "SELECT 1"}))).0, 401);
+    let (status, kind, bytes) =
+        s.raw(&sql, &token, json!({"sql": "SELECT sex, count(*) AS n FROM persons GROUP BY sex", "format": "arrow"}));
+    assert_eq!((status, kind.as_str()), (200, "application/vnd.apache.arrow.stream"));
+    assert_eq!(bytes[..4], [0xff; 4], "an Arrow IPC stream starts with its continuation marker");
 
     // The public register.
     let (status, register) = s.call("GET", "/api/register", &anonymous, None);
@@ -299,5 +370,8 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
         .count();
     assert_eq!(recorded, 6, "one event per transition");
     assert!(events.lines().any(|l| l.contains(r#""action":"login_failed""#)));
+    let queries = events.lines().filter(|l| l.contains(r#""action":"sql""#)).count();
+    assert_eq!(queries, 4, "every statement answered is in the log (the refused ones were not answered)");
+    assert!(events.lines().any(|l| l.contains(r#""action":"workspace""#) && l.contains(r#""state":"ready""#)));
     assert!(!events.contains("long password"), "no password in the audit log");
 }

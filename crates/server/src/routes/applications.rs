@@ -78,6 +78,7 @@ pub async fn step(
 ) -> ApiResult<Json<Application>> {
     let stepped = state.governance.step(caller.account()?, id, request.step, &request.note).await?;
     state.forget_register();
+    state.build_if_granted(&stepped);
     Ok(Json(stepped))
 }
 
@@ -157,5 +158,6 @@ pub async fn decide(
     let user = caller.account()?;
     let decided = state.governance.decide(user, id, request.outcome, &request.motivation, &request.conditions).await?;
     state.forget_register();
+    state.build_if_granted(&decided);
     Ok(Json(decided))
 }

@@ -5,21 +5,32 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use oncodata_governance::applications::Permit;
 use oncodata_governance::sessions::{IssuedToken, TokenInfo};
-use serde::Deserialize;
+use oncodata_governance::workspaces::{Build, Workspace};
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, Body, ErrorBody};
+use crate::error::{ApiError, ApiResult, Body, ErrorBody};
 
 use axum::Json;
 
-/// The permit of a project: what its workspace holds, for whom, until when.
+/// A project: its permit and its workspace.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Project {
+    /// What the workspace holds, for whom, until when.
+    pub permit: Permit,
+    /// The workspace's build (none before the first).
+    pub workspace: Option<Workspace>,
+}
+
+/// A project: its permit and the state of its workspace.
 #[utoipa::path(get, path = "/api/projects/{id}", tag = "projects",
     params(("id" = i64, Path, description = "The project's (application's) number")),
-    responses((status = 200, body = Permit), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Project), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-pub async fn permit(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Permit>> {
-    Ok(Json(state.governance.workspace_permit(caller.for_project(id)?, id).await?))
+pub async fn permit(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Project>> {
+    let permit = state.governance.workspace_permit(caller.for_project(id)?, id).await?;
+    Ok(Json(Project { permit, workspace: state.governance.workspace(id).await? }))
 }
 
 /// A new token's life.
@@ -69,4 +80,129 @@ pub async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     state.governance.revoke_token(caller.account()?, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A statement for a project's workspace.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqlRequest {
+    /// One SQL statement (Apache DataFusion's dialect), read-only, on the workspace's tables.
+    pub sql: String,
+    /// How the result comes back.
+    #[serde(default)]
+    pub format: ResultFormat,
+}
+
+/// The format of a result.
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultFormat {
+    /// `{"columns": […], "rows": [[…], …]}`, up to [`MAX_JSON_ROWS`] rows.
+    #[default]
+    Json,
+    /// CSV with a header line.
+    Csv,
+    /// An Arrow IPC stream (pyarrow `ipc.open_stream`, R arrow `read_ipc_stream`), any size.
+    Arrow,
+}
+
+/// The most rows a JSON result holds; larger results come as Arrow or CSV.
+pub const MAX_JSON_ROWS: usize = 10_000;
+
+/// A result as JSON.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SqlResult {
+    /// The columns.
+    pub columns: Vec<String>,
+    /// The rows, each a list of values (null, number, boolean or string).
+    #[schema(value_type = Vec<Vec<Object>>)]
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+fn json_value(v: oncodata_warehouse::Value) -> serde_json::Value {
+    use oncodata_warehouse::Value;
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Int(i) => i.into(),
+        Value::Float(f) => serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Bool(b) => b.into(),
+        Value::Text(t) => t.into(),
+    }
+}
+
+/// Runs a read-only statement on the project's workspace (the tables and columns its permit
+/// names, under the project's pseudonyms); the statement and the SHA-256 of its result are in
+/// the audit log before the result is sent.
+#[utoipa::path(post, path = "/api/projects/{id}/sql", tag = "projects", request_body = SqlRequest,
+    params(("id" = i64, Path, description = "The project's number")),
+    responses(
+        (status = 200, description = "The result, in the format asked for", content(
+            (SqlResult = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.apache.arrow.stream"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn sql(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(request): Body<SqlRequest>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    use sha2::Digest;
+    let user = caller.for_project(id)?;
+    state.governance.workspace_permit(user, id).await?;
+    let ready = state.governance.workspace(id).await?.filter(|w| w.state == Build::Ready);
+    if ready.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "wrong_state",
+            format!(
+                "project {id}'s workspace is not ready (being built, or its build failed: GET /api/projects/{id} says which)"
+            ),
+        ));
+    }
+    let folder = state.workspaces.folder(id);
+    let workspace = oncodata_warehouse::Warehouse::open(&folder)
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "workspace_unavailable", e.to_string()))?;
+    let result = workspace.query_user_async(&request.sql).await.map_err(|e| ApiError::invalid(e.to_string()))?;
+    let failed = |e: oncodata_warehouse::WarehouseError| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    };
+    let (content_type, bytes) = match request.format {
+        ResultFormat::Json => {
+            if result.num_rows() > MAX_JSON_ROWS {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "result_too_large",
+                    format!(
+                        "{} rows: a JSON result holds at most {MAX_JSON_ROWS}; ask for \"format\": \"arrow\" (or \"csv\")",
+                        result.num_rows()
+                    ),
+                ));
+            }
+            let rows = result.rows().map_err(failed)?;
+            let body = SqlResult {
+                columns: result.columns(),
+                rows: rows.into_iter().map(|r| r.into_iter().map(json_value).collect()).collect(),
+            };
+            ("application/json", serde_json::to_vec(&body).expect("JSON serialises"))
+        }
+        ResultFormat::Csv => ("text/csv", result.to_csv().map_err(failed)?.into_bytes()),
+        ResultFormat::Arrow => ("application/vnd.apache.arrow.stream", result.to_arrow_ipc().map_err(failed)?),
+    };
+    state
+        .governance
+        .record(
+            &user.name,
+            "sql",
+            serde_json::json!({
+                "project": id,
+                "statement": request.sql,
+                "rows": result.num_rows(),
+                "result_sha256": hex::encode(sha2::Sha256::digest(&bytes)),
+            }),
+        )
+        .await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
