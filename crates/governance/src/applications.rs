@@ -38,7 +38,8 @@ pub struct Populations {
     #[serde(default)]
     pub site_groups: Vec<String>,
     /// Years of diagnosis, first and last.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "years")]
+    #[schema(min_items = 2, max_items = 2)]
     pub years: Option<[i32; 2]>,
     /// Départements (INSEE codes).
     #[serde(default)]
@@ -48,21 +49,36 @@ pub struct Populations {
     pub sexes: Vec<String>,
 }
 
+/// Deserialises `[first, last]` years (integers as [`crate::integer`] reads them), or null.
+fn years<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<[i32; 2]>, D::Error> {
+    #[derive(Deserialize)]
+    struct Year(#[serde(deserialize_with = "crate::integer")] i64);
+    let Some([Year(a), Year(b)]) = Option::<[Year; 2]>::deserialize(d)? else { return Ok(None) };
+    let year = |y: i64| i32::try_from(y).map_err(|_| serde::de::Error::custom(format!("{y}: a year")));
+    Ok(Some([year(a)?, year(b)?]))
+}
+
 /// The application form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Form {
     /// The project's title.
+    #[schema(min_length = 1)]
     pub title: String,
     /// What the project wants to learn.
+    #[schema(min_length = 1)]
     pub objectives: String,
     /// Why it is in the public interest.
+    #[schema(min_length = 1)]
     pub public_interest: String,
     /// How: design, population, analyses.
+    #[schema(min_length = 1)]
     pub methodology: String,
     /// The legal basis of the processing (e.g. GDPR art. 6(1)(e) and 9(2)(j)).
+    #[schema(min_length = 1)]
     pub legal_basis: String,
     /// The columns requested, as `table.column` of a workspace.
+    #[schema(min_items = 1)]
     pub variables: Vec<String>,
     /// The populations requested.
     #[serde(default)]
@@ -71,6 +87,8 @@ pub struct Form {
     #[serde(default)]
     pub members: Vec<String>,
     /// How long, in months (1 to 60).
+    #[serde(deserialize_with = "crate::integer")]
+    #[schema(minimum = 1, maximum = 60)]
     pub duration_months: i64,
     /// How precise dates may be.
     #[serde(default)]

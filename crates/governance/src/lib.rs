@@ -169,6 +169,15 @@ impl Governance {
     }
 }
 
+/// Deserialises an integer written as JSON allows it: `24`, or `24.0` (JSON Schema's `integer`
+/// is any number without a fraction, as generated clients may write it).
+pub fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+        .ok_or_else(|| serde::de::Error::custom(format!("{n}: an integer")))
+}
+
 /// Random bytes from the operating system, as lowercase hexadecimal.
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];

@@ -120,3 +120,24 @@ where
         }
     }
 }
+
+/// A path parameter whose refusals are [`ApiError`]s (not plain text).
+pub struct Param<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Param<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Param(value)),
+            Err(rejection) => Err(ApiError::invalid(format!(
+                "{}: a path parameter is not as /api/openapi.json describes it",
+                rejection.body_text()
+            ))),
+        }
+    }
+}

@@ -19,6 +19,7 @@ mod real_claims;
 mod real_fhir;
 mod real_naaccr;
 mod real_omop;
+mod route_matrix;
 mod service;
 mod sql;
 mod survival;

@@ -1,13 +1,13 @@
 //! Administration: accounts and the audit log.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use oncodata_governance::{Action, Role, User};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Body, ErrorBody};
+use crate::error::{ApiError, ApiResult, Body, ErrorBody, Param};
 
 use axum::Json;
 
@@ -33,7 +33,7 @@ pub struct NewUser {
 
 /// Adds an account.
 #[utoipa::path(post, path = "/api/users", tag = "admin", request_body = NewUser,
-    responses((status = 201, body = User), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 201, body = User), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_user(
     State(state): State<AppState>,
@@ -55,11 +55,11 @@ pub async fn add_user(
 /// Disables an account (its sessions and tokens end).
 #[utoipa::path(post, path = "/api/users/{name}/disable", tag = "admin",
     params(("name" = String, Path, description = "The account's name")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 400, body = ErrorBody), (status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    Param(name): Param<String>,
 ) -> ApiResult<StatusCode> {
     let admin = caller.account()?;
     admin.may(Action::ManageUsers)?;
@@ -78,12 +78,12 @@ pub struct NewPassword {
 /// Sets an account's password (unlocking and enabling it; its sessions end).
 #[utoipa::path(post, path = "/api/users/{name}/password", tag = "admin", request_body = NewPassword,
     params(("name" = String, Path, description = "The account's name")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    Param(name): Param<String>,
     Body(new): Body<NewPassword>,
 ) -> ApiResult<StatusCode> {
     let admin = caller.account()?;

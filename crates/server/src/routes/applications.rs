@@ -1,6 +1,6 @@
 //! Applications for access: writing, the workflow's steps, conflicts, opinions, decisions.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use oncodata_governance::Form;
 use oncodata_governance::applications::{Application, Opinion, Summary};
@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, Body, ErrorBody};
+use crate::error::{ApiResult, Body, ErrorBody, Param};
 
 use axum::Json;
 
@@ -22,7 +22,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 
 /// Writes a new application (a draft).
 #[utoipa::path(post, path = "/api/applications", tag = "applications", request_body = Form,
-    responses((status = 201, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 201, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -34,21 +34,25 @@ pub async fn create(
 
 /// An application, as the caller may see it.
 #[utoipa::path(get, path = "/api/applications/{id}", tag = "applications", params(("id" = i64, Path, description = "The application's number")),
-    responses((status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-pub async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Application>> {
+pub async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Param(id): Param<i64>,
+) -> ApiResult<Json<Application>> {
     Ok(Json(state.governance.application(caller.account()?, id).await?))
 }
 
 /// Replaces a draft's form (or that of an application returned for changes).
 #[utoipa::path(put, path = "/api/applications/{id}", tag = "applications", request_body = Form,
     params(("id" = i64, Path, description = "The application's number")),
-    responses((status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Body(form): Body<Form>,
 ) -> ApiResult<Json<Application>> {
     Ok(Json(state.governance.update_application(caller.account()?, id, form).await?))
@@ -68,12 +72,12 @@ pub struct StepRequest {
 /// Takes a step of the workflow.
 #[utoipa::path(post, path = "/api/applications/{id}/steps", tag = "applications", request_body = StepRequest,
     params(("id" = i64, Path, description = "The application's number")),
-    responses((status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn step(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Body(request): Body<StepRequest>,
 ) -> ApiResult<Json<Application>> {
     let stepped = state.governance.step(caller.account()?, id, request.step, &request.note).await?;
@@ -94,12 +98,12 @@ pub struct ConflictRequest {
 /// application's review nor vote on it.
 #[utoipa::path(post, path = "/api/applications/{id}/conflicts", tag = "review", request_body = ConflictRequest,
     params(("id" = i64, Path, description = "The application's number")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn conflict(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Body(request): Body<ConflictRequest>,
 ) -> ApiResult<StatusCode> {
     state.governance.declare_conflict(caller.account()?, id, &request.reason).await?;
@@ -120,12 +124,12 @@ pub struct ReviewRequest {
 /// A committee member's opinion on an application under review (once per round).
 #[utoipa::path(post, path = "/api/applications/{id}/reviews", tag = "review", request_body = ReviewRequest,
     params(("id" = i64, Path, description = "The application's number")),
-    responses((status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Body(request): Body<ReviewRequest>,
 ) -> ApiResult<Json<Application>> {
     Ok(Json(state.governance.review(caller.account()?, id, request.opinion, &request.comment).await?))
@@ -147,12 +151,12 @@ pub struct DecisionRequest {
 /// The committee's decision on an application under review, with its motivation.
 #[utoipa::path(post, path = "/api/applications/{id}/decision", tag = "review", request_body = DecisionRequest,
     params(("id" = i64, Path, description = "The application's number")),
-    responses((status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Application), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Body(request): Body<DecisionRequest>,
 ) -> ApiResult<Json<Application>> {
     let user = caller.account()?;

@@ -1,7 +1,7 @@
 //! A project's routes: its permit and its API tokens. Open to its members (signed in, or with a
 //! token of that project) while its permit is in force.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use oncodata_governance::applications::Permit;
 use oncodata_governance::sessions::{IssuedToken, TokenInfo};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Body, ErrorBody};
+use crate::error::{ApiError, ApiResult, Body, ErrorBody, Param};
 
 use axum::Json;
 
@@ -26,9 +26,9 @@ pub struct Project {
 /// A project: its permit and the state of its workspace.
 #[utoipa::path(get, path = "/api/projects/{id}", tag = "projects",
     params(("id" = i64, Path, description = "The project's (application's) number")),
-    responses((status = 200, body = Project), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Project), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-pub async fn permit(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Project>> {
+pub async fn permit(State(state): State<AppState>, caller: Caller, Param(id): Param<i64>) -> ApiResult<Json<Project>> {
     let permit = state.governance.workspace_permit(caller.for_project(id)?, id).await?;
     Ok(Json(Project { permit, workspace: state.governance.workspace(id).await? }))
 }
@@ -38,7 +38,8 @@ pub async fn permit(State(state): State<AppState>, caller: Caller, Path(id): Pat
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// Days it lasts (1 to 90; never past the permit).
-    #[serde(default = "thirty")]
+    #[serde(default = "thirty", deserialize_with = "oncodata_governance::integer")]
+    #[schema(minimum = 1, maximum = 90)]
     pub days: i64,
 }
 
@@ -49,12 +50,12 @@ fn thirty() -> i64 {
 /// Makes an API token for a project's workspace (shown once: keep it like a password).
 #[utoipa::path(post, path = "/api/projects/{id}/tokens", tag = "projects", request_body = TokenRequest,
     params(("id" = i64, Path, description = "The project's number")),
-    responses((status = 201, body = IssuedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 400, body = ErrorBody), (status = 201, body = IssuedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Body(request): Body<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     // A token does not make tokens: only a signed-in member does.
@@ -72,11 +73,11 @@ pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<
 /// Revokes one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/tokens/{id}", tag = "projects",
     params(("id" = String, Path, description = "The token's public id")),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 400, body = ErrorBody), (status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> ApiResult<StatusCode> {
     state.governance.revoke_token(caller.account()?, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -145,7 +146,7 @@ fn json_value(v: oncodata_warehouse::Value) -> serde_json::Value {
 pub async fn sql(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Param(id): Param<i64>,
     Body(request): Body<SqlRequest>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;

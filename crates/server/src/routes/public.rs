@@ -16,13 +16,13 @@ pub struct Health {
 }
 
 /// Whether the server answers.
-#[utoipa::path(get, path = "/healthz", tag = "public", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "public", security(()), responses((status = 200, body = Health)))]
 pub async fn healthz() -> axum::Json<Health> {
     axum::Json(Health { status: "ok".into() })
 }
 
 /// The public register: every approved or refused project, and the decisions of each year.
-#[utoipa::path(get, path = "/api/register", tag = "public",
+#[utoipa::path(get, path = "/api/register", tag = "public", security(()),
     responses((status = 200, body = Register), (status = 503, body = ErrorBody)))]
 pub async fn register(State(state): State<AppState>) -> ApiResult<axum::Json<Register>> {
     Ok(axum::Json(state.register().await?))
@@ -40,8 +40,8 @@ fn escape(text: &str) -> String {
 }
 
 /// The public register as a page (French by default, `?lang=en` in English).
-#[utoipa::path(get, path = "/register", tag = "public", params(Language),
-    responses((status = 200, content_type = "text/html", body = String), (status = 503, body = ErrorBody)))]
+#[utoipa::path(get, path = "/register", tag = "public", security(()), params(Language),
+    responses((status = 400, body = ErrorBody), (status = 200, content_type = "text/html", body = String), (status = 503, body = ErrorBody)))]
 pub async fn register_page(State(state): State<AppState>, Query(language): Query<Language>) -> ApiResult<Html<String>> {
     let register = state.register().await?;
     let en = language.lang.as_deref() == Some("en");

@@ -42,8 +42,8 @@ fn set_cookie(name: &str, value: &str, max_age: i64, http_only: bool) -> HeaderV
 /// Signs in: sets the session cookie (HTTP-only, secure, same-site) and the CSRF cookie. Five
 /// wrong passwords in a row lock the account for 15 minutes; ten attempts a minute from one
 /// address are the most taken.
-#[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/session", tag = "session", security(()), request_body = Login,
+    responses((status = 400, body = ErrorBody), (status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
