@@ -21,6 +21,7 @@ mod real_naaccr;
 mod real_omop;
 mod route_matrix;
 mod service;
+mod service_crash;
 mod sql;
 mod survival;
 

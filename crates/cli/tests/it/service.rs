@@ -21,12 +21,26 @@ pub enum Auth {
     Token(String),
 }
 
-/// A running `oncodata serve`, stopped (SIGTERM) when dropped.
+/// A running `oncodata serve`, killed when dropped.
 pub struct Server {
     child: Child,
+    client: Client,
+}
+
+/// An HTTP client of a server (cheap to clone, for other threads).
+#[derive(Clone)]
+pub struct Client {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     agent: ureq::Agent,
+}
+
+impl std::ops::Deref for Server {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 /// The store the tests use: `--database URL` for a new PostgreSQL database when
@@ -98,11 +112,35 @@ impl Server {
         let url =
             line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("{line}")).to_string();
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        Server { child, url, agent }
+        Server { child, client: Client { url, agent } }
     }
 
+    /// A client for another thread.
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the server as an operator would (SIGTERM) and waits for it.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Client {
     /// Sends a request; returns the status and the body (JSON, or a string).
     pub fn call(&self, method: &str, path: &str, auth: &Auth, body: Option<Value>) -> (u16, Value) {
+        self.try_call(method, path, auth, body).expect("the server answers")
+    }
+
+    /// Sends a request; `None` when the server does not answer (it was killed).
+    pub fn try_call(&self, method: &str, path: &str, auth: &Auth, body: Option<Value>) -> Option<(u16, Value)> {
         let url = format!("{}{path}", self.url);
         let mut request = ureq::http::Request::builder().method(method).uri(&url);
         match auth {
@@ -114,10 +152,10 @@ impl Server {
         }
         let text = body.map(|b| b.to_string()).unwrap_or_default();
         let request = request.header("content-type", "application/json").body(text).unwrap();
-        let mut response = self.agent.run(request).unwrap();
+        let mut response = self.agent.run(request).ok()?;
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        let text = response.body_mut().read_to_string().ok()?;
+        Some((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
     }
 
     /// Signs in; returns the session, from the cookies the server sets.
@@ -173,12 +211,6 @@ impl Server {
             }
         }
         panic!("project {id}'s workspace was not built in a minute");
-    }
-
-    /// Stops the server as an operator would (SIGTERM) and waits for it.
-    pub fn stop(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        self.child.wait().unwrap()
     }
 }
 
