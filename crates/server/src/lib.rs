@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod flight;
 pub mod routes;
 pub mod workspace;
 
@@ -178,6 +179,8 @@ pub struct Config {
     pub warehouse: PathBuf,
     /// The address to listen on (port 0: any free port).
     pub bind: SocketAddr,
+    /// The address of Arrow Flight SQL (port 0: any free port).
+    pub flight: SocketAddr,
     /// The governance store's URL (`sqlite://…` or `postgres://…`); `None`: the warehouse's
     /// `governance.db`.
     pub database: Option<String>,
@@ -228,9 +231,18 @@ pub async fn governance(warehouse: &std::path::Path, database: Option<&str>) -> 
     Ok(Governance::open(&url, &warehouse.join("audit"), catalog).await?)
 }
 
+/// Where a started server listens.
+#[derive(Debug, Clone, Copy)]
+pub struct Listening {
+    /// HTTP.
+    pub http: SocketAddr,
+    /// Arrow Flight SQL (gRPC).
+    pub flight: SocketAddr,
+}
+
 /// Runs the server until SIGINT or SIGTERM, then finishes the requests under way, signs a last
-/// checkpoint and returns. `ready` is told the address it listens on.
-pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServerError> {
+/// checkpoint and returns. `ready` is told where it listens.
+pub fn serve(config: Config, ready: impl FnOnce(Listening)) -> Result<(), ServerError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -241,6 +253,12 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Serve
             .await
             .map_err(|source| ServerError::Io { what: format!("listening on {}", config.bind), source })?;
         let address = listener
+            .local_addr()
+            .map_err(|source| ServerError::Io { what: "reading the listening address".into(), source })?;
+        let flight_listener = tokio::net::TcpListener::bind(config.flight)
+            .await
+            .map_err(|source| ServerError::Io { what: format!("listening on {}", config.flight), source })?;
+        let flight_address = flight_listener
             .local_addr()
             .map_err(|source| ServerError::Io { what: "reading the listening address".into(), source })?;
         let checkpoints = {
@@ -257,13 +275,26 @@ pub fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Serve
             })
         };
         let workspaces = Workspaces::start(governance.clone(), config.warehouse.clone(), config.keys.clone()).await?;
-        ready(address);
-        let app =
-            app(AppState::new(governance.clone(), workspaces)).into_make_service_with_connect_info::<SocketAddr>();
+        let state = AppState::new(governance.clone(), workspaces);
+        // One signal stops both servers.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown().await;
+            let _ = stop.send(true);
+        });
+        let until = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        ready(Listening { http: address, flight: flight_address });
+        let flight = tokio::spawn(flight::serve(state.clone(), flight_listener, until(stopped.clone())));
+        let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
+            .with_graceful_shutdown(until(stopped))
             .await
             .map_err(|source| ServerError::Io { what: "serving".into(), source })?;
+        if let Ok(Err(e)) = flight.await {
+            eprintln!("oncodata serve: Arrow Flight SQL: {e}");
+        }
         checkpoints.abort();
         governance.checkpoint().await?;
         Ok(())

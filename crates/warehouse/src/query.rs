@@ -67,12 +67,12 @@ impl QueryResult {
     }
 
     /// The result's Arrow batches.
-    pub(crate) fn batches(&self) -> &[RecordBatch] {
+    pub fn batches(&self) -> &[RecordBatch] {
         &self.batches
     }
 
     /// The result's Arrow schema.
-    pub(crate) fn schema(&self) -> SchemaRef {
+    pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }
 

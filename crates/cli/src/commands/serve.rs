@@ -15,6 +15,10 @@ pub struct Args {
     /// The address to listen on (port 0: any free port, printed).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
+    /// The address of Arrow Flight SQL, for R and Python clients with a project's token (port
+    /// 0: any free port, printed).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8815")]
+    flight_bind: SocketAddr,
     /// The governance store: `postgres://USER@HOST:PORT/DB`, or `sqlite://FILE`; by default the
     /// warehouse's `governance.db` (SQLite, created on first start).
     #[arg(long, value_name = "URL", env = "ONCODATA_DATABASE")]
@@ -33,16 +37,19 @@ pub fn run(args: Args) -> CliResult {
     let config = oncodata_server::Config {
         warehouse: args.warehouse.clone(),
         bind: args.bind,
+        flight: args.flight_bind,
         database: args.database.clone(),
         checkpoint_every: Duration::from_secs(args.checkpoint_every.max(1)),
         keys: args.keys.clone().unwrap_or_else(oncodata_pseudonym::KeyFile::default_path),
     };
     let store =
         if args.database.as_deref().is_some_and(|u| u.starts_with("postgres")) { "PostgreSQL" } else { "SQLite" };
-    oncodata_server::serve(config, |address| {
+    oncodata_server::serve(config, |at| {
         println!(
-            "oncodata serve: listening on http://{address} (warehouse {}, governance store on {store}); API description at /api/openapi.json; Ctrl-C stops",
-            args.warehouse.display()
+            "oncodata serve: listening on http://{} (warehouse {}, governance store on {store}); API description at /api/openapi.json; Arrow Flight SQL on grpc://{}; Ctrl-C stops",
+            at.http,
+            args.warehouse.display(),
+            at.flight
         );
         let _ = std::io::stdout().flush();
     })?;

@@ -32,6 +32,8 @@ pub struct Server {
 pub struct Client {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// `grpc://127.0.0.1:PORT`: Arrow Flight SQL.
+    pub grpc: String,
     agent: ureq::Agent,
 }
 
@@ -101,6 +103,8 @@ impl Server {
                 "1",
                 "--keys",
                 keys.to_str().unwrap(),
+                "--flight-bind",
+                "127.0.0.1:0",
             ])
             .args(database)
             .stdout(Stdio::piped())
@@ -112,7 +116,13 @@ impl Server {
         let url =
             line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("{line}")).to_string();
         let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        Server { child, client: Client { url, agent } }
+        let grpc = line
+            .split_whitespace()
+            .find(|w| w.starts_with("grpc://"))
+            .unwrap_or_else(|| panic!("{line}"))
+            .trim_end_matches(';')
+            .to_string();
+        Server { child, client: Client { url, grpc, agent } }
     }
 
     /// A client for another thread.
@@ -219,6 +229,40 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs a statement over Arrow Flight SQL with a project's token (Apache Arrow's Rust client);
+/// the result as rows of text, or the server's refusal.
+pub fn flight_sql(grpc: &str, token: &str, sql: &str) -> Result<(Vec<String>, Vec<Vec<String>>), tonic::Status> {
+    use futures::TryStreamExt;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let channel = tonic::transport::Channel::from_shared(grpc.replace("grpc://", "http://"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut client = arrow_flight::sql::client::FlightSqlServiceClient::new(channel);
+        client.set_header("authorization", format!("Bearer {token}"));
+        let status = |e: arrow_flight::error::FlightError| match e {
+            arrow_flight::error::FlightError::Tonic(s) => *s,
+            other => tonic::Status::unknown(other.to_string()),
+        };
+        let info = client.execute(sql.to_string(), None).await.map_err(status)?;
+        let ticket = info.endpoint[0].ticket.clone().unwrap();
+        let batches: Vec<arrow_array::RecordBatch> =
+            client.do_get(ticket).await.map_err(status)?.try_collect().await.map_err(status)?;
+        let columns = info.try_decode_schema().unwrap().fields().iter().map(|f| f.name().clone()).collect();
+        let mut rows = Vec::new();
+        for b in &batches {
+            for i in 0..b.num_rows() {
+                rows.push(
+                    b.columns().iter().map(|c| arrow_cast::display::array_value_to_string(c, i).unwrap()).collect(),
+                );
+            }
+        }
+        Ok((columns, rows))
+    })
 }
 
 /// An application's form, naming columns of the demo's workspace.
@@ -369,6 +413,23 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     assert_eq!((status, kind.as_str()), (200, "application/vnd.apache.arrow.stream"));
     assert_eq!(bytes[..4], [0xff; 4], "an Arrow IPC stream starts with its continuation marker");
 
+    // Arrow Flight SQL: the same workspace, the same answers, with the project's token only.
+    let Auth::Token(secret) = &token else { unreachable!() };
+    let (columns, rows) = flight_sql(&s.grpc, secret, "SELECT person_id, sex FROM persons ORDER BY person_id").unwrap();
+    assert_eq!(columns, ["person_id", "sex"]);
+    let over_http: Vec<Vec<String>> = persons["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| vec![r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()])
+        .collect();
+    assert_eq!(rows.len(), over_http.len());
+    assert!(rows == over_http, "Flight SQL and the HTTP route give the same rows");
+    let refused = flight_sql(&s.grpc, "odt_0_0", "SELECT 1").unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused}");
+    let refused = flight_sql(&s.grpc, secret, "SELECT * FROM tumours").unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused}");
+
     // The public register.
     let (status, register) = s.call("GET", "/api/register", &anonymous, None);
     assert_eq!(status, 200);
@@ -403,7 +464,8 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     assert_eq!(recorded, 6, "one event per transition");
     assert!(events.lines().any(|l| l.contains(r#""action":"login_failed""#)));
     let queries = events.lines().filter(|l| l.contains(r#""action":"sql""#)).count();
-    assert_eq!(queries, 4, "every statement answered is in the log (the refused ones were not answered)");
+    assert_eq!(queries, 5, "every statement answered is in the log (the refused ones were not answered)");
+    assert!(events.contains(r#""protocol":"flight-sql""#));
     assert!(events.lines().any(|l| l.contains(r#""action":"workspace""#) && l.contains(r#""state":"ready""#)));
     assert!(!events.contains("long password"), "no password in the audit log");
 }
