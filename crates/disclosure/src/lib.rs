@@ -32,6 +32,7 @@ pub mod policy;
 pub mod privacy;
 pub mod release;
 pub mod rounding;
+pub mod sql;
 pub mod survival;
 pub mod table;
 #[cfg(test)]
@@ -66,6 +67,12 @@ pub enum DisclosureError {
         /// What is wrong.
         message: String,
     },
+    /// A statement or table an audience may not be given as it is: why, and what to ask instead.
+    #[error("{0}")]
+    Refused(String),
+    /// The warehouse could not answer.
+    #[error(transparent)]
+    Warehouse(#[from] oncodata_warehouse::WarehouseError),
     /// A count that is not a count of persons.
     #[error("row {row}: count {value}: {message}")]
     Count {

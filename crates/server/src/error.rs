@@ -28,7 +28,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable: `unauthenticated`, `forbidden`, `csrf`, `token_scope`, `not_found`,
-    /// `invalid_request`, `wrong_state`, `account_locked`, `rate_limited`, `audit_tampered`, `store_unavailable`,
+    /// `invalid_request`, `refused_by_output_checking`, `wrong_state`, `account_locked`, `rate_limited`, `audit_tampered`, `store_unavailable`,
     /// `audit_unavailable`, `internal`.
     pub code: String,
     /// What went wrong and what to do.

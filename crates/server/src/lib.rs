@@ -138,6 +138,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::decide))
         .routes(routes!(projects::permit))
         .routes(routes!(projects::sql))
+        .routes(routes!(projects::export))
         .routes(routes!(projects::issue_token))
         .routes(routes!(projects::tokens))
         .routes(routes!(projects::revoke_token))

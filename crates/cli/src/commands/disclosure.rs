@@ -101,8 +101,8 @@ pub fn withhold_printed(
     withhold_printed_with(header, records, count, &[], policy, audience)
 }
 
-/// [`withhold_printed`], with rows another primary rule withholds (`sensitive`: empty, or per
-/// row the rule).
+/// [`withhold_printed`], with rows another primary rule withholds
+/// (`oncodata_disclosure::sql::withhold_printed_with`).
 pub fn withhold_printed_with(
     header: &mut Vec<String>,
     records: &mut [Vec<String>],
@@ -111,52 +111,16 @@ pub fn withhold_printed_with(
     policy: &Policy,
     audience: Audience,
 ) -> Result<Vec<bool>, Box<dyn std::error::Error>> {
-    let rules = policy.rules(audience);
-    let protected =
-        oncodata_disclosure::withhold_rows(records, &header[..count], count, sensitive, rules).map_err(|e| {
-            format!(
-                "{e} (counts of persons must be whole numbers to be checked; --audience steward prints the raw figures)"
-            )
-        })?;
-    header.push("suppressed".into());
-    for (r, rule) in records.iter_mut().zip(&protected.rules) {
-        r.push(rule.unwrap_or_default().to_string());
-    }
-    let (primary, secondary) =
-        (protected.rows(oncodata_disclosure::table::FREQUENCY), protected.rows(oncodata_disclosure::table::SECONDARY));
-    let others = protected.rules.iter().filter(|r| r.is_some()).count() - primary - secondary;
-    if others > 0 {
-        eprintln!(
-            "disclosure ({} audience): {others} rows withheld by the dominance or p % rule on a sum",
-            audience.name()
-        );
-    }
-    if primary + secondary > 0 {
-        let proof = protected.proof.describe();
-        eprintln!(
-            "disclosure ({} audience): of {} rows, {primary} withheld by the frequency rule (no count of 1 to {} \
-             persons) and {secondary} by secondary suppression (so that none can be recomputed from the others and \
-             the margins); their count, person-years and rates are empty; {proof}",
-            audience.name(),
-            records.len(),
-            rules.min_persons - 1
-        );
-    }
-    if !protected.margins.is_empty() {
-        let n = protected.margins.len();
-        let shown: Vec<&str> = protected.margins.iter().take(5).map(String::as_str).collect();
-        eprintln!(
-            "disclosure: the protection also needs {n} margin(s) withheld, which a table by fewer columns would \
-             publish: {}{}",
-            shown.join("; "),
-            if n > shown.len() { format!("; and {} more", n - shown.len()) } else { String::new() }
-        );
-    }
-    Ok(protected.rules.iter().map(Option::is_some).collect())
+    let mut notes = Vec::new();
+    let withheld = oncodata_disclosure::sql::withhold_printed_with(
+        header, records, count, sensitive, policy, audience, &mut notes,
+    );
+    notes.iter().for_each(|n| eprintln!("{n}"));
+    Ok(withheld?)
 }
 
-/// [`withhold_printed_with`] on a query result whose columns before `count` group it: withheld
-/// values become NULL, and the `suppressed` column is added.
+/// [`withhold_printed_with`] on a query result whose columns before `count` group it
+/// (`oncodata_disclosure::sql::withhold_result`).
 pub fn withhold_result(
     result: &oncodata_warehouse::QueryResult,
     count: usize,
@@ -164,25 +128,10 @@ pub fn withhold_result(
     policy: &Policy,
     audience: Audience,
 ) -> Result<oncodata_warehouse::QueryResult, Box<dyn std::error::Error>> {
-    use oncodata_warehouse::{QueryResult, Value};
-    let mut header = result.columns();
-    let rows = result.rows()?;
-    let mut records: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(Value::as_text).collect()).collect();
-    withhold_printed_with(&mut header, &mut records, count, sensitive, policy, audience)?;
-    let typed: Vec<Vec<Value>> = rows
-        .into_iter()
-        .zip(&records)
-        .map(|(mut row, record)| {
-            let rule = record.last().cloned().unwrap_or_default();
-            if !rule.is_empty() {
-                row.iter_mut().skip(count).for_each(|v| *v = Value::Null);
-            }
-            row.push(if rule.is_empty() { Value::Null } else { Value::Text(rule) });
-            row
-        })
-        .collect();
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    Ok(QueryResult::from_rows(&names, &typed)?)
+    let mut notes = Vec::new();
+    let result = oncodata_disclosure::sql::withhold_result(result, count, sensitive, policy, audience, &mut notes);
+    notes.iter().for_each(|n| eprintln!("{n}"));
+    Ok(result?)
 }
 
 /// Runs the command.

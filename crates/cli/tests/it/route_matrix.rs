@@ -186,6 +186,9 @@ fn every_route_answers_every_caller_as_the_matrix_says() {
                 }
                 ("POST", "/api/projects/{id}/sql") => Some(json!({"sql": "SELECT person_id, sex FROM persons"})),
                 ("POST", "/api/projects/{id}/tokens") => Some(json!({"days": 1})),
+                ("POST", "/api/projects/{id}/exports") => {
+                    Some(json!({"sql": "SELECT sex, count(DISTINCT person_id) AS n FROM persons GROUP BY sex"}))
+                }
                 ("POST", "/api/users") => {
                     let n = f.next_user.get();
                     f.next_user.set(n + 1);

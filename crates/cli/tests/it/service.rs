@@ -413,6 +413,21 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     assert_eq!((status, kind.as_str()), (200, "application/vnd.apache.arrow.stream"));
     assert_eq!(bytes[..4], [0xff; 4], "an Arrow IPC stream starts with its continuation marker");
 
+    // Output checking: what leaves the workspace passes the project audience's disclosure control.
+    let exports = format!("{project}/exports");
+    let by_month = "SELECT birth_month, count(DISTINCT person_id) AS n FROM persons GROUP BY birth_month";
+    let (status, export) = s.call("POST", &exports, &bob, Some(json!({"sql": by_month})));
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["columns"], json!(["birth_month", "n", "suppressed"]));
+    let rows = export["rows"].as_array().unwrap();
+    let withheld = rows.iter().filter(|r| !r[2].is_null()).count();
+    assert!(withheld > 0, "months of 1-10 women are withheld: {export}");
+    assert!(rows.iter().all(|r| r[1].is_null() || r[1].as_i64().unwrap() >= 11), "no count of 1 to 10 leaves");
+    assert!(!export["notes"].as_array().unwrap().is_empty(), "the notes say what was withheld");
+    let (status, e) = s.call("POST", &exports, &bob, Some(json!({"sql": "SELECT * FROM persons"})));
+    assert_eq!((status, e["error"]["code"].as_str()), (422, Some("refused_by_output_checking")), "{e}");
+    assert_eq!(s.call("POST", &exports, &s.login("carol"), Some(json!({"sql": by_month}))).0, 403);
+
     // Arrow Flight SQL: the same workspace, the same answers, with the project's token only.
     let Auth::Token(secret) = &token else { unreachable!() };
     let (columns, rows) = flight_sql(&s.grpc, secret, "SELECT person_id, sex FROM persons ORDER BY person_id").unwrap();
@@ -466,6 +481,7 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     let queries = events.lines().filter(|l| l.contains(r#""action":"sql""#)).count();
     assert_eq!(queries, 5, "every statement answered is in the log (the refused ones were not answered)");
     assert!(events.contains(r#""protocol":"flight-sql""#));
+    assert_eq!(events.lines().filter(|l| l.contains(r#""action":"export""#)).count(), 1, "the export answered");
     assert!(events.lines().any(|l| l.contains(r#""action":"workspace""#) && l.contains(r#""state":"ready""#)));
     assert!(!events.contains("long password"), "no password in the audit log");
 }

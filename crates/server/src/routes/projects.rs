@@ -207,3 +207,97 @@ pub async fn sql(
         .await?;
     Ok(([(axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
+
+/// A statement whose result is to leave the workspace.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    /// One SQL statement on the workspace: an aggregate with one COUNT column (COUNT(DISTINCT
+    /// person_id) counts persons), as the project audience's disclosure control requires.
+    pub sql: String,
+}
+
+/// A result checked for leaving the workspace.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Export {
+    /// The columns: the groups, the count, the rest, and `suppressed` (the rule that withheld a
+    /// row, empty when shown).
+    pub columns: Vec<String>,
+    /// The rows; a withheld row's count and what follows it are null.
+    #[schema(value_type = Vec<Vec<Object>>)]
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// What disclosure control withheld, and why.
+    pub notes: Vec<String>,
+}
+
+/// Output checking: a statement's result as it may leave the workspace — the project audience's
+/// disclosure control (the warehouse's `disclosure.toml`): aggregates only, no count of 1 to 10
+/// persons, secondary suppression with the margins, the dominance and p % rules on sums, the
+/// differencing defence against the project's earlier exports. Recorded in the audit log before
+/// it is sent.
+#[utoipa::path(post, path = "/api/projects/{id}/exports", tag = "projects", request_body = ExportRequest,
+    params(("id" = i64, Path, description = "The project's number")),
+    responses((status = 200, body = Export), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Param(id): Param<i64>,
+    Body(request): Body<ExportRequest>,
+) -> ApiResult<Json<Export>> {
+    use sha2::Digest;
+    let user = caller.for_project(id)?;
+    state.governance.workspace_permit(user, id).await?;
+    if !state.governance.workspace(id).await?.is_some_and(|w| w.state == Build::Ready) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "wrong_state",
+            format!("project {id}'s workspace is not ready (GET /api/projects/{id} says why)"),
+        ));
+    }
+    let (folder, warehouse, statement) =
+        (state.workspaces.folder(id), state.workspaces.warehouse.clone(), request.sql.clone());
+    let project = crate::workspace::project_name(id);
+    // The disclosure library runs the warehouse's blocking facade: off the server's threads.
+    let checked = tokio::task::spawn_blocking(move || -> Result<(Export, String), String> {
+        let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&warehouse).map_err(|e| e.to_string())?;
+        let to = oncodata_disclosure::sql::Recipient {
+            policy,
+            audience: oncodata_disclosure::Audience::Project,
+            project: Some(project),
+        };
+        let w = oncodata_warehouse::Warehouse::open(&folder).map_err(|e| e.to_string())?;
+        let mut notes = Vec::new();
+        let result =
+            oncodata_disclosure::sql::result_for(&w, &statement, &to, &mut notes).map_err(|e| e.to_string())?;
+        let csv = result.to_csv().map_err(|e| e.to_string())?;
+        let rows = result.rows().map_err(|e| e.to_string())?;
+        let export = Export {
+            columns: result.columns(),
+            rows: rows.into_iter().map(|r| r.into_iter().map(json_value).collect()).collect(),
+            notes,
+        };
+        Ok((export, csv))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let (export, csv) =
+        checked.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused_by_output_checking", e))?;
+    let withheld = export.rows.iter().filter(|r| r.last().is_some_and(|v| !v.is_null())).count();
+    state
+        .governance
+        .record(
+            &user.name,
+            "export",
+            serde_json::json!({
+                "project": id,
+                "statement": request.sql,
+                "rows": export.rows.len(),
+                "withheld": withheld,
+                "result_sha256": hex::encode(sha2::Sha256::digest(csv.as_bytes())),
+            }),
+        )
+        .await?;
+    Ok(Json(export))
+}
