@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The platform service under load, on loopback (bench/README.md, "Service"): the public register
-# (served from memory), and authenticated workflow writes (each a store transaction with its
+# and a published figure (served from memory), and authenticated workflow writes (each a store transaction with its
 # durable audit event), on SQLite and on PostgreSQL. wrk (Debian's package) generates the load
 # from the same 2-core machine: C connections on 2 threads for SECONDS each.
 # Usage: bench/service.sh [SECONDS=10] [C=32]
@@ -55,6 +55,9 @@ for store in sqlite postgresql; do
   export SESSION=$(awk '/oncodata_session/ {print $7}' "$work/jar") CSRF=$(awk '/oncodata_csrf/ {print $7}' "$work/jar")
   read -r rps p50 p99 wrong < <(measure "$url/api/register")
   echo "| $store | GET /api/register | $rps | $p50 | $p99 | $wrong |"
+  curl -sf "$url/api/figures/incidence?by=site_group,sex" >/dev/null # computed once, then from memory
+  read -r rps p50 p99 wrong < <(measure "$url/api/figures/incidence?by=site_group,sex")
+  echo "| $store | GET /api/figures/incidence?by=site_group,sex | $rps | $p50 | $p99 | $wrong |"
   read -r rps p50 p99 wrong < <(measure -s bench/service/write.lua "$url/api/applications")
   echo "| $store | POST /api/applications (write + audit event) | $rps | $p50 | $p99 | $wrong |"
   kill "$server"; wait "$server" 2>/dev/null || true; server=

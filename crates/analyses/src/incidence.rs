@@ -264,6 +264,13 @@ pub struct RateOptions<'a> {
     pub ratio_to: Option<&'a str>,
 }
 
+impl Default for RateOptions<'_> {
+    /// What registries publish: Tiwari intervals at 95 %, all ages, no SIR or ratio.
+    fn default() -> Self {
+        Self { interval: AsrInterval::Tiwari, conf: 0.95, age_range: None, sir_reference: None, ratio_to: None }
+    }
+}
+
 /// The rates of every stratum, with what the options asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rates {
@@ -279,6 +286,51 @@ pub struct Rates {
     pub sirs: Option<Vec<(f64, Rate)>>,
     /// Rate ratio per stratum (NaN where the reference row is missing), with `ratio_to`.
     pub ratios: Option<Vec<Rate>>,
+}
+
+/// The columns every incidence table has after its grouping columns.
+pub const RATE_COLUMNS: [&str; 9] =
+    ["cases", "person_years", "crude_rate", "crude_lower", "crude_upper", "asr", "asr_lower", "asr_upper", "asr_se"];
+
+/// The columns after [`RATE_COLUMNS`]: cumulative rate and risk 0-74 (%).
+pub const CUMULATIVE_COLUMNS: [&str; 2] = ["cum_rate_0_74", "cum_risk_0_74"];
+
+/// A row's values for [`RATE_COLUMNS`], at full precision (NA when undefined).
+pub fn rate_fields(r: &IncidenceRow) -> Vec<String> {
+    [
+        r.cases,
+        r.person_years,
+        r.crude.value,
+        r.crude.lower,
+        r.crude.upper,
+        r.asr.rate.value,
+        r.asr.rate.lower,
+        r.asr.rate.upper,
+        r.asr.se,
+    ]
+    .iter()
+    .map(|x| if x.is_finite() { x.to_string() } else { "NA".into() })
+    .collect()
+}
+
+/// The incidence table as published: the grouping columns `by`, [`RATE_COLUMNS`] and
+/// [`CUMULATIVE_COLUMNS`], one record per stratum of `rates`, numbers at full precision.
+pub fn table_records(by: &[String], rates: &Rates) -> (Vec<String>, Vec<Vec<String>>) {
+    let header =
+        by.iter().cloned().chain(RATE_COLUMNS.iter().chain(&CUMULATIVE_COLUMNS).map(|c| c.to_string())).collect();
+    let records = rates
+        .table
+        .iter()
+        .zip(&rates.cumulative)
+        .map(|(r, cum)| {
+            let mut v = r.key.clone();
+            v.extend(rate_fields(r));
+            v.push(cum.map_or("NA".into(), |c| c.0.to_string()));
+            v.push(cum.map_or("NA".into(), |c| c.1.to_string()));
+            v
+        })
+        .collect();
+    (header, records)
 }
 
 /// Rates per stratum of `counts`, standardised to `standard` (whose labels are the counts').

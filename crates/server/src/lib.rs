@@ -33,6 +33,10 @@ use crate::workspace::Workspaces;
 /// this server clear it at once).
 const REGISTER_SECONDS: u64 = 5;
 
+/// How long a published figure is served from memory before it is computed again (the
+/// warehouse changes by loads, which a figure may lag by this much).
+const FIGURE_SECONDS: u64 = 300;
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
@@ -44,12 +48,14 @@ pub struct AppState {
     pub workspaces: Workspaces,
     /// The register, as last read.
     register: Arc<RwLock<Option<(Instant, Register)>>>,
+    /// Published figures, by their selection, as last computed.
+    figures: Arc<RwLock<std::collections::HashMap<String, (Instant, routes::figures::Figure)>>>,
 }
 
 impl AppState {
     /// The state of a server over `governance` and its `workspaces`.
     pub fn new(governance: Governance, workspaces: Workspaces) -> Self {
-        Self { governance, limiter: Arc::default(), workspaces, register: Arc::default() }
+        Self { governance, limiter: Arc::default(), workspaces, register: Arc::default(), figures: Arc::default() }
     }
 
     /// The public register, from memory when read less than [`REGISTER_SECONDS`] ago.
@@ -71,6 +77,19 @@ impl AppState {
         if application.state == oncodata_governance::State::Approved && application.permit.is_some() {
             self.workspaces.schedule(application.id);
         }
+    }
+
+    /// A published figure computed less than [`FIGURE_SECONDS`] ago.
+    pub fn figure(&self, key: &str) -> Option<routes::figures::Figure> {
+        let figures = self.figures.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        figures.get(key).filter(|(at, _)| at.elapsed() < Duration::from_secs(FIGURE_SECONDS)).map(|(_, f)| f.clone())
+    }
+
+    /// Keeps a published figure in memory.
+    pub fn keep_figure(&self, key: String, figure: routes::figures::Figure) {
+        let mut figures = self.figures.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        figures.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(FIGURE_SECONDS));
+        figures.insert(key, (Instant::now(), figure));
     }
 
     /// Drops the register from memory (after a decision).
@@ -128,6 +147,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(public::healthz))
         .routes(routes!(public::register))
         .routes(routes!(public::register_page))
+        .routes(routes!(routes::figures::incidence))
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
         .routes(routes!(applications::list, applications::create))

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use oncodata_analyses::incidence::{RateOptions, Rates, Standard, counts_from_files, counts_from_warehouse, rates};
+pub use oncodata_analyses::incidence::{RATE_COLUMNS, rate_fields};
+use oncodata_analyses::incidence::{
+    RateOptions, Rates, Standard, counts_from_files, counts_from_warehouse, rates, table_records,
+};
 use oncodata_stats::incidence::{AsrInterval, IncidenceRow, Stratum, crude_rate};
 use serde_json::json;
 
@@ -148,10 +151,9 @@ pub fn run(args: Args) -> CliResult {
         sir_reference: args.sir_reference.as_deref(),
         ratio_to: args.ratio_to.as_deref(),
     };
-    let Rates { keep, strata, table, cumulative, sirs, ratios } = rates(&counts, &standard, &options)?;
-
-    let mut header: Vec<String> = args.by.clone();
-    header.extend(RATE_COLUMNS.iter().chain(&["cum_rate_0_74", "cum_risk_0_74"]).map(|c| c.to_string()));
+    let computed = rates(&counts, &standard, &options)?;
+    let (mut header, mut records) = table_records(&args.by, &computed);
+    let Rates { keep, strata, table, sirs, ratios, .. } = computed;
     if sirs.is_some() {
         header.extend(["expected", "sir", "sir_lower", "sir_upper"].map(String::from));
     }
@@ -159,25 +161,15 @@ pub fn run(args: Args) -> CliResult {
         header.extend(["rate_ratio", "rr_lower", "rr_upper"].map(String::from));
     }
     let num = |x: f64| if x.is_finite() { x.to_string() } else { "NA".into() };
-    let mut records: Vec<Vec<String>> = table
-        .iter()
-        .zip(&cumulative)
-        .enumerate()
-        .map(|(i, (r, cum))| {
-            let mut v = r.key.clone();
-            v.extend(rate_fields(r));
-            v.push(cum.map_or("NA".into(), |c| c.0.to_string()));
-            v.push(cum.map_or("NA".into(), |c| c.1.to_string()));
-            if let Some(s) = &sirs {
-                let (e, sir) = s[i];
-                v.extend([num(e), num(sir.value), num(sir.lower), num(sir.upper)]);
-            }
-            if let Some(rr) = &ratios {
-                v.extend([num(rr[i].value), num(rr[i].lower), num(rr[i].upper)]);
-            }
-            v
-        })
-        .collect();
+    for (i, v) in records.iter_mut().enumerate() {
+        if let Some(s) = &sirs {
+            let (e, sir) = s[i];
+            v.extend([num(e), num(sir.value), num(sir.lower), num(sir.upper)]);
+        }
+        if let Some(rr) = &ratios {
+            v.extend([num(rr[i].value), num(rr[i].lower), num(rr[i].upper)]);
+        }
+    }
     let withheld = if args.age_specific {
         vec![false; records.len()]
     } else {
@@ -313,28 +305,6 @@ fn write_records(
         }
     }
     Ok(())
-}
-
-/// The columns every incidence table has after its grouping columns.
-pub const RATE_COLUMNS: [&str; 9] =
-    ["cases", "person_years", "crude_rate", "crude_lower", "crude_upper", "asr", "asr_lower", "asr_upper", "asr_se"];
-
-/// A row's values for [`RATE_COLUMNS`], at full precision (NA when undefined).
-pub fn rate_fields(r: &IncidenceRow) -> Vec<String> {
-    [
-        r.cases,
-        r.person_years,
-        r.crude.value,
-        r.crude.lower,
-        r.crude.upper,
-        r.asr.rate.value,
-        r.asr.rate.lower,
-        r.asr.rate.upper,
-        r.asr.se,
-    ]
-    .iter()
-    .map(|x| if x.is_finite() { x.to_string() } else { "NA".into() })
-    .collect()
 }
 
 /// Numbers rounded for the terminal.

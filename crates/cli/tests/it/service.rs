@@ -445,6 +445,39 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     let refused = flight_sql(&s.grpc, secret, "SELECT * FROM tumours").unwrap_err();
     assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused}");
 
+    // A published figure: the public table `oncodata incidence --audience public` prints.
+    let (status, figure) = s.call("GET", "/api/figures/incidence?by=site_group,sex", &anonymous, None);
+    assert_eq!(status, 200, "{figure}");
+    let printed = stdout_of(&[
+        "incidence",
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--by",
+        "site_group,sex",
+        "--audience",
+        "public",
+        "--format",
+        "csv",
+    ]);
+    let mut lines = printed.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(figure["columns"], json!(header));
+    let rows = figure["rows"].as_array().unwrap();
+    let cases = header.iter().position(|c| *c == "cases").unwrap();
+    let mut compared = 0;
+    for (line, row) in lines.zip(rows) {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(row[0], fields[0]);
+        assert_eq!(row[1], fields[1]);
+        match row[cases].as_f64() {
+            Some(n) => assert_eq!(n, fields[cases].parse::<f64>().unwrap()),
+            None => assert!(fields[cases].is_empty(), "withheld in both: {line}"),
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, rows.len());
+    assert!(rows.iter().all(|r| r[cases].as_f64().is_none_or(|n| n == 0.0 || n >= 11.0)), "no count of 1 to 10");
+
     // The public register.
     let (status, register) = s.call("GET", "/api/register", &anonymous, None);
     assert_eq!(status, 200);

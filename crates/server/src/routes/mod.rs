@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod applications;
+pub mod figures;
 pub mod projects;
 pub mod public;
 pub mod session;
