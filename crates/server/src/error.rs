@@ -141,3 +141,24 @@ where
         }
     }
 }
+
+/// Query parameters whose refusals are [`ApiError`]s (not plain text).
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for QueryParams<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(QueryParams(value)),
+            Err(rejection) => Err(ApiError::invalid(format!(
+                "{}: the query parameters are not as /api/openapi.json describes them",
+                rejection.body_text()
+            ))),
+        }
+    }
+}

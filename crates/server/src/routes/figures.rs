@@ -3,13 +3,13 @@
 //! served from memory.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use oncodata_analyses::incidence::{RateOptions, Standard, counts_from_warehouse, rates, table_records};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, QueryParams};
 
 /// The selection of an incidence table.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -44,7 +44,10 @@ fn refused(e: impl std::fmt::Display) -> ApiError {
 #[utoipa::path(get, path = "/api/figures/incidence", tag = "public", security(()), params(IncidenceQuery),
     responses((status = 200, body = Figure), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 503, body = ErrorBody)))]
-pub async fn incidence(State(state): State<AppState>, Query(query): Query<IncidenceQuery>) -> ApiResult<Json<Figure>> {
+pub async fn incidence(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<IncidenceQuery>,
+) -> ApiResult<Json<Figure>> {
     let by: Vec<String> = query.by.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     let standard_name = query.standard.clone().unwrap_or_else(|| "world".into());
     let key = format!("incidence?by={}&standard={standard_name}", by.join(","));

@@ -1,12 +1,12 @@
 //! What anyone may read: health, the register (JSON and HTML), the OpenAPI description.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use oncodata_governance::register::Register;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody, QueryParams};
 
 /// The server's health.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -42,7 +42,10 @@ fn escape(text: &str) -> String {
 /// The public register as a page (French by default, `?lang=en` in English).
 #[utoipa::path(get, path = "/register", tag = "public", security(()), params(Language),
     responses((status = 400, body = ErrorBody), (status = 200, content_type = "text/html", body = String), (status = 503, body = ErrorBody)))]
-pub async fn register_page(State(state): State<AppState>, Query(language): Query<Language>) -> ApiResult<Html<String>> {
+pub async fn register_page(
+    State(state): State<AppState>,
+    QueryParams(language): QueryParams<Language>,
+) -> ApiResult<Html<String>> {
     let register = state.register().await?;
     let en = language.lang.as_deref() == Some("en");
     let t = |fr: &'static str, english: &'static str| if en { english } else { fr };
