@@ -2,6 +2,7 @@
 (PyPI `adbc_driver_flightsql`) and pyarrow, as a researcher's Python would connect.
 
     python3 flight_sql_client.py grpc://127.0.0.1:8815 TOKEN "SELECT sex, count(*) AS n FROM persons GROUP BY sex"
+    python3 flight_sql_client.py grpc+tls://127.0.0.1:8815 TOKEN "SELECT …" ca.pem   (TLS: the CA to trust)
 
 Prints the result as JSON: {"columns": [...], "rows": [[...], ...]}; exits 1 with the driver's
 message when the server refuses."""
@@ -12,8 +13,11 @@ import adbc_driver_flightsql.dbapi as flight_sql
 from adbc_driver_flightsql import DatabaseOptions
 
 
-def main(uri, token, statement):
+def main(uri, token, statement, ca=None):
     options = {DatabaseOptions.AUTHORIZATION_HEADER.value: f"Bearer {token}"}
+    if ca:
+        with open(ca) as pem:
+            options[DatabaseOptions.TLS_ROOT_CERTS.value] = pem.read()
     try:
         with flight_sql.connect(uri, db_kwargs=options, autocommit=True) as connection, connection.cursor() as cursor:
             cursor.execute(statement)
@@ -25,4 +29,4 @@ def main(uri, token, statement):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

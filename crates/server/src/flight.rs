@@ -14,7 +14,7 @@ use arrow_flight::flight_service_server::FlightService;
 use arrow_flight::sql::server::FlightSqlService;
 use arrow_flight::sql::{CommandStatementQuery, ProstMessageExt, SqlInfo, TicketStatementQuery};
 use arrow_flight::{FlightDescriptor, FlightEndpoint, FlightInfo, Ticket};
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 use oncodata_governance::User;
 use oncodata_governance::workspaces::Build;
 use oncodata_warehouse::QueryResult;
@@ -149,26 +149,27 @@ impl FlightSqlService for FlightSql {
     async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
 }
 
-/// Serves Flight SQL on `listener` until `shutdown` resolves.
-pub async fn serve(
+/// Serves Flight SQL on the connections of `incoming` until `shutdown` resolves.
+pub async fn serve<IO>(
     state: AppState,
-    listener: tokio::net::TcpListener,
+    incoming: impl futures::Stream<Item = Result<IO, std::io::Error>> + Send + 'static,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), tonic::transport::Error> {
-    let incoming = tokio_stream_of(listener);
+) -> Result<(), tonic::transport::Error>
+where
+    IO: tonic::transport::server::Connected + tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     tonic::transport::Server::builder()
         .add_service(arrow_flight::flight_service_server::FlightServiceServer::new(FlightSql::new(state)))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }
 
-/// The connections a listener accepts, as tonic takes them.
-fn tokio_stream_of(
+/// The connections a TCP listener accepts, as [`serve`] takes them.
+pub fn tcp(
     listener: tokio::net::TcpListener,
-) -> impl futures::Stream<Item = Result<tokio::net::TcpStream, std::io::Error>> {
+) -> impl futures::Stream<Item = Result<tokio::net::TcpStream, std::io::Error>> + Send + 'static {
     futures::stream::unfold(listener, |listener| async move {
         let accepted = listener.accept().await.map(|(stream, _)| stream);
         Some((accepted, listener))
     })
-    .boxed()
 }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod flight;
 pub mod routes;
+pub mod tls;
 pub mod workspace;
 
 use std::net::SocketAddr;
@@ -209,6 +210,25 @@ pub struct Config {
     pub checkpoint_every: Duration,
     /// The pseudonymisation key file (the projects' keys and pseudonym books).
     pub keys: PathBuf,
+    /// TLS: the certificate chain and private key (PEM files); `None`: plain HTTP and gRPC
+    /// (behind a TLS-terminating proxy, or on loopback).
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// The address of a client, as the handlers see it (`ConnectInfo<ClientAddr>`), over TCP or TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>> for ClientAddr {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>> for ClientAddr {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
 }
 
 /// Why the server could not start or stopped.
@@ -220,6 +240,9 @@ pub enum ServerError {
     /// The warehouse.
     #[error("{0}")]
     Warehouse(String),
+    /// The TLS certificate or key.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The network.
     #[error("{what}: {source}")]
     Io {
@@ -259,6 +282,8 @@ pub struct Listening {
     pub http: SocketAddr,
     /// Arrow Flight SQL (gRPC).
     pub flight: SocketAddr,
+    /// Whether both are over TLS.
+    pub tls: bool,
 }
 
 /// Runs the server until SIGINT or SIGTERM, then finishes the requests under way, signs a last
@@ -306,14 +331,35 @@ pub fn serve(config: Config, ready: impl FnOnce(Listening)) -> Result<(), Server
         let until = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
-        ready(Listening { http: address, flight: flight_address });
-        let flight = tokio::spawn(flight::serve(state.clone(), flight_listener, until(stopped.clone())));
-        let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(until(stopped))
-            .await
-            .map_err(|source| ServerError::Io { what: "serving".into(), source })?;
-        if let Ok(Err(e)) = flight.await {
+        let tls = match &config.tls {
+            Some((cert, key)) => Some((
+                tls::config(cert, key, &[b"http/1.1"]).map_err(ServerError::Tls)?,
+                tls::config(cert, key, &[b"h2"]).map_err(ServerError::Tls)?,
+            )),
+            None => None,
+        };
+        ready(Listening { http: address, flight: flight_address, tls: tls.is_some() });
+        let app = app(state.clone()).into_make_service_with_connect_info::<ClientAddr>();
+        let served = match tls {
+            Some((web, grpc)) => {
+                let io = |source| ServerError::Io { what: "accepting TLS connections".into(), source };
+                let flight_tls = tls::TlsListener::new(flight_listener, grpc).map_err(io)?;
+                let incoming = futures::stream::unfold(flight_tls, |mut l| async move {
+                    l.next().await.map(|t| (Ok::<_, std::io::Error>(t), l))
+                });
+                let flight = tokio::spawn(flight::serve(state, incoming, until(stopped.clone())));
+                let web = tls::TlsListener::new(listener, web).map_err(io)?;
+                let served = axum::serve(web, app).with_graceful_shutdown(until(stopped)).await;
+                (served, flight.await)
+            }
+            None => {
+                let flight = tokio::spawn(flight::serve(state, flight::tcp(flight_listener), until(stopped.clone())));
+                let served = axum::serve(listener, app).with_graceful_shutdown(until(stopped)).await;
+                (served, flight.await)
+            }
+        };
+        served.0.map_err(|source| ServerError::Io { what: "serving".into(), source })?;
+        if let Ok(Err(e)) = served.1 {
             eprintln!("oncodata serve: Arrow Flight SQL: {e}");
         }
         checkpoints.abort();

@@ -27,6 +27,12 @@ pub struct Args {
     /// (default: $ONCODATA_KEYS, else ~/.config/oncodata/keys.toml).
     #[arg(long = "keys", value_name = "FILE")]
     keys: Option<PathBuf>,
+    /// TLS: the server's certificate chain (PEM); with --tls-key, HTTPS and Flight SQL over TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS: the certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Seconds between signed checkpoints of the audit log.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     checkpoint_every: u64,
@@ -41,12 +47,14 @@ pub fn run(args: Args) -> CliResult {
         database: args.database.clone(),
         checkpoint_every: Duration::from_secs(args.checkpoint_every.max(1)),
         keys: args.keys.clone().unwrap_or_else(oncodata_pseudonym::KeyFile::default_path),
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
     };
     let store =
         if args.database.as_deref().is_some_and(|u| u.starts_with("postgres")) { "PostgreSQL" } else { "SQLite" };
     oncodata_server::serve(config, |at| {
+        let (web, grpc) = if at.tls { ("https", "grpc+tls") } else { ("http", "grpc") };
         println!(
-            "oncodata serve: listening on http://{} (warehouse {}, governance store on {store}); API description at /api/openapi.json; Arrow Flight SQL on grpc://{}; Ctrl-C stops",
+            "oncodata serve: listening on {web}://{} (warehouse {}, governance store on {store}); API description at /api/openapi.json; Arrow Flight SQL on {grpc}://{}; Ctrl-C stops",
             at.http,
             args.warehouse.display(),
             at.flight

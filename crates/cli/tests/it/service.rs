@@ -518,3 +518,65 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     assert!(events.lines().any(|l| l.contains(r#""action":"workspace""#) && l.contains(r#""state":"ready""#)));
     assert!(!events.contains("long password"), "no password in the audit log");
 }
+
+/// A self-signed certificate for 127.0.0.1 in `dir` (openssl): (certificate, key).
+fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+        .args(["-subj", "/CN=oncodata-test", "-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+    (cert, key)
+}
+
+#[test]
+fn the_service_speaks_tls_with_the_certificate_it_is_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = platform(tmp.path(), &[], &[]);
+    let (cert, key) = certificate(tmp.path());
+    let w = wh.to_str().unwrap();
+    // A key that is not one is refused before the server starts, naming the file.
+    let out = super::oncodata(&[
+        "serve",
+        "--warehouse",
+        w,
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        cert.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cert.pem: not a PEM private key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oncodata"))
+        .args(["serve", "--warehouse", w, "--bind", "127.0.0.1:0", "--flight-bind", "127.0.0.1:0"])
+        .args(["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url =
+        line.split_whitespace().find(|w| w.starts_with("https://")).unwrap_or_else(|| panic!("{line}")).to_string();
+    assert!(line.contains("grpc+tls://"), "{line}");
+    let curl = |args: &[&str]| Command::new("curl").args(["-sS", "--max-time", "10"]).args(args).output().unwrap();
+    let ok = curl(&["--cacert", cert.to_str().unwrap(), &format!("{url}/healthz")]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), r#"{"status":"ok"}"#);
+    assert!(!curl(&[&format!("{url}/healthz")]).status.success(), "an unknown certificate is refused by the client");
+    let plain = url.replace("https://", "http://");
+    let answered = curl(&[&format!("{plain}/healthz")]);
+    assert!(!String::from_utf8_lossy(&answered.stdout).contains("ok"), "no plain HTTP on the TLS port");
+    let _ = child.kill();
+    let _ = child.wait();
+}

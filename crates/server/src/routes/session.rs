@@ -1,7 +1,5 @@
 //! Signing in and out.
 
-use std::net::SocketAddr;
-
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
@@ -46,7 +44,7 @@ fn set_cookie(name: &str, value: &str, max_age: i64, http_only: bool) -> HeaderV
     responses((status = 400, body = ErrorBody), (status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(crate::ClientAddr(client)): ConnectInfo<crate::ClientAddr>,
     Body(login): Body<Login>,
 ) -> ApiResult<impl IntoResponse> {
     state.limiter.check(client.ip())?;
