@@ -18,6 +18,15 @@ pub struct Recipient {
     pub audience: Audience,
     /// The project (for a differentially private audience).
     pub project: Option<String>,
+    /// The folder of the release log and the privacy odometer, which must outlive the data they
+    /// guard (a project's workspace is rebuilt, its releases stay); `None`: the warehouse's.
+    pub ledger: Option<std::path::PathBuf>,
+}
+
+impl Recipient {
+    fn ledger<'a>(&'a self, w: &'a Warehouse) -> &'a std::path::Path {
+        self.ledger.as_deref().unwrap_or(w.root())
+    }
 }
 
 /// Runs a user's statement for `to`: as it is for an unrestricted audience; otherwise only an
@@ -126,7 +135,7 @@ pub fn result_for(
         let key: Vec<String> = group_of.iter().map(|&k| g[k].clone()).collect();
         persons.entry(key).or_default().push(member);
     }
-    let mut log = crate::release::ReleaseLog::open(w.root(), to.audience)?;
+    let mut log = crate::release::ReleaseLog::open(to.ledger(w), to.audience)?;
     let shown_rows = protected.rows()?;
     let cells: Vec<_> = shown_rows
         .iter()
@@ -245,7 +254,7 @@ fn private_result(
     let order = grouping_order(shape, groups);
     let members: Vec<(Vec<String>, String)> =
         members.into_iter().map(|(g, p)| (order.iter().map(|&k| g[k].clone()).collect(), p)).collect();
-    let mut odometer = crate::privacy::Odometer::open(w.root(), project)?;
+    let mut odometer = crate::privacy::Odometer::open(to.ledger(w), project)?;
     let (epsilon, delta) = odometer.spend(privacy, sql)?;
     let released = crate::privacy::private_counts(&members, privacy).map_err(DisclosureError::Refused)?;
     let mechanism = match privacy.mechanism {

@@ -73,6 +73,12 @@ impl Workspaces {
         let _ = self.queue.send(id);
     }
 
+    /// The folder of project `id`'s release log (its exports), beside its workspace and kept
+    /// across rebuilds.
+    pub fn ledger(&self, id: i64) -> PathBuf {
+        self.root.join(format!("{id}.releases"))
+    }
+
     /// Project `id`'s workspace folder.
     pub fn folder(&self, id: i64) -> PathBuf {
         self.root.join(id.to_string())

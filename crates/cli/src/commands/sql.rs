@@ -90,7 +90,7 @@ pub fn run(args: Args) -> CliResult {
     let w = args.warehouse.open()?;
     let policy = super::disclosure::policy_of(dir)?;
     let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "sql")?;
-    let to = Recipient { policy, audience, project: args.project.clone() };
+    let to = Recipient { policy, audience, project: args.project.clone(), ledger: None };
     let Some(sql) = &args.sql else {
         if args.out.is_some() {
             return Err("--out needs a statement".into());

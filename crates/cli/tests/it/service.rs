@@ -424,6 +424,9 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     assert!(withheld > 0, "months of 1-10 women are withheld: {export}");
     assert!(rows.iter().all(|r| r[1].is_null() || r[1].as_i64().unwrap() >= 11), "no count of 1 to 10 leaves");
     assert!(!export["notes"].as_array().unwrap().is_empty(), "the notes say what was withheld");
+    let releases = wh.join(format!("workspaces/{n}.releases/disclosure"));
+    assert!(releases.is_dir(), "the project's release log is kept beside its workspace, not in it");
+    assert!(!wh.join(format!("workspaces/{n}/disclosure")).exists());
     let (status, e) = s.call("POST", &exports, &bob, Some(json!({"sql": "SELECT * FROM persons"})));
     assert_eq!((status, e["error"]["code"].as_str()), (422, Some("refused_by_output_checking")), "{e}");
     assert_eq!(s.call("POST", &exports, &s.login("carol"), Some(json!({"sql": by_month}))).0, 403);

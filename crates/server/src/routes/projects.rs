@@ -259,6 +259,9 @@ pub async fn export(
     let (folder, warehouse, statement) =
         (state.workspaces.folder(id), state.workspaces.warehouse.clone(), request.sql.clone());
     let project = crate::workspace::project_name(id);
+    // The project's releases outlive its workspace's rebuilds (the differencing defence
+    // compares every export with all the project's earlier ones).
+    let ledger = state.workspaces.ledger(id);
     // The disclosure library runs the warehouse's blocking facade: off the server's threads.
     let checked = tokio::task::spawn_blocking(move || -> Result<(Export, String), String> {
         let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&warehouse).map_err(|e| e.to_string())?;
@@ -266,6 +269,7 @@ pub async fn export(
             policy,
             audience: oncodata_disclosure::Audience::Project,
             project: Some(project),
+            ledger: Some(ledger),
         };
         let w = oncodata_warehouse::Warehouse::open(&folder).map_err(|e| e.to_string())?;
         let mut notes = Vec::new();
