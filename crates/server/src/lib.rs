@@ -187,12 +187,28 @@ pub fn app(state: AppState) -> Router {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route: see /api/openapi.json for the API")
         })
         .with_state(state)
+        .layer(axum::middleware::from_fn(read_body_first))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
         .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// Reads a request's whole body (at most the 1 MiB limit) before the route runs, so that a
+/// route refusing a request before it reads the body (a missing session, a wrong CSRF token)
+/// never leaves unread bytes on a connection kept alive for the client's next request.
+async fn read_body_first(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, 1 << 20).await {
+        Ok(bytes) => next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(_) => axum::response::IntoResponse::into_response(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            "the request's body is over 1 MiB, or was cut short",
+        )),
+    }
 }
 
 /// How to start the server.

@@ -146,11 +146,16 @@ impl Server {
 impl Client {
     /// Sends a request; returns the status and the body (JSON, or a string).
     pub fn call(&self, method: &str, path: &str, auth: &Auth, body: Option<Value>) -> (u16, Value) {
-        self.try_call(method, path, auth, body).expect("the server answers")
+        self.send(method, path, auth, body).unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"))
     }
 
     /// Sends a request; `None` when the server does not answer (it was killed).
     pub fn try_call(&self, method: &str, path: &str, auth: &Auth, body: Option<Value>) -> Option<(u16, Value)> {
+        self.send(method, path, auth, body).ok()
+    }
+
+    /// Sends a request; the status and body, or why there is no answer.
+    fn send(&self, method: &str, path: &str, auth: &Auth, body: Option<Value>) -> Result<(u16, Value), ureq::Error> {
         let url = format!("{}{path}", self.url);
         let mut request = ureq::http::Request::builder().method(method).uri(&url);
         match auth {
@@ -162,10 +167,10 @@ impl Client {
         }
         let text = body.map(|b| b.to_string()).unwrap_or_default();
         let request = request.header("content-type", "application/json").body(text).unwrap();
-        let mut response = self.agent.run(request).ok()?;
+        let mut response = self.agent.run(request)?;
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().ok()?;
-        Some((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
+        let text = response.body_mut().read_to_string()?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
     }
 
     /// Signs in; returns the session, from the cookies the server sets.
