@@ -254,11 +254,11 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
 /// use oncodata_analyses::cohort::{Stratifier, incidence_cases};
 /// let w = oncodata_warehouse::Warehouse::open(std::path::Path::new("oncodata-data"))?;
 /// // A server awaits it on its own runtime; the command line blocks on the warehouse's.
-/// let cases = w.block_on(incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex]))?;
+/// let cases = w.block_on(incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex], None))?;
 /// println!("{} {}", cases.counts.values().flatten().sum::<f64>(), cases.unit.label());
 /// # Ok(()) }
 /// ```
-pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, AnalysisError> {
+pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier], years: Option<Years>) -> Result<Cases, AnalysisError> {
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
     let covered = covered_relation(w).await?;
     let coverage = covered.is_some();
@@ -268,11 +268,12 @@ pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, 
     let sql = format!(
         "WITH cohort AS ({cohort}), \
          classified AS (SELECT *, CASE WHEN reason IS NOT NULL THEN reason {} WHEN age IS NULL THEN 'age unknown' END AS why \
-                        FROM cohort) \
+                        FROM cohort {}) \
          SELECT why, {}least(CAST(age AS INT) / 5, 17) AS age_index, count(*) AS n, \
            sum(CASE WHEN claims_only THEN 1 ELSE 0 END) AS claims_only \
          FROM classified GROUP BY ALL",
         unknown.join(" "),
+        years.map_or(String::new(), |(first, last)| format!("WHERE year BETWEEN {first} AND {last}")),
         columns.iter().map(|c| format!("{c}, ")).collect::<String>(),
     );
     let mut counts: BTreeMap<Vec<String>, [f64; 18]> = BTreeMap::new();
@@ -295,8 +296,12 @@ pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier]) -> Result<Cases, 
 }
 
 /// The person-years of the population table by the groupings of `by` it has and age group,
-/// restricted to the covered areas and years when coverage has been declared.
-pub async fn person_years(w: &Warehouse, by: &[Stratifier]) -> Result<PersonYears, AnalysisError> {
+/// restricted to the covered areas and years when coverage has been declared, and to `years`.
+pub async fn person_years(
+    w: &Warehouse,
+    by: &[Stratifier],
+    years: Option<Years>,
+) -> Result<PersonYears, AnalysisError> {
     if !has_table(w, "population")? {
         return Err(AnalysisError::Request(
             "the warehouse has no population: load one with `oncodata ingest --source population FILE`".into(),
@@ -310,7 +315,8 @@ pub async fn person_years(w: &Warehouse, by: &[Stratifier]) -> Result<PersonYear
         None => String::new(),
     };
     let select: Vec<String> = columns.iter().cloned().chain(["p.age_group".into(), "sum(p.persons)".into()]).collect();
-    let sql = format!("SELECT {} FROM population p {restrict} GROUP BY ALL", select.join(", "));
+    let period = years.map_or(String::new(), |(first, last)| format!("WHERE p.year BETWEEN {first} AND {last}"));
+    let sql = format!("SELECT {} FROM population p {restrict} {period} GROUP BY ALL", select.join(", "));
     let mut by_group = Vec::new();
     for r in w.query_async(&sql).await?.rows()? {
         let k = keys.len();
@@ -319,6 +325,9 @@ pub async fn person_years(w: &Warehouse, by: &[Stratifier]) -> Result<PersonYear
     }
     Ok(PersonYears { keys, by_group })
 }
+
+/// A period of years of diagnosis (and of the population), first and last, inclusive.
+pub type Years = (i32, i32);
 
 /// A case of a survival cohort: its diagnosis, its follow-up and its groupings.
 #[derive(Debug, Clone, PartialEq)]
@@ -743,7 +752,7 @@ mod tests {
                 ("population", POPULATION, population()),
             ],
         );
-        let cases = w.block_on(incidence_cases(&w, &[Stratifier::Area, Stratifier::Sex])).unwrap();
+        let cases = w.block_on(incidence_cases(&w, &[Stratifier::Area, Stratifier::Sex], None)).unwrap();
         assert_eq!((cases.unit, cases.coverage), (CaseUnit::Primaries, true));
         // A and F: F's cancer is known from claims diagnoses alone.
         let mut want = [0.0; 18];
@@ -760,7 +769,7 @@ mod tests {
                 ("area of residence unknown", 1),
             ])
         );
-        let py = w.block_on(person_years(&w, &[Stratifier::Area, Stratifier::Sex])).unwrap();
+        let py = w.block_on(person_years(&w, &[Stratifier::Area, Stratifier::Sex], None)).unwrap();
         assert_eq!(py.keys, vec![0, 1]);
         assert_eq!(py.by_group, vec![(vec!["50".to_string(), "male".to_string()], "60-64".to_string(), 1000.0)]);
     }
@@ -790,11 +799,11 @@ mod tests {
                 ("population", POPULATION, population()),
             ],
         );
-        let cases = w.block_on(incidence_cases(&w, &[Stratifier::SiteGroup])).unwrap();
+        let cases = w.block_on(incidence_cases(&w, &[Stratifier::SiteGroup], None)).unwrap();
         assert_eq!((cases.unit, cases.coverage), (CaseUnit::RegistryRecords, false));
         assert_eq!(cases.counts[&vec!["colon".to_string()]].iter().sum::<f64>(), 1.0);
         assert_eq!(cases.excluded, vec![("not a registry record (hospital, claims: not linked)".to_string(), 1)]);
-        let py = w.block_on(person_years(&w, &[Stratifier::SiteGroup])).unwrap();
+        let py = w.block_on(person_years(&w, &[Stratifier::SiteGroup], None)).unwrap();
         assert!(py.keys.is_empty());
         // Without a population, a clear error saying how to load one.
         let bare = tempfile::tempdir().unwrap();
@@ -802,7 +811,7 @@ mod tests {
             bare.path(),
             &[("patients", PATIENTS, vec![vec![t("r"), t("a"), t("encr-csv"), t("50"), t("male")]])],
         );
-        let e = bare.block_on(person_years(&bare, &[Stratifier::Sex])).unwrap_err().to_string();
+        let e = bare.block_on(person_years(&bare, &[Stratifier::Sex], None)).unwrap_err().to_string();
         assert!(e.contains("no population") && e.contains("--source population"), "{e}");
         assert_eq!(py.by_group, vec![(vec![], "60-64".to_string(), 4000.0)]);
     }
@@ -971,7 +980,7 @@ mod tests {
                 .map(|_| {
                     let w = w.clone();
                     tokio::spawn(async move {
-                        let cases = incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex]).await.unwrap();
+                        let cases = incidence_cases(&w, &[Stratifier::SiteGroup, Stratifier::Sex], None).await.unwrap();
                         cases.counts.values().flatten().sum::<f64>()
                     })
                 })

@@ -161,7 +161,12 @@ pub fn counts_from_files(
 /// The warehouse's cases ([`cohort::incidence_cases`]) and person-years
 /// ([`cohort::person_years`]) by `by` (names of [`Stratifier`]s), in the 5-year age groups of
 /// `labels`.
-pub async fn counts_from_warehouse(w: &Warehouse, by: &[String], labels: &[String]) -> Result<Counts, AnalysisError> {
+pub async fn counts_from_warehouse(
+    w: &Warehouse,
+    by: &[String],
+    labels: &[String],
+    years: Option<cohort::Years>,
+) -> Result<Counts, AnalysisError> {
     if labels.len() != AgeGroup::COUNT
         || labels.iter().zip(AgeGroup::all()).any(|(l, g)| label_index(std::slice::from_ref(l), &g.label()).is_none())
     {
@@ -176,7 +181,7 @@ pub async fn counts_from_warehouse(w: &Warehouse, by: &[String], labels: &[Strin
             })
         })
         .collect::<Result<_, _>>()?;
-    let cases = cohort::incidence_cases(w, &stratifiers).await?;
+    let cases = cohort::incidence_cases(w, &stratifiers, years).await?;
     let counted = Some((cases.unit, cases.describe()));
     let mut out = Counts {
         by: by.to_vec(),
@@ -186,13 +191,24 @@ pub async fn counts_from_warehouse(w: &Warehouse, by: &[String], labels: &[Strin
         population_keys: vec![],
         counted,
     };
-    let population = cohort::person_years(w, &stratifiers).await?;
+    let population = cohort::person_years(w, &stratifiers, years).await?;
     out.population_keys = population.keys;
     for (key, group, py) in population.by_group {
         let g = label_index(labels, &group).ok_or_else(|| request(format!("population age group '{group}'")))?;
         out.person_years.entry(key).or_insert_with(|| vec![0.0; labels.len()])[g] += py;
     }
     Ok(out)
+}
+
+/// A period of years written `A-B` (or one year `A`), as `--years` takes it.
+pub fn parse_years(text: &str) -> Result<cohort::Years, AnalysisError> {
+    let bad = || request(format!("--years {text}: expected a period of years as A-B (2020-2022) or one year"));
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let (first, last): (i32, i32) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+    if first > last || !(1900..=2200).contains(&first) || !(1900..=2200).contains(&last) {
+        return Err(bad());
+    }
+    Ok((first, last))
 }
 
 /// The age groups an `A-B` range keeps (whole 5-year groups from A to B; `A+` from A on).
@@ -458,7 +474,7 @@ fn reference_rates(path: &Path, by: &[String], labels: &[String]) -> Result<Refe
 pub async fn warehouse_rates(w: &Warehouse, by: &[&str], standard: &str) -> Result<Vec<IncidenceRow>, AnalysisError> {
     let standard = Standard::named(standard)?;
     let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
-    let counts = counts_from_warehouse(w, &by, &standard.labels).await?;
+    let counts = counts_from_warehouse(w, &by, &standard.labels, None).await?;
     let options =
         RateOptions { interval: AsrInterval::Tiwari, conf: 0.95, age_range: None, sir_reference: None, ratio_to: None };
     Ok(rates(&counts, &standard, &options)?.table)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 pub use oncodata_analyses::incidence::{RATE_COLUMNS, rate_fields};
 use oncodata_analyses::incidence::{
-    RateOptions, Rates, Standard, counts_from_files, counts_from_warehouse, rates, table_records,
+    RateOptions, Rates, Standard, counts_from_files, counts_from_warehouse, parse_years, rates, table_records,
 };
 use oncodata_stats::incidence::{AsrInterval, IncidenceRow, Stratum, crude_rate};
 use serde_json::json;
@@ -74,6 +74,10 @@ pub struct Args {
     /// person_years, rate, lower, upper with the exact Poisson interval).
     #[arg(long)]
     age_specific: bool,
+    /// Only cases diagnosed in these years, over the population of these years (A-B, or one
+    /// year): the period a published table is for.
+    #[arg(long, value_name = "A-B")]
+    years: Option<String>,
     /// Whom the table is for: public, project or steward. A row whose count the audience's
     /// disclosure rules withhold (the warehouse's `disclosure.toml`; by default no count of 1-10
     /// persons for the public and projects) is printed empty from its count on, with the rule in
@@ -133,7 +137,8 @@ pub fn run(args: Args) -> CliResult {
                 .into());
             }
             let w = args.warehouse.open()?;
-            w.block_on(counts_from_warehouse(&w, &args.by, &standard.labels))?
+            let years = args.years.as_deref().map(parse_years).transpose()?;
+            w.block_on(counts_from_warehouse(&w, &args.by, &standard.labels, years))?
         }
     };
     if let Some((_, note)) = &counts.counted {

@@ -300,3 +300,53 @@ fn the_public_table_withholds_counts_of_1_to_10_and_what_reveals_them() {
         }
     }
 }
+
+/// A table printed as CSV, keyed by its first `groups` columns.
+fn keyed(text: &str, groups: usize) -> HashMap<Vec<String>, HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let key = rec.iter().take(groups).map(String::from).collect();
+            (key, h.iter().zip(rec.iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect())
+        })
+        .collect()
+}
+
+/// `--years`: the cases diagnosed in those years over those years' population. Each year's
+/// table is that year's rows of the table by year, and the demo's whole period (2021-2022) is
+/// the table without the option.
+#[test]
+fn a_period_of_years_is_the_years_rows_of_the_table_by_year() {
+    let dir = tempfile::tempdir().unwrap();
+    run_demo(dir.path());
+    let w = dir.path().to_str().unwrap();
+    let table = |by: &str, extra: &[&str]| {
+        let mut args = vec!["incidence", "--audience", "steward", "--warehouse", w, "--by", by, "--format", "csv"];
+        args.extend_from_slice(extra);
+        let out = oncodata(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        keyed(&String::from_utf8(out.stdout).unwrap(), by.split(',').count())
+    };
+    let by_year = table("year,sex", &[]);
+    for year in ["2021", "2022"] {
+        let one = table("sex", &["--years", year]);
+        assert_eq!(one.len(), 2, "{one:?}");
+        for (key, row) in &one {
+            let whole = &by_year[&vec![year.to_string(), key[0].clone()]];
+            for col in ["cases", "person_years", "asr", "asr_lower", "asr_upper"] {
+                close(&row[col], &whole[col], &format!("{year} {key:?} {col}"));
+            }
+        }
+    }
+    let all = table("sex", &[]);
+    let period = table("sex", &["--years", "2021-2022"]);
+    for (key, row) in &all {
+        for col in ["cases", "person_years", "asr"] {
+            close(&period[key][col], &row[col], &format!("2021-2022 {key:?} {col}"));
+        }
+    }
+    let bad = oncodata(&["incidence", "--warehouse", w, "--by", "sex", "--years", "2022-2021"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--years 2022-2021: expected a period of years"));
+}

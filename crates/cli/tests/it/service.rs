@@ -485,6 +485,24 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     }
     assert_eq!(compared, rows.len());
     assert!(rows.iter().all(|r| r[cases].as_f64().is_none_or(|n| n == 0.0 || n >= 11.0)), "no count of 1 to 10");
+    // … for a period, as `--years` gives it.
+    let (status, one_year) = s.call("GET", "/api/figures/incidence?by=sex&years=2021", &anonymous, None);
+    assert_eq!(status, 200, "{one_year}");
+    let printed = stdout_of(&[
+        "incidence",
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--by",
+        "sex",
+        "--years",
+        "2021",
+        "--format",
+        "csv",
+    ]);
+    let from_command: Vec<f64> =
+        printed.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let from_route: Vec<f64> = one_year["rows"].as_array().unwrap().iter().map(|r| r[1].as_f64().unwrap()).collect();
+    assert_eq!(from_route, from_command, "the same cases for 2021");
 
     // The public register.
     let (status, register) = s.call("GET", "/api/register", &anonymous, None);

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use oncodata_analyses::incidence::{RateOptions, Standard, counts_from_warehouse, rates, table_records};
+use oncodata_analyses::incidence::{RateOptions, Standard, counts_from_warehouse, parse_years, rates, table_records};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -19,6 +19,8 @@ pub struct IncidenceQuery {
     pub by: String,
     /// The standard population of the age-standardised rates: `world` (the default), `europe`…
     pub standard: Option<String>,
+    /// The years of diagnosis, `A-B` or one year (as `oncodata incidence --years`); all by default.
+    pub years: Option<String>,
 }
 
 /// A published table.
@@ -50,7 +52,8 @@ pub async fn incidence(
 ) -> ApiResult<Json<Figure>> {
     let by: Vec<String> = query.by.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     let standard_name = query.standard.clone().unwrap_or_else(|| "world".into());
-    let key = format!("incidence?by={}&standard={standard_name}", by.join(","));
+    let years = query.years.as_deref().map(parse_years).transpose().map_err(refused)?;
+    let key = format!("incidence?by={}&standard={standard_name}&years={years:?}", by.join(","));
     if let Some(figure) = state.figure(&key) {
         return Ok(Json(figure));
     }
@@ -61,7 +64,7 @@ pub async fn incidence(
     let w = oncodata_warehouse::Warehouse::open(&root)
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e.to_string()))?;
     let standard = Standard::named(&standard_name).map_err(refused)?;
-    let counts = counts_from_warehouse(&w, &by, &standard.labels).await.map_err(refused)?;
+    let counts = counts_from_warehouse(&w, &by, &standard.labels, years).await.map_err(refused)?;
     let figure = tokio::task::spawn_blocking(move || -> Result<Figure, String> {
         let computed = rates(&counts, &standard, &RateOptions::default()).map_err(|e| e.to_string())?;
         let (mut header, mut records) = table_records(&by, &computed);
