@@ -188,7 +188,8 @@ impl Governance {
         let Some(row) = row else {
             // The same work as for an account, so that timing does not tell which names exist.
             blocking(move || verify_password(&password, DUMMY_HASH)).await;
-            self.record(name, "login_failed", serde_json::json!({ "client": client, "why": "unknown account" }))
+            // The name typed is not kept: it may be a password typed in the wrong field.
+            self.record("unknown", "login_failed", serde_json::json!({ "client": client, "why": "unknown account" }))
                 .await?;
             return Err(refused());
         };

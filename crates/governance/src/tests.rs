@@ -224,7 +224,12 @@ async fn five_failed_logins_lock_an_account_for_a_quarter_of_an_hour() {
     assert_eq!(code(g.authenticate("alice", "alice long password".into(), "test").await), "account_locked");
     clock.fetch_add(accounts::LOCK_SECONDS, Ordering::SeqCst);
     g.authenticate("alice", "alice long password".into(), "test").await.unwrap();
-    assert_eq!(code(g.authenticate("nobody", "whatever".into(), "test").await), "unauthenticated");
+    assert_eq!(code(g.authenticate("my secret password", "whatever".into(), "test").await), "unauthenticated");
+    let log = std::fs::read_to_string(tmp.path().join("audit/events.jsonl")).unwrap();
+    assert!(
+        !log.contains("my secret password"),
+        "a name typed for no account (a password in the wrong field) is not kept"
+    );
     g.disable_user("root", "alice").await.unwrap();
     assert_eq!(code(g.authenticate("alice", "alice long password".into(), "test").await), "unauthenticated");
     g.reset_password("root", "alice", "a new long password".into()).await.unwrap();

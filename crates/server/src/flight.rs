@@ -16,7 +16,6 @@ use arrow_flight::sql::{CommandStatementQuery, ProstMessageExt, SqlInfo, TicketS
 use arrow_flight::{FlightDescriptor, FlightEndpoint, FlightInfo, Ticket};
 use futures::TryStreamExt;
 use oncodata_governance::User;
-use oncodata_governance::workspaces::Build;
 use oncodata_warehouse::QueryResult;
 use prost::Message;
 use tonic::metadata::MetadataMap;
@@ -49,9 +48,9 @@ impl FlightSql {
         Self { state, pending: Arc::default() }
     }
 
-    /// The caller's account and project, from the bearer token of the call; refused unless the
-    /// account may use the project's workspace now and the workspace is built.
-    async fn authorize(&self, metadata: &MetadataMap) -> Result<(User, i64), Status> {
+    /// The caller's account, project and workspace folder, from the bearer token of the call;
+    /// refused unless the account may use the project's workspace now and it is built.
+    async fn authorize(&self, metadata: &MetadataMap) -> Result<(User, i64, std::path::PathBuf), Status> {
         let token = metadata
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -64,12 +63,12 @@ impl FlightSql {
         let governance = &self.state.governance;
         let (user, project) =
             governance.token(token.trim()).await.map_err(|e| Status::unauthenticated(e.to_string()))?;
-        governance.workspace_permit(&user, project).await.map_err(|e| Status::permission_denied(e.to_string()))?;
-        let ready = governance.workspace(project).await.map_err(|e| Status::unavailable(e.to_string()))?;
-        if !ready.is_some_and(|w| w.state == Build::Ready) {
-            return Err(Status::failed_precondition(format!("project {project}'s workspace is not ready yet")));
-        }
-        Ok((user, project))
+        let folder = self.state.ready_workspace(&user, project).await.map_err(|e| match e.code {
+            "forbidden" => Status::permission_denied(e.message),
+            "wrong_state" => Status::failed_precondition(e.message),
+            _ => Status::unavailable(e.message),
+        })?;
+        Ok((user, project, folder))
     }
 
     fn handle() -> String {
@@ -90,8 +89,7 @@ impl FlightSqlService for FlightSql {
         query: CommandStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let (user, project) = self.authorize(request.metadata()).await?;
-        let folder = self.state.workspaces.folder(project);
+        let (user, project, folder) = self.authorize(request.metadata()).await?;
         let workspace = oncodata_warehouse::Warehouse::open(&folder).map_err(|e| Status::unavailable(e.to_string()))?;
         let result =
             workspace.query_user_async(&query.query).await.map_err(|e| Status::invalid_argument(e.to_string()))?;
@@ -115,7 +113,7 @@ impl FlightSqlService for FlightSql {
         ticket: TicketStatementQuery,
         request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let (user, project) = self.authorize(request.metadata()).await?;
+        let (user, project, _) = self.authorize(request.metadata()).await?;
         let handle = String::from_utf8_lossy(&ticket.statement_handle).to_string();
         let taken = self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&handle);
         let pending = taken.filter(|p| p.user == user.name && p.project == project).ok_or_else(|| {

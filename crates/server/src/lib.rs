@@ -80,6 +80,24 @@ impl AppState {
         }
     }
 
+    /// The folder of project `id`'s workspace, when `user` may query it now (a member named by
+    /// the permit in force) and it is built; why not otherwise. The one check of the SQL,
+    /// export and Flight SQL paths.
+    pub async fn ready_workspace(&self, user: &oncodata_governance::User, id: i64) -> Result<PathBuf, ApiError> {
+        self.governance.workspace_permit(user, id).await?;
+        let built = self.governance.workspace(id).await?;
+        if !built.is_some_and(|w| w.state == oncodata_governance::workspaces::Build::Ready) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "wrong_state",
+                format!(
+                    "project {id}'s workspace is not ready (being built, or its build failed: GET /api/projects/{id} says which)"
+                ),
+            ));
+        }
+        Ok(self.workspaces.folder(id))
+    }
+
     /// A published figure computed less than [`FIGURE_SECONDS`] ago.
     pub fn figure(&self, key: &str) -> Option<routes::figures::Figure> {
         let figures = self.figures.read().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use oncodata_governance::applications::Permit;
 use oncodata_governance::sessions::{IssuedToken, TokenInfo};
-use oncodata_governance::workspaces::{Build, Workspace};
+use oncodata_governance::workspaces::Workspace;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -152,18 +152,7 @@ pub async fn sql(
     use axum::response::IntoResponse;
     use sha2::Digest;
     let user = caller.for_project(id)?;
-    state.governance.workspace_permit(user, id).await?;
-    let ready = state.governance.workspace(id).await?.filter(|w| w.state == Build::Ready);
-    if ready.is_none() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "wrong_state",
-            format!(
-                "project {id}'s workspace is not ready (being built, or its build failed: GET /api/projects/{id} says which)"
-            ),
-        ));
-    }
-    let folder = state.workspaces.folder(id);
+    let folder = state.ready_workspace(user, id).await?;
     let workspace = oncodata_warehouse::Warehouse::open(&folder)
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "workspace_unavailable", e.to_string()))?;
     let result = workspace.query_user_async(&request.sql).await.map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -248,16 +237,8 @@ pub async fn export(
 ) -> ApiResult<Json<Export>> {
     use sha2::Digest;
     let user = caller.for_project(id)?;
-    state.governance.workspace_permit(user, id).await?;
-    if !state.governance.workspace(id).await?.is_some_and(|w| w.state == Build::Ready) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "wrong_state",
-            format!("project {id}'s workspace is not ready (GET /api/projects/{id} says why)"),
-        ));
-    }
-    let (folder, warehouse, statement) =
-        (state.workspaces.folder(id), state.workspaces.warehouse.clone(), request.sql.clone());
+    let folder = state.ready_workspace(user, id).await?;
+    let (warehouse, statement) = (state.workspaces.warehouse.clone(), request.sql.clone());
     let project = crate::workspace::project_name(id);
     // The project's releases outlive its workspace's rebuilds (the differencing defence
     // compares every export with all the project's earlier ones).

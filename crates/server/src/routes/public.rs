@@ -49,15 +49,10 @@ pub async fn register_page(
     let register = state.register().await?;
     let en = language.lang.as_deref() == Some("en");
     let t = |fr: &'static str, english: &'static str| if en { english } else { fr };
-    let outcome = |o: &str| match (o, en) {
-        ("approved", false) => "autorisé",
-        ("expired", false) => "terminé",
-        ("refused", false) => "refusé",
-        (other, _) => match other {
-            "approved" => "approved",
-            "expired" => "ended",
-            _ => "refused",
-        },
+    let outcome = |o: &str| match o {
+        "approved" => t("autorisé", "approved"),
+        "expired" => t("terminé", "ended"),
+        _ => t("refusé", "refused"),
     };
     let mut rows = String::new();
     for p in &register.projects {
