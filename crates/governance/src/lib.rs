@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod queries;
 pub mod register;
 pub mod roles;
 pub mod sessions;

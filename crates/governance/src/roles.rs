@@ -69,6 +69,9 @@ pub enum Action {
     ConfirmConditions,
     /// Query a project's workspace, and make API tokens for it (its members, permit in force).
     UseWorkspace,
+    /// Read the quarantine (the rejected records' source text) and the quality reports; correct
+    /// a record and ingest it again.
+    Curate,
     /// Add, list, disable accounts and reset their passwords.
     ManageUsers,
     /// Read and verify the audit log, sign a checkpoint.
@@ -77,7 +80,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of the table.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ReadRegister,
         Action::Apply,
         Action::ReadApplication,
@@ -87,6 +90,7 @@ impl Action {
         Action::Decide,
         Action::ConfirmConditions,
         Action::UseWorkspace,
+        Action::Curate,
         Action::ManageUsers,
         Action::Audit,
     ];
@@ -103,6 +107,7 @@ impl Action {
             Action::Decide => "decide on an application",
             Action::ConfirmConditions => "confirm the conditions of a conditional approval are met",
             Action::UseWorkspace => "query a project's workspace and make its API tokens",
+            Action::Curate => "read the quarantine and the quality reports, and correct and re-ingest records",
             Action::ManageUsers => "manage accounts",
             Action::Audit => "read, verify and checkpoint the audit log",
         }
@@ -110,7 +115,7 @@ impl Action {
 }
 
 /// The table: each action and the roles that may take it. The one place rights are written.
-pub const RIGHTS: [(Action, &[Role]); 11] = [
+pub const RIGHTS: [(Action, &[Role]); 12] = [
     (Action::ReadRegister, &[Role::Public, Role::Applicant, Role::Committee, Role::Steward, Role::Admin]),
     (Action::Apply, &[Role::Applicant]),
     (Action::ReadApplication, &[Role::Applicant, Role::Committee, Role::Steward]),
@@ -120,6 +125,7 @@ pub const RIGHTS: [(Action, &[Role]); 11] = [
     (Action::Decide, &[Role::Committee]),
     (Action::ConfirmConditions, &[Role::Steward]),
     (Action::UseWorkspace, &[Role::Applicant]),
+    (Action::Curate, &[Role::Steward]),
     (Action::ManageUsers, &[Role::Admin]),
     (Action::Audit, &[Role::Admin]),
 ];

@@ -22,6 +22,7 @@ pub mod fhir_codes;
 pub mod iarc;
 pub mod identity;
 pub mod input;
+pub mod load;
 pub mod mapping;
 pub mod mortality;
 pub mod naaccr;

@@ -36,7 +36,7 @@ const REGISTER_SECONDS: u64 = 5;
 
 /// How long a published figure is served from memory before it is computed again (the
 /// warehouse changes by loads, which a figure may lag by this much).
-const FIGURE_SECONDS: u64 = 300;
+pub const FIGURE_SECONDS: u64 = 300;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -50,7 +50,7 @@ pub struct AppState {
     /// The register, as last read.
     register: Arc<RwLock<Option<(Instant, Register)>>>,
     /// Published figures, by their selection, as last computed.
-    figures: Arc<RwLock<std::collections::HashMap<String, (Instant, routes::figures::Figure)>>>,
+    figures: Arc<RwLock<std::collections::HashMap<String, (Instant, routes::figures::Published)>>>,
 }
 
 impl AppState {
@@ -99,13 +99,13 @@ impl AppState {
     }
 
     /// A published figure computed less than [`FIGURE_SECONDS`] ago.
-    pub fn figure(&self, key: &str) -> Option<routes::figures::Figure> {
+    pub fn figure(&self, key: &str) -> Option<routes::figures::Published> {
         let figures = self.figures.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         figures.get(key).filter(|(at, _)| at.elapsed() < Duration::from_secs(FIGURE_SECONDS)).map(|(_, f)| f.clone())
     }
 
     /// Keeps a published figure in memory.
-    pub fn keep_figure(&self, key: String, figure: routes::figures::Figure) {
+    pub fn keep_figure(&self, key: String, figure: routes::figures::Published) {
         let mut figures = self.figures.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         figures.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(FIGURE_SECONDS));
         figures.insert(key, (Instant::now(), figure));
@@ -154,6 +154,7 @@ impl utoipa::Modify for Security {
         (name = "applications", description = "Applications for access and the workflow."),
         (name = "review", description = "The committee's review."),
         (name = "projects", description = "Approved projects: permits and API tokens."),
+        (name = "curation", description = "The data steward's quarantine, corrections and quality reports."),
         (name = "admin", description = "Accounts and the audit log."),
     )
 )]
@@ -167,6 +168,12 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(public::register))
         .routes(routes!(public::register_page))
         .routes(routes!(routes::figures::incidence))
+        .routes(routes!(routes::figures::net_survival))
+        .routes(routes!(routes::curation::quarantine))
+        .routes(routes!(routes::curation::record))
+        .routes(routes!(routes::curation::fix))
+        .routes(routes!(routes::curation::quality))
+        .routes(routes!(projects::saved_queries, projects::save_query))
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
         .routes(routes!(applications::list, applications::create))
@@ -201,6 +208,12 @@ pub fn app(state: AppState) -> Router {
     let api = Arc::new(api);
     router
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .route("/", axum::routing::get(routes::pages::explorer_page))
+        .route("/explorer/{file}", axum::routing::get(routes::pages::explorer_file))
+        .route("/assets/{name}", axum::routing::get(routes::pages::asset))
+        .route("/app", axum::routing::get(routes::pages::home_page))
+        .route("/app/{name}", axum::routing::get(routes::pages::signed_in_page))
+        .route("/app/{kind}/{id}", axum::routing::get(routes::pages::numbered_page))
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route: see /api/openapi.json for the API")
         })

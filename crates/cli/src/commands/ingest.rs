@@ -8,13 +8,12 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use oncodata_ingest::extract::BATCH;
 use oncodata_ingest::mapping::Mapping;
 use oncodata_ingest::mortality::read_mortality;
 use oncodata_ingest::population::{ReferenceSummary, read_life_table, read_population};
-use oncodata_ingest::{Extract, IngestError, Records, SourceKind, Verified, read_source};
+use oncodata_ingest::{Extract, SourceKind, Verified};
 use oncodata_model::{CauseOfDeathCount, Coverage, LifeTableEntry, PopulationCount};
-use oncodata_warehouse::{DatasetLoad, LoadReport, Warehouse, WarehouseError, valid_dataset_name};
+use oncodata_warehouse::{LoadReport, Warehouse, valid_dataset_name};
 use serde_json::json;
 
 use super::CliResult;
@@ -126,11 +125,8 @@ fn source_bytes(path: &Path) -> u64 {
     }
 }
 
-/// Reads one source path into `extract` with a progress bar (bytes read of the path's size),
-/// and loads it as `dataset` into `warehouse` unless this is a dry run. The records are
-/// streamed in batches to a writer thread that stages them in the warehouse while reading
-/// goes on, so that memory stays bounded whatever the size of the source; in a dry run they
-/// are counted and let go.
+/// Reads one source path into the warehouse (the library's [`oncodata_ingest::load::read_into`])
+/// with a progress bar: bytes read, records, and the merge.
 pub fn read_into(
     kind: SourceKind,
     path: &Path,
@@ -157,63 +153,11 @@ pub fn read_into(
             }
         })
     };
-    let result = match warehouse {
-        None => {
-            let recycler = extract.recycler();
-            extract.stream_to(BATCH, move |records| {
-                recycler.give(records);
-                Ok(())
-            });
-            let read = read_guarded(kind, path, mapping, today, extract);
-            read.and(extract.end_stream()).map(|()| None).map_err(Into::into)
-        }
-        Some(w) => std::thread::scope(|scope| -> Result<_, Box<dyn std::error::Error>> {
-            let mut load = w.load(dataset)?;
-            let (tx, rx) = mpsc::sync_channel::<Records>(1);
-            let recycler = extract.recycler();
-            let writer = scope.spawn(move || -> Result<DatasetLoad<'_>, WarehouseError> {
-                for records in rx {
-                    load.write(&records)?;
-                    recycler.give(records);
-                }
-                Ok(load)
-            });
-            extract.stream_to(BATCH, move |r| tx.send(r).map_err(|_| "the warehouse writer stopped".to_string()));
-            let read = read_guarded(kind, path, mapping, today, extract);
-            let ended = extract.end_stream();
-            // The writer's own error explains a batch it could not take.
-            let load = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            read?;
-            ended?;
-            bar.set_message(format!("{label}: merging into dataset {dataset}"));
-            Ok(Some(load.finish(extract.files.iter().map(|f| f.file.as_str()))?))
-        }),
-    };
+    let result = oncodata_ingest::load::read_into(kind, path, mapping, today, extract, warehouse, dataset);
     drop(stop);
     bar.finish_and_clear();
     ticker.join().ok();
-    result
-}
-
-/// [`read_source`], with a panic (a bug) in it or in its worker threads turned into an error
-/// naming the file: the writer thread then sees the end of the stream and stops, where a panic
-/// unwinding past it would leave it waiting for batches forever.
-fn read_guarded(
-    kind: SourceKind,
-    path: &Path,
-    mapping: Option<&Mapping>,
-    today: NaiveDate,
-    extract: &mut Extract,
-) -> Result<(), IngestError> {
-    let read =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_source(kind, path, mapping, today, extract)));
-    read.unwrap_or_else(|_| {
-        Err(IngestError::Layout {
-            file: path.display().to_string(),
-            message: "reading stopped on an internal error (a bug in oncodata); nothing of this run is published"
-                .into(),
-        })
-    })
+    Ok(result?)
 }
 
 /// Runs the command.

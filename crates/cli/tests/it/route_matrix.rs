@@ -130,6 +130,19 @@ fn every_route_answers_every_caller_as_the_matrix_says() {
         .collect();
     assert!(!pseudonyms.is_empty());
 
+    // A quarantined record of the demo's: its file (as a query value and as text), number and text.
+    let listing = f.ok("GET", "/api/quarantine", &f.callers[6], json!(null));
+    let first = &listing["records"][0];
+    let file = first["source_file"].as_str().unwrap().to_string();
+    let number = first["source_record"].as_i64().unwrap();
+    let record = f.ok(
+        "GET",
+        &format!("/api/quarantine/record?file={}&record={number}", encode(&file)),
+        &f.callers[6],
+        json!(null),
+    );
+    let quarantined = (encode(&file), number, file.clone(), record["raw"].as_str().unwrap().to_string());
+
     // Every route of the description has its line, and every line its route.
     let (_, api) = f.s.call("GET", "/api/openapi.json", &Auth::Anonymous, None);
     let mut described: Vec<String> = Vec::new();
@@ -159,6 +172,7 @@ fn every_route_answers_every_caller_as_the_matrix_says() {
                 "approved" => Some(f.approved.to_string()),
                 "step" => Some(f.application(if applicant { "draft" } else { "submitted" }).to_string()),
                 "user" => Some(f.new_user()),
+                "quarantined" => None,
                 "token" => Some(if c == 1 || c == 2 {
                     f.ok("POST", &format!("/api/projects/{}/tokens", f.approved), &who, json!({}))["info"]["id"]
                         .as_str()
@@ -172,6 +186,10 @@ fn every_route_answers_every_caller_as_the_matrix_says() {
             let path = match &object {
                 Some(o) => line.path.replace("{id}", o).replace("{name}", o),
                 None if line.path == "/api/figures/incidence" => format!("{}?by=site_group,sex", line.path),
+                None if line.path == "/api/figures/survival" => format!("{}?site=breast&sex=female", line.path),
+                None if line.path == "/api/quarantine/record" => {
+                    format!("{}?file={}&record={}", line.path, quarantined.0, quarantined.1)
+                }
                 None => line.path.clone(),
             };
             let body = match (line.method.as_str(), line.path.as_str()) {
@@ -196,6 +214,12 @@ fn every_route_answers_every_caller_as_the_matrix_says() {
                     Some(json!({"name": format!("new{n}"), "role": "applicant", "password": "a long enough password"}))
                 }
                 ("POST", "/api/users/{name}/password") => Some(json!({"password": "another long password"})),
+                ("POST", "/api/projects/{id}/queries") => {
+                    Some(json!({"name": "by sex", "sql": "SELECT sex FROM persons"}))
+                }
+                ("POST", "/api/quarantine/fix") => {
+                    Some(json!({"file": quarantined.2, "record": quarantined.1, "raw": quarantined.3}))
+                }
                 _ => None,
             };
             let (status, answer) = f.s.call(&line.method, &path, &who, body);
@@ -217,4 +241,14 @@ fn every_route_answers_every_caller_as_the_matrix_says() {
         }
     }
     assert!(wrong.is_empty(), "{} cells differ from route_matrix.txt:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// A query string's value, percent-encoded.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

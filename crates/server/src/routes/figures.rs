@@ -1,11 +1,17 @@
 //! Published figures: what the public may see of the warehouse, through the public audience's
-//! disclosure control, as `oncodata incidence --audience public` prints it; computed once and
-//! served from memory.
+//! disclosure control — incidence as `oncodata incidence --audience public` prints it, net
+//! survival as `oncodata survival --method pohar-perme --audience public` — computed once per
+//! selection and served from memory for [`crate::FIGURE_SECONDS`]. The explorer's pages and
+//! downloads are drawn from these same tables.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use oncodata_analyses::cohort::SurvivalOptions;
 use oncodata_analyses::incidence::{RateOptions, Standard, counts_from_warehouse, parse_years, rates, table_records};
+use oncodata_analyses::survival::{Method, Request, estimate, warehouse_data};
+use oncodata_stats::relative::{DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod};
+use oncodata_stats::survival::CiTransform;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -36,8 +42,266 @@ pub struct Figure {
     pub notes: Vec<String>,
 }
 
+/// The selection of a net survival estimate (every value optional: all).
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SurvivalQuery {
+    /// A site group (`lung`, `breast`…).
+    pub site: Option<String>,
+    /// `male` or `female`.
+    pub sex: Option<String>,
+    /// The years of diagnosis, `A-B` or one year.
+    pub years: Option<String>,
+    /// A département (INSEE code).
+    pub area: Option<String>,
+}
+
+/// Net survival at one time since diagnosis.
+#[derive(Clone, Serialize, utoipa::ToSchema)]
+pub struct SurvivalPoint {
+    /// Years since diagnosis.
+    pub years: f64,
+    /// Net survival (0 to 1); null where withheld or beyond the follow-up.
+    pub estimate: Option<f64>,
+    /// The 95 % interval's lower bound (log transform, as R's survival).
+    pub lower: Option<f64>,
+    /// Its upper bound.
+    pub upper: Option<f64>,
+}
+
+/// A published net survival estimate (Pohar-Perme, against the warehouse's life table).
+#[derive(Clone, Serialize, utoipa::ToSchema)]
+pub struct SurvivalFigure {
+    /// Persons in the cohort; null when the group is withheld.
+    pub persons: Option<usize>,
+    /// At 1, 5 and 10 years.
+    pub at: Vec<SurvivalPoint>,
+    /// The curve after disclosure control (steps merged, tail cut), from (0, 1).
+    pub curve: Vec<SurvivalPoint>,
+    /// What disclosure control withheld, and why; what the cohort left out.
+    pub notes: Vec<String>,
+}
+
+/// What the explorer offers: the areas registries cover, by years, and the years with population.
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    /// (area, first year, last year) of each declaration; empty when none was declared.
+    pub declared: Vec<(String, i32, i32)>,
+    /// The first and last years of the population table.
+    pub years: Option<(i32, i32)>,
+}
+
+impl Coverage {
+    /// The départements covered in some year of `years` (all declared ones without a period).
+    pub fn covered(&self, years: Option<(i32, i32)>) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .declared
+            .iter()
+            .filter(|(_, a, b)| years.is_none_or(|(x, y)| *a <= y && x <= *b))
+            .map(|(area, _, _)| area.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// A figure kept in memory.
+#[derive(Clone)]
+pub enum Published {
+    /// An incidence table.
+    Incidence(Figure),
+    /// A survival estimate.
+    Survival(SurvivalFigure),
+    /// The coverage.
+    Coverage(Coverage),
+}
+
 fn refused(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", e.to_string())
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e.to_string())
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
+
+impl AppState {
+    /// The public incidence table by `by` (world standard unless `standard`), for `years`.
+    pub async fn incidence_table(
+        &self,
+        by: &[String],
+        standard: Option<&str>,
+        years: Option<&str>,
+    ) -> ApiResult<Figure> {
+        let standard_name = standard.unwrap_or("world").to_string();
+        let years = years.map(parse_years).transpose().map_err(refused)?;
+        let key = format!("incidence?by={}&standard={standard_name}&years={years:?}", by.join(","));
+        if let Some(Published::Incidence(figure)) = self.figure(&key) {
+            return Ok(figure);
+        }
+        if by.is_empty() {
+            return Err(refused("by: name at least one grouping column"));
+        }
+        let root = self.workspaces.warehouse.clone();
+        let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
+        let standard = Standard::named(&standard_name).map_err(refused)?;
+        let counts = counts_from_warehouse(&w, by, &standard.labels, years).await.map_err(refused)?;
+        let by = by.to_vec();
+        let figure = tokio::task::spawn_blocking(move || -> Result<Figure, String> {
+            let computed = rates(&counts, &standard, &RateOptions::default()).map_err(|e| e.to_string())?;
+            let (mut header, mut records) = table_records(&by, &computed);
+            let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(|e| e.to_string())?;
+            let mut notes = Vec::new();
+            oncodata_disclosure::sql::withhold_printed_with(
+                &mut header,
+                &mut records,
+                by.len(),
+                &[],
+                &policy,
+                oncodata_disclosure::Audience::Public,
+                &mut notes,
+            )
+            .map_err(|e| e.to_string())?;
+            let last = header.len() - 1;
+            let rows = records
+                .into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .enumerate()
+                        .map(|(i, v)| match (i < by.len() || i == last, v.parse::<f64>()) {
+                            _ if v.is_empty() || v == "NA" => serde_json::Value::Null,
+                            (false, Ok(x)) => {
+                                serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
+                            }
+                            _ => v.into(),
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok(Figure { columns: header, rows, notes })
+        })
+        .await
+        .map_err(internal)?
+        .map_err(refused)?;
+        self.keep_figure(key, Published::Incidence(figure.clone()));
+        Ok(figure)
+    }
+
+    /// The public net survival (Pohar-Perme, daily integration of the warehouse's life table,
+    /// log-transformed 95 % intervals) of the cohort `filter` selects (a condition on the
+    /// survival columns, checked by the caller), with the public rules applied: a group of too
+    /// few persons withheld, steps merged, the tail cut where too few remain at risk.
+    pub async fn survival_figure(&self, filter: &str) -> ApiResult<SurvivalFigure> {
+        let key = format!("survival?{filter}");
+        if let Some(Published::Survival(figure)) = self.figure(&key) {
+            return Ok(figure);
+        }
+        let root = self.workspaces.warehouse.clone();
+        let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
+        let options =
+            SurvivalOptions { filter: Some(filter), first_primary_only: false, ages: None, closing_date: None };
+        let found = warehouse_data(&w, &options).await.map_err(refused)?;
+        let figure = tokio::task::spawn_blocking(move || -> Result<SurvivalFigure, String> {
+            const ANCHORS: [f64; 3] = [1.0, 5.0, 10.0];
+            let empty = |notes: Vec<String>| SurvivalFigure {
+                persons: Some(0),
+                at: ANCHORS
+                    .iter()
+                    .map(|&years| SurvivalPoint { years, estimate: None, lower: None, upper: None })
+                    .collect(),
+                curve: Vec::new(),
+                notes,
+            };
+            if found.data.is_empty() {
+                return Ok(empty(vec![found.note]));
+            }
+            if found.life_table.is_empty() {
+                return Err(
+                    "net survival needs the warehouse's life table (oncodata ingest --source life-table FILE)".into()
+                );
+            }
+            let table = RateTable::from_rows(&found.life_table, RateUnit::Year).map_err(|e| e.to_string())?;
+            let request = Request {
+                by: &[],
+                time: "time",
+                time_in_years: false,
+                event: "status",
+                age: Some("age_days"),
+                age_in_years: false,
+                sex: Some("sex"),
+                date: Some("date"),
+                method: Method::Relative(RelativeMethod::PoharPerme, Integration::Daily),
+                rate_table: Some(&table),
+                transform: CiTransform::Log,
+                conf: 0.95,
+                standardise: None,
+                at: &[],
+            };
+            let mut estimates = estimate(&found.data, &request).map_err(|e| e.to_string())?;
+            let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(|e| e.to_string())?;
+            let audience = oncodata_disclosure::Audience::Public;
+            let rules = policy.rules(audience);
+            let anchors: Vec<f64> = ANCHORS.iter().map(|y| y * DAYS_PER_YEAR).collect();
+            let withheld = oncodata_disclosure::survival::withhold_estimates(&mut estimates, rules, &anchors);
+            let mut notes = vec![found.note];
+            notes.extend(withheld.note(audience, rules));
+            if !withheld.groups.is_empty() || estimates.curves.is_empty() {
+                return Ok(SurvivalFigure { persons: None, ..empty(notes) });
+            }
+            let point = |years: f64, r: &oncodata_stats::survival::SurvivalRow| SurvivalPoint {
+                years,
+                estimate: Some(r.surv),
+                lower: r.lower.is_finite().then_some(r.lower),
+                upper: r.upper.is_finite().then_some(r.upper),
+            };
+            let at = ANCHORS
+                .iter()
+                .zip(withheld.anchors.first().into_iter().flatten())
+                .map(|(&years, row)| match row {
+                    Some(r) => point(years, r),
+                    None => SurvivalPoint { years, estimate: None, lower: None, upper: None },
+                })
+                .collect();
+            let mut curve = vec![SurvivalPoint { years: 0.0, estimate: Some(1.0), lower: Some(1.0), upper: Some(1.0) }];
+            curve.extend(estimates.curves[0].1.iter().map(|r| point(r.row.time / DAYS_PER_YEAR, &r.row)));
+            Ok(SurvivalFigure { persons: estimates.summary.first().map(|s| s.n), at, curve, notes })
+        })
+        .await
+        .map_err(internal)?
+        .map_err(refused)?;
+        self.keep_figure(key, Published::Survival(figure.clone()));
+        Ok(figure)
+    }
+
+    /// The registries' coverage and the population's years.
+    pub async fn coverage(&self) -> ApiResult<Coverage> {
+        if let Some(Published::Coverage(c)) = self.figure("coverage") {
+            return Ok(c);
+        }
+        let w = oncodata_warehouse::Warehouse::open(&self.workspaces.warehouse).map_err(unavailable)?;
+        let tables = w.tables().map_err(unavailable)?;
+        let mut coverage = Coverage::default();
+        let int = |v: &oncodata_warehouse::Value| v.as_text().parse::<i32>().ok();
+        if tables.iter().any(|t| t == "coverage") {
+            let r = w.query_async("SELECT area, first_year, last_year FROM coverage").await.map_err(unavailable)?;
+            for row in r.rows().map_err(unavailable)? {
+                if let (Some(a), Some(b)) = (int(&row[1]), int(&row[2])) {
+                    coverage.declared.push((row[0].as_text(), a, b));
+                }
+            }
+        }
+        if tables.iter().any(|t| t == "population") {
+            let r = w.query_async("SELECT min(year), max(year) FROM population").await.map_err(unavailable)?;
+            if let Some(row) = r.rows().map_err(unavailable)?.first() {
+                coverage.years = int(&row[0]).zip(int(&row[1]));
+            }
+        }
+        self.keep_figure("coverage".into(), Published::Coverage(coverage.clone()));
+        Ok(coverage)
+    }
 }
 
 /// Incidence by the columns asked for — cases, person-years, crude and age-standardised rates
@@ -51,54 +315,43 @@ pub async fn incidence(
     QueryParams(query): QueryParams<IncidenceQuery>,
 ) -> ApiResult<Json<Figure>> {
     let by: Vec<String> = query.by.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
-    let standard_name = query.standard.clone().unwrap_or_else(|| "world".into());
-    let years = query.years.as_deref().map(parse_years).transpose().map_err(refused)?;
-    let key = format!("incidence?by={}&standard={standard_name}&years={years:?}", by.join(","));
-    if let Some(figure) = state.figure(&key) {
-        return Ok(Json(figure));
+    Ok(Json(state.incidence_table(&by, query.standard.as_deref(), query.years.as_deref()).await?))
+}
+
+/// Net survival (Pohar-Perme) at 1, 5 and 10 years and its curve, for a site group, sex, period
+/// and département, as the public may see it (`oncodata survival --method pohar-perme
+/// --audience public` on the same cohort).
+#[utoipa::path(get, path = "/api/figures/survival", tag = "public", security(()), params(SurvivalQuery),
+    responses((status = 200, body = SurvivalFigure), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody)))]
+pub async fn net_survival(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<SurvivalQuery>,
+) -> ApiResult<Json<SurvivalFigure>> {
+    let params: std::collections::HashMap<String, String> = [
+        ("measure", Some("survival".to_string())),
+        ("site", query.site),
+        ("sex", query.sex),
+        ("years", query.years),
+        ("area", query.area),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+    .collect();
+    let selection = oncodata_web::explorer::Selection::parse(&params).map_err(refused)?;
+    Ok(Json(state.survival_figure(&selection.survival_filter()).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_by_period() {
+        let c = Coverage { declared: vec![("50".into(), 2021, 2022), ("14".into(), 2010, 2015)], years: None };
+        assert_eq!(c.covered(None), ["14", "50"]);
+        assert_eq!(c.covered(Some((2020, 2022))), ["50"]);
+        assert_eq!(c.covered(Some((2015, 2021))), ["14", "50"]);
+        assert!(c.covered(Some((2016, 2020))).is_empty());
     }
-    if by.is_empty() {
-        return Err(refused("by: name at least one grouping column"));
-    }
-    let root = state.workspaces.warehouse.clone();
-    let w = oncodata_warehouse::Warehouse::open(&root)
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e.to_string()))?;
-    let standard = Standard::named(&standard_name).map_err(refused)?;
-    let counts = counts_from_warehouse(&w, &by, &standard.labels, years).await.map_err(refused)?;
-    let figure = tokio::task::spawn_blocking(move || -> Result<Figure, String> {
-        let computed = rates(&counts, &standard, &RateOptions::default()).map_err(|e| e.to_string())?;
-        let (mut header, mut records) = table_records(&by, &computed);
-        let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(|e| e.to_string())?;
-        let mut notes = Vec::new();
-        oncodata_disclosure::sql::withhold_printed_with(
-            &mut header,
-            &mut records,
-            by.len(),
-            &[],
-            &policy,
-            oncodata_disclosure::Audience::Public,
-            &mut notes,
-        )
-        .map_err(|e| e.to_string())?;
-        let last = header.len() - 1;
-        let rows = records
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .enumerate()
-                    .map(|(i, v)| match (i < by.len() || i == last, v.parse::<f64>()) {
-                        _ if v.is_empty() || v == "NA" => serde_json::Value::Null,
-                        (false, Ok(x)) => serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into),
-                        _ => v.into(),
-                    })
-                    .collect()
-            })
-            .collect();
-        Ok(Figure { columns: header, rows, notes })
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-    .map_err(refused)?;
-    state.keep_figure(key, figure.clone());
-    Ok(Json(figure))
 }

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use oncodata_governance::applications::Permit;
+use oncodata_governance::queries::SavedQuery;
 use oncodata_governance::sessions::{IssuedToken, TokenInfo};
 use oncodata_governance::workspaces::Workspace;
 use serde::{Deserialize, Serialize};
@@ -120,7 +121,7 @@ pub struct SqlResult {
     pub rows: Vec<Vec<serde_json::Value>>,
 }
 
-fn json_value(v: oncodata_warehouse::Value) -> serde_json::Value {
+pub(crate) fn json_value(v: oncodata_warehouse::Value) -> serde_json::Value {
     use oncodata_warehouse::Value;
     match v {
         Value::Null => serde_json::Value::Null,
@@ -285,4 +286,43 @@ pub async fn export(
         )
         .await?;
     Ok(Json(export))
+}
+
+/// A query to save.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQuery {
+    /// Its name (1 to 100 characters).
+    pub name: String,
+    /// The statement.
+    pub sql: String,
+}
+
+/// The project's saved queries, newest first.
+#[utoipa::path(get, path = "/api/projects/{id}/queries", tag = "projects",
+    params(("id" = i64, Path, description = "The project's number")),
+    responses((status = 400, body = ErrorBody), (status = 200, body = Vec<SavedQuery>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn saved_queries(
+    State(state): State<AppState>,
+    caller: Caller,
+    Param(id): Param<i64>,
+) -> ApiResult<Json<Vec<SavedQuery>>> {
+    let user = caller.for_project(id)?;
+    Ok(Json(state.governance.saved_queries(user, id).await?))
+}
+
+/// Saves a query in the project (its statement's SHA-256 in the audit log).
+#[utoipa::path(post, path = "/api/projects/{id}/queries", tag = "projects", request_body = NewQuery,
+    params(("id" = i64, Path, description = "The project's number")),
+    responses((status = 400, body = ErrorBody), (status = 201, body = SavedQuery), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_query(
+    State(state): State<AppState>,
+    caller: Caller,
+    Param(id): Param<i64>,
+    Body(query): Body<NewQuery>,
+) -> ApiResult<(StatusCode, Json<SavedQuery>)> {
+    let user = caller.for_project(id)?;
+    Ok((StatusCode::CREATED, Json(state.governance.save_query(user, id, &query.name, &query.sql).await?)))
 }
