@@ -270,10 +270,13 @@ impl Table<'_> {
     }
 }
 
+/// A published value as text: numbers in Rust's shortest round-trip form (`12`, `27.249…`), as
+/// `oncodata incidence --format csv` writes them.
 fn text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| x.to_string()),
         other => other.to_string(),
     }
 }

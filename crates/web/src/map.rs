@@ -228,8 +228,7 @@ pub fn choropleth(shades: &HashMap<String, Shade>, measure: &str, lang: Lang) ->
          <defs><pattern id=\"withheld\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
          <rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#525252\" stroke-width=\"2\"/></pattern></defs>\
          <style>path{{stroke:#ffffff;stroke-width:.6}}path:focus,path:hover{{stroke:#000;stroke-width:2;outline:none}}text{{font:11px sans-serif;fill:#222}}</style>",
-        escape(lang.t("Carte de France par département : ", "Map of France by département: "))
-            + &escape(measure)
+        escape(lang.t("Carte de France par département : ", "Map of France by département: ")) + &escape(measure)
     );
     for (i, code) in OVERSEAS.iter().enumerate() {
         let y = 14.0 + i as f64 * (INSET + INSET_GAP);

@@ -226,17 +226,20 @@ pub fn quarantine(lang: Lang) -> String {
     let body = format!(
         "<section aria-labelledby=\"h-rules\"><h2 id=\"h-rules\">{}</h2><table id=\"rules\"><caption>{}</caption><thead><tr>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody></tbody></table></section>\
-         <section aria-labelledby=\"h-records\"><h2 id=\"h-records\">{}</h2><table id=\"records\"><caption>{}</caption><thead><tr>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody></tbody></table></section>\
          <section id=\"record\" aria-labelledby=\"h-record\" hidden><h2 id=\"h-record\">{}</h2><dl id=\"record-facts\"></dl><ul id=\"record-rules\"></ul>\
          <form id=\"fix-form\" class=\"stacked\"><div class=\"field wide\"><label for=\"raw\">{}</label><textarea id=\"raw\" name=\"raw\" rows=\"4\" class=\"code\" spellcheck=\"false\"></textarea></div>\
          <p><button type=\"submit\">{}</button></p></form><div id=\"fix-result\" aria-live=\"polite\"></div></section>\
+         <section aria-labelledby=\"h-records\"><h2 id=\"h-records\">{}</h2><table id=\"records\"><caption>{}</caption><thead><tr>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody></tbody></table></section>\
          <section aria-labelledby=\"h-quality\"><h2 id=\"h-quality\">{}</h2><table id=\"quality\"><caption>{}</caption><thead></thead><tbody></tbody></table></section>",
         t("Quarantaine par règle", "Quarantine by rule"),
         t("Enregistrements rejetés par règle de contrôle", "Records rejected by edit check"),
         t("Règle", "Rule"),
         t("Description", "Description"),
         t("Enregistrements", "Records"),
+        t("Enregistrement", "Record"),
+        t("Texte source (à corriger)", "Source text (to correct)"),
+        t("Corriger et réintégrer", "Fix and re-ingest"),
         t("Enregistrements en quarantaine", "Quarantined records"),
         t("Sélectionnez un enregistrement pour voir son texte source", "Select a record to see its source text"),
         t("Jeu de données", "Dataset"),
@@ -244,9 +247,6 @@ pub fn quarantine(lang: Lang) -> String {
         t("N°", "No."),
         t("Identifiant", "Record id"),
         t("Règles", "Rules"),
-        t("Enregistrement", "Record"),
-        t("Texte source (à corriger)", "Source text (to correct)"),
-        t("Corriger et réintégrer", "Fix and re-ingest"),
         t("Qualité par registre, localisation et année", "Quality by registry, site and year"),
         t(
             "Indicateurs de qualité (SI, VM %, DCO %, âge inconnu %)",

@@ -24,6 +24,7 @@ mod service;
 mod service_crash;
 mod sql;
 mod survival;
+mod web;
 
 use std::path::Path;
 use std::process::{Command, Output};

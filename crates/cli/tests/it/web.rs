@@ -1,0 +1,168 @@
+//! The web pages served by `oncodata serve`, read as HTML (the browser tests in
+//! `crates/web/tests/browser` drive them in Chromium): the explorer's figures and downloads are
+//! the command line's, no page shows a count the public policy withholds, wrong selections are
+//! refused by name.
+
+use serde_json::Value;
+
+use super::service::{Auth, Server, platform};
+use crate::stdout_of;
+
+fn page(s: &Server, path: &str) -> (u16, String) {
+    let (status, body) = s.call("GET", path, &Auth::Anonymous, None);
+    (status, body.as_str().map_or_else(|| body.to_string(), str::to_string))
+}
+
+/// The rows of `oncodata incidence … --audience public --format csv` that start with `prefix`,
+/// under the header.
+fn command_rows(wh: &str, by: &str, years: Option<&str>, prefix: &str) -> String {
+    let mut args = vec!["incidence", "--warehouse", wh, "--by", by, "--audience", "public", "--format", "csv"];
+    if let Some(y) = years {
+        args.extend(["--years", y]);
+    }
+    let out = stdout_of(&args);
+    let mut lines = out.lines();
+    let header = lines.next().unwrap().to_string();
+    std::iter::once(header)
+        .chain(lines.filter(|l| l.starts_with(prefix)).map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn the_explorer_shows_and_downloads_the_commands_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = platform(tmp.path(), &[], &[]);
+    let w = wh.to_str().unwrap();
+    let s = Server::start(&wh, &[]);
+
+    let (status, html) = page(&s, "/?site=breast&sex=female&from=2021&to=2022");
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<html lang=\"fr\">"));
+    assert_eq!(html.matches("data-departement=").count(), 101);
+    assert_eq!(html.matches("data-state=\"uncovered\"").count(), 100, "the demo's registry covers the Manche only");
+    let (_, figure) =
+        s.call("GET", "/api/figures/incidence?by=site_group,sex,area&years=2021-2022", &Auth::Anonymous, None);
+    let columns: Vec<&str> = figure["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let col = |name: &str| columns.iter().position(|c| *c == name).unwrap();
+    let row = figure["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == "breast" && r[1] == "female" && r[2] == "50")
+        .unwrap();
+    let asr = row[col("asr")].as_f64().unwrap();
+    assert!(
+        html.contains(&format!(
+            "data-departement=\"50\" data-name=\"Manche\" data-state=\"covered\" data-value=\"{asr}\""
+        )),
+        "the Manche is coloured by its published rate"
+    );
+    let cases = row[col("cases")].as_f64().unwrap();
+    assert!(
+        html.contains(&format!("<tr data-key=\"50\"><th scope=\"row\">Manche (50)</th><td data-value=\"{cases}\">"))
+    );
+
+    // The downloads are the command's rows for the selection, byte for byte.
+    let (status, csv) = page(&s, "/explorer/areas.csv?site=breast&sex=female&years=2021-2022");
+    assert_eq!(status, 200);
+    assert_eq!(csv, command_rows(w, "site_group,sex,area", Some("2021-2022"), "breast,female,"));
+    let (_, csv) = page(&s, "/explorer/years.csv?site=breast&sex=female");
+    assert_eq!(csv, command_rows(w, "site_group,sex,year", None, "breast,female,"));
+    let (_, csv) = page(&s, "/explorer/years.csv?sex=male&area=50");
+    assert_eq!(csv, command_rows(w, "sex,area,year", None, "male,50,"));
+    let (status, svg) = page(&s, "/explorer/map.svg?site=breast&sex=female&years=2021-2022&lang=en");
+    assert_eq!(status, 200);
+    assert!(svg.starts_with("<?xml") && svg.matches("data-departement=").count() == 101);
+
+    // English, the same numbers.
+    let (_, english) = page(&s, "/?site=breast&sex=female&years=2021-2022&lang=en");
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Breast, Women, 2021–2022"));
+    assert!(english.contains(&format!("data-value=\"{asr}\"")));
+
+    // Net survival: the page's 1-year figure is `oncodata survival`'s, Pohar-Perme, at 1 year.
+    let (_, survival) = s.call("GET", "/api/figures/survival?site=breast&sex=female", &Auth::Anonymous, None);
+    let out = stdout_of(&[
+        "survival",
+        "--warehouse",
+        w,
+        "--method",
+        "pohar-perme",
+        "--where",
+        "site_group = 'breast' AND sex = 'female'",
+        "--at",
+        "365.241",
+        "--format",
+        "json",
+    ]);
+    let cli: Value = serde_json::from_str(&out).unwrap();
+    let one_year = survival["at"][0]["estimate"].as_f64().unwrap();
+    assert!((one_year - cli["table"][0]["surv"].as_f64().unwrap()).abs() < 1e-12, "{survival} vs {cli}");
+    let (_, html) = page(&s, "/?measure=survival&site=breast&sex=female&lang=en");
+    assert!(html.contains(&format!("<td data-value=\"{one_year}\">")), "the page shows the API's 1-year survival");
+}
+
+#[test]
+fn no_explorer_page_shows_a_count_the_public_policy_withholds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = platform(tmp.path(), &[], &[]);
+    let s = Server::start(&wh, &[]);
+    let (_, figure) = s.call("GET", "/api/figures/incidence?by=site_group,sex,area", &Auth::Anonymous, None);
+    let mut pages = 0;
+    let mut withheld = 0;
+    for row in figure["rows"].as_array().unwrap() {
+        let (site, sex) = (row[0].as_str().unwrap(), row[1].as_str().unwrap());
+        let (status, html) = page(&s, &format!("/?site={site}&sex={sex}"));
+        assert_eq!(status, 200);
+        pages += 1;
+        // Every count in the page's tables: the cell after each row's heading.
+        for cell in html.split("</th><td").skip(1) {
+            if let Some(value) = cell.strip_prefix(" data-value=\"") {
+                let n: f64 = value.split('"').next().unwrap().parse().unwrap();
+                assert!(n == 0.0 || n >= 11.0, "/?site={site}&sex={sex} shows a count of {n}");
+            }
+        }
+        if !row.as_array().unwrap().last().unwrap().is_null() {
+            withheld += 1;
+            assert!(
+                html.contains("<tr data-key=\"50\"><th scope=\"row\">Manche (50)</th><td class=\"withheld\""),
+                "/?site={site}&sex={sex}: the withheld row is marked"
+            );
+        }
+    }
+    assert!(pages > 40 && withheld > 0, "{pages} pages, {withheld} withheld");
+}
+
+#[test]
+fn wrong_selections_and_addresses_are_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = platform(tmp.path(), &[], &[]);
+    let s = Server::start(&wh, &[]);
+    for (path, status, says) in [
+        ("/?site=lungs", 400, "site=lungs"),
+        ("/?years=2022-2020", 400, "first year is after the last"),
+        ("/?area=99&lang=en", 400, "area=99"),
+        ("/explorer/areas.csv?sex=x", 400, "sex=x"),
+        ("/explorer/nothing.csv", 404, "no such download"),
+        ("/app/nothing", 404, "no such page"),
+        ("/app/applications/x", 404, "not a number"),
+        ("/api/figures/survival?site=lung%27%20OR%201%3D1", 422, "not a site group"),
+    ] {
+        let (got, body) = page(&s, path);
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(says), "{path}: {body}");
+    }
+    for (path, kind) in [("/assets/style.css", "text/css"), ("/assets/app.js", "text/javascript")] {
+        let (status, body) = page(&s, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.is_empty(), "{path} ({kind})");
+    }
+    for path in
+        ["/app", "/app/login", "/app/applications", "/app/review", "/app/quarantine", "/app/admin", "/register?lang=en"]
+    {
+        let (status, html) = page(&s, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(html.starts_with("<!doctype html>"), "{path}");
+    }
+}
