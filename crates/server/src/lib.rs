@@ -34,9 +34,19 @@ use crate::workspace::Workspaces;
 /// this server clear it at once).
 const REGISTER_SECONDS: u64 = 5;
 
-/// How long a published figure is served from memory before it is computed again (the
-/// warehouse changes by loads, which a figure may lag by this much).
-pub const FIGURE_SECONDS: u64 = 300;
+/// The most published figures kept in memory (the oldest computed goes first).
+pub const MAX_FIGURES: usize = 512;
+
+/// The published figures in memory: those of one snapshot of the warehouse (a new snapshot
+/// empties it), each with when it was computed.
+#[derive(Default)]
+struct Figures {
+    /// The snapshot they were computed on.
+    snapshot: u64,
+    /// When the latest snapshot's number was last read (at most once a second).
+    checked: Option<Instant>,
+    entries: std::collections::HashMap<String, (Instant, routes::figures::Published)>,
+}
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -49,8 +59,8 @@ pub struct AppState {
     pub workspaces: Workspaces,
     /// The register, as last read.
     register: Arc<RwLock<Option<(Instant, Register)>>>,
-    /// Published figures, by their selection, as last computed.
-    figures: Arc<RwLock<std::collections::HashMap<String, (Instant, routes::figures::Published)>>>,
+    /// Published figures, by their selection, as computed on the warehouse's latest snapshot.
+    figures: Arc<RwLock<Figures>>,
 }
 
 impl AppState {
@@ -98,17 +108,34 @@ impl AppState {
         Ok(self.workspaces.folder(id))
     }
 
-    /// A published figure computed less than [`FIGURE_SECONDS`] ago.
+    /// A published figure, if computed on the warehouse's latest snapshot (whose number is read
+    /// at most once a second; a new one empties the memory).
     pub fn figure(&self, key: &str) -> Option<routes::figures::Published> {
-        let figures = self.figures.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        figures.get(key).filter(|(at, _)| at.elapsed() < Duration::from_secs(FIGURE_SECONDS)).map(|(_, f)| f.clone())
+        {
+            let figures = self.figures.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if figures.checked.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+                return figures.entries.get(key).map(|(_, f)| f.clone());
+            }
+        }
+        let latest = oncodata_warehouse::snapshots::latest_id(&self.workspaces.warehouse).unwrap_or(u64::MAX);
+        let mut figures = self.figures.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if figures.snapshot != latest {
+            figures.entries.clear();
+            figures.snapshot = latest;
+        }
+        figures.checked = Some(Instant::now());
+        figures.entries.get(key).map(|(_, f)| f.clone())
     }
 
-    /// Keeps a published figure in memory.
+    /// Keeps a published figure in memory (at most [`MAX_FIGURES`], the oldest leaving first).
     pub fn keep_figure(&self, key: String, figure: routes::figures::Published) {
         let mut figures = self.figures.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        figures.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(FIGURE_SECONDS));
-        figures.insert(key, (Instant::now(), figure));
+        if figures.entries.len() >= MAX_FIGURES
+            && let Some(oldest) = figures.entries.iter().min_by_key(|(_, (at, _))| *at).map(|(k, _)| k.clone())
+        {
+            figures.entries.remove(&oldest);
+        }
+        figures.entries.insert(key, (Instant::now(), figure));
     }
 
     /// Drops the register from memory (after a decision).
@@ -369,6 +396,11 @@ pub fn serve(config: Config, ready: impl FnOnce(Listening)) -> Result<(), Server
         };
         let workspaces = Workspaces::start(governance.clone(), config.warehouse.clone(), config.keys.clone()).await?;
         let state = AppState::new(governance.clone(), workspaces);
+        // The explorer's first views, computed while the server starts answering.
+        tokio::spawn({
+            let state = state.clone();
+            async move { state.warm().await }
+        });
         // One signal stops both servers.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {

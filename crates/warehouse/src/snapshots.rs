@@ -136,6 +136,12 @@ pub(crate) fn read(root: &Path, id: u64) -> Result<Snapshot, WarehouseError> {
 }
 
 /// The latest snapshot, or the empty warehouse.
+/// The number of the latest snapshot published in the warehouse at `root` (0 before the first):
+/// a directory listing, cheap enough to ask before serving a result computed on an earlier one.
+pub fn latest_id(root: &Path) -> Result<u64, WarehouseError> {
+    Ok(ids(root)?.last().copied().unwrap_or(0))
+}
+
 pub(crate) fn latest(root: &Path) -> Result<Snapshot, WarehouseError> {
     match ids(root)?.last() {
         Some(&id) => read(root, id),

@@ -166,3 +166,57 @@ fn wrong_selections_and_addresses_are_refused_by_name() {
         assert!(html.starts_with("<!doctype html>"), "{path}");
     }
 }
+
+#[test]
+fn a_stewards_correction_is_ingested_and_the_published_figures_follow_the_new_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = platform(tmp.path(), &[("steve", "steward")], &[]);
+    let w = wh.to_str().unwrap();
+    let s = Server::start(&wh, &[]);
+    let steve = s.login("steve");
+    let male_cases = |s: &Server| {
+        let (_, f) = s.call("GET", "/api/figures/incidence?by=sex", &Auth::Anonymous, None);
+        f["rows"].as_array().unwrap().iter().find(|r| r[0] == "male").unwrap()[1].as_f64().unwrap()
+    };
+    let before = male_cases(&s);
+
+    // A man's record quarantined for its missing topography: an adenocarcinoma, of the colon.
+    let (_, listing) = s.call("GET", "/api/quarantine?rule=record.required", &steve, None);
+    let (file, number, raw) = listing["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|r| {
+            let file = r["source_file"].as_str().unwrap();
+            let n = r["source_record"].as_i64().unwrap();
+            let path = format!("/api/quarantine/record?file={}&record={n}", file.replace('/', "%2F"));
+            let (_, record) = s.call("GET", &path, &steve, None);
+            let raw = record["raw"].as_str().unwrap().to_string();
+            let fields: Vec<&str> = raw.split(',').collect();
+            (fields[4] == "1" && fields[10].is_empty() && fields[11] == "8140").then(|| (file.to_string(), n, raw))
+        })
+        .expect("a man's adenocarcinoma without topography in the demo's quarantine");
+    let mut fields: Vec<&str> = raw.split(',').collect();
+    fields[10] = "C189";
+    let corrected = fields.join(",");
+    let (status, fixed) = s.call(
+        "POST",
+        "/api/quarantine/fix",
+        &steve,
+        Some(serde_json::json!({"file": file, "record": number, "raw": corrected})),
+    );
+    assert_eq!(status, 200, "{fixed}");
+    assert_eq!(fixed["accepted"], true, "{fixed}");
+    assert!(fixed["summary"].as_str().unwrap().contains("read 1 = accepted 1 + quarantined 0"), "{fixed}");
+    let path = format!("/api/quarantine/record?file={}&record={number}", file.replace('/', "%2F"));
+    assert_eq!(s.call("GET", &path, &steve, None).0, 404, "the record left the quarantine");
+    let corrections = std::fs::read_dir(wh.join("corrections")).unwrap().count();
+    assert_eq!(corrections, 1, "the corrected file is kept under WAREHOUSE/corrections/DATASET/");
+
+    // Linked again, the new primary counts, and the service publishes it at once (new snapshot).
+    stdout_of(&["link", "--warehouse", w]);
+    let after = male_cases(&s);
+    assert_eq!(after, before + 1.0, "one more primary cancer in a man");
+    let cli = command_rows(w, "sex", None, "male,");
+    assert!(cli.contains(&format!("male,{after},")), "{cli}");
+}

@@ -138,7 +138,7 @@ pub struct Quality {
     /// The columns.
     pub columns: Vec<String>,
     /// The rows.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<Vec<Value>>)]
     pub rows: Vec<Vec<serde_json::Value>>,
     /// How the mortality-to-incidence ratio was computed, or why not.
     pub note: String,

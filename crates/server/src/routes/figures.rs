@@ -1,8 +1,8 @@
 //! Published figures: what the public may see of the warehouse, through the public audience's
 //! disclosure control — incidence as `oncodata incidence --audience public` prints it, net
 //! survival as `oncodata survival --method pohar-perme --audience public` — computed once per
-//! selection and served from memory for [`crate::FIGURE_SECONDS`]. The explorer's pages and
-//! downloads are drawn from these same tables.
+//! selection and served from memory until the warehouse publishes a new snapshot. The
+//! explorer's pages and downloads are drawn from these same tables.
 
 use axum::Json;
 use axum::extract::State;
@@ -36,7 +36,7 @@ pub struct Figure {
     /// `suppressed` (the rule that withheld a row, null when shown).
     pub columns: Vec<String>,
     /// The rows: groups as text, numbers as numbers; a withheld row's figures are null.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<Vec<Value>>)]
     pub rows: Vec<Vec<serde_json::Value>>,
     /// What disclosure control withheld, and why.
     pub notes: Vec<String>,
@@ -274,6 +274,17 @@ impl AppState {
         .map_err(refused)?;
         self.keep_figure(key, Published::Survival(figure.clone()));
         Ok(figure)
+    }
+
+    /// Computes the tables of the explorer's first view (all cancers, both sexes, every year, by
+    /// area and by year), so that the first visitors find them in memory; the other selections
+    /// are computed on their first visit and kept. A table that fails is left for its first
+    /// visitor, who gets the error.
+    pub async fn warm(&self) {
+        let _ = self.coverage().await;
+        for by in [["area"], ["year"]] {
+            let _ = self.incidence_table(&[by[0].to_string()], None, None).await;
+        }
     }
 
     /// The registries' coverage and the population's years.

@@ -117,7 +117,7 @@ pub struct SqlResult {
     /// The columns.
     pub columns: Vec<String>,
     /// The rows, each a list of values (null, number, boolean or string).
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<Vec<Value>>)]
     pub rows: Vec<Vec<serde_json::Value>>,
 }
 
@@ -214,7 +214,7 @@ pub struct Export {
     /// row, empty when shown).
     pub columns: Vec<String>,
     /// The rows; a withheld row's count and what follows it are null.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<Vec<Value>>)]
     pub rows: Vec<Vec<serde_json::Value>>,
     /// What disclosure control withheld, and why.
     pub notes: Vec<String>,
