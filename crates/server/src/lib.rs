@@ -61,12 +61,22 @@ pub struct AppState {
     register: Arc<RwLock<Option<(Instant, Register)>>>,
     /// Published figures, by their selection, as computed on the warehouse's latest snapshot.
     figures: Arc<RwLock<Figures>>,
+    /// A gate per figure being computed, so that visitors asking for it at once wait for one
+    /// computation instead of starting one each.
+    computing: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl AppState {
     /// The state of a server over `governance` and its `workspaces`.
     pub fn new(governance: Governance, workspaces: Workspaces) -> Self {
-        Self { governance, limiter: Arc::default(), workspaces, register: Arc::default(), figures: Arc::default() }
+        Self {
+            governance,
+            limiter: Arc::default(),
+            workspaces,
+            register: Arc::default(),
+            figures: Arc::default(),
+            computing: Arc::default(),
+        }
     }
 
     /// The public register, from memory when read less than [`REGISTER_SECONDS`] ago.
@@ -125,6 +135,35 @@ impl AppState {
         }
         figures.checked = Some(Instant::now());
         figures.entries.get(key).map(|(_, f)| f.clone())
+    }
+
+    /// The published figure `key`: from memory, or computed by `compute` once however many
+    /// callers ask for it at the same time, then kept.
+    pub async fn published<F, Fut>(&self, key: &str, compute: F) -> Result<routes::figures::Published, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<routes::figures::Published, ApiError>>,
+    {
+        if let Some(found) = self.figure(key) {
+            return Ok(found);
+        }
+        let gate = {
+            let mut gates = self.computing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            gates.entry(key.to_string()).or_default().clone()
+        };
+        let computed = {
+            let _turn = gate.lock().await;
+            match self.figure(key) {
+                Some(found) => Ok(found),
+                None => compute().await.inspect(|p| self.keep_figure(key.to_string(), p.clone())),
+            }
+        };
+        drop(gate);
+        let mut gates = self.computing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if gates.get(key).is_some_and(|g| Arc::strong_count(g) == 1) {
+            gates.remove(key);
+        }
+        computed
     }
 
     /// Keeps a published figure in memory (at most [`MAX_FIGURES`], the oldest leaving first).

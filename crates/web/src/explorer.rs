@@ -329,6 +329,9 @@ pub enum Figures<'a> {
         /// What was withheld, and why.
         notes: &'a [String],
     },
+    /// Net survival asked for all cancers together: the page asks for a site (net survival is
+    /// published by cancer site).
+    ChooseSite,
 }
 
 /// The years the explorer offers, and the errors to show.
@@ -360,6 +363,15 @@ pub fn page_of(selection: &Selection, choices: &Choices, figures: &Figures<'_>) 
         }
         Figures::Survival { persons, at, curve, notes } => {
             body += &survival_view(selection, *persons, at, curve, notes)
+        }
+        Figures::ChooseSite => {
+            body += &format!(
+                "<p class=\"prompt\" role=\"status\">{}</p>",
+                t(
+                    "Choisissez une localisation : la survie nette se publie par localisation de cancer.",
+                    "Choose a cancer site: net survival is published by cancer site."
+                )
+            )
         }
     }
     page(

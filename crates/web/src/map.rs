@@ -289,7 +289,9 @@ pub fn legend(shades: &HashMap<String, Shade>, measure: &str, lang: Lang) -> Str
     let offset = CLASS_COLOURS.len() - breaks.len();
     for (i, b) in breaks.iter().enumerate() {
         let from = if i == 0 { low } else { breaks[i - 1] };
-        let range = if i == 0 {
+        let range = if i == 0 && from == *b {
+            number(from, 1, lang)
+        } else if i == 0 {
             format!("{} – {}", number(from, 1, lang), number(*b, 1, lang))
         } else {
             format!("> {} – {}", number(from, 1, lang), number(*b, 1, lang))

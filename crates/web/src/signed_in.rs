@@ -29,7 +29,13 @@ fn frame(lang: Lang, name: &str, title: &str, path: &str, body: &str) -> String 
 }
 
 fn text_field(name: &str, label: &str, kind: &str, required: bool) -> String {
-    let req = if required { " required" } else { "" };
+    let req = match (required, name) {
+        (true, "name") => " required autocomplete=\"username\"",
+        (true, "password") => " required autocomplete=\"current-password\"",
+        (true, "new-password") => " required autocomplete=\"new-password\"",
+        (true, _) => " required",
+        (false, _) => "",
+    };
     match kind {
         "textarea" => format!(
             "<div class=\"field wide\"><label for=\"{name}\">{label}</label><textarea id=\"{name}\" name=\"{name}\" rows=\"3\"{req}></textarea></div>"

@@ -148,6 +148,8 @@ fn wrong_selections_and_addresses_are_refused_by_name() {
         ("/app/nothing", 404, "no such page"),
         ("/app/applications/x", 404, "not a number"),
         ("/api/figures/survival?site=lung%27%20OR%201%3D1", 422, "not a site group"),
+        ("/api/figures/survival?sex=female", 422, "net survival is published by cancer site"),
+        ("/?measure=survival&lang=en", 200, "Choose a cancer site"),
     ] {
         let (got, body) = page(&s, path);
         assert_eq!(got, status, "{path}: {body}");

@@ -42,10 +42,10 @@ pub struct Figure {
     pub notes: Vec<String>,
 }
 
-/// The selection of a net survival estimate (every value optional: all).
+/// The selection of a net survival estimate (a site group; the rest optional: all).
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct SurvivalQuery {
-    /// A site group (`lung`, `breast`…).
+    /// A site group (`lung`, `breast`…): net survival is published by cancer site.
     pub site: Option<String>,
     /// `male` or `female`.
     pub sex: Option<String>,
@@ -128,6 +128,45 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
+/// The incidence table of `counts` by `by` with the public audience's disclosure control, as
+/// `oncodata incidence --audience public` prints it: groups as text, figures as numbers.
+fn incidence_figure(
+    root: &std::path::Path,
+    by: &[String],
+    standard: &Standard,
+    counts: &oncodata_analyses::incidence::Counts,
+) -> Result<Figure, String> {
+    let computed = rates(counts, standard, &RateOptions::default()).map_err(|e| e.to_string())?;
+    let (mut header, mut records) = table_records(by, &computed);
+    let (policy, _) = oncodata_disclosure::Policy::of_warehouse(root).map_err(|e| e.to_string())?;
+    let mut notes = Vec::new();
+    oncodata_disclosure::sql::withhold_printed_with(
+        &mut header,
+        &mut records,
+        by.len(),
+        &[],
+        &policy,
+        oncodata_disclosure::Audience::Public,
+        &mut notes,
+    )
+    .map_err(|e| e.to_string())?;
+    let last = header.len() - 1;
+    let rows = records
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .enumerate()
+                .map(|(i, v)| match (i < by.len() || i == last, v.parse::<f64>()) {
+                    _ if v.is_empty() || v == "NA" => serde_json::Value::Null,
+                    (false, Ok(x)) => serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into),
+                    _ => v.into(),
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Figure { columns: header, rows, notes })
+}
+
 impl AppState {
     /// The public incidence table by `by` (world standard unless `standard`), for `years`.
     pub async fn incidence_table(
@@ -139,55 +178,27 @@ impl AppState {
         let standard_name = standard.unwrap_or("world").to_string();
         let years = years.map(parse_years).transpose().map_err(refused)?;
         let key = format!("incidence?by={}&standard={standard_name}&years={years:?}", by.join(","));
-        if let Some(Published::Incidence(figure)) = self.figure(&key) {
-            return Ok(figure);
-        }
         if by.is_empty() {
             return Err(refused("by: name at least one grouping column"));
         }
         let root = self.workspaces.warehouse.clone();
-        let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
-        let standard = Standard::named(&standard_name).map_err(refused)?;
-        let counts = counts_from_warehouse(&w, by, &standard.labels, years).await.map_err(refused)?;
         let by = by.to_vec();
-        let figure = tokio::task::spawn_blocking(move || -> Result<Figure, String> {
-            let computed = rates(&counts, &standard, &RateOptions::default()).map_err(|e| e.to_string())?;
-            let (mut header, mut records) = table_records(&by, &computed);
-            let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(|e| e.to_string())?;
-            let mut notes = Vec::new();
-            oncodata_disclosure::sql::withhold_printed_with(
-                &mut header,
-                &mut records,
-                by.len(),
-                &[],
-                &policy,
-                oncodata_disclosure::Audience::Public,
-                &mut notes,
-            )
-            .map_err(|e| e.to_string())?;
-            let last = header.len() - 1;
-            let rows = records
-                .into_iter()
-                .map(|r| {
-                    r.into_iter()
-                        .enumerate()
-                        .map(|(i, v)| match (i < by.len() || i == last, v.parse::<f64>()) {
-                            _ if v.is_empty() || v == "NA" => serde_json::Value::Null,
-                            (false, Ok(x)) => {
-                                serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
-                            }
-                            _ => v.into(),
-                        })
-                        .collect()
-                })
-                .collect();
-            Ok(Figure { columns: header, rows, notes })
-        })
-        .await
-        .map_err(internal)?
-        .map_err(refused)?;
-        self.keep_figure(key, Published::Incidence(figure.clone()));
-        Ok(figure)
+        let published = self
+            .published(&key, || async move {
+                let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
+                let standard = Standard::named(&standard_name).map_err(refused)?;
+                let counts = counts_from_warehouse(&w, &by, &standard.labels, years).await.map_err(refused)?;
+                let figure = tokio::task::spawn_blocking(move || incidence_figure(&root, &by, &standard, &counts))
+                    .await
+                    .map_err(internal)?
+                    .map_err(refused)?;
+                Ok(Published::Incidence(figure))
+            })
+            .await?;
+        match published {
+            Published::Incidence(figure) => Ok(figure),
+            _ => Err(internal(format!("{key}: not an incidence table"))),
+        }
     }
 
     /// The public net survival (Pohar-Perme, daily integration of the warehouse's life table,
@@ -196,84 +207,95 @@ impl AppState {
     /// few persons withheld, steps merged, the tail cut where too few remain at risk.
     pub async fn survival_figure(&self, filter: &str) -> ApiResult<SurvivalFigure> {
         let key = format!("survival?{filter}");
-        if let Some(Published::Survival(figure)) = self.figure(&key) {
-            return Ok(figure);
-        }
         let root = self.workspaces.warehouse.clone();
-        let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
-        let options =
-            SurvivalOptions { filter: Some(filter), first_primary_only: false, ages: None, closing_date: None };
-        let found = warehouse_data(&w, &options).await.map_err(refused)?;
-        let figure = tokio::task::spawn_blocking(move || -> Result<SurvivalFigure, String> {
-            const ANCHORS: [f64; 3] = [1.0, 5.0, 10.0];
-            let empty = |notes: Vec<String>| SurvivalFigure {
-                persons: Some(0),
-                at: ANCHORS
-                    .iter()
-                    .map(|&years| SurvivalPoint { years, estimate: None, lower: None, upper: None })
-                    .collect(),
-                curve: Vec::new(),
-                notes,
-            };
-            if found.data.is_empty() {
-                return Ok(empty(vec![found.note]));
-            }
-            if found.life_table.is_empty() {
-                return Err(
-                    "net survival needs the warehouse's life table (oncodata ingest --source life-table FILE)".into()
-                );
-            }
-            let table = RateTable::from_rows(&found.life_table, RateUnit::Year).map_err(|e| e.to_string())?;
-            let request = Request {
-                by: &[],
-                time: "time",
-                time_in_years: false,
-                event: "status",
-                age: Some("age_days"),
-                age_in_years: false,
-                sex: Some("sex"),
-                date: Some("date"),
-                method: Method::Relative(RelativeMethod::PoharPerme, Integration::Daily),
-                rate_table: Some(&table),
-                transform: CiTransform::Log,
-                conf: 0.95,
-                standardise: None,
-                at: &[],
-            };
-            let mut estimates = estimate(&found.data, &request).map_err(|e| e.to_string())?;
-            let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(|e| e.to_string())?;
-            let audience = oncodata_disclosure::Audience::Public;
-            let rules = policy.rules(audience);
-            let anchors: Vec<f64> = ANCHORS.iter().map(|y| y * DAYS_PER_YEAR).collect();
-            let withheld = oncodata_disclosure::survival::withhold_estimates(&mut estimates, rules, &anchors);
-            let mut notes = vec![found.note];
-            notes.extend(withheld.note(audience, rules));
-            if !withheld.groups.is_empty() || estimates.curves.is_empty() {
-                return Ok(SurvivalFigure { persons: None, ..empty(notes) });
-            }
-            let point = |years: f64, r: &oncodata_stats::survival::SurvivalRow| SurvivalPoint {
-                years,
-                estimate: Some(r.surv),
-                lower: r.lower.is_finite().then_some(r.lower),
-                upper: r.upper.is_finite().then_some(r.upper),
-            };
-            let at = ANCHORS
-                .iter()
-                .zip(withheld.anchors.first().into_iter().flatten())
-                .map(|(&years, row)| match row {
-                    Some(r) => point(years, r),
-                    None => SurvivalPoint { years, estimate: None, lower: None, upper: None },
+        let filter = filter.to_string();
+        let published = self
+            .published(&key, || async move {
+                let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
+                let options = SurvivalOptions {
+                    filter: Some(&filter),
+                    first_primary_only: false,
+                    ages: None,
+                    closing_date: None,
+                };
+                let found = warehouse_data(&w, &options).await.map_err(refused)?;
+                let figure = tokio::task::spawn_blocking(move || -> Result<SurvivalFigure, String> {
+                    const ANCHORS: [f64; 3] = [1.0, 5.0, 10.0];
+                    let empty = |notes: Vec<String>| SurvivalFigure {
+                        persons: Some(0),
+                        at: ANCHORS
+                            .iter()
+                            .map(|&years| SurvivalPoint { years, estimate: None, lower: None, upper: None })
+                            .collect(),
+                        curve: Vec::new(),
+                        notes,
+                    };
+                    if found.data.is_empty() {
+                        return Ok(empty(vec![found.note]));
+                    }
+                    if found.life_table.is_empty() {
+                        return Err(
+                            "net survival needs the warehouse's life table (oncodata ingest --source life-table FILE)"
+                                .into(),
+                        );
+                    }
+                    let table = RateTable::from_rows(&found.life_table, RateUnit::Year).map_err(|e| e.to_string())?;
+                    let request = Request {
+                        by: &[],
+                        time: "time",
+                        time_in_years: false,
+                        event: "status",
+                        age: Some("age_days"),
+                        age_in_years: false,
+                        sex: Some("sex"),
+                        date: Some("date"),
+                        method: Method::Relative(RelativeMethod::PoharPerme, Integration::Daily),
+                        rate_table: Some(&table),
+                        transform: CiTransform::Log,
+                        conf: 0.95,
+                        standardise: None,
+                        at: &[],
+                    };
+                    let mut estimates = estimate(&found.data, &request).map_err(|e| e.to_string())?;
+                    let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(|e| e.to_string())?;
+                    let audience = oncodata_disclosure::Audience::Public;
+                    let rules = policy.rules(audience);
+                    let anchors: Vec<f64> = ANCHORS.iter().map(|y| y * DAYS_PER_YEAR).collect();
+                    let withheld = oncodata_disclosure::survival::withhold_estimates(&mut estimates, rules, &anchors);
+                    let mut notes = vec![found.note];
+                    notes.extend(withheld.note(audience, rules));
+                    if !withheld.groups.is_empty() || estimates.curves.is_empty() {
+                        return Ok(SurvivalFigure { persons: None, ..empty(notes) });
+                    }
+                    let point = |years: f64, r: &oncodata_stats::survival::SurvivalRow| SurvivalPoint {
+                        years,
+                        estimate: Some(r.surv),
+                        lower: r.lower.is_finite().then_some(r.lower),
+                        upper: r.upper.is_finite().then_some(r.upper),
+                    };
+                    let at = ANCHORS
+                        .iter()
+                        .zip(withheld.anchors.first().into_iter().flatten())
+                        .map(|(&years, row)| match row {
+                            Some(r) => point(years, r),
+                            None => SurvivalPoint { years, estimate: None, lower: None, upper: None },
+                        })
+                        .collect();
+                    let mut curve =
+                        vec![SurvivalPoint { years: 0.0, estimate: Some(1.0), lower: Some(1.0), upper: Some(1.0) }];
+                    curve.extend(estimates.curves[0].1.iter().map(|r| point(r.row.time / DAYS_PER_YEAR, &r.row)));
+                    Ok(SurvivalFigure { persons: estimates.summary.first().map(|s| s.n), at, curve, notes })
                 })
-                .collect();
-            let mut curve = vec![SurvivalPoint { years: 0.0, estimate: Some(1.0), lower: Some(1.0), upper: Some(1.0) }];
-            curve.extend(estimates.curves[0].1.iter().map(|r| point(r.row.time / DAYS_PER_YEAR, &r.row)));
-            Ok(SurvivalFigure { persons: estimates.summary.first().map(|s| s.n), at, curve, notes })
-        })
-        .await
-        .map_err(internal)?
-        .map_err(refused)?;
-        self.keep_figure(key, Published::Survival(figure.clone()));
-        Ok(figure)
+                .await
+                .map_err(internal)?
+                .map_err(refused)?;
+                Ok(Published::Survival(figure))
+            })
+            .await?;
+        match published {
+            Published::Survival(figure) => Ok(figure),
+            _ => Err(internal(format!("{key}: not a survival estimate"))),
+        }
     }
 
     /// Computes the tables of the explorer's first view (all cancers, both sexes, every year, by
@@ -289,29 +311,35 @@ impl AppState {
 
     /// The registries' coverage and the population's years.
     pub async fn coverage(&self) -> ApiResult<Coverage> {
-        if let Some(Published::Coverage(c)) = self.figure("coverage") {
-            return Ok(c);
-        }
-        let w = oncodata_warehouse::Warehouse::open(&self.workspaces.warehouse).map_err(unavailable)?;
-        let tables = w.tables().map_err(unavailable)?;
-        let mut coverage = Coverage::default();
-        let int = |v: &oncodata_warehouse::Value| v.as_text().parse::<i32>().ok();
-        if tables.iter().any(|t| t == "coverage") {
-            let r = w.query_async("SELECT area, first_year, last_year FROM coverage").await.map_err(unavailable)?;
-            for row in r.rows().map_err(unavailable)? {
-                if let (Some(a), Some(b)) = (int(&row[1]), int(&row[2])) {
-                    coverage.declared.push((row[0].as_text(), a, b));
+        let root = self.workspaces.warehouse.clone();
+        let published = self
+            .published("coverage", || async move {
+                let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
+                let tables = w.tables().map_err(unavailable)?;
+                let mut coverage = Coverage::default();
+                let int = |v: &oncodata_warehouse::Value| v.as_text().parse::<i32>().ok();
+                if tables.iter().any(|t| t == "coverage") {
+                    let r =
+                        w.query_async("SELECT area, first_year, last_year FROM coverage").await.map_err(unavailable)?;
+                    for row in r.rows().map_err(unavailable)? {
+                        if let (Some(a), Some(b)) = (int(&row[1]), int(&row[2])) {
+                            coverage.declared.push((row[0].as_text(), a, b));
+                        }
+                    }
                 }
-            }
+                if tables.iter().any(|t| t == "population") {
+                    let r = w.query_async("SELECT min(year), max(year) FROM population").await.map_err(unavailable)?;
+                    if let Some(row) = r.rows().map_err(unavailable)?.first() {
+                        coverage.years = int(&row[0]).zip(int(&row[1]));
+                    }
+                }
+                Ok(Published::Coverage(coverage))
+            })
+            .await?;
+        match published {
+            Published::Coverage(c) => Ok(c),
+            _ => Err(internal("coverage: not the coverage")),
         }
-        if tables.iter().any(|t| t == "population") {
-            let r = w.query_async("SELECT min(year), max(year) FROM population").await.map_err(unavailable)?;
-            if let Some(row) = r.rows().map_err(unavailable)?.first() {
-                coverage.years = int(&row[0]).zip(int(&row[1]));
-            }
-        }
-        self.keep_figure("coverage".into(), Published::Coverage(coverage.clone()));
-        Ok(coverage)
     }
 }
 
@@ -350,6 +378,9 @@ pub async fn net_survival(
     .filter_map(|(k, v)| Some((k.to_string(), v?)))
     .collect();
     let selection = oncodata_web::explorer::Selection::parse(&params).map_err(refused)?;
+    if selection.site.is_none() {
+        return Err(refused("site: name a site group (net survival is published by cancer site)"));
+    }
     Ok(Json(state.survival_figure(&selection.survival_filter()).await?))
 }
 

@@ -57,10 +57,16 @@ async fn compute(state: &AppState, params: &HashMap<String, String>) -> Result<C
     let selection = Selection::parse(params).map_err(|e| failure(lang, StatusCode::BAD_REQUEST, &e))?;
     let coverage = state.coverage().await.map_err(|e| api_failure(lang, e))?;
     let years_arg = selection.years_arg();
+    let empty = || Figure { columns: Vec::new(), rows: Vec::new(), notes: Vec::new() };
     let (by_area, by_year, survival) = if selection.measure == Measure::Survival {
-        let empty = || Figure { columns: Vec::new(), rows: Vec::new(), notes: Vec::new() };
-        let s = state.survival_figure(&selection.survival_filter()).await.map_err(|e| api_failure(lang, e))?;
-        (empty(), empty(), Some(s))
+        // Net survival is published by cancer site: the page asks for one.
+        let s = match selection.site {
+            Some(_) => {
+                Some(state.survival_figure(&selection.survival_filter()).await.map_err(|e| api_failure(lang, e))?)
+            }
+            None => None,
+        };
+        (empty(), empty(), s)
     } else {
         let by_area = state
             .incidence_table(&selection.by_area(), None, years_arg.as_deref())
@@ -109,6 +115,9 @@ pub async fn explorer_page(State(state): State<AppState>, Query(params): Params)
     };
     let choices = Choices { years: c.years };
     let html = match &c.survival {
+        None if c.selection.measure == Measure::Survival => {
+            explorer::page_of(&c.selection, &choices, &Figures::ChooseSite)
+        }
         Some(s) => {
             let (at, curve) = survival_parts(s);
             explorer::page_of(
