@@ -257,6 +257,9 @@ const pages = {
       document.getElementById("conflict-form").hidden = !committee || conflicted;
       document.getElementById("review-form").hidden = !committee || conflicted;
       document.getElementById("decision-form").hidden = !committee || conflicted || !a.next_steps.some((s) => decisionSteps.includes(s));
+      if (!steps.children.length && document.querySelectorAll("#application form.committee:not([hidden])").length === 0) {
+        steps.append(el("p", { text: T("Aucune action de votre part n'est attendue.", "Nothing is waiting for you here.") }));
+      }
       const editable = user.name === a.owner && ["draft", "changes_requested"].includes(a.state);
       document.getElementById("edit").hidden = !editable;
       if (editable) fillApplicationForm(document.getElementById("application-form"), f);

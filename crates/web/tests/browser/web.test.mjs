@@ -290,6 +290,7 @@ test("an applicant submits an application, the committee approves it, a research
   const chris = await signIn("chris");
   await openReady(chris, `/app/applications/${id}`);
   assert.match(await chris.textContent("#summary"), /en examen/);
+  assert.ok(await chris.isVisible("#review-form"), "the committee's forms while under review");
   await chris.selectOption("#opinion", "favourable");
   await chris.fill("#comment", "Intérêt public démontré.");
   await chris.click("#review-form button[type=submit]");
@@ -298,6 +299,8 @@ test("an applicant submits an application, the committee approves it, a research
   await chris.fill("#motivation", "Projet conforme.");
   await chris.click("#decision-form button[type=submit]");
   await chris.waitForFunction(() => /autorisée/.test(document.querySelector("#summary").textContent));
+  assert.ok(await chris.isHidden("#decision-form"), "no decision form once decided");
+  await chris.$eval("h1", (h) => h.scrollIntoView());
   await chris.screenshot({ path: join(SHOTS, "committee-decision.png") });
   await accessible(chris, "application (committee)");
 
