@@ -322,6 +322,30 @@ pub struct WarehouseData {
     pub note: String,
 }
 
+impl<'a> Request<'a> {
+    /// Net survival (Pohar-Perme, daily integration, log-transformed 95 % intervals) by `by` of
+    /// [`warehouse_data`]'s cohort against `life_table` (its life table): the columns and units
+    /// the warehouse's survival table has.
+    pub fn net_survival_of_warehouse(by: &'a [String], life_table: &'a RateTable) -> Self {
+        Request {
+            by,
+            time: "time",
+            time_in_years: false,
+            event: "status",
+            age: Some("age_days"),
+            age_in_years: false,
+            sex: Some("sex"),
+            date: Some("date"),
+            method: Method::Relative(RelativeMethod::PoharPerme, Integration::Daily),
+            rate_table: Some(life_table),
+            transform: CiTransform::Log,
+            conf: 0.95,
+            standardise: None,
+            at: &[],
+        }
+    }
+}
+
 /// The warehouse's survival cohort ([`survival_cohort`]) as a table, with its life table.
 pub async fn warehouse_data(w: &Warehouse, options: &SurvivalOptions<'_>) -> Result<WarehouseData, AnalysisError> {
     let cohort = survival_cohort(w, options).await?;

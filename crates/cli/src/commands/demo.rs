@@ -18,8 +18,8 @@ use oncodata_analyses::cohort::SurvivalOptions;
 use oncodata_analyses::survival::{self, CurveRow};
 use oncodata_coding::site_group;
 use oncodata_stats::incidence::IncidenceRow;
-use oncodata_stats::relative::{DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod};
-use oncodata_stats::survival::{CiTransform, SurvivalRow};
+use oncodata_stats::relative::{DAYS_PER_YEAR, RateTable, RateUnit};
+use oncodata_stats::survival::SurvivalRow;
 use oncodata_synth::{SynthConfig, generate};
 use oncodata_warehouse::Warehouse;
 
@@ -337,22 +337,7 @@ pub fn net_survival_by_site(
         truth.insert((r[0].to_string(), sex.to_string()), r[5].parse::<f64>()?);
     }
     let by = ["site_group".to_string(), "sex".to_string()];
-    let request = survival::Request {
-        by: &by,
-        time: "time",
-        time_in_years: false,
-        event: "status",
-        age: Some("age_days"),
-        age_in_years: false,
-        sex: Some("sex"),
-        date: Some("date"),
-        method: survival::Method::Relative(RelativeMethod::PoharPerme, Integration::Daily),
-        rate_table: Some(&table),
-        transform: CiTransform::Log,
-        conf: 0.95,
-        standardise: None,
-        at: &[],
-    };
+    let request = survival::Request::net_survival_of_warehouse(&by, &table);
     let mut estimates = survival::estimate(&found.data, &request)?;
     // The policy's anchors (every output of a curve shows the same points), 1 and 2 years among them.
     let mut years = rules.survival_anchor_years.clone();

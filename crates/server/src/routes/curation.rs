@@ -78,18 +78,9 @@ pub struct BrokenRule {
 /// One quarantined record with its source text.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QuarantineRecord {
-    /// The dataset it was loaded into.
-    pub dataset: String,
-    /// Its source kind.
-    pub source: String,
-    /// The file it came from.
-    pub source_file: String,
-    /// Its number in the file.
-    pub source_record: i64,
-    /// Its id.
-    pub record_id: String,
-    /// The rules it broke, `;`-separated.
-    pub rule_ids: String,
+    /// Where it came from and the rules it broke.
+    #[serde(flatten)]
+    pub entry: QuarantineEntry,
     /// What each check said.
     pub messages: String,
     /// The record as the source holds it.
@@ -231,17 +222,19 @@ async fn quarantined(w: &Warehouse, file: &str, record: i64) -> ApiResult<Quaran
     })?;
     let rule_ids = row[5].as_text();
     Ok(QuarantineRecord {
-        dataset: row[0].as_text(),
-        source: row[1].as_text(),
-        source_file: row[2].as_text(),
-        source_record: record,
-        record_id: row[4].as_text(),
         rules: rule_ids
             .split(';')
             .filter(|r| !r.is_empty())
             .map(|r| BrokenRule { rule: r.to_string(), description: describe(r) })
             .collect(),
-        rule_ids,
+        entry: QuarantineEntry {
+            dataset: row[0].as_text(),
+            source: row[1].as_text(),
+            source_file: row[2].as_text(),
+            source_record: record,
+            record_id: row[4].as_text(),
+            rule_ids,
+        },
         messages: row[6].as_text(),
         raw: row[7].as_text(),
     })
@@ -266,7 +259,7 @@ pub async fn record(
         .record(
             &user.name,
             "quarantine_read",
-            serde_json::json!({ "file": found.source_file, "record": found.source_record, "dataset": found.dataset }),
+            serde_json::json!({ "file": found.entry.source_file, "record": found.entry.source_record, "dataset": found.entry.dataset }),
         )
         .await?;
     Ok(Json(found))
@@ -289,10 +282,10 @@ pub async fn fix(State(state): State<AppState>, caller: Caller, Body(fix): Body<
     let keys = state.workspaces.keys.clone();
     let actor = user.name.clone();
     let target = oncodata_ingest::load::Quarantined {
-        dataset: found.dataset.clone(),
-        source: found.source.clone(),
-        source_file: found.source_file.clone(),
-        source_record: found.source_record,
+        dataset: found.entry.dataset.clone(),
+        source: found.entry.source.clone(),
+        source_file: found.entry.source_file.clone(),
+        source_record: found.entry.source_record,
     };
     let raw = fix.raw;
     let done = tokio::task::spawn_blocking(move || -> Result<oncodata_ingest::load::Correction, String> {
@@ -318,7 +311,7 @@ pub async fn fix(State(state): State<AppState>, caller: Caller, Body(fix): Body<
             &user.name,
             "quarantine_fix",
             serde_json::json!({
-                "file": found.source_file, "record": found.source_record, "dataset": found.dataset,
+                "file": found.entry.source_file, "record": found.entry.source_record, "dataset": found.entry.dataset,
                 "corrected_file": done.file.display().to_string(), "accepted": accepted, "snapshot": done.snapshot,
             }),
         )

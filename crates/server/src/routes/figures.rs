@@ -9,9 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use oncodata_analyses::cohort::SurvivalOptions;
 use oncodata_analyses::incidence::{RateOptions, Standard, counts_from_warehouse, parse_years, rates, table_records};
-use oncodata_analyses::survival::{Method, Request, estimate, warehouse_data};
-use oncodata_stats::relative::{DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod};
-use oncodata_stats::survival::CiTransform;
+use oncodata_analyses::survival::{Request, estimate, warehouse_data};
+use oncodata_stats::relative::{DAYS_PER_YEAR, RateTable, RateUnit};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -240,22 +239,7 @@ impl AppState {
                         );
                     }
                     let table = RateTable::from_rows(&found.life_table, RateUnit::Year).map_err(|e| e.to_string())?;
-                    let request = Request {
-                        by: &[],
-                        time: "time",
-                        time_in_years: false,
-                        event: "status",
-                        age: Some("age_days"),
-                        age_in_years: false,
-                        sex: Some("sex"),
-                        date: Some("date"),
-                        method: Method::Relative(RelativeMethod::PoharPerme, Integration::Daily),
-                        rate_table: Some(&table),
-                        transform: CiTransform::Log,
-                        conf: 0.95,
-                        standardise: None,
-                        at: &[],
-                    };
+                    let request = Request::net_survival_of_warehouse(&[], &table);
                     let mut estimates = estimate(&found.data, &request).map_err(|e| e.to_string())?;
                     let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(|e| e.to_string())?;
                     let audience = oncodata_disclosure::Audience::Public;
