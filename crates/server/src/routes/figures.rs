@@ -11,6 +11,8 @@ use oncodata_analyses::cohort::SurvivalOptions;
 use oncodata_analyses::incidence::{RateOptions, Standard, counts_from_warehouse, parse_years, rates, table_records};
 use oncodata_analyses::survival::{Request, estimate, warehouse_data};
 use oncodata_stats::relative::{DAYS_PER_YEAR, RateTable, RateUnit};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -104,15 +106,15 @@ impl Coverage {
     }
 }
 
-/// A figure kept in memory.
+/// A figure kept in memory (shared: a visitor's page reads it without copying it).
 #[derive(Clone)]
 pub enum Published {
     /// An incidence table.
-    Incidence(Figure),
+    Incidence(Arc<Figure>),
     /// A survival estimate.
-    Survival(SurvivalFigure),
+    Survival(Arc<SurvivalFigure>),
     /// The coverage.
-    Coverage(Coverage),
+    Coverage(Arc<Coverage>),
 }
 
 fn refused(e: impl std::fmt::Display) -> ApiError {
@@ -173,7 +175,7 @@ impl AppState {
         by: &[String],
         standard: Option<&str>,
         years: Option<&str>,
-    ) -> ApiResult<Figure> {
+    ) -> ApiResult<Arc<Figure>> {
         let standard_name = standard.unwrap_or("world").to_string();
         let years = years.map(parse_years).transpose().map_err(refused)?;
         let key = format!("incidence?by={}&standard={standard_name}&years={years:?}", by.join(","));
@@ -191,7 +193,7 @@ impl AppState {
                     .await
                     .map_err(internal)?
                     .map_err(refused)?;
-                Ok(Published::Incidence(figure))
+                Ok(Published::Incidence(Arc::new(figure)))
             })
             .await?;
         match published {
@@ -204,7 +206,7 @@ impl AppState {
     /// log-transformed 95 % intervals) of the cohort `filter` selects (a condition on the
     /// survival columns, checked by the caller), with the public rules applied: a group of too
     /// few persons withheld, steps merged, the tail cut where too few remain at risk.
-    pub async fn survival_figure(&self, filter: &str) -> ApiResult<SurvivalFigure> {
+    pub async fn survival_figure(&self, filter: &str) -> ApiResult<Arc<SurvivalFigure>> {
         let key = format!("survival?{filter}");
         let root = self.workspaces.warehouse.clone();
         let filter = filter.to_string();
@@ -273,7 +275,7 @@ impl AppState {
                 .await
                 .map_err(internal)?
                 .map_err(refused)?;
-                Ok(Published::Survival(figure))
+                Ok(Published::Survival(Arc::new(figure)))
             })
             .await?;
         match published {
@@ -294,7 +296,7 @@ impl AppState {
     }
 
     /// The registries' coverage and the population's years.
-    pub async fn coverage(&self) -> ApiResult<Coverage> {
+    pub async fn coverage(&self) -> ApiResult<Arc<Coverage>> {
         let root = self.workspaces.warehouse.clone();
         let published = self
             .published("coverage", || async move {
@@ -317,7 +319,7 @@ impl AppState {
                         coverage.years = int(&row[0]).zip(int(&row[1]));
                     }
                 }
-                Ok(Published::Coverage(coverage))
+                Ok(Published::Coverage(Arc::new(coverage)))
             })
             .await?;
         match published {
@@ -336,7 +338,7 @@ impl AppState {
 pub async fn incidence(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<IncidenceQuery>,
-) -> ApiResult<Json<Figure>> {
+) -> ApiResult<Json<Arc<Figure>>> {
     let by: Vec<String> = query.by.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     Ok(Json(state.incidence_table(&by, query.standard.as_deref(), query.years.as_deref()).await?))
 }
@@ -350,7 +352,7 @@ pub async fn incidence(
 pub async fn net_survival(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<SurvivalQuery>,
-) -> ApiResult<Json<SurvivalFigure>> {
+) -> ApiResult<Json<Arc<SurvivalFigure>>> {
     let params: std::collections::HashMap<String, String> = [
         ("measure", Some("survival".to_string())),
         ("site", query.site),

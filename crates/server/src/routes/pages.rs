@@ -4,6 +4,7 @@
 //! the signed-in pages fill themselves from the JSON API, which checks every right.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -46,10 +47,10 @@ fn api_failure(lang: Lang, e: ApiError) -> Response {
 struct Computed {
     selection: Selection,
     years: (i32, i32),
-    by_area: Figure,
-    by_year: Figure,
+    by_area: Arc<Figure>,
+    by_year: Arc<Figure>,
     covered: Vec<String>,
-    survival: Option<SurvivalFigure>,
+    survival: Option<Arc<SurvivalFigure>>,
 }
 
 async fn compute(state: &AppState, params: &HashMap<String, String>) -> Result<Computed, Response> {
@@ -57,7 +58,7 @@ async fn compute(state: &AppState, params: &HashMap<String, String>) -> Result<C
     let selection = Selection::parse(params).map_err(|e| failure(lang, StatusCode::BAD_REQUEST, &e))?;
     let coverage = state.coverage().await.map_err(|e| api_failure(lang, e))?;
     let years_arg = selection.years_arg();
-    let empty = || Figure { columns: Vec::new(), rows: Vec::new(), notes: Vec::new() };
+    let empty = || Arc::new(Figure { columns: Vec::new(), rows: Vec::new(), notes: Vec::new() });
     let (by_area, by_year, survival) = if selection.measure == Measure::Survival {
         // Net survival is published by cancer site: the page asks for one.
         let s = match selection.site {
