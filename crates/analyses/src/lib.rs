@@ -17,6 +17,7 @@ pub mod columns;
 pub mod extract;
 pub mod incidence;
 pub mod quality;
+pub mod scan;
 pub mod survival;
 pub mod workspace;
 

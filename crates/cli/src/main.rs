@@ -261,6 +261,12 @@ enum Command {
     #[command(after_help = "Examples:\n  oncodata codes C44.5 8720/3\n  oncodata codes C509 8500/2\n  \
         oncodata codes --format json C64.9 8960/3")]
     Codes(commands::codes::Args),
+    /// Scan for spatial clusters: Kulldorff's scan statistic, discrete Poisson model, SaTScan's
+    /// rules (circular windows, secondary clusters without overlap, Monte Carlo p-values).
+    #[command(after_help = "Example (SaTScan's New York leukaemia data, crates/stats/tests/data):\n  \
+        oncodata scan --data ny_leukemia.csv --location location_id --cases cases --population population \\\n    \
+        --x satscan_x --y satscan_y --max-population 0.5 --replicates 999 --seed 1 --format json")]
+    Scan(commands::scan::Args),
 }
 
 fn main() -> ExitCode {
@@ -296,6 +302,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => commands::quarantine::verify(a),
         Command::Quality(a) => commands::quality::run(a),
         Command::Codes(a) => commands::codes::run(a),
+        Command::Scan(a) => commands::scan::run(a),
         Command::LinkFiles(a) => commands::link_files::run(a),
         Command::Keys(a) => commands::keys::run(a),
         Command::Link(a) => commands::link::run(a),

@@ -11,6 +11,7 @@
 pub mod distributions;
 pub mod incidence;
 pub mod relative;
+pub mod scan;
 pub mod survival;
 
 /// Why a statistic cannot be computed from its inputs.

@@ -13,6 +13,7 @@ pub mod link;
 pub mod link_files;
 pub mod quality;
 pub mod quarantine;
+pub mod scan;
 pub mod serve;
 pub mod snapshots;
 pub mod sql;

@@ -20,6 +20,7 @@ mod real_fhir;
 mod real_naaccr;
 mod real_omop;
 mod route_matrix;
+mod scan;
 mod service;
 mod service_crash;
 mod sql;

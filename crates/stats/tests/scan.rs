@@ -1,0 +1,113 @@
+//! The scan statistic against SaTScan's own reports on the New York leukaemia data (Waller et
+//! al. 1994; 281 census tracts, 552 cases), as exported from the R package smerc's tests
+//! (`tests/data/README.md`): the same most likely and secondary clusters — centres, members in
+//! SaTScan's order, populations, observed — and the same expected counts and LLRs to SaTScan's
+//! stored precision; with SaTScan's 999 simulated LLRs, the same p-values; with our own
+//! replicates, p-values within Monte Carlo error.
+
+use oncodata_stats::scan::{Distance, Location, Settings, Windows, clusters, rank_p_value, simulate};
+use rand::{Rng, SeedableRng};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+
+fn locations() -> Vec<Location> {
+    let mut reader = csv::Reader::from_path(format!("{DATA}ny_leukemia.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (cases, population, x, y) = (col("cases"), col("population"), col("satscan_x"), col("satscan_y"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let f = |i: usize| r[i].parse::<f64>().unwrap();
+            Location { cases: f(cases), population: f(population), x: f(x), y: f(y) }
+        })
+        .collect()
+}
+
+fn reports() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(format!("{DATA}ny_leukemia_satscan.json")).unwrap()).unwrap()
+}
+
+fn check(run: &str, settings: Settings) -> Vec<oncodata_stats::scan::Window> {
+    let locations = locations();
+    let reports = reports();
+    let expected = reports["runs"][run]["clusters"].as_array().unwrap();
+    let found = clusters(&locations, &settings);
+    assert!(found.len() >= expected.len(), "{run}: {} clusters, SaTScan {}", found.len(), expected.len());
+    for (k, want) in expected.iter().enumerate() {
+        let got = &found[k];
+        let ids: Vec<u64> = got.members.iter().map(|&i| i as u64 + 1).collect();
+        let want_ids: Vec<u64> =
+            want["location_ids_in_satscan_order"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(ids, want_ids, "{run} cluster {}: members in SaTScan's order", k + 1);
+        assert_eq!(got.centre as u64 + 1, want["centre_location_id"].as_u64().unwrap(), "{run} cluster {}", k + 1);
+        assert_eq!(got.observed, want["observed"].as_f64().unwrap(), "{run} cluster {}", k + 1);
+        if let Some(p) = want["population"].as_f64() {
+            assert_eq!(got.population, p, "{run} cluster {}", k + 1);
+        }
+        match want.get("dbf") {
+            Some(dbf) => {
+                // SaTScan's stored values, 10 decimals.
+                assert!((got.llr - dbf["llr"].as_f64().unwrap()).abs() < 1e-9, "{run} {}: LLR {}", k + 1, got.llr);
+                assert!((got.expected - dbf["expected"].as_f64().unwrap()).abs() < 1e-9, "{run} {}: E", k + 1);
+                let rr = got.relative_risk(552.0);
+                assert!((rr - dbf["rel_risk"].as_f64().unwrap()).abs() < 1e-9, "{run} {}: RR {rr}", k + 1);
+            }
+            None => {
+                // The printed values: 6 decimals for the LLR, 2 for E.
+                assert!(
+                    (got.llr - want["llr_6dp"].as_f64().unwrap()).abs() <= 5e-7,
+                    "{run} {}: LLR {}",
+                    k + 1,
+                    got.llr
+                );
+                assert!((got.expected - want["expected_2dp"].as_f64().unwrap()).abs() <= 0.005, "{run} {}: E", k + 1);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn cartesian_half_the_population_gives_satscans_clusters_and_p_values() {
+    let found = check("cartesian_50pct", Settings::default());
+    // With SaTScan's own 999 simulated maximum LLRs, its rank p-values.
+    let simulated: Vec<f64> = csv::Reader::from_path(format!("{DATA}ny_leukemia_satscan_simulated_llr.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[1].parse().unwrap())
+        .collect();
+    assert_eq!(simulated.len(), 999);
+    let reports = reports();
+    for (k, want) in reports["runs"]["cartesian_50pct"]["clusters"].as_array().unwrap().iter().enumerate().skip(1) {
+        let p = rank_p_value(found[k].llr, &simulated);
+        assert!((p - want["p_value"].as_f64().unwrap()).abs() < 1e-12, "cluster {}: p {p}", k + 1);
+    }
+    // Nothing simulated beats the most likely cluster: rank 1 of 1000 (SaTScan prints its
+    // Gumbel approximation, 0.00015, instead).
+    assert_eq!(rank_p_value(found[0].llr, &simulated), 0.001);
+
+    // Our own replicates: the p-values within three Monte Carlo standard errors of SaTScan's.
+    let locations = locations();
+    let windows = Windows::new(&locations, &Settings::default());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261207);
+    let ours = simulate(&windows, 552, 999, || rng.random::<f64>());
+    for (k, want) in reports["runs"]["cartesian_50pct"]["clusters"].as_array().unwrap().iter().enumerate().skip(1) {
+        let (p, theirs) = (rank_p_value(found[k].llr, &ours), want["p_value"].as_f64().unwrap());
+        let se = (theirs * (1.0 - theirs) / 999.0).sqrt();
+        assert!((p - theirs).abs() <= 3.0 * se + 1e-3, "cluster {}: p {p}, SaTScan {theirs}", k + 1);
+    }
+    assert!(rank_p_value(found[0].llr, &ours) <= 0.005);
+}
+
+#[test]
+fn cartesian_a_tenth_of_the_population_gives_satscans_clusters() {
+    check("cartesian_10pct", Settings { max_population_share: 0.1, ..Settings::default() });
+}
+
+#[test]
+fn latitude_longitude_gives_satscans_clusters_and_radius() {
+    let found = check("latlong_50pct", Settings { distance: Distance::GreatCircle, ..Settings::default() });
+    assert!((found[0].radius - 7.70).abs() < 0.005, "radius {} km (SaTScan: 7.70 km)", found[0].radius);
+}
