@@ -299,8 +299,10 @@ fn a_release_isolating_a_few_persons_beside_an_earlier_one_is_refused() {
     let log = std::fs::read_to_string(wh.join("disclosure/releases-project.jsonl")).unwrap();
     let ids =
         crate::stdout_of(&["sql", "--warehouse", w, "--format", "csv", "SELECT patient_id FROM patients LIMIT 5"]);
+    // As a word of its own: a time or a digest may hold the same digits by chance.
+    let words: std::collections::HashSet<&str> = log.split(|c: char| !c.is_ascii_alphanumeric()).collect();
     for id in ids.lines().skip(1) {
-        assert!(!log.contains(id), "the log names {id}");
+        assert!(!words.contains(id), "the log names {id}");
     }
 }
 
