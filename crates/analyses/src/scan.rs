@@ -107,6 +107,20 @@ pub fn scan(data: &Columns, request: &FileScan<'_>) -> Result<ScanResult, Analys
             return Err(bad(data.bad(r, request.population, "is not a population")));
         }
     }
+    for (r, (x, y)) in xs.iter().zip(&ys).enumerate() {
+        if !x.is_finite() || !y.is_finite() {
+            return Err(bad(data.bad(r, if x.is_finite() { b } else { a }, "is not a coordinate")));
+        }
+    }
+    if ids.is_empty() {
+        return Err(bad("no locations: the table has no rows".into()));
+    }
+    if population.iter().sum::<f64>() <= 0.0 {
+        return Err(bad(format!("column {}: the population at risk sums to 0", request.population)));
+    }
+    if cases.iter().sum::<f64>() <= 0.0 {
+        return Err(bad(format!("column {}: no cases to scan", request.cases)));
+    }
     let locations: Vec<Location> =
         (0..ids.len()).map(|i| Location { cases: cases[i], population: population[i], x: xs[i], y: ys[i] }).collect();
     let settings = Settings { max_population_share: request.max_population, distance, min_cases: 2.0 };

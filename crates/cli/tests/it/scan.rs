@@ -58,3 +58,25 @@ fn bad_input_is_refused_naming_the_file_and_column() {
         "{err}"
     );
 }
+
+#[test]
+fn tables_that_cannot_be_scanned_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, says) in [
+        ("empty.csv", "id,cases,population,x,y\n", "no"),
+        ("nopop.csv", "id,cases,population,x,y\na,1,0,0,0\nb,2,0,1,1\n", "sums to 0"),
+        ("nocases.csv", "id,cases,population,x,y\na,0,10,0,0\nb,0,20,1,1\n", "no cases"),
+        ("badxy.csv", "id,cases,population,x,y\na,1,10,0,0\nb,2,20,inf,1\n", "not a coordinate"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_oncodata"))
+            .args(["scan", "--data", path.to_str().unwrap(), "--location", "id", "--cases", "cases"])
+            .args(["--population", "population", "--x", "x", "--y", "y", "--replicates", "9"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(name) && err.contains(says), "{name}: {err}");
+        assert!(!err.contains("internal error"), "{name}: {err}");
+    }
+}

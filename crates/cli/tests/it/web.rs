@@ -150,6 +150,7 @@ fn wrong_selections_and_addresses_are_refused_by_name() {
         ("/api/figures/survival?site=lung%27%20OR%201%3D1", 422, "not a site group"),
         ("/api/figures/survival?sex=female", 422, "net survival is published by cancer site"),
         ("/?measure=survival&lang=en", 200, "Choose a cancer site"),
+        ("/explorer/survival.csv?sex=female", 400, "published by cancer site"),
     ] {
         let (got, body) = page(&s, path);
         assert_eq!(got, status, "{path}: {body}");

@@ -167,6 +167,13 @@ pub async fn explorer_file(State(state): State<AppState>, Path(file): Path<Strin
         ("years.csv", _) => (by_year.csv(&c.selection, "year"), "text/csv; charset=utf-8"),
         ("map.svg", _) => (svg(explorer::map_file(&c.selection, &by_area, &c.covered)), "image/svg+xml"),
         ("trend.svg", _) => (svg(explorer::trend_file(&c.selection, &by_year)), "image/svg+xml"),
+        ("survival.csv" | "survival.svg", None) => {
+            return failure(
+                lang,
+                StatusCode::BAD_REQUEST,
+                "site: net survival is published by cancer site; choose one",
+            );
+        }
         ("survival.csv", Some(s)) => (explorer::survival_csv(&survival_parts(s).0), "text/csv; charset=utf-8"),
         ("survival.svg", Some(s)) => {
             (svg(explorer::survival_file(&c.selection, &survival_parts(s).1)), "image/svg+xml")
