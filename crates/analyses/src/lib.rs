@@ -10,6 +10,9 @@
 //! - [`survival`]: Kaplan–Meier, relative and net survival by group, from the warehouse's cohort
 //!   or a user's file;
 //! - [`extract`]: a project's extract of the linked warehouse under its own pseudonyms;
+//! - [`scan`]: Kulldorff's spatial scan of a table of locations (SaTScan's rules);
+//! - [`trend`]: joinpoint trends of rates by year (NCI's Joinpoint), from a file or the
+//!   warehouse's age-standardised rates;
 //! - [`columns`]: a user's CSV or Parquet file read by column, with errors naming the row.
 
 pub mod cohort;
@@ -19,6 +22,7 @@ pub mod incidence;
 pub mod quality;
 pub mod scan;
 pub mod survival;
+pub mod trend;
 pub mod workspace;
 
 /// Why an analysis could not run.

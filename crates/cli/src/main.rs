@@ -267,6 +267,13 @@ enum Command {
         oncodata scan --data ny_leukemia.csv --location location_id --cases cases --population population \\\n    \
         --x satscan_x --y satscan_y --max-population 0.5 --replicates 999 --seed 1 --format json")]
     Scan(commands::scan::Args),
+    /// Fit trends as NCI's Joinpoint does: joinpoint regression of rates by year (log-linear,
+    /// grid search, weighted BIC or permutation tests), APCs by segment and AAPCs.
+    #[command(after_help = "Examples:\n  \
+        oncodata trend --by site_group,sex --aapc 2018-2022 --plot trends.svg\n  \
+        oncodata trend --data england_incidence_rolling.csv --x year --rate asr_rolling --by cancer_site,sex\n  \
+        oncodata trend --data rates.csv --rate rate --count cases --weights poisson --selection permutation")]
+    Trend(commands::trend::Args),
 }
 
 fn main() -> ExitCode {
@@ -303,6 +310,7 @@ fn main() -> ExitCode {
         Command::Quality(a) => commands::quality::run(a),
         Command::Codes(a) => commands::codes::run(a),
         Command::Scan(a) => commands::scan::run(a),
+        Command::Trend(a) => commands::trend::run(a),
         Command::LinkFiles(a) => commands::link_files::run(a),
         Command::Keys(a) => commands::keys::run(a),
         Command::Link(a) => commands::link::run(a),

@@ -122,6 +122,43 @@ pub fn rate_bars(
     Ok(())
 }
 
+/// A white chart with a caption over the years `xs` (whole years labelled) and values from 0 to
+/// a tenth above `y_max`.
+fn year_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    xs: &[f64],
+    y_max: f64,
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    Box<dyn std::error::Error>,
+> {
+    let (x_min, x_max) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let pad = ((x_max - x_min) * 0.05).max(0.5);
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_min - pad..x_max + pad, 0.0..y_max.max(1e-9) * 1.1)?;
+    let whole = |x: &f64| if (x - x.round()).abs() < 1e-9 { format!("{x:.0}") } else { String::new() };
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_labels(((x_max - x_min) as usize + 3).min(30))
+        .x_label_formatter(&whole)
+        .draw()?;
+    Ok(chart)
+}
+
 /// One line of a trend chart: a label and its points `(x, value, lower, upper)`.
 pub type TrendSeries = (String, Vec<(f64, f64, f64, f64)>);
 
@@ -133,31 +170,11 @@ pub fn trend_lines(
     y_label: &str,
     series: &[TrendSeries],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let xs = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
-    let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-    let y_max = series
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|q| q.3))
-        .filter(|v| v.is_finite())
-        .fold(0.0_f64, f64::max)
-        .max(1e-9);
-    let pad = ((x_max - x_min) * 0.05).max(0.5);
+    let xs: Vec<f64> = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).collect();
+    let y_max =
+        series.iter().flat_map(|(_, p)| p.iter().map(|q| q.3)).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x_min - pad..x_max + pad, 0.0..y_max * 1.1)?;
-    let whole = |x: &f64| if (x - x.round()).abs() < 1e-9 { format!("{x:.0}") } else { String::new() };
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .x_labels(((x_max - x_min) as usize + 3).min(30))
-        .x_label_formatter(&whole)
-        .draw()?;
+    let mut chart = year_axes(&root, title, x_label, y_label, &xs, y_max)?;
     for (k, (label, points)) in series.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
         chart
@@ -168,6 +185,54 @@ pub fn trend_lines(
         chart.draw_series(
             points.iter().map(|p| PathElement::new(vec![(p.0, p.2), (p.0, p.3)], colour.stroke_width(1))),
         )?;
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// One joinpoint trend to draw: a label, the observed `(x, rate)`, the modelled rates at the
+/// same `x`, and the joinpoints' `x`.
+pub struct JoinpointSeries {
+    /// Legend label.
+    pub label: String,
+    /// Observed rates.
+    pub observed: Vec<(f64, f64)>,
+    /// Modelled rates.
+    pub modelled: Vec<(f64, f64)>,
+    /// Where the joinpoints are.
+    pub joinpoints: Vec<f64>,
+}
+
+/// Draws Joinpoint's graph: observed rates as points, the modelled segments as lines, the
+/// joinpoints as open diamonds on the modelled line.
+pub fn joinpoint_chart(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    series: &[JoinpointSeries],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let xs: Vec<f64> = series.iter().flat_map(|s| s.observed.iter().map(|p| p.0)).collect();
+    let y_max = series
+        .iter()
+        .flat_map(|s| s.observed.iter().chain(&s.modelled).map(|p| p.1))
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max);
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    let mut chart = year_axes(&root, title, "year", y_label, &xs, y_max)?;
+    for (k, s) in series.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(s.modelled.iter().copied(), colour.stroke_width(2)))?
+            .label(format!("{} (modelled)", s.label))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+        chart.draw_series(s.observed.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
+        let at = s.joinpoints.iter().filter_map(|j| s.modelled.iter().find(|p| p.0 == *j).copied());
+        chart.draw_series(at.map(|p| {
+            EmptyElement::at(p)
+                + Polygon::new(vec![(0, -7), (7, 0), (0, 7), (-7, 0)], WHITE.filled())
+                + PathElement::new(vec![(0, -7), (7, 0), (0, 7), (-7, 0), (0, -7)], colour.stroke_width(2))
+        }))?;
     }
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
     root.present()?;

@@ -7,9 +7,15 @@
 //!   rates;
 //! - [`survival`]: Kaplan–Meier, its intervals and quantiles, the log-rank test;
 //! - [`relative`]: relative (Ederer II) and net (Pohar-Perme) survival against a life table.
+//! - [`scan`]: Kulldorff's spatial scan statistic (SaTScan's discrete Poisson model);
+//! - [`joinpoint`]: joinpoint regression of trends (NCI's Joinpoint: grid search, permutation
+//!   tests, BIC and weighted BIC, APC and AAPC);
+//! - [`random`]: SplitMix64, a generator other programs can reproduce draw for draw.
 
 pub mod distributions;
 pub mod incidence;
+pub mod joinpoint;
+pub mod random;
 pub mod relative;
 pub mod scan;
 pub mod survival;

@@ -19,6 +19,7 @@ pub mod snapshots;
 pub mod sql;
 pub mod survival;
 pub mod synth;
+pub mod trend;
 pub mod users;
 
 /// Output formats shared by the commands that print tables.

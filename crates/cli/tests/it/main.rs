@@ -25,6 +25,7 @@ mod service;
 mod service_crash;
 mod sql;
 mod survival;
+mod trend;
 mod web;
 
 use std::path::Path;
