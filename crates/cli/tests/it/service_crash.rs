@@ -85,7 +85,10 @@ fn killed_at_random_moments_the_service_keeps_every_acknowledged_transition_and_
             *known = (*known).max(n);
         }
     }
-    assert!(acknowledged.len() >= kills, "the bursts acknowledged {} applications", acknowledged.len());
+    // The bursts must exercise the service: at least one application per two kills (a burst cut
+    // short while a freshly started server, on PostgreSQL, answers its first request may
+    // acknowledge none).
+    assert!(2 * acknowledged.len() >= kills, "the bursts acknowledged {} applications", acknowledged.len());
     eprintln!(
         "{kills} kills: {} applications, {} transitions acknowledged",
         acknowledged.len(),
