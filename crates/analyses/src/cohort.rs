@@ -196,7 +196,7 @@ fn coverage_rule(coverage: bool, area: &str, year: &str) -> (String, &'static st
     )
 }
 
-/// The cases as one SQL relation with the columns of every grouping, `age`, `incidence_date`,
+/// The cases as one SQL relation with the columns of every grouping, `commune`, `age`, `incidence_date`,
 /// `basis`, `follow_up_key` (the person, or the source patient, whose follow-up applies) and
 /// `reason` (NULL for a case counted, else why it is left out).
 /// `coverage` is the relation of the covered (area, year) pairs, when coverage was declared.
@@ -211,11 +211,13 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
             format!(
                 "WITH residence AS (\
                    SELECT pr.person_id, coalesce(min(CASE WHEN pa.source IN ({registry}) THEN pa.departement END), \
-                                                 min(pa.departement)) AS area \
+                                                 min(pa.departement)) AS area, \
+                          coalesce(min(CASE WHEN pa.source IN ({registry}) THEN pa.commune END), \
+                                   min(pa.commune)) AS commune \
                    FROM person_records pr JOIN patients pa ON pa.dataset = pr.dataset AND pa.patient_id = pr.patient_id \
                    GROUP BY pr.person_id){with_covered} \
                  SELECT p.site_group, CASE pe.sex WHEN '1' THEN 'male' WHEN '2' THEN 'female' END AS sex, \
-                   p.incidence_year AS year, r.area, p.icd10, p.iccc, p.age_at_diagnosis AS age, \
+                   p.incidence_year AS year, r.area, r.commune, p.icd10, p.iccc, p.age_at_diagnosis AS age, \
                    CAST(p.incidence_date AS VARCHAR) AS incidence_date, p.basis_of_diagnosis AS basis, \
                    p.person_id AS follow_up_key, n.notified_id IS NULL AS claims_only, \
                    CASE WHEN NOT p.reportable THEN 'not reportable (IARC/IACR multiple primary rules)' \
@@ -232,7 +234,8 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
             let (join, outside) = coverage_rule(coverage, "p.departement", "t.incidence_year");
             let with_covered = if coverage { format!("WITH {covered} ") } else { String::new() };
             format!(
-                "{with_covered}SELECT t.site_group, p.sex, t.incidence_year AS year, p.departement AS area, t.icd10, t.iccc, \
+                "{with_covered}SELECT t.site_group, p.sex, t.incidence_year AS year, p.departement AS area, p.commune, \
+                   t.icd10, t.iccc, \
                    t.age_at_diagnosis AS age, CAST(t.incidence_date AS VARCHAR) AS incidence_date, \
                    t.basis_of_diagnosis AS basis, concat(p.dataset, '/', p.patient_id) AS follow_up_key, \
                    false AS claims_only, \
@@ -293,6 +296,71 @@ pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier], years: Option<Yea
     let mut excluded: Vec<(String, u64)> = excluded.into_iter().collect();
     excluded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(Cases { unit, coverage, counts, excluded, claims_only })
+}
+
+/// Cases counted by residence: département, commune (when the source coded it), sex and
+/// 5-year age group, for the spatial scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidenceCases {
+    /// What was counted.
+    pub unit: CaseUnit,
+    /// `(area, commune, sex, age_index, cases)`.
+    pub counts: Vec<(String, Option<String>, String, usize, f64)>,
+    /// Cases left out, by reason.
+    pub excluded: Vec<(String, u64)>,
+}
+
+/// The cases incidence counts ([`incidence_cases`]'s cohort), of one site group and sex if
+/// given, diagnosed in `years`, by residence, sex and age group.
+pub async fn residence_cases(
+    w: &Warehouse,
+    site_group: Option<&str>,
+    sex: Option<&str>,
+    years: Option<Years>,
+) -> Result<ResidenceCases, AnalysisError> {
+    if let Some(s) = site_group.filter(|s| oncodata_coding::site_group::by_id(s).is_none()) {
+        return Err(AnalysisError::Request(format!("--site-group {s}: no such site group (see `oncodata codes`)")));
+    }
+    if let Some(s) = sex.filter(|s| !["male", "female"].contains(s)) {
+        return Err(AnalysisError::Request(format!("--sex {s}: male or female")));
+    }
+    let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
+    let covered = covered_relation(w).await?;
+    let cohort = cohort_sql(unit, covered.as_deref());
+    let mut filters = Vec::new();
+    if let Some(s) = site_group {
+        filters.push(format!("site_group = '{s}'"));
+    }
+    if let Some(s) = sex {
+        filters.push(format!("sex = '{s}'"));
+    }
+    if let Some((first, last)) = years {
+        filters.push(format!("year BETWEEN {first} AND {last}"));
+    }
+    let filter = if filters.is_empty() { String::new() } else { format!("WHERE {}", filters.join(" AND ")) };
+    let sql = format!(
+        "WITH cohort AS ({cohort}), \
+         classified AS (SELECT *, CASE WHEN reason IS NOT NULL THEN reason WHEN area IS NULL THEN 'area unknown' \
+                                      WHEN sex IS NULL THEN 'sex unknown' WHEN age IS NULL THEN 'age unknown' END AS why \
+                        FROM cohort {filter}) \
+         SELECT why, area, commune, sex, least(CAST(age AS INT) / 5, 17) AS age_index, count(*) AS n \
+         FROM classified GROUP BY ALL ORDER BY 2, 3, 4, 5"
+    );
+    let mut counts = Vec::new();
+    let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
+    for r in w.query_async(&sql).await?.rows()? {
+        let n = r[5].as_f64().unwrap_or(0.0);
+        if let Value::Text(why) = &r[0] {
+            *excluded.entry(why.clone()).or_default() += n as u64;
+            continue;
+        }
+        let commune = Some(r[2].as_text()).filter(|_| r[2] != Value::Null);
+        let age = r[4].as_f64().map(|i| i.clamp(0.0, 17.0) as usize).unwrap_or(0);
+        counts.push((r[1].as_text(), commune, r[3].as_text(), age, n));
+    }
+    let mut excluded: Vec<(String, u64)> = excluded.into_iter().collect();
+    excluded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(ResidenceCases { unit, counts, excluded })
 }
 
 /// The person-years of the population table by the groupings of `by` it has and age group,
@@ -577,6 +645,13 @@ mod tests {
         let w = Warehouse::open(dir).unwrap();
         w.begin("test tables").unwrap();
         for (name, columns, rows) in tables {
+            if *name == "patients" && !columns.contains(&"commune") {
+                // Residence coded to the département only: no commune.
+                let columns: Vec<&str> = columns.iter().copied().chain(["commune"]).collect();
+                let rows: Vec<Vec<Value>> = rows.iter().map(|r| r.iter().cloned().chain([Null]).collect()).collect();
+                w.write_rows(name, &columns, &rows).unwrap();
+                continue;
+            }
             w.write_rows(name, columns, rows).unwrap();
         }
         w.commit().unwrap();

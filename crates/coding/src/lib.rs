@@ -10,11 +10,13 @@
 //! - [`sex`]: sex as registries code it (1 male, 2 female, 9 unknown);
 //! - [`age_group`]: the 5-year age groups 0-4 … 85+ of population denominators;
 //! - [`standard_population`]: World (Segi 1960), European 1976, European 2013 and WHO weights;
-//! - [`icss`]: the International Cancer Survival Standard weights for age-standardised survival.
+//! - [`icss`]: the International Cancer Survival Standard weights for age-standardised survival;
+//! - [`commune`]: the communes of France (COG 2026), their populations and centroids.
 //!
 //! The crate has no dependencies on the rest of oncodata: every other crate builds on it.
 
 pub mod age_group;
+pub mod commune;
 pub mod iccc;
 pub mod icd10;
 pub mod icss;

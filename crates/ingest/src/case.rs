@@ -114,7 +114,8 @@ pub struct Case<'a> {
     pub summary_stage: Option<(&'a str, &'static str)>,
     /// Underlying cause of death code.
     pub cause_of_death: Option<&'a str>,
-    /// Département (or other area code) of residence.
+    /// Residence: a département (or other area code), or an INSEE commune code, whose
+    /// département is then taken from it.
     pub departement: Option<&'a str>,
     /// The source's identifiers, `name=value;…`.
     pub source_ids: Text,
@@ -489,12 +490,17 @@ pub fn validate(case: &Case, mut f: Findings, provenance: &Provenance, today: Na
     let tumour_id = record_id.expect("the patient id is known");
     let text = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(Text::new);
     let patient_id = Text::new(pat);
+    // A residence coded to the commune (`50502`) gives its département too.
+    let (departement, commune) = match case.departement.map(oncodata_coding::commune::split_residence) {
+        Some((d, c)) => (Some(d), c),
+        None => (None, None),
+    };
     let patient = Patient {
         patient_id: patient_id.clone(),
         sex,
         birth_date: birth,
-        departement: text(case.departement),
-        commune: None,
+        departement: text(departement),
+        commune: text(commune),
         vital_status: vital,
         last_contact,
         death_date,

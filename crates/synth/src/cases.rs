@@ -247,6 +247,8 @@ pub struct Case {
     pub person: Identity,
     /// Département of residence (INSEE code).
     pub departement: &'static str,
+    /// Commune of residence (INSEE code), placed by [`AreaRisk::place`] (empty until then).
+    pub commune: &'static str,
     /// Sex.
     pub sex: Sex,
     /// Date of birth.
@@ -354,8 +356,7 @@ pub fn draw_cases(
     }
     let effect = area.effect(cell.departement);
     for (i, (params, _)) in model.rates.iter().enumerate().filter(|(_, (p, _))| p.sex == cell.sex) {
-        let cluster = area.cluster_at(cell.departement, params.site_group, cell.year);
-        let factor = effect * cluster.map_or(1.0, |c| c.relative_risk);
+        let factor = effect * area.cluster_factor(cell.departement, params.site_group, cell.year);
         let expected = model.expected(i, cell.group, cell.year, factor, cell.persons);
         for _ in 0..poisson(rng, expected) {
             *next_number += 1;
@@ -369,7 +370,8 @@ pub fn draw_cases(
                 staged: staged(params),
                 stage_weights: Some(stage_weights(params.net_survival_5y)),
                 poor_prognosis: params.poor_prognosis(),
-                in_cluster: cluster.is_some(),
+                // Whether it falls in the cluster's communes is decided where it is placed.
+                in_cluster: false,
             };
             out.push(one_case(rng, &draw, cell, follow_up_end, *next_number, &|stage, age| {
                 model.excess_hazard(i, stage, age)
@@ -493,6 +495,7 @@ fn one_case(
         number,
         person,
         departement: cell.departement,
+        commune: "",
         sex: cell.sex,
         birth_date,
         incidence_date,

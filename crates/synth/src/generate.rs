@@ -64,6 +64,9 @@ pub struct SynthConfig {
     /// Write the general registries' extract for every simulated département, as if the whole
     /// country were covered (national-scale benchmarks), instead of only those with a registry.
     pub registries_everywhere: bool,
+    /// The null geography: no area effects and no planted clusters (risk is the same in every
+    /// commune), to test that cluster detection finds nothing where there is nothing.
+    pub null_geography: bool,
 }
 
 /// Age under which the national paediatric registries record a cancer (RNHE and RNTSE: 0-17).
@@ -85,6 +88,7 @@ impl SynthConfig {
             faults: FaultRates::default(),
             scale: 1.0,
             registries_everywhere: false,
+            null_geography: false,
         }
     }
 
@@ -221,6 +225,7 @@ impl Truth {
                     "birth_date",
                     "sex",
                     "departement",
+                    "commune",
                     "death_date",
                     "claims_person_key",
                 ],
@@ -274,6 +279,7 @@ impl Truth {
                 &p.birth_date.to_string(),
                 sex_code(c.sex),
                 c.departement,
+                c.commune,
                 &death,
                 key,
             ])
@@ -523,7 +529,9 @@ pub fn generate_with_progress(
     let mut truth = Truth::create(&truth_dir)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let model = IncidenceModel::calibrate();
-    let area = AreaRisk::draw(cfg.seed, &deps, cfg.first_year, cfg.last_year, CLUSTERS);
+    let area = AreaRisk::draw(cfg.seed, &deps, cfg.first_year, cfg.last_year, CLUSTERS, cfg.null_geography);
+    // Places cases in communes from a stream of its own.
+    let mut placement = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0xc0_11e5);
     let mut cluster_counts = vec![(0.0_f64, 0u64); area.clusters.len()];
 
     let mut deaths = CancerDeaths::new(cfg.seed);
@@ -551,17 +559,18 @@ pub fn generate_with_progress(
                             for (i, (p, _)) in model.rates.iter().enumerate() {
                                 if p.site_group == c.site_group && p.sex == sex {
                                     cluster_counts[k].0 +=
-                                        model.expected(i, group, year, area.effect(dep.code), cell.persons);
+                                        c.share * model.expected(i, group, year, area.effect(dep.code), cell.persons);
                                 }
                             }
                         }
                     }
-                    for case in draw_cases(&mut rng, &model, &area, &cell, cfg.follow_up_end, &mut number) {
-                        if let Some(k) = area.clusters.iter().position(|c| {
-                            c.departement == case.departement
-                                && c.site_group == case.site_group
-                                && (c.first_year..=c.last_year).contains(&year)
-                        }) {
+                    for mut case in draw_cases(&mut rng, &model, &area, &cell, cfg.follow_up_end, &mut number) {
+                        // Childhood cancers follow their own rates, without clusters.
+                        let site = if case.childhood_type.is_some() { "" } else { case.site_group };
+                        (case.commune, case.in_cluster) = area.place(&mut placement, dep.code, site, year);
+                        if case.in_cluster
+                            && let Some(k) = area.clusters.iter().position(|c| c.communes.contains(&case.commune))
+                        {
                             cluster_counts[k].1 += 1;
                         }
                         let pseudonym = claims_pseudonym(&key, &case.person.nir, case.birth_date, case.sex);
@@ -811,6 +820,8 @@ fn write_area_truth(dir: &Path, area: &AreaRisk, counts: &[(f64, u64)]) -> Resul
         "cluster_id",
         "site_group",
         "departement",
+        "communes",
+        "share",
         "first_year",
         "last_year",
         "relative_risk",
@@ -823,6 +834,8 @@ fn write_area_truth(dir: &Path, area: &AreaRisk, counts: &[(f64, u64)]) -> Resul
             c.id.as_str(),
             c.site_group,
             c.departement,
+            &c.communes.join(" "),
+            &c.share.to_string(),
             &c.first_year.to_string(),
             &c.last_year.to_string(),
             &c.relative_risk.to_string(),

@@ -67,7 +67,8 @@ fn encr_fields(c: &Case, pat: &str) -> Vec<String> {
         c.birth_date.year().to_string(),
         c.age.to_string(),
         sex_code(c.sex).to_string(),
-        c.departement.to_string(),
+        // Geo_Code: the commune of residence, as a registry codes it (its département follows).
+        if c.commune.is_empty() { c.departement } else { c.commune }.to_string(),
         "01".to_string(),
         c.incidence_date.month().to_string(),
         c.incidence_date.year().to_string(),

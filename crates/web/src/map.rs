@@ -147,22 +147,32 @@ fn decimal(tenths: i64) -> String {
     }
 }
 
+/// The outlines as read: code, name, rings in (longitude, latitude).
+type Outline = (String, String, Vec<Ring>);
+
+fn outlines() -> &'static [Outline] {
+    static ALL: LazyLock<Vec<Outline>> = LazyLock::new(|| {
+        let geojson: serde_json::Value =
+            serde_json::from_str(include_str!("../data/departements.geojson")).expect("data/departements.geojson");
+        geojson["features"]
+            .as_array()
+            .expect("data/departements.geojson: features")
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                (
+                    p["code"].as_str().unwrap_or_default().to_string(),
+                    p["nom"].as_str().unwrap_or_default().to_string(),
+                    rings_of(&f["geometry"]),
+                )
+            })
+            .collect()
+    });
+    &ALL
+}
+
 fn project_all() -> Vec<Departement> {
-    let geojson: serde_json::Value =
-        serde_json::from_str(include_str!("../data/departements.geojson")).expect("data/departements.geojson");
-    let features: Vec<(String, String, Vec<Ring>)> = geojson["features"]
-        .as_array()
-        .expect("data/departements.geojson: features")
-        .iter()
-        .map(|f| {
-            let p = &f["properties"];
-            (
-                p["code"].as_str().unwrap_or_default().to_string(),
-                p["nom"].as_str().unwrap_or_default().to_string(),
-                rings_of(&f["geometry"]),
-            )
-        })
-        .collect();
+    let features = outlines();
     let metro_rings: Vec<&Ring> =
         features.iter().filter(|(c, _, _)| !OVERSEAS.contains(&c.as_str())).flat_map(|(_, _, r)| r.iter()).collect();
     let metro = Fit::of(&metro_rings, (METRO_X, 10.0, METRO_BOX.0, METRO_BOX.1), Some(COS_METRO));
@@ -180,6 +190,74 @@ fn project_all() -> Vec<Departement> {
             Departement { code: code.clone(), name: name.clone(), path: path_of(rings, &fit) }
         })
         .collect()
+}
+
+/// A place of a cluster map: where it is and which cluster it belongs to.
+pub struct ClusterPlace {
+    /// Longitude (degrees).
+    pub longitude: f64,
+    /// Latitude (degrees).
+    pub latitude: f64,
+    /// Its label (a commune or département code).
+    pub label: String,
+    /// The rank of its cluster (1: the most likely).
+    pub rank: usize,
+    /// Whether that cluster is significant (p < 0.05).
+    pub significant: bool,
+}
+
+/// The colours of the clusters by rank: the most likely, then the secondary ones.
+const CLUSTER_COLOURS: [&str; 2] = ["#b2182b", "#ef8a62"];
+
+/// A map of the clusters of a scan: the outlines of the départements `codes` (zoomed on them)
+/// and the cluster members as dots — red for the most likely cluster, orange for the others,
+/// filled when significant, hollow when not — with a legend and the sources' attribution.
+pub fn cluster_map(codes: &[&str], places: &[ClusterPlace], title: &str) -> String {
+    let shown: Vec<&Outline> = outlines().iter().filter(|(c, _, _)| codes.contains(&c.as_str())).collect();
+    let rings: Vec<&Ring> = shown.iter().flat_map(|(_, _, r)| r.iter()).collect();
+    let (w, h) = (WIDTH, HEIGHT);
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {w} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{}\">\
+         <style>text{{font:12px sans-serif;fill:#222}}</style><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\
+         <text x=\"10\" y=\"20\" style=\"font-size:15px\">{}</text>",
+        h + 60.0,
+        escape(title),
+        escape(title)
+    );
+    if rings.is_empty() {
+        return svg + "</svg>";
+    }
+    let fit = Fit::of(&rings, (10.0, 30.0, w - 20.0, h - 40.0), None);
+    for (code, name, r) in &shown {
+        svg += &format!(
+            "<path d=\"{}\" fill=\"#f0f0f0\" stroke=\"#969696\" stroke-width=\".8\" data-departement=\"{code}\"><title>{}</title></path>",
+            path_of(r, &fit),
+            escape(name)
+        );
+    }
+    // The secondary clusters first, so that the most likely one is drawn on top.
+    let mut order: Vec<&ClusterPlace> = places.iter().collect();
+    order.sort_by_key(|p| std::cmp::Reverse(p.rank));
+    for p in order {
+        let (x, y) = fit.apply((p.longitude, p.latitude));
+        let colour = CLUSTER_COLOURS[usize::from(p.rank > 1)];
+        let fill = if p.significant { colour } else { "none" };
+        svg += &format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"1.2\" data-cluster=\"{}\"><title>{} (cluster {})</title></circle>",
+            p.rank,
+            escape(&p.label),
+            p.rank
+        );
+    }
+    let y = h + 10.0;
+    let (top, other, ty, note) = (CLUSTER_COLOURS[0], CLUSTER_COLOURS[1], h + 14.0, h + 50.0);
+    svg += &format!(
+        "<circle cx=\"20\" cy=\"{y}\" r=\"4\" fill=\"{top}\" stroke=\"{top}\"/><text x=\"30\" y=\"{ty}\">most likely cluster</text>\
+         <circle cx=\"190\" cy=\"{y}\" r=\"4\" fill=\"{other}\" stroke=\"{other}\"/><text x=\"200\" y=\"{ty}\">secondary clusters</text>\
+         <circle cx=\"350\" cy=\"{y}\" r=\"4\" fill=\"none\" stroke=\"#555\"/><text x=\"360\" y=\"{ty}\">hollow: p ≥ 0.05</text>\
+         <text x=\"10\" y=\"{note}\" style=\"font-size:10px\">Sources : IGN – Admin Express COG 2018 ; INSEE – COG 2026, populations légales 2023 (Licence Ouverte)</text></svg>"
+    );
+    svg
 }
 
 /// What the map shows of one département.
@@ -312,6 +390,23 @@ pub fn legend(shades: &HashMap<String, Shade>, measure: &str, lang: Lang) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cluster_map_zooms_on_its_departements_and_draws_every_member() {
+        let places = [
+            ClusterPlace { longitude: -1.08, latitude: 49.11, label: "50502".into(), rank: 1, significant: true },
+            ClusterPlace { longitude: -0.37, latitude: 49.18, label: "14118".into(), rank: 2, significant: false },
+        ];
+        let svg = cluster_map(&["14", "50"], &places, "Clusters");
+        assert_eq!(svg.matches("data-departement=").count(), 2);
+        assert_eq!(svg.matches("data-cluster=\"1\"").count(), 1);
+        assert!(svg.contains("fill=\"none\" stroke=\"#ef8a62\""), "the non-significant one is hollow");
+        // Inside the drawing.
+        for c in svg.split("<circle cx=\"").skip(1).take(2) {
+            let x: f64 = c.split('"').next().unwrap().parse().unwrap();
+            assert!((0.0..=WIDTH).contains(&x), "{x}");
+        }
+    }
 
     #[test]
     fn all_101_departements_are_drawn_with_a_shape() {

@@ -4,25 +4,49 @@
 use std::path::PathBuf;
 
 use oncodata_analyses::columns::Columns;
-use oncodata_analyses::scan::{Coordinates, FileScan, scan};
+use oncodata_analyses::incidence::parse_years;
+use oncodata_analyses::scan::{Coordinates, FileScan, ScanResult, Unit, WarehouseScan, scan, scan_warehouse};
 
 use super::{CliResult, Format};
+use crate::WarehouseArg;
 
 /// Arguments of `oncodata scan`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The table of locations (CSV with a header, or Parquet).
-    #[arg(long, value_name = "FILE")]
-    data: PathBuf,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    /// A table of locations (CSV with a header, or Parquet). Without it, the warehouse's
+    /// incidence cases by commune (--by-commune) or département (--by-departement).
+    #[arg(long, value_name = "FILE", requires_all = ["location", "cases", "population"])]
+    data: Option<PathBuf>,
+    /// On the warehouse: one location per commune of residence.
+    #[arg(long, conflicts_with_all = ["data", "by_departement"])]
+    by_commune: bool,
+    /// On the warehouse: one location per département of residence.
+    #[arg(long, conflicts_with = "data")]
+    by_departement: bool,
+    /// On the warehouse: only this site group (e.g. thyroid; see `oncodata codes`).
+    #[arg(long, value_name = "GROUP", conflicts_with = "data")]
+    site_group: Option<String>,
+    /// On the warehouse: only this sex (male, female).
+    #[arg(long, conflicts_with = "data")]
+    sex: Option<String>,
+    /// On the warehouse: only cases diagnosed in these years (A-B), over their population.
+    #[arg(long, value_name = "A-B", conflicts_with = "data")]
+    years: Option<String>,
+    /// On the warehouse: whom the clusters are for (public, project, steward); a cluster of
+    /// fewer cases than the audience's frequency rule allows is listed without its counts.
+    #[arg(long, conflicts_with = "data")]
+    audience: Option<String>,
     /// Column of the location's id.
     #[arg(long, value_name = "COL")]
-    location: String,
+    location: Option<String>,
     /// Column of the cases (whole numbers).
     #[arg(long, value_name = "COL")]
-    cases: String,
-    /// Column of the population at risk.
-    #[arg(long, value_name = "COL")]
-    population: String,
+    cases: Option<String>,
+    /// Column of the population at risk, or of the expected cases (covariate-adjusted).
+    #[arg(long, value_name = "COL", visible_alias = "expected")]
+    population: Option<String>,
     /// Column of latitudes in degrees (with --longitude: great-circle distances in km).
     #[arg(long, value_name = "COL", requires = "longitude", conflicts_with_all = ["x", "y"])]
     latitude: Option<String>,
@@ -35,7 +59,7 @@ pub struct Args {
     /// Column of Cartesian y.
     #[arg(long, value_name = "COL", requires = "x")]
     y: Option<String>,
-    /// The largest share of the population at risk a window may hold.
+    /// The largest share of the population at risk (expected cases) a window may hold.
     #[arg(long, default_value_t = 0.5)]
     max_population: f64,
     /// Monte Carlo replicates for the p-values (0: none).
@@ -47,26 +71,72 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// On the warehouse: write a map of the clusters over the départements' outlines (SVG): the
+    /// most likely cluster and the significant secondary ones (the first five without replicates).
+    #[arg(long, value_name = "FILE.svg", conflicts_with = "data")]
+    plot: Option<PathBuf>,
 }
 
 /// Runs the scan and prints its clusters.
 pub fn run(args: Args) -> CliResult {
-    let data = Columns::read(&args.data)?;
-    let coordinates = match (&args.latitude, &args.longitude, &args.x, &args.y) {
-        (Some(latitude), Some(longitude), _, _) => Coordinates::LatLong { latitude, longitude },
-        (_, _, Some(x), Some(y)) => Coordinates::Cartesian { x, y },
-        _ => return Err("give the coordinates: --latitude COL --longitude COL, or --x COL --y COL".into()),
+    let result = match &args.data {
+        Some(path) => {
+            let data = Columns::read(path)?;
+            let coordinates = match (&args.latitude, &args.longitude, &args.x, &args.y) {
+                (Some(latitude), Some(longitude), _, _) => Coordinates::LatLong { latitude, longitude },
+                (_, _, Some(x), Some(y)) => Coordinates::Cartesian { x, y },
+                _ => return Err("give the coordinates: --latitude COL --longitude COL, or --x COL --y COL".into()),
+            };
+            let request = FileScan {
+                location: args.location.as_deref().expect("required with --data"),
+                cases: args.cases.as_deref().expect("required with --data"),
+                population: args.population.as_deref().expect("required with --data"),
+                coordinates,
+                max_population: args.max_population,
+                replicates: args.replicates,
+                seed: args.seed,
+            };
+            scan(&data, &request).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => {
+            let dir = &args.warehouse.warehouse;
+            if !dir.join("tables").is_dir() {
+                return Err(format!(
+                    "{}: no warehouse here (give --data FILE with its columns, or run `oncodata demo`)",
+                    dir.display()
+                )
+                .into());
+            }
+            let unit = match (args.by_commune, args.by_departement) {
+                (true, _) => Unit::Commune,
+                (_, true) => Unit::Departement,
+                _ => return Err("on the warehouse, say where to count: --by-commune or --by-departement".into()),
+            };
+            let policy = super::disclosure::policy_of(dir)?;
+            let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "incidence")?;
+            let w = args.warehouse.open()?;
+            let request = WarehouseScan {
+                unit,
+                site_group: args.site_group.as_deref(),
+                sex: args.sex.as_deref(),
+                years: args.years.as_deref().map(parse_years).transpose()?,
+                max_population: args.max_population,
+                replicates: args.replicates,
+                seed: args.seed,
+                min_persons: policy.rules(audience).min_persons,
+            };
+            let result = w.block_on(scan_warehouse(&w, &request))?;
+            if let Some(left) = result.settings["left_out"].as_object().filter(|l| !l.is_empty()) {
+                let parts: Vec<String> = left.iter().map(|(why, n)| format!("{n} {why}")).collect();
+                eprintln!("left out: {}", parts.join("; "));
+            }
+            if let Some(path) = &args.plot {
+                write_map(path, &result, &request)?;
+                eprintln!("wrote {}", path.display());
+            }
+            result
+        }
     };
-    let request = FileScan {
-        location: &args.location,
-        cases: &args.cases,
-        population: &args.population,
-        coordinates,
-        max_population: args.max_population,
-        replicates: args.replicates,
-        seed: args.seed,
-    };
-    let result = scan(&data, &request).map_err(|e| format!("{}: {e}", args.data.display()))?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         Format::Csv => {
@@ -90,11 +160,11 @@ pub fn run(args: Args) -> CliResult {
                     c.centre.clone(),
                     c.members.len().to_string(),
                     c.radius.to_string(),
-                    c.population.to_string(),
-                    c.observed.to_string(),
-                    c.expected.to_string(),
-                    c.relative_risk.to_string(),
-                    c.llr.to_string(),
+                    num(c.population),
+                    num(c.observed),
+                    num(c.expected),
+                    num(c.relative_risk),
+                    num(c.llr),
                     c.p_value.map(|p| p.to_string()).unwrap_or_default(),
                     c.members.join(";"),
                 ])?;
@@ -102,26 +172,83 @@ pub fn run(args: Args) -> CliResult {
             w.flush()?;
         }
         Format::Table => {
+            let shown = |x: f64, digits: usize| {
+                if !x.is_finite() {
+                    "—".to_string()
+                } else if x.fract() == 0.0 {
+                    format!("{x}")
+                } else {
+                    format!("{x:.digits$}")
+                }
+            };
             println!(
                 "{:>4} {:>10} {:>9} {:>10} {:>11} {:>9} {:>10} {:>7} {:>11} {:>9}",
                 "rank", "centre", "locations", "radius", "population", "observed", "expected", "RR", "LLR", "p"
             );
             for c in &result.clusters {
                 println!(
-                    "{:>4} {:>10} {:>9} {:>10.4} {:>11} {:>9} {:>10.4} {:>7.3} {:>11.6} {:>9}",
+                    "{:>4} {:>10} {:>9} {:>10.4} {:>11} {:>9} {:>10} {:>7} {:>11} {:>9}",
                     c.rank,
                     c.centre,
                     c.members.len(),
                     c.radius,
-                    c.population,
-                    c.observed,
-                    c.expected,
-                    c.relative_risk,
-                    c.llr,
+                    shown(c.population, 1),
+                    shown(c.observed, 0),
+                    shown(c.expected, 4),
+                    shown(c.relative_risk, 3),
+                    shown(c.llr, 6),
                     c.p_value.map_or("—".to_string(), |p| format!("{p:.4}"))
                 );
             }
         }
     }
+    Ok(())
+}
+
+/// A number for CSV: empty where it is withheld or undefined.
+fn num(x: f64) -> String {
+    if x.is_finite() { x.to_string() } else { String::new() }
+}
+
+/// The map of a warehouse scan's clusters: the most likely one and the significant others (the
+/// first five without p-values), over the outlines of the départements scanned.
+fn write_map(path: &std::path::Path, result: &ScanResult, request: &WarehouseScan<'_>) -> CliResult {
+    let at: std::collections::HashMap<&str, (f64, f64)> =
+        result.places.iter().map(|(id, lat, lon)| (id.as_str(), (*lat, *lon))).collect();
+    let mut departements: Vec<&str> = result
+        .places
+        .iter()
+        .map(|(id, _, _)| match request.unit {
+            Unit::Commune => oncodata_coding::commune::split_residence(id).0,
+            Unit::Departement => id.as_str(),
+        })
+        .collect();
+    departements.sort();
+    departements.dedup();
+    let shown = result.clusters.iter().filter(|c| match c.p_value {
+        Some(p) => c.rank == 1 || p < 0.05,
+        None => c.rank <= 5,
+    });
+    let mut places = Vec::new();
+    for c in shown {
+        for m in &c.members {
+            let (latitude, longitude) = at[m.as_str()];
+            places.push(oncodata_web::map::ClusterPlace {
+                longitude,
+                latitude,
+                label: m.clone(),
+                rank: c.rank,
+                significant: c.p_value.is_some_and(|p| p < 0.05),
+            });
+        }
+    }
+    let title = format!(
+        "Spatial scan: {}{}{}",
+        request.site_group.unwrap_or("all cancers"),
+        request.sex.map(|s| format!(", {s}")).unwrap_or_default(),
+        request.years.map(|(a, b)| format!(", {a}-{b}")).unwrap_or_default()
+    );
+    std::fs::write(path, oncodata_web::map::cluster_map(&departements, &places, &title))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(())
 }

@@ -46,6 +46,11 @@ pub struct Args {
     /// in truth/faults.csv).
     #[arg(long)]
     no_faults: bool,
+    /// The null geography: no area effects and no planted clusters (the same risk in every
+    /// commune), to check that `oncodata scan` finds nothing where there is nothing. Default:
+    /// mild effects by département and 3 clusters of neighbouring communes (truth/clusters.csv).
+    #[arg(long)]
+    null_geography: bool,
     /// Also validate the data and load them into this warehouse (tables patients, tumours,
     /// population, life_table, quarantine, replaced).
     #[arg(long, value_name = "DIR")]
@@ -118,6 +123,7 @@ pub fn run(args: Args) -> CliResult {
         faults: if args.no_faults { FaultRates::none() } else { FaultRates::default() },
         scale: args.scale,
         registries_everywhere: args.registries == "all",
+        null_geography: args.null_geography,
     };
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let bar = ProgressBar::new(0);

@@ -47,16 +47,23 @@ fn incidence_counts_each_true_cancer_of_the_covered_population_once() {
     let registry = crate::registry_extract(d);
     let identity = registry.to_str().unwrap().replace("encr_", "identity_");
 
-    // The registry's areas: the départements of its records, as a registry declares them.
+    // The registry's areas: the départements of its records' communes, as a registry declares them.
     let truth_persons = csv_rows(&d.join("truth/persons.csv"));
     let mut areas = BTreeSet::new();
     {
         let mut r = csv::Reader::from_path(&registry).unwrap();
         let geo = r.headers().unwrap().iter().position(|h| h == "Geo_Code").unwrap();
         for rec in r.records() {
+            // Geo_Code is the commune of residence: its département is its first two characters
+            // (three overseas).
             let code = rec.unwrap()[geo].to_string();
-            if !code.is_empty() {
-                areas.insert(code);
+            let departement = match code.len() {
+                5 if code.starts_with("97") => code[..3].to_string(),
+                5 => code[..2].to_string(),
+                _ => code,
+            };
+            if !departement.is_empty() {
+                areas.insert(departement);
             }
         }
     }

@@ -26,6 +26,7 @@ fn pohar_perme_recovers_the_true_net_survival() {
         faults: oncodata_synth::faults::FaultRates::none(),
         scale: 1.0,
         registries_everywhere: false,
+        null_geography: false,
     };
     let g = generate(&cfg, dir.path()).unwrap();
     let mut extract = oncodata_ingest::Extract::default();

@@ -1,5 +1,8 @@
 //! `oncodata scan` on SaTScan's New York leukaemia data (crates/stats/tests/data): the most
 //! likely cluster SaTScan reports, the same output for the same seed, errors naming the file.
+//! On synthetic warehouses: the communes of the clusters `oncodata synth` planted (its truth),
+//! no more seeds significant under its null geography than a test at 5 % allows, and disclosure
+//! control of small clusters.
 
 use serde_json::Value;
 
@@ -79,4 +82,115 @@ fn tables_that_cannot_be_scanned_are_refused_by_name() {
         assert!(!out.status.success() && err.contains(name) && err.contains(says), "{name}: {err}");
         assert!(!err.contains("internal error"), "{name}: {err}");
     }
+}
+
+/// A synthetic warehouse of the Calvados and the Manche (two registry départements), its
+/// truth directory and the clusters planted in it.
+fn synthetic(dir: &std::path::Path, extra: &[&str]) -> (String, std::path::PathBuf) {
+    let (data, wh) = (dir.join("synth"), dir.join("wh"));
+    let mut args = vec!["synth", "--out", data.to_str().unwrap(), "--departements", "14,50", "--no-faults"];
+    args.extend(extra);
+    args.extend(["--warehouse", wh.to_str().unwrap()]);
+    stdout_of(&args);
+    (wh.to_str().unwrap().to_string(), data.join("truth"))
+}
+
+fn warehouse_scan(wh: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["scan", "--warehouse", wh, "--by-commune", "--replicates", "99", "--format", "json"];
+    args.extend(extra);
+    serde_json::from_str(&stdout_of(&args)).unwrap()
+}
+
+#[test]
+fn the_planted_commune_clusters_are_found_on_a_synthetic_warehouse() {
+    let dir = tempfile::tempdir().unwrap();
+    let (wh, truth) = synthetic(dir.path(), &["--years", "2013-2022", "--scale", "1.0"]);
+    let planted: Vec<csv::StringRecord> =
+        csv::Reader::from_path(truth.join("clusters.csv")).unwrap().records().map(|r| r.unwrap()).collect();
+    assert_eq!(planted.len(), 2, "one cluster per registry département simulated");
+    let mut report = Vec::new();
+    for c in &planted {
+        let (site, communes, years) = (&c[1], &c[3], format!("{}-{}", &c[5], &c[6]));
+        let communes: std::collections::BTreeSet<&str> = communes.split(' ').collect();
+        let map = dir.path().join(format!("{}.svg", &c[0]));
+        let result = warehouse_scan(
+            &wh,
+            &["--site-group", site, "--years", &years, "--audience", "steward", "--plot", map.to_str().unwrap()],
+        );
+        let first = &result["clusters"][0];
+        // The map draws the two départements and every member of the most likely cluster.
+        let svg = std::fs::read_to_string(&map).unwrap();
+        assert_eq!(svg.matches("data-departement=").count(), 2);
+        assert_eq!(svg.matches("data-cluster=\"1\"").count(), first["members"].as_array().unwrap().len());
+        let found: std::collections::BTreeSet<&str> =
+            first["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        let hit = found.intersection(&communes).count();
+        let sensitivity = hit as f64 / communes.len() as f64;
+        let false_share = (found.len() - hit) as f64 / found.len() as f64;
+        report.push(format!(
+            "{} ({site}, {years}, RR {}): p {}, sensitivity {sensitivity:.2}, false-positive share {false_share:.2}",
+            &c[0], &c[7], first["p_value"]
+        ));
+        assert!(first["p_value"].as_f64().unwrap() <= 0.01, "{}", report.last().unwrap());
+        assert!(sensitivity >= 0.5 && false_share <= 0.5, "{}", report.last().unwrap());
+    }
+    eprintln!("{}", report.join("\n"));
+}
+
+#[test]
+fn under_the_null_geography_the_scan_keeps_its_5_percent_type_one_error() {
+    let mut significant = Vec::new();
+    let seeds = 20;
+    for seed in 1..=seeds {
+        let dir = tempfile::tempdir().unwrap();
+        let seed_text = seed.to_string();
+        let (wh, truth) = synthetic(
+            dir.path(),
+            &["--years", "2018-2022", "--scale", "0.25", "--seed", &seed_text, "--null-geography"],
+        );
+        assert_eq!(std::fs::read_to_string(truth.join("clusters.csv")).unwrap().lines().count(), 1, "no cluster");
+        let result =
+            warehouse_scan(&wh, &["--site-group", "colorectum", "--seed", &seed_text, "--audience", "steward"]);
+        let p = result["clusters"][0]["p_value"].as_f64().unwrap_or(1.0);
+        if p < 0.05 {
+            significant.push((seed, p));
+        }
+    }
+    eprintln!("null geography: p < 0.05 in {} of {seeds} seeds {significant:?}", significant.len());
+    // A scan at level 5 % is significant under the null in 1 seed of 20 on average; 4 or more
+    // would happen with probability 1.6 % (binomial, n = 20, p = 0.05): a type I error above 5 %.
+    assert!(significant.len() <= 3, "significant in {significant:?}");
+}
+
+#[test]
+fn departements_and_small_clusters_follow_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let (wh, _) = synthetic(dir.path(), &["--years", "2021-2022", "--scale", "0.2"]);
+    let by_dep: Value = serde_json::from_str(&stdout_of(&[
+        "scan",
+        "--warehouse",
+        &wh,
+        "--by-departement",
+        "--site-group",
+        "lung",
+        "--replicates",
+        "0",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(by_dep["settings"]["locations"], 2);
+    // For the public, a cluster of 1 to 10 cases shows no counts.
+    let public = warehouse_scan(&wh, &["--site-group", "mesothelioma"]);
+    for c in public["clusters"].as_array().unwrap() {
+        match c.get("withheld") {
+            Some(_) => assert!(c["observed"].is_null() && c["llr"].is_null(), "{c}"),
+            None => assert!(c["observed"].as_f64().unwrap() >= 11.0, "{c}"),
+        }
+    }
+    let err = |args: &[&str]| String::from_utf8_lossy(&crate::oncodata(args).stderr).into_owned();
+    assert!(err(&["scan", "--warehouse", &wh]).contains("--by-commune or --by-departement"));
+    assert!(
+        err(&["scan", "--warehouse", &wh, "--by-commune", "--site-group", "x'; DROP"]).contains("no such site group")
+    );
 }
