@@ -123,7 +123,10 @@ pub fn run(args: Args) -> CliResult {
                 max_population: args.max_population,
                 replicates: args.replicates,
                 seed: args.seed,
-                min_persons: policy.rules(audience).min_persons,
+                min_persons: {
+                    let rules = policy.rules(audience);
+                    if rules.unrestricted { 0 } else { rules.min_persons }
+                },
             };
             let result = w.block_on(scan_warehouse(&w, &request))?;
             if let Some(left) = result.settings["left_out"].as_object().filter(|l| !l.is_empty()) {

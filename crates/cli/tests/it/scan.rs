@@ -180,8 +180,17 @@ fn departements_and_small_clusters_follow_the_rules() {
     ]))
     .unwrap();
     assert_eq!(by_dep["settings"]["locations"], 2);
-    // For the public, a cluster of 1 to 10 cases shows no counts.
+    // A steward sees every count; for the public, a cluster of 1 to 10 cases shows none.
+    let steward = warehouse_scan(&wh, &["--site-group", "mesothelioma", "--audience", "steward"]);
+    assert!(
+        steward["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("withheld").is_none() && c["observed"].is_number())
+    );
     let public = warehouse_scan(&wh, &["--site-group", "mesothelioma"]);
+    assert!(public["clusters"].as_array().unwrap().iter().any(|c| c.get("withheld").is_some()), "{public}");
     for c in public["clusters"].as_array().unwrap() {
         match c.get("withheld") {
             Some(_) => assert!(c["observed"].is_null() && c["llr"].is_null(), "{c}"),
