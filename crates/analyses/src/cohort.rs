@@ -298,14 +298,14 @@ pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier], years: Option<Yea
     Ok(Cases { unit, coverage, counts, excluded, claims_only })
 }
 
-/// Cases counted by residence: département, commune (when the source coded it), sex and
-/// 5-year age group, for the spatial scan.
+/// Cases counted by residence: département, commune (when the source coded it), sex, 5-year
+/// age group and year of diagnosis, for the spatial and space-time scans.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResidenceCases {
     /// What was counted.
     pub unit: CaseUnit,
-    /// `(area, commune, sex, age_index, cases)`.
-    pub counts: Vec<(String, Option<String>, String, usize, f64)>,
+    /// `(area, commune, sex, age_index, year, cases)`.
+    pub counts: Vec<(String, Option<String>, String, usize, i32, f64)>,
     /// Cases left out, by reason.
     pub excluded: Vec<(String, u64)>,
 }
@@ -343,20 +343,21 @@ pub async fn residence_cases(
          classified AS (SELECT *, CASE WHEN reason IS NOT NULL THEN reason WHEN area IS NULL THEN 'area unknown' \
                                       WHEN sex IS NULL THEN 'sex unknown' WHEN age IS NULL THEN 'age unknown' END AS why \
                         FROM cohort {filter}) \
-         SELECT why, area, commune, sex, least(CAST(age AS INT) / 5, 17) AS age_index, count(*) AS n \
-         FROM classified GROUP BY ALL ORDER BY 2, 3, 4, 5"
+         SELECT why, area, commune, sex, least(CAST(age AS INT) / 5, 17) AS age_index, year, count(*) AS n \
+         FROM classified GROUP BY ALL ORDER BY 2, 3, 4, 5, 6"
     );
     let mut counts = Vec::new();
     let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
     for r in w.query_async(&sql).await?.rows()? {
-        let n = r[5].as_f64().unwrap_or(0.0);
+        let n = r[6].as_f64().unwrap_or(0.0);
         if let Value::Text(why) = &r[0] {
             *excluded.entry(why.clone()).or_default() += n as u64;
             continue;
         }
         let commune = Some(r[2].as_text()).filter(|_| r[2] != Value::Null);
         let age = r[4].as_f64().map(|i| i.clamp(0.0, 17.0) as usize).unwrap_or(0);
-        counts.push((r[1].as_text(), commune, r[3].as_text(), age, n));
+        let year = r[5].as_f64().unwrap_or(0.0) as i32;
+        counts.push((r[1].as_text(), commune, r[3].as_text(), age, year, n));
     }
     let mut excluded: Vec<(String, u64)> = excluded.into_iter().collect();
     excluded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -6,7 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use oncodata_stats::scan::{Distance, Location, Settings, Windows, clusters, rank_p_value, simulate};
+use oncodata_stats::scan::{
+    Distance, Location, Settings, SpaceTimeData, SpaceTimeModel, TimeWindows, Windows, clusters, rank_p_value,
+    simulate, simulate_space_time, space_time_clusters,
+};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
@@ -82,6 +85,9 @@ pub struct Cluster {
     /// Why the counts are not shown (disclosure control), when they are not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub withheld: Option<String>,
+    /// The cylinder's years (`2018-2022`), for a space-time scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years: Option<String>,
 }
 
 /// What a scan found, with its settings.
@@ -203,6 +209,7 @@ fn scan_locations(
             llr: w.llr,
             p_value: (!simulated.is_empty()).then(|| rank_p_value(w.llr, &simulated)),
             withheld: None,
+            years: None,
         })
         .collect()
 }
@@ -215,6 +222,17 @@ pub enum Unit {
     Commune,
     /// Départements of residence, at the population-weighted mean of their communes' centroids.
     Departement,
+}
+
+/// The space-time part of a warehouse scan: cylinders over years (Kulldorff et al. 1998, 2005).
+#[derive(Debug, Clone, Copy)]
+pub struct TimeScan {
+    /// Poisson (expected cases from the population) or space-time permutation (case counts only).
+    pub model: SpaceTimeModel,
+    /// The longest interval, as a share of the years scanned (SaTScan's default: 0.5).
+    pub max_share: f64,
+    /// Only clusters still going on in the last year (prospective surveillance).
+    pub prospective: bool,
 }
 
 /// A scan of the warehouse's incidence cases.
@@ -237,14 +255,26 @@ pub struct WarehouseScan<'a> {
     /// The frequency rule: a cluster of 1 to `min_persons − 1` cases is reported without its
     /// counts, risk and LLR (0: no rule).
     pub min_persons: u64,
+    /// Space-time cylinders instead of purely spatial circles.
+    pub time: Option<TimeScan>,
+}
+
+/// A place a warehouse scan counts cases in.
+struct Place {
+    id: String,
+    area: String,
+    share: f64,
+    latitude: f64,
+    longitude: f64,
 }
 
 /// Scans the cases incidence counts (the cohort of [`crate::cohort::incidence_cases`]) by
-/// commune or département. The population at risk of a place is its expected count by
+/// commune or département, purely spatially or (with `time`) in space-time cylinders over the
+/// years. Under the Poisson model a place's expected cases (its "population at risk") come by
 /// indirect standardisation: the scanned area's rates by sex and 5-year age group times the
-/// place's person-years (a commune's are its département's times its share of the
-/// département's population, `oncodata_coding::commune`) — SaTScan's covariate adjustment of the
-/// Poisson model by expected counts.
+/// place's person-years (a commune's are its département's times its share of the département's
+/// population, `oncodata_coding::commune`) — SaTScan's covariate adjustment by expected counts;
+/// under the space-time permutation model they are `C_place C_year / C`.
 pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Result<ScanResult, AnalysisError> {
     if !(request.max_population > 0.0 && request.max_population <= 0.5) {
         return Err(crate::request(format!(
@@ -252,10 +282,13 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
             request.max_population
         )));
     }
+    if let Some(t) = request.time.filter(|t| !(t.max_share > 0.0 && t.max_share <= 0.9)) {
+        return Err(crate::request(format!("--max-time {}: expected a share above 0 and at most 0.9", t.max_share)));
+    }
     let cases = residence_cases(w, request.site_group, request.sex, request.years).await?;
-    let py = person_years(w, &[Stratifier::Area, Stratifier::Sex], request.years).await?;
-    // Person-years by département, sex and age; rates by sex and age over the whole area.
-    let mut years_of: BTreeMap<String, BTreeMap<(String, usize), f64>> = BTreeMap::new();
+    let py = person_years(w, &[Stratifier::Area, Stratifier::Sex, Stratifier::Year], request.years).await?;
+    // Person-years by département, then (sex, age, year); totals by (sex, age) for the rates.
+    let mut years_of: BTreeMap<String, BTreeMap<(String, usize, i32), f64>> = BTreeMap::new();
     let mut py_total: BTreeMap<(String, usize), f64> = BTreeMap::new();
     for (key, label, persons) in &py.by_group {
         if request.sex.is_some_and(|s| s != key[1]) {
@@ -264,95 +297,164 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
         let age = AgeGroup::parse(label)
             .map_err(|_| crate::request(format!("population: age group '{label}' is not a 5-year group")))?
             .index();
-        *years_of.entry(key[0].clone()).or_default().entry((key[1].clone(), age)).or_default() += persons;
+        let year: i32 = key[2].parse().map_err(|_| crate::request(format!("population: year '{}'", key[2])))?;
+        *years_of.entry(key[0].clone()).or_default().entry((key[1].clone(), age, year)).or_default() += persons;
         *py_total.entry((key[1].clone(), age)).or_default() += persons;
     }
+    let mut periods: Vec<i32> = years_of.values().flat_map(|m| m.keys().map(|k| k.2)).collect();
+    periods.sort_unstable();
+    periods.dedup();
     let mut case_total: BTreeMap<(String, usize), f64> = BTreeMap::new();
-    for (_, _, sex, age, n) in &cases.counts {
+    for (_, _, sex, age, _, n) in &cases.counts {
         *case_total.entry((sex.clone(), *age)).or_default() += n;
     }
-    let rate = |k: &(String, usize)| match (case_total.get(k), py_total.get(k)) {
+    let rate = |sex: &str, age: usize| match (
+        case_total.get(&(sex.to_string(), age)),
+        py_total.get(&(sex.to_string(), age)),
+    ) {
         (Some(c), Some(p)) if *p > 0.0 => c / p,
         _ => 0.0,
     };
-    let expected_of: BTreeMap<&str, f64> =
-        years_of.iter().map(|(area, cells)| (area.as_str(), cells.iter().map(|(k, p)| p * rate(k)).sum())).collect();
-    let mut left_out: BTreeMap<String, u64> = cases.excluded.iter().cloned().collect();
-    let (mut ids, mut observed, mut expected, mut lat, mut lon) = (vec![], vec![], vec![], vec![], vec![]);
-    match request.unit {
-        Unit::Departement => {
-            let mut by_area: BTreeMap<&str, f64> = BTreeMap::new();
-            for (area, _, _, _, n) in &cases.counts {
-                *by_area.entry(area.as_str()).or_default() += n;
-            }
-            for (area, e) in &expected_of {
-                let places = commune::of_departement(area);
-                let people: f64 = places.iter().map(|c| c.population).sum();
-                if people <= 0.0 {
-                    return Err(crate::request(format!(
-                        "area '{area}' is not a French département: it has no coordinates"
-                    )));
-                }
-                ids.push(area.to_string());
-                observed.push(by_area.get(area).copied().unwrap_or(0.0));
-                expected.push(*e);
-                lat.push(places.iter().map(|c| c.latitude * c.population).sum::<f64>() / people);
-                lon.push(places.iter().map(|c| c.longitude * c.population).sum::<f64>() / people);
-            }
-            for (area, _, _, _, n) in &cases.counts {
-                if !expected_of.contains_key(area.as_str()) {
-                    *left_out.entry("area without population".into()).or_default() += *n as u64;
-                }
-            }
+
+    // The places and where each case goes.
+    let mut places: Vec<Place> = Vec::new();
+    for area in years_of.keys() {
+        let communes = commune::of_departement(area);
+        let people: f64 = communes.iter().map(|c| c.population).sum();
+        if people <= 0.0 {
+            return Err(crate::request(format!("area '{area}' is not a French département: it has no coordinates")));
         }
-        Unit::Commune => {
-            let mut by_commune: BTreeMap<&str, f64> = BTreeMap::new();
-            for (area, place, _, _, n) in &cases.counts {
-                let why = match place.as_deref().map(|p| (p, commune::commune(p))) {
-                    None => Some("commune of residence unknown (coded to the département only)"),
-                    Some((_, None)) => Some("commune not in the Code officiel géographique 2026"),
-                    Some((_, Some(c))) if c.departement != area => Some("commune outside its département"),
-                    Some((_, Some(_))) if !expected_of.contains_key(area.as_str()) => Some("area without population"),
-                    Some((p, Some(_))) => {
-                        *by_commune.entry(p).or_default() += n;
-                        None
-                    }
-                };
-                if let Some(why) = why {
-                    *left_out.entry(why.into()).or_default() += *n as u64;
-                }
-            }
-            for (area, e) in &expected_of {
-                let places = commune::of_departement(area);
-                let people: f64 = places.iter().map(|c| c.population).sum();
-                for c in places.iter().filter(|c| c.population > 0.0) {
-                    ids.push(c.code.to_string());
-                    observed.push(by_commune.get(c.code).copied().unwrap_or(0.0));
-                    expected.push(e * c.population / people);
-                    lat.push(c.latitude);
-                    lon.push(c.longitude);
-                }
-            }
+        match request.unit {
+            Unit::Departement => places.push(Place {
+                id: area.clone(),
+                area: area.clone(),
+                share: 1.0,
+                latitude: communes.iter().map(|c| c.latitude * c.population).sum::<f64>() / people,
+                longitude: communes.iter().map(|c| c.longitude * c.population).sum::<f64>() / people,
+            }),
+            Unit::Commune => places.extend(communes.iter().filter(|c| c.population > 0.0).map(|c| Place {
+                id: c.code.to_string(),
+                area: area.clone(),
+                share: c.population / people,
+                latitude: c.latitude,
+                longitude: c.longitude,
+            })),
+        }
+    }
+    let index: std::collections::HashMap<&str, usize> =
+        places.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+    let t = periods.len().max(1);
+    let mut observed = vec![0.0; places.len() * t];
+    let mut left_out: BTreeMap<String, u64> = cases.excluded.iter().cloned().collect();
+    for (area, place, _, _, year, n) in &cases.counts {
+        let at = match request.unit {
+            Unit::Departement => index.get(area.as_str()).copied().ok_or("area without population"),
+            Unit::Commune => match place.as_deref().map(|p| (p, commune::commune(p))) {
+                None => Err("commune of residence unknown (coded to the département only)"),
+                Some((_, None)) => Err("commune not in the Code officiel géographique 2026"),
+                Some((_, Some(c))) if c.departement != area => Err("commune outside its département"),
+                Some((p, Some(_))) => index.get(p).copied().ok_or("area without population"),
+            },
+        };
+        let period = periods.binary_search(year).map_err(|_| "year without population");
+        match (at, period) {
+            (Ok(i), Ok(p)) => observed[i * t + p] += n,
+            (Err(why), _) | (_, Err(why)) => *left_out.entry(why.into()).or_default() += *n as u64,
         }
     }
     let total: f64 = observed.iter().sum();
-    if ids.is_empty() || expected.iter().sum::<f64>() <= 0.0 {
+    let expected: Vec<f64> = match request.time.map(|t| t.model) {
+        Some(SpaceTimeModel::Permutation) => {
+            let by_place: Vec<f64> = observed.chunks(t).map(|c| c.iter().sum()).collect();
+            let by_period: Vec<f64> = (0..t).map(|p| observed.iter().skip(p).step_by(t).sum()).collect();
+            let mut e = vec![0.0; places.len() * t];
+            for (i, ci) in by_place.iter().enumerate() {
+                for (p, cp) in by_period.iter().enumerate() {
+                    e[i * t + p] = if total > 0.0 { ci * cp / total } else { 0.0 };
+                }
+            }
+            e
+        }
+        _ => {
+            let mut e = vec![0.0; places.len() * t];
+            for (i, place) in places.iter().enumerate() {
+                for ((sex, age, year), persons) in &years_of[&place.area] {
+                    if let Ok(p) = periods.binary_search(year) {
+                        e[i * t + p] += place.share * persons * rate(sex, *age);
+                    }
+                }
+            }
+            e
+        }
+    };
+    if places.is_empty() || expected.iter().sum::<f64>() <= 0.0 {
         return Err(crate::request("nothing to scan: the warehouse has no population for the cases' areas"));
     }
     if total <= 0.0 {
         return Err(crate::request("no cases to scan for this selection"));
     }
-    let mut clusters = scan_locations(
-        &ids,
-        &observed,
-        &expected,
-        &lat,
-        &lon,
-        Distance::GreatCircle,
-        request.max_population,
-        request.replicates,
-        request.seed,
-    );
+    let ids: Vec<String> = places.iter().map(|p| p.id.clone()).collect();
+    let (lat, lon): (Vec<f64>, Vec<f64>) = places.iter().map(|p| (p.latitude, p.longitude)).unzip();
+    let mut clusters = match request.time {
+        None => {
+            let sum = |v: &[f64]| -> Vec<f64> { v.chunks(t).map(|c| c.iter().sum()).collect() };
+            scan_locations(
+                &ids,
+                &sum(&observed),
+                &sum(&expected),
+                &lat,
+                &lon,
+                Distance::GreatCircle,
+                request.max_population,
+                request.replicates,
+                request.seed,
+            )
+        }
+        Some(time) => {
+            let data = SpaceTimeData { periods: t, cases: observed, expected };
+            let windows_of = TimeWindows {
+                max_periods: ((time.max_share * t as f64).floor() as usize).max(1),
+                prospective: time.prospective,
+            };
+            let location_expected = data.location_expected();
+            let locations: Vec<Location> = (0..ids.len())
+                .map(|i| Location { cases: 0.0, population: location_expected[i], x: lat[i], y: lon[i] })
+                .collect();
+            let settings = Settings {
+                max_population_share: request.max_population,
+                distance: Distance::GreatCircle,
+                min_cases: 2.0,
+            };
+            let windows = Windows::new(&locations, &settings);
+            let found = space_time_clusters(&windows, &data, &windows_of);
+            let simulated = if request.replicates > 0 {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(request.seed);
+                simulate_space_time(&windows, &data, &windows_of, time.model, request.replicates, || {
+                    rng.random::<f64>()
+                })
+            } else {
+                Vec::new()
+            };
+            found
+                .iter()
+                .enumerate()
+                .map(|(k, c)| Cluster {
+                    rank: k + 1,
+                    centre: ids[c.window.centre].clone(),
+                    members: c.window.members.iter().map(|&i| ids[i].clone()).collect(),
+                    radius: c.window.radius,
+                    population: c.window.population,
+                    observed: c.window.observed,
+                    expected: c.window.expected,
+                    relative_risk: c.window.relative_risk(total),
+                    llr: c.window.llr,
+                    p_value: (!simulated.is_empty()).then(|| rank_p_value(c.window.llr, &simulated)),
+                    withheld: None,
+                    years: Some(format!("{}-{}", periods[c.first], periods[c.last])),
+                })
+                .collect()
+        }
+    };
     for c in &mut clusters {
         if c.observed > 0.0 && (c.observed as u64) < request.min_persons {
             c.withheld = Some(format!("fewer than {} cases: counts, risk and LLR withheld", request.min_persons));
@@ -363,12 +465,24 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
             c.population = f64::NAN;
         }
     }
+    let model = match request.time {
+        None => "discrete Poisson, purely spatial, circular windows, high rates; expected counts by indirect standardisation on sex and 5-year age group".to_string(),
+        Some(t) => format!(
+            "{}, cylinders (circles × up to {} % of the years{}), high rates",
+            match t.model {
+                SpaceTimeModel::Poisson => "space-time Poisson, expected counts by indirect standardisation on sex and 5-year age group",
+                SpaceTimeModel::Permutation => "space-time permutation (expected C_place C_year / C)",
+            },
+            t.max_share * 100.0,
+            if t.prospective { ", ending in the last year: prospective" } else { "" }
+        ),
+    };
     let settings = serde_json::json!({
-        "model": "discrete Poisson, purely spatial, circular windows, high rates; expected counts by indirect standardisation on sex and 5-year age group",
+        "model": model,
         "unit": match request.unit { Unit::Commune => "commune", Unit::Departement => "departement" },
         "site_group": request.site_group,
         "sex": request.sex,
-        "years": request.years.map(|(a, b)| format!("{a}-{b}")),
+        "years": periods.first().zip(periods.last()).map(|(a, b)| format!("{a}-{b}")),
         "counted": cases.unit.label(),
         "locations": ids.len(),
         "total_cases": total,

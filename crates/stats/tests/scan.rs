@@ -111,3 +111,54 @@ fn latitude_longitude_gives_satscans_clusters_and_radius() {
     let found = check("latlong_50pct", Settings { distance: Distance::GreatCircle, ..Settings::default() });
     assert!((found[0].radius - 7.70).abs() < 0.005, "radius {} km (SaTScan: 7.70 km)", found[0].radius);
 }
+
+/// With one period, the space-time scan is the purely spatial scan: the same most likely
+/// window on SaTScan's New York data, with the same LLR.
+#[test]
+fn a_space_time_scan_over_one_period_is_the_purely_spatial_scan() {
+    use oncodata_stats::scan::{SpaceTimeData, TimeWindows, space_time_clusters};
+    let locations = locations();
+    let settings = Settings { max_population_share: 0.5, distance: Distance::Cartesian, min_cases: 2.0 };
+    let spatial = clusters(&locations, &settings);
+    let data = SpaceTimeData {
+        periods: 1,
+        cases: locations.iter().map(|l| l.cases).collect(),
+        expected: locations.iter().map(|l| l.population).collect(),
+    };
+    let windows = Windows::new(&locations, &settings);
+    let cylinders = space_time_clusters(&windows, &data, &TimeWindows { max_periods: 1, prospective: false });
+    assert_eq!(cylinders[0].window.members, spatial[0].members);
+    assert!((cylinders[0].window.llr - spatial[0].llr).abs() < 1e-9);
+    assert!((cylinders[0].window.expected - spatial[0].expected).abs() < 1e-9);
+    assert_eq!((cylinders[0].first, cylinders[0].last), (0, 0));
+}
+
+/// Three places on a line over two periods, by hand: the excess of place 0 in period 1 (8 cases
+/// where 20/6 are expected) is the most likely cylinder, with LLR
+/// `8 ln(8/(20/6)) + 12 ln(12/(20 − 20/6))`; prospectively too, as it ends in the last period.
+#[test]
+fn the_most_likely_cylinder_of_a_small_example_by_hand() {
+    use oncodata_stats::scan::{SpaceTimeData, SpaceTimeModel, TimeWindows, simulate_space_time, space_time_clusters};
+    let at = |x: f64| Location { cases: 0.0, population: 2.0, x, y: 0.0 };
+    let locations = [at(0.0), at(1.0), at(10.0)];
+    let settings = Settings { max_population_share: 0.5, distance: Distance::Cartesian, min_cases: 2.0 };
+    let windows = Windows::new(&locations, &settings);
+    let data = SpaceTimeData { periods: 2, cases: vec![0.0, 8.0, 1.0, 1.0, 5.0, 5.0], expected: vec![1.0; 6] };
+    let e: f64 = 20.0 / 6.0;
+    let llr = 8.0 * (8.0 / e).ln() + 12.0 * (12.0 / (20.0 - e)).ln();
+    for prospective in [false, true] {
+        let found = space_time_clusters(&windows, &data, &TimeWindows { max_periods: 1, prospective });
+        let top = &found[0];
+        assert_eq!((top.window.members.clone(), top.first, top.last), (vec![0], 1, 1));
+        assert!((top.window.llr - llr).abs() < 1e-12, "{} vs {llr}", top.window.llr);
+        assert!((top.window.expected - e).abs() < 1e-12);
+    }
+    // Replicates under both null models give finite maxima; the permutation keeps 20 cases.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let time = TimeWindows { max_periods: 1, prospective: false };
+    for model in [SpaceTimeModel::Poisson, SpaceTimeModel::Permutation] {
+        let maxima = simulate_space_time(&windows, &data, &time, model, 50, || rng.random::<f64>());
+        assert_eq!(maxima.len(), 50);
+        assert!(maxima.iter().all(|m| m.is_finite() && *m >= 0.0));
+    }
+}

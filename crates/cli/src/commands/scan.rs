@@ -5,7 +5,17 @@ use std::path::PathBuf;
 
 use oncodata_analyses::columns::Columns;
 use oncodata_analyses::incidence::parse_years;
-use oncodata_analyses::scan::{Coordinates, FileScan, ScanResult, Unit, WarehouseScan, scan, scan_warehouse};
+use oncodata_analyses::scan::{Coordinates, FileScan, ScanResult, TimeScan, Unit, WarehouseScan, scan, scan_warehouse};
+use oncodata_stats::scan::SpaceTimeModel;
+
+/// The space-time scan's model.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelArg {
+    /// Poisson: expected cases by indirect standardisation on the population.
+    Poisson,
+    /// Space-time permutation: case counts only.
+    Permutation,
+}
 
 use super::{CliResult, Format};
 use crate::WarehouseArg;
@@ -71,6 +81,20 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// On the warehouse: space-time cylinders (circles × intervals of years) instead of circles
+    /// (Kulldorff et al. 1998), retrospective unless --prospective.
+    #[arg(long, conflicts_with = "data")]
+    space_time: bool,
+    /// The space-time model: poisson (expected cases from the population), or permutation
+    /// (Kulldorff et al. 2005: case counts only, expected C_place C_year / C).
+    #[arg(long, value_enum, default_value_t = ModelArg::Poisson, requires = "space_time")]
+    model: ModelArg,
+    /// The longest interval of a cylinder, as a share of the years scanned.
+    #[arg(long, default_value_t = 0.5, requires = "space_time")]
+    max_time: f64,
+    /// Only clusters still going on in the last year (prospective surveillance).
+    #[arg(long, requires = "space_time")]
+    prospective: bool,
     /// On the warehouse: write a map of the clusters over the départements' outlines (SVG): the
     /// most likely cluster and the significant secondary ones (the first five without replicates).
     #[arg(long, value_name = "FILE.svg", conflicts_with = "data")]
@@ -123,6 +147,14 @@ pub fn run(args: Args) -> CliResult {
                 max_population: args.max_population,
                 replicates: args.replicates,
                 seed: args.seed,
+                time: args.space_time.then_some(TimeScan {
+                    model: match args.model {
+                        ModelArg::Poisson => SpaceTimeModel::Poisson,
+                        ModelArg::Permutation => SpaceTimeModel::Permutation,
+                    },
+                    max_share: args.max_time,
+                    prospective: args.prospective,
+                }),
                 min_persons: {
                     let rules = policy.rules(audience);
                     if rules.unrestricted { 0 } else { rules.min_persons }
@@ -144,19 +176,7 @@ pub fn run(args: Args) -> CliResult {
         Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record([
-                "rank",
-                "centre",
-                "locations",
-                "radius",
-                "population",
-                "observed",
-                "expected",
-                "relative_risk",
-                "llr",
-                "p_value",
-                "members",
-            ])?;
+            w.write_record(COLUMNS.iter().chain(&["members"]))?;
             for c in &result.clusters {
                 w.write_record([
                     c.rank.to_string(),
@@ -169,6 +189,7 @@ pub fn run(args: Args) -> CliResult {
                     num(c.relative_risk),
                     num(c.llr),
                     c.p_value.map(|p| p.to_string()).unwrap_or_default(),
+                    c.years.clone().unwrap_or_default(),
                     c.members.join(";"),
                 ])?;
             }
@@ -184,13 +205,11 @@ pub fn run(args: Args) -> CliResult {
                     format!("{x:.digits$}")
                 }
             };
-            println!(
-                "{:>4} {:>10} {:>9} {:>10} {:>11} {:>9} {:>10} {:>7} {:>11} {:>9}",
-                "rank", "centre", "locations", "radius", "population", "observed", "expected", "RR", "LLR", "p"
-            );
+            let header: Vec<String> = COLUMNS.iter().zip(WIDTHS).map(|(c, w)| format!("{c:>w$}")).collect();
+            println!("{}", header.join(" "));
             for c in &result.clusters {
                 println!(
-                    "{:>4} {:>10} {:>9} {:>10.4} {:>11} {:>9} {:>10} {:>7} {:>11} {:>9}",
+                    "{:>4} {:>10} {:>9} {:>10.4} {:>11} {:>9} {:>10} {:>13} {:>11} {:>9} {:>10}",
                     c.rank,
                     c.centre,
                     c.members.len(),
@@ -200,13 +219,30 @@ pub fn run(args: Args) -> CliResult {
                     shown(c.expected, 4),
                     shown(c.relative_risk, 3),
                     shown(c.llr, 6),
-                    c.p_value.map_or("—".to_string(), |p| format!("{p:.4}"))
+                    c.p_value.map_or("—".to_string(), |p| format!("{p:.4}")),
+                    c.years.as_deref().unwrap_or("")
                 );
             }
         }
     }
     Ok(())
 }
+
+/// The clusters' columns, and their widths in the terminal table.
+const COLUMNS: [&str; 11] = [
+    "rank",
+    "centre",
+    "locations",
+    "radius",
+    "population",
+    "observed",
+    "expected",
+    "relative_risk",
+    "llr",
+    "p_value",
+    "years",
+];
+const WIDTHS: [usize; 11] = [4, 10, 9, 10, 11, 9, 10, 13, 11, 9, 10];
 
 /// A number for CSV: empty where it is withheld or undefined.
 fn num(x: f64) -> String {

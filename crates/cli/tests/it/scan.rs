@@ -96,7 +96,10 @@ fn synthetic(dir: &std::path::Path, extra: &[&str]) -> (String, std::path::PathB
 }
 
 fn warehouse_scan(wh: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["scan", "--warehouse", wh, "--by-commune", "--replicates", "99", "--format", "json"];
+    let mut args = vec!["scan", "--warehouse", wh, "--by-commune", "--format", "json"];
+    if !extra.contains(&"--replicates") {
+        args.extend(["--replicates", "99"]);
+    }
     args.extend(extra);
     serde_json::from_str(&stdout_of(&args)).unwrap()
 }
@@ -134,6 +137,35 @@ fn the_planted_commune_clusters_are_found_on_a_synthetic_warehouse() {
         assert!(first["p_value"].as_f64().unwrap() <= 0.01, "{}", report.last().unwrap());
         assert!(sensitivity >= 0.5 && false_share <= 0.5, "{}", report.last().unwrap());
     }
+    // Space-time: over all ten years, the strongest planted cluster is the most likely cylinder,
+    // its years exactly.
+    let c = planted.iter().max_by(|a, b| a[7].parse::<f64>().unwrap().total_cmp(&b[7].parse().unwrap())).unwrap();
+    let communes: std::collections::BTreeSet<&str> = c[3].split(' ').collect();
+    let args = ["--site-group", &c[1], "--space-time", "--audience", "steward", "--replicates", "19"];
+    let result = warehouse_scan(&wh, &args);
+    let first = &result["clusters"][0];
+    let found: std::collections::BTreeSet<&str> =
+        first["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    let sensitivity = found.intersection(&communes).count() as f64 / communes.len() as f64;
+    report.push(format!(
+        "{} space-time: years {}, p {}, sensitivity {sensitivity:.2}, false-positive share {:.2}",
+        &c[0],
+        first["years"],
+        first["p_value"],
+        found.difference(&communes).count() as f64 / found.len() as f64
+    ));
+    assert_eq!(first["years"], format!("{}-{}", &c[5], &c[6]), "{}", report.join("\n"));
+    assert!(first["p_value"].as_f64().unwrap() <= 0.05 && sensitivity >= 0.5, "{}", report.join("\n"));
+    // Prospectively, only cylinders that reach the last year; the permutation model runs on the
+    // case counts alone.
+    let prospective =
+        warehouse_scan(&wh, &["--site-group", &c[1], "--space-time", "--prospective", "--replicates", "0"]);
+    assert!(
+        prospective["clusters"].as_array().unwrap().iter().all(|k| k["years"].as_str().unwrap().ends_with("-2022"))
+    );
+    let permutation =
+        warehouse_scan(&wh, &["--site-group", &c[1], "--space-time", "--model", "permutation", "--replicates", "0"]);
+    assert!(permutation["settings"]["model"].as_str().unwrap().starts_with("space-time permutation"));
     eprintln!("{}", report.join("\n"));
 }
 
