@@ -257,7 +257,13 @@ pub struct WarehouseScan<'a> {
     pub min_persons: u64,
     /// Space-time cylinders instead of purely spatial circles.
     pub time: Option<TimeScan>,
+    /// Only these départements (default: every area of the warehouse's population).
+    pub areas: Option<&'a [String]>,
 }
+
+/// The most locations a scan takes: every centre keeps its neighbours up to the population
+/// limit, so memory grows with the square of the locations (12,000 communes: about 1 GB).
+pub const MAX_LOCATIONS: usize = 12_000;
 
 /// A place a warehouse scan counts cases in.
 struct Place {
@@ -298,15 +304,25 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
             .map_err(|_| crate::request(format!("population: age group '{label}' is not a 5-year group")))?
             .index();
         let year: i32 = key[2].parse().map_err(|_| crate::request(format!("population: year '{}'", key[2])))?;
+        if request.areas.is_some_and(|a| !a.contains(&key[0])) {
+            continue;
+        }
         *years_of.entry(key[0].clone()).or_default().entry((key[1].clone(), age, year)).or_default() += persons;
         *py_total.entry((key[1].clone(), age)).or_default() += persons;
+    }
+    if let Some(missing) = request.areas.and_then(|a| a.iter().find(|a| !years_of.contains_key(a.as_str()))) {
+        return Err(crate::request(format!(
+            "--areas {missing}: the warehouse has no population for this area (the areas a registry covers)"
+        )));
     }
     let mut periods: Vec<i32> = years_of.values().flat_map(|m| m.keys().map(|k| k.2)).collect();
     periods.sort_unstable();
     periods.dedup();
     let mut case_total: BTreeMap<(String, usize), f64> = BTreeMap::new();
-    for (_, _, sex, age, _, n) in &cases.counts {
-        *case_total.entry((sex.clone(), *age)).or_default() += n;
+    for (area, _, sex, age, _, n) in &cases.counts {
+        if years_of.contains_key(area) {
+            *case_total.entry((sex.clone(), *age)).or_default() += n;
+        }
     }
     let rate = |sex: &str, age: usize| match (
         case_total.get(&(sex.to_string(), age)),
@@ -341,12 +357,23 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
             })),
         }
     }
+    if places.len() > MAX_LOCATIONS {
+        return Err(crate::request(format!(
+            "{} locations: more than the {MAX_LOCATIONS} a scan takes (its windows grow with the square of the \
+             locations); scan some départements (--areas 14,50) or by département (--by-departement)",
+            places.len()
+        )));
+    }
     let index: std::collections::HashMap<&str, usize> =
         places.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
     let t = periods.len().max(1);
     let mut observed = vec![0.0; places.len() * t];
     let mut left_out: BTreeMap<String, u64> = cases.excluded.iter().cloned().collect();
     for (area, place, _, _, year, n) in &cases.counts {
+        if request.areas.is_some_and(|a| !a.contains(area)) {
+            *left_out.entry("outside the areas scanned".into()).or_default() += *n as u64;
+            continue;
+        }
         let at = match request.unit {
             Unit::Departement => index.get(area.as_str()).copied().ok_or("area without population"),
             Unit::Commune => match place.as_deref().map(|p| (p, commune::commune(p))) {
@@ -480,6 +507,7 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
     let settings = serde_json::json!({
         "model": model,
         "unit": match request.unit { Unit::Commune => "commune", Unit::Departement => "departement" },
+        "areas": request.areas,
         "site_group": request.site_group,
         "sex": request.sex,
         "years": periods.first().zip(periods.last()).map(|(a, b)| format!("{a}-{b}")),

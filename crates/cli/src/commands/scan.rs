@@ -38,6 +38,9 @@ pub struct Args {
     /// On the warehouse: only this site group (e.g. thyroid; see `oncodata codes`).
     #[arg(long, value_name = "GROUP", conflicts_with = "data")]
     site_group: Option<String>,
+    /// On the warehouse: only these départements (comma-separated INSEE codes, e.g. 14,50).
+    #[arg(long, value_name = "CODES", value_delimiter = ',', conflicts_with = "data")]
+    areas: Option<Vec<String>>,
     /// On the warehouse: only this sex (male, female).
     #[arg(long, conflicts_with = "data")]
     sex: Option<String>,
@@ -147,6 +150,7 @@ pub fn run(args: Args) -> CliResult {
                 max_population: args.max_population,
                 replicates: args.replicates,
                 seed: args.seed,
+                areas: args.areas.as_deref(),
                 time: args.space_time.then_some(TimeScan {
                     model: match args.model {
                         ModelArg::Poisson => SpaceTimeModel::Poisson,

@@ -212,6 +212,20 @@ fn departements_and_small_clusters_follow_the_rules() {
     ]))
     .unwrap();
     assert_eq!(by_dep["settings"]["locations"], 2);
+    // Only the Manche's communes; the Calvados' cases are left out, and said so.
+    let manche =
+        warehouse_scan(&wh, &["--site-group", "lung", "--areas", "50", "--replicates", "0", "--audience", "steward"]);
+    let communes = manche["settings"]["locations"].as_u64().unwrap();
+    assert!((400..700).contains(&communes), "{communes} communes in the Manche");
+    assert!(manche["settings"]["left_out"]["outside the areas scanned"].as_u64().unwrap() > 0);
+    assert!(
+        manche["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["members"].as_array().unwrap())
+            .all(|m| m.as_str().unwrap().starts_with("50"))
+    );
     // A steward sees every count; for the public, a cluster of 1 to 10 cases shows none.
     let steward = warehouse_scan(&wh, &["--site-group", "mesothelioma", "--audience", "steward"]);
     assert!(
@@ -231,6 +245,10 @@ fn departements_and_small_clusters_follow_the_rules() {
     }
     let err = |args: &[&str]| String::from_utf8_lossy(&crate::oncodata(args).stderr).into_owned();
     assert!(err(&["scan", "--warehouse", &wh]).contains("--by-commune or --by-departement"));
+    assert!(
+        err(&["scan", "--warehouse", &wh, "--by-commune", "--areas", "75"])
+            .contains("--areas 75: the warehouse has no population")
+    );
     assert!(
         err(&["scan", "--warehouse", &wh, "--by-commune", "--site-group", "x'; DROP"]).contains("no such site group")
     );
