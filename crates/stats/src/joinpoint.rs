@@ -372,7 +372,7 @@ impl<'a> Grid<'a> {
     fn best(&self, k: usize, m: &Moments) -> (usize, f64) {
         let c = &self.by_k[k - self.kmin];
         let p = k + 2;
-        let mut b = vec![0.0; p];
+        let (mut b, mut rhs) = (vec![0.0; p], vec![0.0; p]);
         let mut best = (0, f64::INFINITY);
         for s in 0..c.factor.len() / (p * p) {
             let at = &c.at[s * k..(s + 1) * k];
@@ -381,7 +381,7 @@ impl<'a> Grid<'a> {
             for (q, &j) in at.iter().enumerate() {
                 b[2 + q] = m.hinge[j];
             }
-            let rhs = b.clone();
+            rhs.copy_from_slice(&b);
             cholesky_solve(&c.factor[s * p * p..(s + 1) * p * p], p, &mut b);
             let sse = m.yy - rhs.iter().zip(&b).map(|(r, v)| r * v).sum::<f64>();
             if sse < best.1 {

@@ -212,6 +212,76 @@ fn departements_and_small_clusters_follow_the_rules() {
     ]))
     .unwrap();
     assert_eq!(by_dep["settings"]["locations"], 2);
+    // The expected cases by hand, from the age-specific cases and person-years `oncodata
+    // incidence` publishes: the rates by sex and age over both départements times each
+    // département's person-years; every lung case counted is scanned (the counts add up).
+    let table = stdout_of(&[
+        "incidence",
+        "--warehouse",
+        &wh,
+        "--by",
+        "site_group,area,sex",
+        "--age-specific",
+        "--audience",
+        "steward",
+        "--format",
+        "csv",
+    ]);
+    let mut cells: Vec<(String, String, String, f64, f64)> = Vec::new();
+    for r in csv::Reader::from_reader(table.as_bytes()).records() {
+        let r = r.unwrap();
+        if &r[0] == "lung" {
+            cells.push((
+                r[1].to_string(),
+                r[2].to_string(),
+                r[3].to_string(),
+                r[4].parse().unwrap(),
+                r[5].parse().unwrap(),
+            ));
+        }
+    }
+    let mut rate: std::collections::HashMap<(&str, &str), (f64, f64)> = Default::default();
+    for (_, sex, age, cases, py) in &cells {
+        let e = rate.entry((sex.as_str(), age.as_str())).or_default();
+        e.0 += cases;
+        e.1 += py;
+    }
+    let expected_of = |area: &str| -> f64 {
+        cells
+            .iter()
+            .filter(|c| c.0 == area)
+            .map(|c| c.4 * rate[&(c.1.as_str(), c.2.as_str())].0 / rate[&(c.1.as_str(), c.2.as_str())].1)
+            .sum()
+    };
+    let observed_of = |area: &str| -> f64 { cells.iter().filter(|c| c.0 == area).map(|c| c.3).sum() };
+    let steward_dep: Value = serde_json::from_str(&stdout_of(&[
+        "scan",
+        "--warehouse",
+        &wh,
+        "--by-departement",
+        "--site-group",
+        "lung",
+        "--replicates",
+        "0",
+        "--audience",
+        "steward",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let total: f64 = cells.iter().map(|c| c.3).sum();
+    assert_eq!(steward_dep["settings"]["total_cases"].as_f64().unwrap(), total);
+    assert!(steward_dep["settings"]["left_out"].as_object().unwrap().is_empty(), "{}", steward_dep["settings"]);
+    assert!(!steward_dep["clusters"].as_array().unwrap().is_empty());
+    for c in steward_dep["clusters"].as_array().unwrap() {
+        let members: Vec<&str> = c["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        let e: f64 = members.iter().map(|m| expected_of(m)).sum();
+        let o: f64 = members.iter().map(|m| observed_of(m)).sum();
+        assert_eq!(c["observed"].as_f64().unwrap(), o, "{c}");
+        assert!((c["expected"].as_f64().unwrap() - e).abs() < 1e-9 * e, "{c}: expected {e} by hand");
+        let rr = (o / e) / ((total - o) / (total - e));
+        assert!((c["relative_risk"].as_f64().unwrap() - rr).abs() < 1e-9 * rr, "{c}: RR {rr} by hand");
+    }
     // Only the Manche's communes; the Calvados' cases are left out, and said so.
     let manche =
         warehouse_scan(&wh, &["--site-group", "lung", "--areas", "50", "--replicates", "0", "--audience", "steward"]);
