@@ -5,7 +5,9 @@
 //! stored precision; with SaTScan's 999 simulated LLRs, the same p-values; with our own
 //! replicates, p-values within Monte Carlo error.
 
-use oncodata_stats::scan::{Distance, Location, Settings, Windows, clusters, rank_p_value, simulate};
+use oncodata_stats::scan::{
+    Distance, Location, Overlap, Settings, Windows, clusters, gumbel_p_value, rank_p_value, simulate,
+};
 use rand::{Rng, SeedableRng};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
@@ -84,9 +86,12 @@ fn cartesian_half_the_population_gives_satscans_clusters_and_p_values() {
         let p = rank_p_value(found[k].llr, &simulated);
         assert!((p - want["p_value"].as_f64().unwrap()).abs() < 1e-12, "cluster {}: p {p}", k + 1);
     }
-    // Nothing simulated beats the most likely cluster: rank 1 of 1000 (SaTScan prints its
-    // Gumbel approximation, 0.00015, instead).
+    // Nothing simulated beats the most likely cluster: rank 1 of 1000. SaTScan reports its
+    // Gumbel approximation instead, stored as 0.00014773594879558.
     assert_eq!(rank_p_value(found[0].llr, &simulated), 0.001);
+    let gumbel = gumbel_p_value(found[0].llr, &simulated).unwrap();
+    let want = reports["runs"]["cartesian_50pct"]["clusters"][0]["dbf"]["p_value"].as_f64().unwrap();
+    assert!((gumbel / want - 1.0).abs() < 1e-9, "Gumbel p {gumbel:e}, SaTScan {want:e}");
 
     // Our own replicates: the p-values within three Monte Carlo standard errors of SaTScan's.
     let locations = locations();
@@ -118,7 +123,7 @@ fn latitude_longitude_gives_satscans_clusters_and_radius() {
 fn a_space_time_scan_over_one_period_is_the_purely_spatial_scan() {
     use oncodata_stats::scan::{SpaceTimeData, TimeWindows, space_time_clusters};
     let locations = locations();
-    let settings = Settings { max_population_share: 0.5, distance: Distance::Cartesian, min_cases: 2.0 };
+    let settings = Settings::default();
     let spatial = clusters(&locations, &settings);
     let data = SpaceTimeData {
         periods: 1,
@@ -126,7 +131,12 @@ fn a_space_time_scan_over_one_period_is_the_purely_spatial_scan() {
         expected: locations.iter().map(|l| l.population).collect(),
     };
     let windows = Windows::new(&locations, &settings);
-    let cylinders = space_time_clusters(&windows, &data, &TimeWindows { max_periods: 1, prospective: false });
+    let cylinders = space_time_clusters(
+        &windows,
+        &data,
+        &TimeWindows { max_periods: 1, prospective: false },
+        Overlap::NoGeographicalOverlap,
+    );
     assert_eq!(cylinders[0].window.members, spatial[0].members);
     assert!((cylinders[0].window.llr - spatial[0].llr).abs() < 1e-9);
     assert!((cylinders[0].window.expected - spatial[0].expected).abs() < 1e-9);
@@ -141,13 +151,18 @@ fn the_most_likely_cylinder_of_a_small_example_by_hand() {
     use oncodata_stats::scan::{SpaceTimeData, SpaceTimeModel, TimeWindows, simulate_space_time, space_time_clusters};
     let at = |x: f64| Location { cases: 0.0, population: 2.0, x, y: 0.0 };
     let locations = [at(0.0), at(1.0), at(10.0)];
-    let settings = Settings { max_population_share: 0.5, distance: Distance::Cartesian, min_cases: 2.0 };
+    let settings = Settings::default();
     let windows = Windows::new(&locations, &settings);
     let data = SpaceTimeData { periods: 2, cases: vec![0.0, 8.0, 1.0, 1.0, 5.0, 5.0], expected: vec![1.0; 6] };
     let e: f64 = 20.0 / 6.0;
     let llr = 8.0 * (8.0 / e).ln() + 12.0 * (12.0 / (20.0 - e)).ln();
     for prospective in [false, true] {
-        let found = space_time_clusters(&windows, &data, &TimeWindows { max_periods: 1, prospective });
+        let found = space_time_clusters(
+            &windows,
+            &data,
+            &TimeWindows { max_periods: 1, prospective },
+            Overlap::NoGeographicalOverlap,
+        );
         let top = &found[0];
         assert_eq!((top.window.members.clone(), top.first, top.last), (vec![0], 1, 1));
         assert!((top.window.llr - llr).abs() < 1e-12, "{} vs {llr}", top.window.llr);
@@ -160,5 +175,55 @@ fn the_most_likely_cylinder_of_a_small_example_by_hand() {
         let maxima = simulate_space_time(&windows, &data, &time, model, 50, || rng.random::<f64>());
         assert_eq!(maxima.len(), 50);
         assert!(maxima.iter().all(|m| m.is_finite() && *m >= 0.0));
+    }
+}
+
+/// Low rates, both rates, a maximum radius, latitude/longitude, and each of SaTScan's criteria
+/// for secondary clusters, against an independent brute-force implementation
+/// (`reference/scan/scan_reference.py`, numpy: every window of every centre evaluated, exact
+/// distances) on the New York data: the same clusters in the same order, with the same members,
+/// observed counts, expected counts and LLRs (1e-9).
+#[test]
+fn rates_radius_and_secondary_criteria_equal_the_reference_implementation() {
+    use oncodata_stats::scan::Rates;
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{DATA}scan_reference/expected.json")).unwrap()).unwrap();
+    let locations = locations();
+    let cases = reference["cases"].as_object().unwrap();
+    assert_eq!(cases.len(), 10);
+    for (name, case) in cases {
+        let s = &case["settings"];
+        let settings = Settings {
+            max_population_share: s["max_population"].as_f64().unwrap(),
+            max_radius: s["max_radius"].as_f64(),
+            distance: if s["coordinates"] == "cartesian" { Distance::Cartesian } else { Distance::GreatCircle },
+            rates: match s["rates"].as_str().unwrap() {
+                "high" => Rates::High,
+                "low" => Rates::Low,
+                _ => Rates::Both,
+            },
+            overlap: match s["secondary"].as_str().unwrap() {
+                "no_overlap" => Overlap::NoGeographicalOverlap,
+                "no_centres_in_others" => Overlap::NoCentresInOtherClusters,
+                "no_centres_in_more_likely" => Overlap::NoCentresInMoreLikely,
+                "no_centres_in_less_likely" => Overlap::NoCentresInLessLikely,
+                "no_pairs_of_centres" => Overlap::NoPairsOfCentres,
+                _ => Overlap::NoRestrictions,
+            },
+            ..Settings::default()
+        };
+        let found = clusters(&locations, &settings);
+        let want = case["clusters"].as_array().unwrap();
+        assert_eq!(found.len(), want.len(), "{name}: number of clusters");
+        for (k, (got, want)) in found.iter().zip(want).enumerate() {
+            let members: Vec<usize> =
+                want["members"].as_array().unwrap().iter().map(|m| m.as_u64().unwrap() as usize).collect();
+            assert_eq!(got.centre, want["centre"].as_u64().unwrap() as usize, "{name} {k}: centre");
+            assert_eq!(got.members, members, "{name} {k}: members");
+            assert_eq!(got.observed, want["observed"].as_f64().unwrap(), "{name} {k}");
+            assert!((got.expected - want["expected"].as_f64().unwrap()).abs() < 1e-9, "{name} {k}: E");
+            assert!((got.llr - want["llr"].as_f64().unwrap()).abs() < 1e-9, "{name} {k}: LLR {}", got.llr);
+            assert!((got.radius - want["radius"].as_f64().unwrap()).abs() < 1e-9, "{name} {k}: radius");
+        }
     }
 }
