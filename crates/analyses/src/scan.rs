@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use oncodata_stats::scan::{
-    Distance, Location, Settings, SpaceTimeData, SpaceTimeModel, TimeWindows, Windows, clusters, rank_p_value,
-    simulate, simulate_space_time, space_time_clusters,
+    Distance, Location, Overlap, Rates, Settings, SpaceTimeData, SpaceTimeModel, TimeWindows, Windows, clusters_in,
+    gumbel_p_value, rank_p_value, simulate, simulate_space_time, space_time_clusters,
 };
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -40,6 +40,96 @@ pub enum Coordinates<'a> {
     },
 }
 
+/// The scan's own settings, for a table or the warehouse (SaTScan's "spatial window",
+/// "analysis" and "inference" settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Scanning {
+    /// The largest share of the population a window may hold (0 to 0.5).
+    pub max_population: f64,
+    /// The largest radius a window may have (km for latitude/longitude), if any.
+    pub max_radius: Option<f64>,
+    /// High rates, low rates or both.
+    pub rates: Rates,
+    /// The criterion for reporting secondary clusters.
+    pub secondary: Overlap,
+    /// Monte Carlo replicates (0: no p-values).
+    pub replicates: usize,
+    /// The replicates' seed.
+    pub seed: u64,
+    /// Also give SaTScan's Gumbel approximation of each p-value.
+    pub gumbel: bool,
+}
+
+impl Default for Scanning {
+    /// SaTScan's defaults: windows up to half the population, high rates, no geographical
+    /// overlap, 999 replicates.
+    fn default() -> Self {
+        Scanning {
+            max_population: 0.5,
+            max_radius: None,
+            rates: Rates::High,
+            secondary: Overlap::NoGeographicalOverlap,
+            replicates: 999,
+            seed: 1,
+            gumbel: false,
+        }
+    }
+}
+
+impl Scanning {
+    /// Checks the settings; the error names the option.
+    fn check(&self) -> Result<(), AnalysisError> {
+        if !(self.max_population > 0.0 && self.max_population <= 0.5) {
+            return Err(crate::request(format!(
+                "--max-population {}: expected a share above 0 and at most 0.5",
+                self.max_population
+            )));
+        }
+        if let Some(r) = self.max_radius.filter(|r| !(*r > 0.0 && r.is_finite())) {
+            return Err(crate::request(format!("--max-radius {r}: expected a distance above 0")));
+        }
+        Ok(())
+    }
+
+    /// The statistics' settings for `distance`.
+    fn settings(&self, distance: Distance) -> Settings {
+        Settings {
+            max_population_share: self.max_population,
+            max_radius: self.max_radius,
+            distance,
+            rates: self.rates,
+            overlap: self.secondary,
+            ..Settings::default()
+        }
+    }
+
+    /// The settings as the output reports them.
+    fn describe(&self) -> serde_json::Value {
+        serde_json::json!({
+            "max_population": self.max_population,
+            "max_radius": self.max_radius,
+            "rates": match self.rates { Rates::High => "high", Rates::Low => "low", Rates::Both => "both" },
+            "min_cases": 2,
+            "secondary_clusters": overlap_label(self.secondary),
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "gumbel": self.gumbel,
+        })
+    }
+}
+
+/// SaTScan's name for a criterion for reporting secondary clusters.
+pub fn overlap_label(overlap: Overlap) -> &'static str {
+    match overlap {
+        Overlap::NoGeographicalOverlap => "no geographical overlap",
+        Overlap::NoCentresInOtherClusters => "no cluster centres in other clusters",
+        Overlap::NoCentresInMoreLikely => "no cluster centres in more likely clusters",
+        Overlap::NoCentresInLessLikely => "no cluster centres in less likely clusters",
+        Overlap::NoPairsOfCentres => "no pairs of centres both in each other's clusters",
+        Overlap::NoRestrictions => "no restrictions (the best window of each centre)",
+    }
+}
+
 /// A scan of a table: its columns and settings.
 #[derive(Debug, Clone, Copy)]
 pub struct FileScan<'a> {
@@ -51,12 +141,8 @@ pub struct FileScan<'a> {
     pub population: &'a str,
     /// The coordinates.
     pub coordinates: Coordinates<'a>,
-    /// The largest share of the population a window may hold (0 to 0.5).
-    pub max_population: f64,
-    /// Monte Carlo replicates (0: no p-values).
-    pub replicates: usize,
-    /// The replicates' seed.
-    pub seed: u64,
+    /// The scan's settings.
+    pub scanning: Scanning,
 }
 
 /// A reported cluster.
@@ -82,6 +168,9 @@ pub struct Cluster {
     pub llr: f64,
     /// Monte Carlo p-value (null without replicates).
     pub p_value: Option<f64>,
+    /// SaTScan's Gumbel approximation of the p-value, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gumbel_p_value: Option<f64>,
     /// Why the counts are not shown (disclosure control), when they are not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub withheld: Option<String>,
@@ -105,12 +194,7 @@ pub struct ScanResult {
 /// Scans `data` as `request` says; errors name the row and column.
 pub fn scan(data: &Columns, request: &FileScan<'_>) -> Result<ScanResult, AnalysisError> {
     let bad = AnalysisError::Request;
-    if !(request.max_population > 0.0 && request.max_population <= 0.5) {
-        return Err(bad(format!(
-            "--max-population {}: expected a share above 0 and at most 0.5",
-            request.max_population
-        )));
-    }
+    request.scanning.check()?;
     let ids = data.texts(request.location).map_err(bad)?;
     let cases = data.numbers(request.cases).map_err(bad)?;
     let population = data.numbers(request.population).map_err(bad)?;
@@ -141,36 +225,83 @@ pub fn scan(data: &Columns, request: &FileScan<'_>) -> Result<ScanResult, Analys
     if cases.iter().sum::<f64>() <= 0.0 {
         return Err(bad(format!("column {}: no cases to scan", request.cases)));
     }
-    let found = scan_locations(
-        &ids,
-        &cases,
-        &population,
-        &xs,
-        &ys,
-        distance,
-        request.max_population,
-        request.replicates,
-        request.seed,
-    );
+    let found = scan_locations(&ids, &cases, &population, &xs, &ys, distance, &request.scanning);
     let total: f64 = cases.iter().sum();
-    let settings = serde_json::json!({
-        "model": "discrete Poisson, purely spatial, circular windows, high rates",
+    let mut settings = serde_json::json!({
+        "model": "discrete Poisson, purely spatial, circular windows",
         "locations": ids.len(),
         "total_cases": total,
         "total_population": population.iter().sum::<f64>(),
         "coordinates": if distance == Distance::Cartesian { "cartesian" } else { "latitude/longitude (km, Earth radius 6367)" },
-        "max_population": request.max_population,
-        "min_cases": 2,
-        "secondary_clusters": "no geographical overlap",
-        "replicates": request.replicates,
-        "seed": request.seed,
     });
+    merge(&mut settings, request.scanning.describe());
     Ok(ScanResult { clusters: found, settings, places: Vec::new() })
 }
 
+/// A member of a cluster on a map: where it is, its id, its cluster's rank and whether that
+/// cluster is significant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedMember {
+    /// The location's id (a commune or département code).
+    pub id: String,
+    /// Latitude (degrees).
+    pub latitude: f64,
+    /// Longitude (degrees).
+    pub longitude: f64,
+    /// The rank of its cluster (1: the most likely).
+    pub rank: usize,
+    /// Whether its cluster has p < 0.05.
+    pub significant: bool,
+}
+
+impl ScanResult {
+    /// What a map of a warehouse scan shows: the départements scanned (their outlines), and the
+    /// members of the most likely cluster and of the significant secondary ones (the first five
+    /// clusters without p-values).
+    pub fn map(&self, unit: Unit) -> (Vec<String>, Vec<MappedMember>) {
+        let at: std::collections::HashMap<&str, (f64, f64)> =
+            self.places.iter().map(|(id, lat, lon)| (id.as_str(), (*lat, *lon))).collect();
+        let mut departements: Vec<String> = self
+            .places
+            .iter()
+            .map(|(id, _, _)| match unit {
+                Unit::Commune => commune::split_residence(id).0.to_string(),
+                Unit::Departement => id.clone(),
+            })
+            .collect();
+        departements.sort();
+        departements.dedup();
+        let shown = self.clusters.iter().filter(|c| match c.p_value {
+            Some(p) => c.rank == 1 || p < 0.05,
+            None => c.rank <= 5,
+        });
+        let mut members = Vec::new();
+        for c in shown {
+            for m in &c.members {
+                if let Some(&(latitude, longitude)) = at.get(m.as_str()) {
+                    members.push(MappedMember {
+                        id: m.clone(),
+                        latitude,
+                        longitude,
+                        rank: c.rank,
+                        significant: c.p_value.is_some_and(|p| p < 0.05),
+                    });
+                }
+            }
+        }
+        (departements, members)
+    }
+}
+
+/// Adds the fields of `more` (an object) to `settings` (an object).
+fn merge(settings: &mut serde_json::Value, more: serde_json::Value) {
+    if let (Some(a), serde_json::Value::Object(b)) = (settings.as_object_mut(), more) {
+        a.extend(b);
+    }
+}
+
 /// The clusters of locations `ids` with their cases, population at risk (or expected counts)
-/// and coordinates, with Monte Carlo p-values from `replicates` seeded replicates.
-#[allow(clippy::too_many_arguments)]
+/// and coordinates, with Monte Carlo p-values from the seeded replicates `scanning` asks for.
 fn scan_locations(
     ids: &[String],
     cases: &[f64],
@@ -178,19 +309,17 @@ fn scan_locations(
     xs: &[f64],
     ys: &[f64],
     distance: Distance,
-    max_population: f64,
-    replicates: usize,
-    seed: u64,
+    scanning: &Scanning,
 ) -> Vec<Cluster> {
     let locations: Vec<Location> =
         (0..ids.len()).map(|i| Location { cases: cases[i], population: population[i], x: xs[i], y: ys[i] }).collect();
-    let settings = Settings { max_population_share: max_population, distance, min_cases: 2.0 };
-    let found = clusters(&locations, &settings);
+    let settings = scanning.settings(distance);
+    let windows = Windows::new(&locations, &settings);
+    let found = clusters_in(&windows, cases, settings.overlap);
     let total: f64 = cases.iter().sum();
-    let simulated = if replicates > 0 {
-        let windows = Windows::new(&locations, &settings);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        simulate(&windows, total as u64, replicates, || rng.random::<f64>())
+    let simulated = if scanning.replicates > 0 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(scanning.seed);
+        simulate(&windows, total as u64, scanning.replicates, || rng.random::<f64>())
     } else {
         Vec::new()
     };
@@ -208,10 +337,16 @@ fn scan_locations(
             relative_risk: w.relative_risk(total),
             llr: w.llr,
             p_value: (!simulated.is_empty()).then(|| rank_p_value(w.llr, &simulated)),
+            gumbel_p_value: gumbel(scanning, w.llr, &simulated),
             withheld: None,
             years: None,
         })
         .collect()
+}
+
+/// The Gumbel p-value of `llr` when `scanning` asks for it.
+fn gumbel(scanning: &Scanning, llr: f64, simulated: &[f64]) -> Option<f64> {
+    if scanning.gumbel { gumbel_p_value(llr, simulated) } else { None }
 }
 
 /// The places a warehouse scan counts cases in.
@@ -246,12 +381,8 @@ pub struct WarehouseScan<'a> {
     pub sex: Option<&'a str>,
     /// Only cases diagnosed in these years (and their population).
     pub years: Option<Years>,
-    /// The largest share of the expected cases a window may hold.
-    pub max_population: f64,
-    /// Monte Carlo replicates (0: no p-values).
-    pub replicates: usize,
-    /// The replicates' seed.
-    pub seed: u64,
+    /// The scan's settings (the population is the expected cases).
+    pub scanning: Scanning,
     /// The frequency rule: a cluster of 1 to `min_persons − 1` cases is reported without its
     /// counts, risk and LLR (0: no rule).
     pub min_persons: u64,
@@ -261,9 +392,11 @@ pub struct WarehouseScan<'a> {
     pub areas: Option<&'a [String]>,
 }
 
-/// The most locations a scan takes: every centre keeps its neighbours up to the population
-/// limit, so memory grows with the square of the locations (12,000 communes: about 1 GB).
-pub const MAX_LOCATIONS: usize = 12_000;
+/// The most locations a warehouse scan takes: every centre keeps its neighbours up to the
+/// population limit, 4 bytes each, so memory grows with the square of the locations (France's
+/// 34,869 inhabited communes with windows up to half the population: 636 million neighbours,
+/// 2.5 GB).
+pub const MAX_LOCATIONS: usize = 40_000;
 
 /// A place a warehouse scan counts cases in.
 struct Place {
@@ -282,11 +415,9 @@ struct Place {
 /// population, `oncodata_coding::commune`) — SaTScan's covariate adjustment by expected counts;
 /// under the space-time permutation model they are `C_place C_year / C`.
 pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Result<ScanResult, AnalysisError> {
-    if !(request.max_population > 0.0 && request.max_population <= 0.5) {
-        return Err(crate::request(format!(
-            "--max-population {}: expected a share above 0 and at most 0.5",
-            request.max_population
-        )));
+    request.scanning.check()?;
+    if request.time.is_some() && request.scanning.rates != Rates::High {
+        return Err(crate::request("--rates: the space-time scans look for high rates only"));
     }
     if let Some(t) = request.time.filter(|t| !(t.max_share > 0.0 && t.max_share <= 0.9)) {
         return Err(crate::request(format!("--max-time {}: expected a share above 0 and at most 0.9", t.max_share)));
@@ -425,17 +556,7 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
     let mut clusters = match request.time {
         None => {
             let sum = |v: &[f64]| -> Vec<f64> { v.chunks(t).map(|c| c.iter().sum()).collect() };
-            scan_locations(
-                &ids,
-                &sum(&observed),
-                &sum(&expected),
-                &lat,
-                &lon,
-                Distance::GreatCircle,
-                request.max_population,
-                request.replicates,
-                request.seed,
-            )
+            scan_locations(&ids, &sum(&observed), &sum(&expected), &lat, &lon, Distance::GreatCircle, &request.scanning)
         }
         Some(time) => {
             let data = SpaceTimeData { periods: t, cases: observed, expected };
@@ -447,16 +568,11 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
             let locations: Vec<Location> = (0..ids.len())
                 .map(|i| Location { cases: 0.0, population: location_expected[i], x: lat[i], y: lon[i] })
                 .collect();
-            let settings = Settings {
-                max_population_share: request.max_population,
-                distance: Distance::GreatCircle,
-                min_cases: 2.0,
-            };
-            let windows = Windows::new(&locations, &settings);
-            let found = space_time_clusters(&windows, &data, &windows_of);
-            let simulated = if request.replicates > 0 {
-                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(request.seed);
-                simulate_space_time(&windows, &data, &windows_of, time.model, request.replicates, || {
+            let windows = Windows::new(&locations, &request.scanning.settings(Distance::GreatCircle));
+            let found = space_time_clusters(&windows, &data, &windows_of, request.scanning.secondary);
+            let simulated = if request.scanning.replicates > 0 {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(request.scanning.seed);
+                simulate_space_time(&windows, &data, &windows_of, time.model, request.scanning.replicates, || {
                     rng.random::<f64>()
                 })
             } else {
@@ -476,6 +592,7 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
                     relative_risk: c.window.relative_risk(total),
                     llr: c.window.llr,
                     p_value: (!simulated.is_empty()).then(|| rank_p_value(c.window.llr, &simulated)),
+                    gumbel_p_value: gumbel(&request.scanning, c.window.llr, &simulated),
                     withheld: None,
                     years: Some(format!("{}-{}", periods[c.first], periods[c.last])),
                 })
@@ -493,7 +610,7 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
         }
     }
     let model = match request.time {
-        None => "discrete Poisson, purely spatial, circular windows, high rates; expected counts by indirect standardisation on sex and 5-year age group".to_string(),
+        None => "discrete Poisson, purely spatial, circular windows; expected counts by indirect standardisation on sex and 5-year age group".to_string(),
         Some(t) => format!(
             "{}, cylinders (circles × up to {} % of the years{}), high rates",
             match t.model {
@@ -504,7 +621,7 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
             if t.prospective { ", ending in the last year: prospective" } else { "" }
         ),
     };
-    let settings = serde_json::json!({
+    let mut settings = serde_json::json!({
         "model": model,
         "unit": match request.unit { Unit::Commune => "commune", Unit::Departement => "departement" },
         "areas": request.areas,
@@ -516,12 +633,8 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
         "total_cases": total,
         "left_out": left_out,
         "coordinates": "latitude/longitude (km, Earth radius 6367)",
-        "max_population": request.max_population,
-        "min_cases": 2,
-        "secondary_clusters": "no geographical overlap",
-        "replicates": request.replicates,
-        "seed": request.seed,
     });
+    merge(&mut settings, request.scanning.describe());
     let places = ids.iter().zip(lat.iter().zip(&lon)).map(|(id, (a, b))| (id.clone(), *a, *b)).collect();
     Ok(ScanResult { clusters, settings, places })
 }

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use oncodata_analyses::columns::Columns;
 use oncodata_analyses::incidence::parse_years;
-use oncodata_analyses::scan::{Coordinates, FileScan, ScanResult, TimeScan, Unit, WarehouseScan, scan, scan_warehouse};
-use oncodata_stats::scan::SpaceTimeModel;
+use oncodata_analyses::scan::{
+    Coordinates, FileScan, ScanResult, Scanning, TimeScan, Unit, WarehouseScan, scan, scan_warehouse,
+};
+use oncodata_stats::scan::{Overlap, Rates, SpaceTimeModel};
 
 /// The space-time scan's model.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +17,34 @@ pub enum ModelArg {
     Poisson,
     /// Space-time permutation: case counts only.
     Permutation,
+}
+
+/// Which clusters are sought.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RatesArg {
+    /// More cases than expected.
+    High,
+    /// Fewer cases than expected.
+    Low,
+    /// Either.
+    Both,
+}
+
+/// SaTScan's criteria for reporting secondary clusters.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecondaryArg {
+    /// No geographical overlap with a cluster reported before (SaTScan's default).
+    NoOverlap,
+    /// No cluster centre in another cluster, either way.
+    NoCentresInOthers,
+    /// Its centre in no more likely cluster.
+    NoCentresInMoreLikely,
+    /// No centre of a more likely cluster in it.
+    NoCentresInLessLikely,
+    /// Not both its centre in a more likely cluster and that cluster's centre in it.
+    NoPairsOfCentres,
+    /// The best window of every centre.
+    Unrestricted,
 }
 
 use super::{CliResult, Format};
@@ -75,6 +105,20 @@ pub struct Args {
     /// The largest share of the population at risk (expected cases) a window may hold.
     #[arg(long, default_value_t = 0.5)]
     max_population: f64,
+    /// The largest radius a window may have (km with latitude/longitude, the coordinates' unit
+    /// otherwise); windows stop at whichever limit comes first.
+    #[arg(long, value_name = "KM")]
+    max_radius: Option<f64>,
+    /// Scan for high rates, low rates or both (the space-time scans: high only).
+    #[arg(long, value_enum, default_value_t = RatesArg::High)]
+    rates: RatesArg,
+    /// Which secondary clusters are reported, each judged against the more likely ones
+    /// (SaTScan's criteria).
+    #[arg(long, value_enum, default_value_t = SecondaryArg::NoOverlap)]
+    secondary: SecondaryArg,
+    /// Also give SaTScan's Gumbel approximation of the p-values (it can go below 1/(R+1)).
+    #[arg(long)]
+    gumbel: bool,
     /// Monte Carlo replicates for the p-values (0: none).
     #[arg(long, default_value_t = 999)]
     replicates: usize,
@@ -104,6 +148,30 @@ pub struct Args {
     plot: Option<PathBuf>,
 }
 
+/// The scan's settings from the arguments.
+fn scanning(args: &Args) -> Scanning {
+    Scanning {
+        max_population: args.max_population,
+        max_radius: args.max_radius,
+        rates: match args.rates {
+            RatesArg::High => Rates::High,
+            RatesArg::Low => Rates::Low,
+            RatesArg::Both => Rates::Both,
+        },
+        secondary: match args.secondary {
+            SecondaryArg::NoOverlap => Overlap::NoGeographicalOverlap,
+            SecondaryArg::NoCentresInOthers => Overlap::NoCentresInOtherClusters,
+            SecondaryArg::NoCentresInMoreLikely => Overlap::NoCentresInMoreLikely,
+            SecondaryArg::NoCentresInLessLikely => Overlap::NoCentresInLessLikely,
+            SecondaryArg::NoPairsOfCentres => Overlap::NoPairsOfCentres,
+            SecondaryArg::Unrestricted => Overlap::NoRestrictions,
+        },
+        replicates: args.replicates,
+        seed: args.seed,
+        gumbel: args.gumbel,
+    }
+}
+
 /// Runs the scan and prints its clusters.
 pub fn run(args: Args) -> CliResult {
     let result = match &args.data {
@@ -119,9 +187,7 @@ pub fn run(args: Args) -> CliResult {
                 cases: args.cases.as_deref().expect("required with --data"),
                 population: args.population.as_deref().expect("required with --data"),
                 coordinates,
-                max_population: args.max_population,
-                replicates: args.replicates,
-                seed: args.seed,
+                scanning: scanning(&args),
             };
             scan(&data, &request).map_err(|e| format!("{}: {e}", path.display()))?
         }
@@ -147,9 +213,7 @@ pub fn run(args: Args) -> CliResult {
                 site_group: args.site_group.as_deref(),
                 sex: args.sex.as_deref(),
                 years: args.years.as_deref().map(parse_years).transpose()?,
-                max_population: args.max_population,
-                replicates: args.replicates,
-                seed: args.seed,
+                scanning: scanning(&args),
                 areas: args.areas.as_deref(),
                 time: args.space_time.then_some(TimeScan {
                     model: match args.model {
@@ -180,7 +244,7 @@ pub fn run(args: Args) -> CliResult {
         Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record(COLUMNS.iter().chain(&["members"]))?;
+            w.write_record(COLUMNS.iter().chain(&["gumbel_p_value", "members"]))?;
             for c in &result.clusters {
                 w.write_record([
                     c.rank.to_string(),
@@ -194,6 +258,7 @@ pub fn run(args: Args) -> CliResult {
                     num(c.llr),
                     c.p_value.map(|p| p.to_string()).unwrap_or_default(),
                     c.years.clone().unwrap_or_default(),
+                    c.gumbel_p_value.map(|p| p.to_string()).unwrap_or_default(),
                     c.members.join(";"),
                 ])?;
             }
@@ -209,11 +274,19 @@ pub fn run(args: Args) -> CliResult {
                     format!("{x:.digits$}")
                 }
             };
-            let header: Vec<String> = COLUMNS.iter().zip(WIDTHS).map(|(c, w)| format!("{c:>w$}")).collect();
+            let mut header: Vec<String> = COLUMNS.iter().zip(WIDTHS).map(|(c, w)| format!("{c:>w$}")).collect();
+            if args.gumbel {
+                header.push(format!("{:>10}", "gumbel_p"));
+            }
             println!("{}", header.join(" "));
             for c in &result.clusters {
+                let gumbel = match (args.gumbel, c.gumbel_p_value) {
+                    (false, _) => String::new(),
+                    (true, Some(p)) => format!(" {p:>10.3e}"),
+                    (true, None) => format!(" {:>10}", "—"),
+                };
                 println!(
-                    "{:>4} {:>10} {:>9} {:>10.4} {:>11} {:>9} {:>10} {:>13} {:>11} {:>9} {:>10}",
+                    "{:>4} {:>10} {:>9} {:>10.4} {:>11} {:>9} {:>10} {:>13} {:>11} {:>9} {:>10}{gumbel}",
                     c.rank,
                     c.centre,
                     c.members.len(),
@@ -253,45 +326,28 @@ fn num(x: f64) -> String {
     if x.is_finite() { x.to_string() } else { String::new() }
 }
 
-/// The map of a warehouse scan's clusters: the most likely one and the significant others (the
-/// first five without p-values), over the outlines of the départements scanned.
+/// The map of a warehouse scan's clusters ([`ScanResult::map`]) over the outlines of the
+/// départements scanned.
 fn write_map(path: &std::path::Path, result: &ScanResult, request: &WarehouseScan<'_>) -> CliResult {
-    let at: std::collections::HashMap<&str, (f64, f64)> =
-        result.places.iter().map(|(id, lat, lon)| (id.as_str(), (*lat, *lon))).collect();
-    let mut departements: Vec<&str> = result
-        .places
-        .iter()
-        .map(|(id, _, _)| match request.unit {
-            Unit::Commune => oncodata_coding::commune::split_residence(id).0,
-            Unit::Departement => id.as_str(),
+    let (departements, members) = result.map(request.unit);
+    let codes: Vec<&str> = departements.iter().map(String::as_str).collect();
+    let places: Vec<oncodata_web::map::ClusterPlace> = members
+        .into_iter()
+        .map(|m| oncodata_web::map::ClusterPlace {
+            longitude: m.longitude,
+            latitude: m.latitude,
+            label: m.id,
+            rank: m.rank,
+            significant: m.significant,
         })
         .collect();
-    departements.sort();
-    departements.dedup();
-    let shown = result.clusters.iter().filter(|c| match c.p_value {
-        Some(p) => c.rank == 1 || p < 0.05,
-        None => c.rank <= 5,
-    });
-    let mut places = Vec::new();
-    for c in shown {
-        for m in &c.members {
-            let (latitude, longitude) = at[m.as_str()];
-            places.push(oncodata_web::map::ClusterPlace {
-                longitude,
-                latitude,
-                label: m.clone(),
-                rank: c.rank,
-                significant: c.p_value.is_some_and(|p| p < 0.05),
-            });
-        }
-    }
     let title = format!(
         "Spatial scan: {}{}{}",
         request.site_group.unwrap_or("all cancers"),
         request.sex.map(|s| format!(", {s}")).unwrap_or_default(),
         request.years.map(|(a, b)| format!(", {a}-{b}")).unwrap_or_default()
     );
-    std::fs::write(path, oncodata_web::map::cluster_map(&departements, &places, &title))
+    std::fs::write(path, oncodata_web::map::cluster_map(&codes, &places, &title))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(())
 }

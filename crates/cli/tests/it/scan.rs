@@ -47,6 +47,53 @@ fn the_command_finds_satscans_most_likely_cluster() {
     assert_eq!(geo["clusters"][0]["members"].as_array().unwrap().len(), 31, "SaTScan's lat/long run: 31 tracts");
 }
 
+/// Low and high rates together within a radius, and another criterion for secondary clusters,
+/// through the command: the clusters of the independent brute-force implementation
+/// (`crates/stats/reference/scan/scan_reference.py`), with Gumbel p-values when asked for.
+#[test]
+fn rates_radius_secondary_criteria_and_gumbel_through_the_command() {
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../stats/tests/data/scan_reference/expected.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for (case, args) in [
+        (
+            "latlong_both_radius_10km",
+            &["--latitude", "satscan_x", "--longitude", "satscan_y", "--rates", "both", "--max-radius", "10"][..],
+        ),
+        (
+            "high_no_pairs_of_centres",
+            &["--x", "satscan_x", "--y", "satscan_y", "--secondary", "no-pairs-of-centres"][..],
+        ),
+    ] {
+        let mut args = args.to_vec();
+        args.push("--gumbel");
+        let result = scan(&args);
+        let want = reference["cases"][case]["clusters"].as_array().unwrap();
+        let got = result["clusters"].as_array().unwrap();
+        assert_eq!(got.len(), want.len(), "{case}");
+        for (g, w) in got.iter().zip(want) {
+            let members: Vec<String> =
+                w["members"].as_array().unwrap().iter().map(|m| (m.as_u64().unwrap() + 1).to_string()).collect();
+            let got_members: Vec<String> =
+                g["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect();
+            assert_eq!(got_members, members, "{case}");
+            assert!((g["llr"].as_f64().unwrap() - w["llr"].as_f64().unwrap()).abs() < 1e-9, "{case}");
+            let (p, gumbel) = (g["p_value"].as_f64().unwrap(), g["gumbel_p_value"].as_f64().unwrap());
+            assert!(p > 0.0 && p <= 1.0 && gumbel > 0.0 && gumbel <= 1.0, "{case}: {g}");
+        }
+        assert!(result["settings"]["gumbel"].as_bool().unwrap());
+    }
+    // Low rates: the most likely cluster has fewer cases than expected.
+    let low = scan(&["--x", "satscan_x", "--y", "satscan_y", "--rates", "low"]);
+    assert!(low["clusters"][0]["relative_risk"].as_f64().unwrap() < 1.0);
+    assert_eq!(low["settings"]["rates"], "low");
+}
+
 #[test]
 fn bad_input_is_refused_naming_the_file_and_column() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_oncodata"))
