@@ -1,5 +1,6 @@
 //! The public explorer: incidence (cases, crude and age-standardised rates with their
-//! intervals) and net survival (1, 5 and 10 years, curves) by site group, sex, period and area.
+//! intervals), net survival (1, 5 and 10 years, curves) and spatial clusters (Kulldorff's scan by
+//! commune, on a map) by site group, sex, period and area.
 //! The selection lives in the URL's query (a reload or a shared link shows the same view); the
 //! page is whole without scripts (a form with GET), and `explorer.js` only submits it when a
 //! choice changes and shows the map's tooltips.
@@ -25,6 +26,19 @@ pub enum Measure {
     Incidence,
     /// Net survival (Pohar-Perme) at 1, 5 and 10 years, and the curve.
     Survival,
+    /// Spatial clusters: the scan statistic by commune of residence, on a map.
+    Clusters,
+}
+
+impl Measure {
+    /// The measure's name in queries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Incidence => "incidence",
+            Measure::Survival => "survival",
+            Measure::Clusters => "clusters",
+        }
+    }
 }
 
 /// A selection of the explorer, as its URL says it.
@@ -56,7 +70,8 @@ impl Selection {
         let measure = match get("measure") {
             None | Some("incidence") => Measure::Incidence,
             Some("survival") => Measure::Survival,
-            Some(other) => return Err(format!("measure={other}: expected incidence or survival")),
+            Some("clusters") => Measure::Clusters,
+            Some(other) => return Err(format!("measure={other}: expected incidence, survival or clusters")),
         };
         let site = match get("site") {
             None => None,
@@ -100,8 +115,7 @@ impl Selection {
 
     /// The query string of this selection in `lang` (canonical: `years=A-B`).
     pub fn query(&self, lang: Lang) -> String {
-        let mut parts =
-            vec![format!("measure={}", if self.measure == Measure::Survival { "survival" } else { "incidence" })];
+        let mut parts = vec![format!("measure={}", self.measure.name())];
         if let Some(s) = &self.site {
             parts.push(format!("site={s}"));
         }
@@ -332,6 +346,38 @@ pub enum Figures<'a> {
     /// Net survival asked for all cancers together: the page asks for a site (net survival is
     /// published by cancer site).
     ChooseSite,
+    /// Spatial clusters: the clusters, the départements scanned, the members to map, notes.
+    Clusters {
+        /// The most likely cluster and the secondary ones.
+        clusters: &'a [ClusterRow],
+        /// The départements scanned (their outlines).
+        departements: &'a [String],
+        /// The members of the clusters shown on the map.
+        places: &'a [map::ClusterPlace],
+        /// How the scan was made, what it left out, what was withheld.
+        notes: &'a [String],
+    },
+}
+
+/// A cluster as the explorer shows it (`oncodata scan --audience public`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterRow {
+    /// 1 for the most likely cluster.
+    pub rank: usize,
+    /// The centre's commune code.
+    pub centre: String,
+    /// The member communes, nearest the centre first.
+    pub members: Vec<String>,
+    /// Cases observed; `None` when withheld.
+    pub observed: Option<f64>,
+    /// Cases expected; `None` when withheld.
+    pub expected: Option<f64>,
+    /// Relative risk; `None` when withheld.
+    pub relative_risk: Option<f64>,
+    /// The Monte Carlo p-value.
+    pub p_value: Option<f64>,
+    /// Why the counts are withheld, when they are.
+    pub withheld: Option<String>,
 }
 
 /// The years the explorer offers, and the errors to show.
@@ -346,10 +392,10 @@ pub fn page_of(selection: &Selection, choices: &Choices, figures: &Figures<'_>) 
     let t = |fr: &'static str, en: &'static str| lang.t(fr, en);
     let heading = format!(
         "{} — {}, {}, {}",
-        if selection.measure == Measure::Incidence {
-            t("Incidence", "Incidence")
-        } else {
-            t("Survie nette", "Net survival")
+        match selection.measure {
+            Measure::Incidence => t("Incidence", "Incidence"),
+            Measure::Survival => t("Survie nette", "Net survival"),
+            Measure::Clusters => t("Agrégats spatiaux", "Spatial clusters"),
         },
         escape(&selection.site_label()),
         selection.sex_label(),
@@ -363,6 +409,9 @@ pub fn page_of(selection: &Selection, choices: &Choices, figures: &Figures<'_>) 
         }
         Figures::Survival { persons, at, curve, notes } => {
             body += &survival_view(selection, *persons, at, curve, notes)
+        }
+        Figures::Clusters { clusters, departements, places, notes } => {
+            body += &clusters_view(selection, clusters, departements, places, notes)
         }
         Figures::ChooseSite => {
             body += &format!(
@@ -403,6 +452,7 @@ fn form(selection: &Selection, choices: &Choices) -> String {
     let measures = [
         ("incidence".to_string(), t("Incidence", "Incidence")),
         ("survival".into(), t("Survie nette", "Net survival")),
+        ("clusters".into(), t("Agrégats spatiaux", "Spatial clusters")),
     ];
     let mut sites = vec![("all".to_string(), t("Tous cancers", "All cancers"))];
     sites.extend(
@@ -426,12 +476,7 @@ fn form(selection: &Selection, choices: &Choices) -> String {
         "<form class=\"selection\" method=\"get\" action=\"/\" aria-label=\"{}\">{}{}{}{}{}{}<input type=\"hidden\" name=\"lang\" value=\"{}\">\
          <button type=\"submit\">{}</button></form>",
         t("Sélection", "Selection"),
-        field(
-            "measure",
-            t("Indicateur", "Measure"),
-            &measures,
-            if selection.measure == Measure::Survival { "survival" } else { "incidence" }
-        ),
+        field("measure", t("Indicateur", "Measure"), &measures, selection.measure.name()),
         field("site", t("Localisation", "Cancer site"), &sites, selection.site.as_deref().unwrap_or("all")),
         field("sex", t("Sexe", "Sex"), &sexes, selection.sex.as_deref().unwrap_or("all")),
         field("from", t("Première année", "First year"), &years, &from.to_string()),
@@ -597,6 +642,106 @@ fn incidence_view(
         escape(&trend_title),
         rates_table("table-years", &trend_title, t("Année", "Year"), &years, str::to_string, lang),
         downloads(selection, "years", "trend"),
+        notes_list(notes, lang),
+    )
+}
+
+/// The title of a selection's cluster map.
+fn clusters_title(selection: &Selection) -> String {
+    format!(
+        "{} — {}, {}, {}",
+        selection.lang.t("Agrégats spatiaux (statistique de balayage)", "Spatial clusters (scan statistic)"),
+        selection.site_label(),
+        selection.sex_label(),
+        selection.period_label()
+    )
+}
+
+/// The cluster map of a selection as a standalone SVG file (the download).
+pub fn clusters_file(selection: &Selection, departements: &[String], places: &[map::ClusterPlace]) -> String {
+    let codes: Vec<&str> = departements.iter().map(String::as_str).collect();
+    map::cluster_map(&codes, places, &clusters_title(selection))
+}
+
+/// The clusters as CSV: rank, centre, communes, observed, expected, relative risk, p-value,
+/// the rule that withheld the counts, and the members.
+pub fn clusters_csv(clusters: &[ClusterRow]) -> String {
+    let mut out = "rank,centre,communes,observed,expected,relative_risk,p_value,withheld,members\n".to_string();
+    let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for c in clusters {
+        out += &format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            c.rank,
+            csv_field(&c.centre),
+            c.members.len(),
+            num(c.observed),
+            num(c.expected),
+            num(c.relative_risk),
+            num(c.p_value),
+            csv_field(c.withheld.as_deref().unwrap_or("")),
+            csv_field(&c.members.join(";"))
+        );
+    }
+    out
+}
+
+fn clusters_view(
+    selection: &Selection,
+    clusters: &[ClusterRow],
+    departements: &[String],
+    places: &[map::ClusterPlace],
+    notes: &[String],
+) -> String {
+    let lang = selection.lang;
+    let t = |fr: &'static str, en: &'static str| lang.t(fr, en);
+    let mut table = format!(
+        "<table id=\"table-clusters\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        escape(&clusters_title(selection)),
+        t("Rang", "Rank"),
+        t("Commune centre", "Centre (commune)"),
+        t("Communes", "Communes"),
+        t("Cas observés", "Observed cases"),
+        t("Cas attendus", "Expected cases"),
+        t("Risque relatif", "Relative risk"),
+        t("p (Monte Carlo)", "p (Monte Carlo)"),
+    );
+    for c in clusters {
+        table += &format!(
+            "<tr data-rank=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td>{}</td>{}{}{}{}</tr>",
+            c.rank,
+            c.rank,
+            escape(&c.centre),
+            c.members.len(),
+            cell(c.observed, 0, &c.withheld, lang),
+            cell(c.expected, 1, &c.withheld, lang),
+            cell(c.relative_risk, 2, &c.withheld, lang),
+            cell(c.p_value, 3, &None, lang),
+        );
+    }
+    if clusters.is_empty() {
+        table += &format!(
+            "<tr><td colspan=\"7\">{}</td></tr>",
+            t("Aucun agrégat pour cette sélection.", "No cluster for this selection.")
+        );
+    }
+    table += "</tbody></table>";
+    let codes: Vec<&str> = departements.iter().map(String::as_str).collect();
+    format!(
+        "<section aria-labelledby=\"clusters-title\"><h3 id=\"clusters-title\">{}</h3><p>{}</p>\
+         <figure class=\"map-figure\">{}<figcaption>{}<p class=\"attribution\">{}</p></figcaption></figure>{table}{}</section>{}",
+        t("Carte des agrégats", "Map of the clusters"),
+        t(
+            "Statistique de balayage de Kulldorff (modèle de Poisson discret, fenêtres circulaires jusqu'à la moitié des cas attendus, 999 réplications), par commune de résidence ; cas attendus par standardisation indirecte sur le sexe et l'âge.",
+            "Kulldorff's scan statistic (discrete Poisson model, circular windows up to half the expected cases, 999 replicates), by commune of residence; expected cases by indirect standardisation on sex and age."
+        ),
+        map::cluster_map(&codes, places, &clusters_title(selection)),
+        t(
+            "En rouge l'agrégat le plus vraisemblable, en orange les agrégats secondaires significatifs ; point plein : p < 0,05.",
+            "Red: the most likely cluster; orange: significant secondary clusters; filled dot: p < 0.05."
+        ),
+        ATTRIBUTION,
+        downloads(selection, "clusters", "clusters"),
         notes_list(notes, lang),
     )
 }

@@ -193,6 +193,7 @@ fn project_all() -> Vec<Departement> {
 }
 
 /// A place of a cluster map: where it is and which cluster it belongs to.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClusterPlace {
     /// Longitude (degrees).
     pub longitude: f64,

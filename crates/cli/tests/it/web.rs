@@ -112,6 +112,63 @@ fn the_explorer_shows_and_downloads_the_commands_numbers() {
     assert!(html.contains(&format!("<td data-value=\"{one_year}\">")), "the page shows the API's 1-year survival");
 }
 
+/// The explorer's spatial clusters are `oncodata scan --by-commune --audience public`'s over the
+/// covered areas: the same clusters, members and p-values in the download, small clusters'
+/// counts withheld, and the members on the map.
+#[test]
+fn the_explorer_maps_the_clusters_the_scan_command_finds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wh = platform(tmp.path(), &[], &[]);
+    let w = wh.to_str().unwrap();
+    let s = Server::start(&wh, &[]);
+    let (status, html) = page(&s, "/?measure=clusters&site=lung&years=2020-2022&lang=en");
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Spatial clusters — Lung") && html.contains("id=\"table-clusters\""), "{html}");
+    let cli: Value = serde_json::from_str(&stdout_of(&[
+        "scan",
+        "--warehouse",
+        w,
+        "--by-commune",
+        "--site-group",
+        "lung",
+        "--years",
+        "2020-2022",
+        "--areas",
+        "50",
+        "--audience",
+        "public",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let clusters = cli["clusters"].as_array().unwrap();
+    assert!(!clusters.is_empty());
+    let (status, csv) = page(&s, "/explorer/clusters.csv?site=lung&years=2020-2022");
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "rank,centre,communes,observed,expected,relative_risk,p_value,withheld,members");
+    assert_eq!(lines.len() - 1, clusters.len());
+    for (line, c) in lines[1..].iter().zip(clusters) {
+        let f: Vec<&str> = line.split(',').collect();
+        let members: Vec<&str> = c["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+        assert_eq!(f[1], c["centre"].as_str().unwrap());
+        assert_eq!(f[8], members.join(";"));
+        assert_eq!(f[6].parse::<f64>().unwrap(), c["p_value"].as_f64().unwrap());
+        match c.get("withheld") {
+            Some(_) => assert!(f[3].is_empty() && f[7] == "frequency", "{line}"),
+            None => assert_eq!(f[3].parse::<f64>().unwrap(), c["observed"].as_f64().unwrap()),
+        }
+        assert!(c.get("withheld").is_some() || c["observed"].as_f64().unwrap() >= 11.0, "{c}");
+    }
+    let (status, svg) = page(&s, "/explorer/clusters.svg?site=lung&years=2020-2022&lang=en");
+    assert_eq!(status, 200);
+    assert!(svg.starts_with("<?xml") && svg.contains("data-departement=\"50\""), "{svg}");
+    let first: Vec<&str> = clusters[0]["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    for m in first {
+        assert!(svg.contains(&format!("<title>{m}")), "commune {m} of the most likely cluster on the map");
+    }
+}
+
 #[test]
 fn no_explorer_page_shows_a_count_the_public_policy_withholds() {
     let tmp = tempfile::tempdir().unwrap();

@@ -115,6 +115,22 @@ pub enum Published {
     Survival(Arc<SurvivalFigure>),
     /// The coverage.
     Coverage(Arc<Coverage>),
+    /// Spatial clusters.
+    Clusters(Arc<ClusterFigure>),
+}
+
+/// Published spatial clusters: the scan by commune of residence as `oncodata scan --by-commune
+/// --audience public` reports it, with what its map shows.
+#[derive(Clone, Debug)]
+pub struct ClusterFigure {
+    /// The clusters (counts withheld where the public's frequency rule says).
+    pub rows: Vec<oncodata_web::explorer::ClusterRow>,
+    /// The départements scanned.
+    pub departements: Vec<String>,
+    /// The members of the clusters the map shows.
+    pub places: Vec<oncodata_web::map::ClusterPlace>,
+    /// How the scan was made, what it left out.
+    pub notes: Vec<String>,
 }
 
 fn refused(e: impl std::fmt::Display) -> ApiError {
@@ -281,6 +297,88 @@ impl AppState {
         match published {
             Published::Survival(figure) => Ok(figure),
             _ => Err(internal(format!("{key}: not a survival estimate"))),
+        }
+    }
+
+    /// The public spatial clusters of a site group (all cancers when `None`), sex and period, by
+    /// commune of residence over `areas` (every area with population when empty): Kulldorff's
+    /// scan with SaTScan's defaults (999 replicates, seed 1), counts of clusters of fewer
+    /// persons than the public's frequency rule withheld.
+    pub async fn clusters_figure(
+        &self,
+        site: Option<String>,
+        sex: Option<String>,
+        years: Option<(i32, i32)>,
+        areas: Vec<String>,
+    ) -> ApiResult<Arc<ClusterFigure>> {
+        use oncodata_analyses::scan::{Scanning, Unit, WarehouseScan, scan_warehouse};
+        let key = format!("clusters?site={site:?}&sex={sex:?}&years={years:?}&areas={}", areas.join(","));
+        let root = self.workspaces.warehouse.clone();
+        let published = self
+            .published(&key, || async move {
+                let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
+                let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(internal)?;
+                let rules = policy.rules(oncodata_disclosure::Audience::Public);
+                let request = WarehouseScan {
+                    unit: Unit::Commune,
+                    site_group: site.as_deref(),
+                    sex: sex.as_deref(),
+                    years,
+                    scanning: Scanning::default(),
+                    min_persons: if rules.unrestricted { 0 } else { rules.min_persons },
+                    time: None,
+                    areas: (!areas.is_empty()).then_some(&areas[..]),
+                };
+                let result = scan_warehouse(&w, &request).await.map_err(refused)?;
+                let (departements, members) = result.map(Unit::Commune);
+                let shown = |x: f64| x.is_finite().then_some(x);
+                let rows = result
+                    .clusters
+                    .iter()
+                    .map(|c| oncodata_web::explorer::ClusterRow {
+                        rank: c.rank,
+                        centre: c.centre.clone(),
+                        members: c.members.clone(),
+                        observed: shown(c.observed),
+                        expected: shown(c.expected),
+                        relative_risk: shown(c.relative_risk),
+                        p_value: c.p_value,
+                        withheld: c.withheld.as_ref().map(|_| "frequency".to_string()),
+                    })
+                    .collect();
+                let places = members
+                    .into_iter()
+                    .map(|m| oncodata_web::map::ClusterPlace {
+                        longitude: m.longitude,
+                        latitude: m.latitude,
+                        label: m.id,
+                        rank: m.rank,
+                        significant: m.significant,
+                    })
+                    .collect();
+                let mut notes = vec![format!(
+                    "{} cases ({}) in {} communes",
+                    result.settings["total_cases"],
+                    result.settings["counted"].as_str().unwrap_or("cases"),
+                    result.settings["locations"]
+                )];
+                if let Some(left) = result.settings["left_out"].as_object().filter(|l| !l.is_empty()) {
+                    let parts: Vec<String> = left.iter().map(|(why, n)| format!("{n} {why}")).collect();
+                    notes.push(format!("left out: {}", parts.join("; ")));
+                }
+                let withheld = result.clusters.iter().filter(|c| c.withheld.is_some()).count();
+                if withheld > 0 {
+                    notes.push(format!(
+                        "{withheld} cluster(s) of fewer than {} cases: their counts, risk and LLR withheld (frequency rule)",
+                        rules.min_persons
+                    ));
+                }
+                Ok(Published::Clusters(Arc::new(ClusterFigure { rows, departements, places, notes })))
+            })
+            .await?;
+        match published {
+            Published::Clusters(figure) => Ok(figure),
+            _ => Err(internal(format!("{key}: not clusters"))),
         }
     }
 

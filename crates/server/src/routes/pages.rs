@@ -16,7 +16,7 @@ use oncodata_web::layout::{Nav, page};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::figures::{Figure, SurvivalFigure};
+use crate::routes::figures::{ClusterFigure, Figure, SurvivalFigure};
 
 type Params = Query<HashMap<String, String>>;
 
@@ -51,6 +51,7 @@ struct Computed {
     by_year: Arc<Figure>,
     covered: Vec<String>,
     survival: Option<Arc<SurvivalFigure>>,
+    clusters: Option<Arc<ClusterFigure>>,
 }
 
 async fn compute(state: &AppState, params: &HashMap<String, String>) -> Result<Computed, Response> {
@@ -59,6 +60,23 @@ async fn compute(state: &AppState, params: &HashMap<String, String>) -> Result<C
     let coverage = state.coverage().await.map_err(|e| api_failure(lang, e))?;
     let years_arg = selection.years_arg();
     let empty = || Arc::new(Figure { columns: Vec::new(), rows: Vec::new(), notes: Vec::new() });
+    if selection.measure == Measure::Clusters {
+        let covered = coverage.covered(selection.years);
+        let clusters = state
+            .clusters_figure(selection.site.clone(), selection.sex.clone(), selection.years, covered.clone())
+            .await
+            .map_err(|e| api_failure(lang, e))?;
+        let years = coverage.years.or(selection.years).unwrap_or((2000, 2024));
+        return Ok(Computed {
+            selection,
+            years,
+            by_area: empty(),
+            by_year: empty(),
+            covered,
+            survival: None,
+            clusters: Some(clusters),
+        });
+    }
     let (by_area, by_year, survival) = if selection.measure == Measure::Survival {
         // Net survival is published by cancer site: the page asks for one.
         let s = match selection.site {
@@ -88,7 +106,7 @@ async fn compute(state: &AppState, params: &HashMap<String, String>) -> Result<C
         coverage.covered(selection.years)
     };
     let years = coverage.years.or(selection.years).unwrap_or((2000, 2024));
-    Ok(Computed { selection, years, by_area, by_year, covered, survival })
+    Ok(Computed { selection, years, by_area, by_year, covered, survival, clusters: None })
 }
 
 fn survival_parts(s: &SurvivalFigure) -> (Vec<SurvivalAt>, Vec<Point>) {
@@ -116,6 +134,19 @@ pub async fn explorer_page(State(state): State<AppState>, Query(params): Params)
     };
     let choices = Choices { years: c.years };
     let html = match &c.survival {
+        _ if c.clusters.is_some() => {
+            let k = c.clusters.as_ref().expect("clusters");
+            explorer::page_of(
+                &c.selection,
+                &choices,
+                &Figures::Clusters {
+                    clusters: &k.rows,
+                    departements: &k.departements,
+                    places: &k.places,
+                    notes: &k.notes,
+                },
+            )
+        }
         None if c.selection.measure == Measure::Survival => {
             explorer::page_of(&c.selection, &choices, &Figures::ChooseSite)
         }
@@ -146,12 +177,14 @@ pub async fn explorer_page(State(state): State<AppState>, Query(params): Params)
 }
 
 /// The explorer's downloads: `areas.csv`, `years.csv`, `survival.csv`, `map.svg`, `trend.svg`,
-/// `survival.svg`, for the selection in the query.
+/// `survival.svg`, `clusters.csv`, `clusters.svg`, for the selection in the query.
 pub async fn explorer_file(State(state): State<AppState>, Path(file): Path<String>, Query(params): Params) -> Response {
     let lang = lang_of(&params);
     let mut params = params;
     if file.starts_with("survival") {
         params.insert("measure".into(), "survival".into());
+    } else if file.starts_with("clusters") {
+        params.insert("measure".into(), "clusters".into());
     } else {
         params.insert("measure".into(), "incidence".into());
     }
@@ -167,6 +200,14 @@ pub async fn explorer_file(State(state): State<AppState>, Path(file): Path<Strin
         ("years.csv", _) => (by_year.csv(&c.selection, "year"), "text/csv; charset=utf-8"),
         ("map.svg", _) => (svg(explorer::map_file(&c.selection, &by_area, &c.covered)), "image/svg+xml"),
         ("trend.svg", _) => (svg(explorer::trend_file(&c.selection, &by_year)), "image/svg+xml"),
+        ("clusters.csv", _) => match &c.clusters {
+            Some(k) => (explorer::clusters_csv(&k.rows), "text/csv; charset=utf-8"),
+            None => return failure(lang, StatusCode::NOT_FOUND, "clusters.csv: no clusters computed"),
+        },
+        ("clusters.svg", _) => match &c.clusters {
+            Some(k) => (svg(explorer::clusters_file(&c.selection, &k.departements, &k.places)), "image/svg+xml"),
+            None => return failure(lang, StatusCode::NOT_FOUND, "clusters.svg: no clusters computed"),
+        },
         ("survival.csv" | "survival.svg", None) => {
             return failure(
                 lang,
@@ -183,7 +224,7 @@ pub async fn explorer_file(State(state): State<AppState>, Path(file): Path<Strin
                 lang,
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "{file}: no such download (areas.csv, years.csv, map.svg, trend.svg, survival.csv, survival.svg)"
+                    "{file}: no such download (areas.csv, years.csv, map.svg, trend.svg, survival.csv, survival.svg, clusters.csv, clusters.svg)"
                 ),
             );
         }
