@@ -202,7 +202,9 @@ impl From<datafusion::parquet::errors::ParquetError> for WarehouseError {
 
 /// Reads a user's own file whole — CSV with a header line (`.csv`, `.tsv` with tabs) or Parquet
 /// (`.parquet`) — so that analyses run on files as on the warehouse. Column types are inferred
-/// from the whole file.
+/// from the whole file. The rows come in the file's order (one partition: a scan split across
+/// cores may hand its batches back in any order, and then row numbers in errors, and anything
+/// drawn by location with a seed, would change from run to run).
 pub fn read_file(path: &Path) -> Result<QueryResult, WarehouseError> {
     let name = path.display().to_string();
     if !path.is_file() {
@@ -213,7 +215,7 @@ pub fn read_file(path: &Path) -> Result<QueryResult, WarehouseError> {
         .enable_all()
         .build()
         .map_err(|e| WarehouseError::Io { path: name.clone(), source: e })?;
-    let ctx = SessionContext::new();
+    let ctx = SessionContext::new_with_config(datafusion::prelude::SessionConfig::new().with_target_partitions(1));
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let dotted = if ext.is_empty() { String::new() } else { format!(".{ext}") };
     let (schema, batches) = runtime

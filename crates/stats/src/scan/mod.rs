@@ -23,7 +23,7 @@
 //! longitude in degrees with SaTScan's Earth radius of 6367 km.
 //!
 //! The space-time scans (cylinders) are in [`space_time`]; how replicates are computed fast
-//! (only where a window gains cases, 32 replicates per pass, pruned by thresholds) in
+//! (only where a window gains cases, 128 replicates per pass, pruned by a bound) in
 //! [`replicates`].
 
 pub mod replicates;

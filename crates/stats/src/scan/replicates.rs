@@ -1,5 +1,5 @@
 //! The Monte Carlo replicates of the purely spatial scan, fast: each replicate's maximum LLR is
-//! exactly what [`Windows::max_llr`] gives, computed for 32 replicates in one pass over the
+//! exactly what [`Windows::max_llr`] gives, computed for 128 replicates in one pass over the
 //! windows, on every core, evaluating only the windows that could beat the replicate's best so
 //! far.
 //!
@@ -7,17 +7,22 @@
 //!   grows, so only windows that have just gained cases can hold a centre's maximum; the
 //!   low-rate LLR rises with E, so only the last window before a gain (or the largest) can
 //!   ([`Windows::best_per_centre`]).
-//! - **Thresholds.** For a replicate whose best LLR so far is M, a window with count c can beat
-//!   M only if its E is below `e*(c, M)`, the root of `LLR(c, E) = M` (the LLR is convex and
-//!   monotone in E on each side of c). Each replicate keeps a table of these roots by c; a
-//!   window is evaluated only when its E passes its count's entry. The entries are computed for
-//!   an older, smaller M and so are conservative; an entry is recomputed (Newton's method, with a
-//!   relative margin of 1e-7, checked) when it lets through a window that does not beat M. Nothing that
-//!   beats M is ever skipped, so the maxima are exact.
-//! - **Passes.** The replicates' counts are laid out by location, 32 replicates to a location,
-//!   keeping only the non-zero ones and a bit mask of which they are, so one walk through a
-//!   centre's neighbours serves 32 replicates and skips the locations where none of them has a
-//!   case.
+//! - **High rates (the usual scan): a bound, vectorised.** The 128 replicates' counts of every
+//!   location are laid out side by side; each step through a centre's neighbours adds them to
+//!   the replicates' counts and tests, for all of them at once with the processor's widest
+//!   vectors, a bound on the LLR against each replicate's best (`dense_pass`). Only the windows
+//!   that pass are evaluated exactly.
+//! - **Low rates, both, or 2^16 cases and more: thresholds.** For a replicate whose best LLR so
+//!   far is M, a window with count c can beat M only if its E is beyond `e*(c, M)`, the root of
+//!   `LLR(c, E) = M` (the LLR is convex and monotone in E on each side of c). Each replicate
+//!   keeps a table of these roots by c; a window is evaluated only when its E passes its count's
+//!   entry. The entries are computed for an older, smaller M and so are conservative; an entry
+//!   is recomputed (Newton's method, with a relative margin of 1e-7, checked) when it lets
+//!   through a window that does not beat M. The counts are kept without the zeros, with a bit
+//!   mask of the replicates that have cases at each location, so the walk skips the locations
+//!   where none of them has a case.
+//!
+//! Nothing that beats a replicate's best is ever skipped, so the maxima are exact.
 
 use std::sync::Mutex;
 use std::sync::mpsc::{channel, sync_channel};
@@ -26,7 +31,7 @@ use super::windows::threads;
 use super::{Rates, Windows, poisson_llr, poisson_llr_low};
 
 /// Replicates computed in one pass.
-pub const LANES: usize = 64;
+pub const LANES: usize = 128;
 
 /// The most cases for which threshold tables are kept (two tables of `LANES × (C + 1)` numbers
 /// per thread; 128 MB at this limit); beyond it every window that gains cases is evaluated.
@@ -48,7 +53,7 @@ enum Counts {
     Sparse {
         /// Per location: bit `lane` is set when replicate `lane` has cases there; where those
         /// counts start in `counts`.
-        cells: Vec<(u64, u32)>,
+        cells: Vec<(u128, u32)>,
         /// The non-zero counts, location after location, in lane order.
         counts: Vec<u32>,
     },
@@ -110,7 +115,7 @@ pub fn simulate(windows: &Windows, total_cases: u64, replicates: usize, mut unif
             } else {
                 let (mut cells, mut counts) = (Vec::with_capacity(n), Vec::new());
                 for row in dense.chunks(LANES) {
-                    let mut mask = 0u64;
+                    let mut mask = 0u128;
                     let start = counts.len() as u32;
                     for (lane, &c) in row.iter().enumerate().filter(|(_, c)| **c > 0) {
                         mask |= 1 << lane;
@@ -167,7 +172,7 @@ fn high_threshold(c: f64, m: f64, total: f64, from: f64) -> f64 {
         let f = poisson_llr(c, e, total) - m;
         let slope = (total - c) / (total - e) - c / e;
         let mut next = e - f / slope;
-        if !(next > 0.0) {
+        if next.is_nan() || next <= 0.0 {
             next = e / 2.0;
         } else if next >= c {
             next = (e + c) / 2.0;
@@ -189,7 +194,7 @@ fn low_threshold(c: f64, m: f64, total: f64, from: f64) -> f64 {
         let f = poisson_llr_low(c, e, total) - m;
         let slope = (total - c) / (total - e) - if c > 0.0 { c / e } else { 0.0 };
         let mut next = e - f / slope;
-        if !(next < total) {
+        if next.is_nan() || next >= total {
             next = (e + total) / 2.0;
         } else if next <= c {
             next = (e + c) / 2.0;
@@ -226,6 +231,7 @@ fn dense_pass(windows: &Windows, rows: &[[u16; LANES]], total: f64) -> [f64; LAN
     let mut root = [0.0_f32; LANES]; // √(M·(1 − slack)), each lane's
     let scale = total / windows.total_population;
     let most = (0.75 * total) as u16;
+    let total32 = total as f32;
     for centre in 0..windows.centres() {
         let list = windows.members(centre);
         let mut counts = [0u16; LANES];
@@ -238,8 +244,8 @@ fn dense_pass(windows: &Windows, rows: &[[u16; LANES]], total: f64) -> [f64; LAN
             p += windows.populations[i];
             let row = &rows[i];
             let e = p * scale;
-            let reach = (2.0 * e * total / (total + 4.0 * e)).sqrt() as f32;
             let e32 = e as f32;
+            let reach = (2.0 * e32 * total32 / (total32 + 4.0 * e32)).sqrt();
             let mut fire = 0u32;
             for lane in 0..LANES {
                 counts[lane] += row[lane];
@@ -298,8 +304,9 @@ fn prefetch(row: &[u16; LANES]) {
         // SAFETY: prefetching reads nothing and cannot fault; both addresses are in `row`.
         #[allow(unused_unsafe)]
         unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(at);
-            _mm_prefetch::<_MM_HINT_T0>(at.add(64));
+            for line in 0..LANES / 32 {
+                _mm_prefetch::<_MM_HINT_T0>(at.add(64 * line));
+            }
         }
     }
 }
@@ -340,7 +347,7 @@ impl Windows {
     /// The maximum LLR of each lane of a sparse batch, any rates (module documentation).
     fn sparse_maxima(
         &self,
-        cells: &[(u64, u32)],
+        cells: &[(u128, u32)],
         all_counts: &[u32],
         lanes: usize,
         total: f64,
@@ -355,7 +362,7 @@ impl Windows {
             let c = count as f64;
             if size > 0 {
                 let at = lane * size + count as usize;
-                if !(e < tables.high[at]) {
+                if e >= tables.high[at] {
                     return;
                 }
                 let llr = poisson_llr(c, e, total);
@@ -372,7 +379,7 @@ impl Windows {
             let c = count as f64;
             if size > 0 {
                 let at = lane * size + count as usize;
-                if !(e > tables.low[at]) {
+                if e <= tables.low[at] {
                     return;
                 }
                 let llr = poisson_llr_low(c, e, total);

@@ -114,7 +114,7 @@ fn sort_by_key(
         for &(k, _) in scratch.iter() {
             counts[((k >> shift) & MASK) as usize + 1] += 1;
         }
-        if counts.iter().any(|&c| c == scratch.len()) {
+        if counts.contains(&scratch.len()) {
             continue; // every key has the same digit here
         }
         for b in 1..counts.len() {
@@ -180,6 +180,7 @@ impl Windows {
                 }
                 lengths.push(order.len() - before);
             }
+            order.shrink_to_fit(); // the part is kept: no spare capacity
             (order, lengths)
         });
         let mut spans = Vec::with_capacity(n);
