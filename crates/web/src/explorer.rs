@@ -660,7 +660,7 @@ fn clusters_title(selection: &Selection) -> String {
 /// The cluster map of a selection as a standalone SVG file (the download).
 pub fn clusters_file(selection: &Selection, departements: &[String], places: &[map::ClusterPlace]) -> String {
     let codes: Vec<&str> = departements.iter().map(String::as_str).collect();
-    map::cluster_map(&codes, places, &clusters_title(selection))
+    map::cluster_map(&codes, places, &clusters_title(selection), selection.lang)
 }
 
 /// The clusters as CSV: rank, centre, communes, observed, expected, relative risk, p-value,
@@ -735,7 +735,7 @@ fn clusters_view(
             "Statistique de balayage de Kulldorff (modèle de Poisson discret, fenêtres circulaires jusqu'à la moitié des cas attendus, 999 réplications), par commune de résidence ; cas attendus par standardisation indirecte sur le sexe et l'âge.",
             "Kulldorff's scan statistic (discrete Poisson model, circular windows up to half the expected cases, 999 replicates), by commune of residence; expected cases by indirect standardisation on sex and age."
         ),
-        map::cluster_map(&codes, places, &clusters_title(selection)),
+        map::cluster_map(&codes, places, &clusters_title(selection), selection.lang),
         t(
             "En rouge l'agrégat le plus vraisemblable, en orange les agrégats secondaires significatifs ; point plein : p < 0,05.",
             "Red: the most likely cluster; orange: significant secondary clusters; filled dot: p < 0.05."

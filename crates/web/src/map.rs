@@ -213,7 +213,7 @@ const CLUSTER_COLOURS: [&str; 2] = ["#b2182b", "#ef8a62"];
 /// A map of the clusters of a scan: the outlines of the départements `codes` (zoomed on them)
 /// and the cluster members as dots — red for the most likely cluster, orange for the others,
 /// filled when significant, hollow when not — with a legend and the sources' attribution.
-pub fn cluster_map(codes: &[&str], places: &[ClusterPlace], title: &str) -> String {
+pub fn cluster_map(codes: &[&str], places: &[ClusterPlace], title: &str, lang: Lang) -> String {
     let shown: Vec<&Outline> = outlines().iter().filter(|(c, _, _)| codes.contains(&c.as_str())).collect();
     let rings: Vec<&Ring> = shown.iter().flat_map(|(_, _, r)| r.iter()).collect();
     let (w, h) = (WIDTH, HEIGHT);
@@ -253,10 +253,13 @@ pub fn cluster_map(codes: &[&str], places: &[ClusterPlace], title: &str) -> Stri
     let y = h + 10.0;
     let (top, other, ty, note) = (CLUSTER_COLOURS[0], CLUSTER_COLOURS[1], h + 14.0, h + 50.0);
     svg += &format!(
-        "<circle cx=\"20\" cy=\"{y}\" r=\"4\" fill=\"{top}\" stroke=\"{top}\"/><text x=\"30\" y=\"{ty}\">most likely cluster</text>\
-         <circle cx=\"190\" cy=\"{y}\" r=\"4\" fill=\"{other}\" stroke=\"{other}\"/><text x=\"200\" y=\"{ty}\">secondary clusters</text>\
-         <circle cx=\"350\" cy=\"{y}\" r=\"4\" fill=\"none\" stroke=\"#555\"/><text x=\"360\" y=\"{ty}\">hollow: p ≥ 0.05</text>\
-         <text x=\"10\" y=\"{note}\" style=\"font-size:10px\">Sources : IGN – Admin Express COG 2018 ; INSEE – COG 2026, populations légales 2023 (Licence Ouverte)</text></svg>"
+        "<circle cx=\"20\" cy=\"{y}\" r=\"4\" fill=\"{top}\" stroke=\"{top}\"/><text x=\"30\" y=\"{ty}\">{}</text>\
+         <circle cx=\"190\" cy=\"{y}\" r=\"4\" fill=\"{other}\" stroke=\"{other}\"/><text x=\"200\" y=\"{ty}\">{}</text>\
+         <circle cx=\"350\" cy=\"{y}\" r=\"4\" fill=\"none\" stroke=\"#555\"/><text x=\"360\" y=\"{ty}\">{}</text>\
+         <text x=\"10\" y=\"{note}\" style=\"font-size:10px\">Sources : IGN – Admin Express COG 2018 ; INSEE – COG 2026, populations légales 2023 (Licence Ouverte)</text></svg>",
+        lang.t("agrégat le plus vraisemblable", "most likely cluster"),
+        lang.t("agrégats secondaires", "secondary clusters"),
+        lang.t("creux : p ≥ 0,05", "hollow: p ≥ 0.05"),
     );
     svg
 }
@@ -398,10 +401,13 @@ mod tests {
             ClusterPlace { longitude: -1.08, latitude: 49.11, label: "50502".into(), rank: 1, significant: true },
             ClusterPlace { longitude: -0.37, latitude: 49.18, label: "14118".into(), rank: 2, significant: false },
         ];
-        let svg = cluster_map(&["14", "50"], &places, "Clusters");
+        let svg = cluster_map(&["14", "50"], &places, "Clusters", Lang::En);
         assert_eq!(svg.matches("data-departement=").count(), 2);
         assert_eq!(svg.matches("data-cluster=\"1\"").count(), 1);
         assert!(svg.contains("fill=\"none\" stroke=\"#ef8a62\""), "the non-significant one is hollow");
+        assert!(svg.contains("most likely cluster"));
+        let french = cluster_map(&["14", "50"], &places, "Agrégats", Lang::Fr);
+        assert!(french.contains("agrégat le plus vraisemblable") && !french.contains("most likely"));
         // Inside the drawing.
         for c in svg.split("<circle cx=\"").skip(1).take(2) {
             let x: f64 = c.split('"').next().unwrap().parse().unwrap();

@@ -331,23 +331,14 @@ fn num(x: f64) -> String {
 fn write_map(path: &std::path::Path, result: &ScanResult, request: &WarehouseScan<'_>) -> CliResult {
     let (departements, members) = result.map(request.unit);
     let codes: Vec<&str> = departements.iter().map(String::as_str).collect();
-    let places: Vec<oncodata_web::map::ClusterPlace> = members
-        .into_iter()
-        .map(|m| oncodata_web::map::ClusterPlace {
-            longitude: m.longitude,
-            latitude: m.latitude,
-            label: m.id,
-            rank: m.rank,
-            significant: m.significant,
-        })
-        .collect();
+    let places = oncodata_server::routes::figures::cluster_places(members);
     let title = format!(
         "Spatial scan: {}{}{}",
         request.site_group.unwrap_or("all cancers"),
         request.sex.map(|s| format!(", {s}")).unwrap_or_default(),
         request.years.map(|(a, b)| format!(", {a}-{b}")).unwrap_or_default()
     );
-    std::fs::write(path, oncodata_web::map::cluster_map(&codes, &places, &title))
+    std::fs::write(path, oncodata_web::map::cluster_map(&codes, &places, &title, oncodata_web::Lang::En))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(())
 }

@@ -133,6 +133,21 @@ pub struct ClusterFigure {
     pub notes: Vec<String>,
 }
 
+/// The members of a scan's clusters as the web's maps draw them (the explorer's and
+/// `oncodata scan --plot`'s).
+pub fn cluster_places(members: Vec<oncodata_analyses::scan::MappedMember>) -> Vec<oncodata_web::map::ClusterPlace> {
+    members
+        .into_iter()
+        .map(|m| oncodata_web::map::ClusterPlace {
+            longitude: m.longitude,
+            latitude: m.latitude,
+            label: m.id,
+            rank: m.rank,
+            significant: m.significant,
+        })
+        .collect()
+}
+
 fn refused(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", e.to_string())
 }
@@ -346,16 +361,7 @@ impl AppState {
                         withheld: c.withheld.as_ref().map(|_| "frequency".to_string()),
                     })
                     .collect();
-                let places = members
-                    .into_iter()
-                    .map(|m| oncodata_web::map::ClusterPlace {
-                        longitude: m.longitude,
-                        latitude: m.latitude,
-                        label: m.id,
-                        rank: m.rank,
-                        significant: m.significant,
-                    })
-                    .collect();
+                let places = cluster_places(members);
                 let mut notes = vec![format!(
                     "{} cases ({}) in {} communes",
                     result.settings["total_cases"],
