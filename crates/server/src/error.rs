@@ -95,7 +95,9 @@ impl IntoResponse for ApiError {
 /// A handler's result.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// A JSON request body whose refusals are [`ApiError`]s (not plain text).
+/// A JSON request body whose refusals are [`ApiError`]s (not plain text). Every body of the API
+/// is an object: anything else is refused, even where serde would read a struct from an array
+/// (`[]` would otherwise pass for a request whose fields all have defaults).
 pub struct Body<T>(pub T);
 
 impl<S, T> axum::extract::FromRequest<S> for Body<T>
@@ -106,8 +108,19 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Body(value)),
+        match axum::Json::<serde_json::Value>::from_request(request, state).await {
+            Ok(axum::Json(value)) if !value.is_object() => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the body is not a JSON object: send JSON as /api/openapi.json describes it".to_string(),
+            )),
+            Ok(axum::Json(value)) => serde_json::from_value::<T>(value).map(Body).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    format!("Failed to deserialize the JSON body into the target type: {e}: send JSON as /api/openapi.json describes it"),
+                )
+            }),
             Err(rejection) => Err(ApiError::new(
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     StatusCode::PAYLOAD_TOO_LARGE

@@ -369,6 +369,9 @@ fn an_application_is_reviewed_approved_and_registered_over_http() {
     assert_eq!(s.call("GET", &project, &s.login("carol"), None).0, 403);
     assert_eq!(s.call("GET", &project, &anonymous, None).0, 401);
     assert_eq!(s.call("POST", &format!("{project}/tokens"), &anonymous, Some(json!({}))).0, 401);
+    // A body that is not an object is refused, even one serde could read as the request.
+    let (status, e) = s.call("POST", &format!("{project}/tokens"), &bob, Some(json!([])));
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("invalid_request")), "{e}");
     let (status, token) = s.call("POST", &format!("{project}/tokens"), &bob, Some(json!({"days": 7})));
     assert_eq!(status, 201, "{token}");
     let token = Auth::Token(token["token"].as_str().unwrap().to_string());
