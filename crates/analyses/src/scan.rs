@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use oncodata_stats::scan::{
-    Distance, Location, Overlap, Rates, Settings, SpaceTimeData, SpaceTimeModel, TimeWindows, Windows, clusters_in,
-    gumbel_p_value, rank_p_value, simulate, simulate_space_time, space_time_clusters,
+    Distance, Location, Overlap, Rates, Settings, SpaceTimeData, SpaceTimeModel, TimeWindows, Window, Windows,
+    clusters_in, gumbel_p_value, rank_p_value, simulate, simulate_space_time, space_time_clusters,
 };
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -323,30 +323,35 @@ fn scan_locations(
     } else {
         Vec::new()
     };
-    found
-        .iter()
-        .enumerate()
-        .map(|(k, w)| Cluster {
-            rank: k + 1,
-            centre: ids[w.centre].clone(),
-            members: w.members.iter().map(|&i| ids[i].clone()).collect(),
-            radius: w.radius,
-            population: w.population,
-            observed: w.observed,
-            expected: w.expected,
-            relative_risk: w.relative_risk(total),
-            llr: w.llr,
-            p_value: (!simulated.is_empty()).then(|| rank_p_value(w.llr, &simulated)),
-            gumbel_p_value: gumbel(scanning, w.llr, &simulated),
-            withheld: None,
-            years: None,
-        })
-        .collect()
+    found.iter().enumerate().map(|(k, w)| cluster(k + 1, w, ids, total, &simulated, scanning, None)).collect()
 }
 
-/// The Gumbel p-value of `llr` when `scanning` asks for it.
-fn gumbel(scanning: &Scanning, llr: f64, simulated: &[f64]) -> Option<f64> {
-    if scanning.gumbel { gumbel_p_value(llr, simulated) } else { None }
+/// The reported cluster of rank `rank` for window `w` (ids for its indices), with its p-values
+/// among the replicates' maxima `simulated` (none without replicates) and its years, if any.
+fn cluster(
+    rank: usize,
+    w: &Window,
+    ids: &[String],
+    total: f64,
+    simulated: &[f64],
+    scanning: &Scanning,
+    years: Option<String>,
+) -> Cluster {
+    Cluster {
+        rank,
+        centre: ids[w.centre].clone(),
+        members: w.members.iter().map(|&i| ids[i].clone()).collect(),
+        radius: w.radius,
+        population: w.population,
+        observed: w.observed,
+        expected: w.expected,
+        relative_risk: w.relative_risk(total),
+        llr: w.llr,
+        p_value: (!simulated.is_empty()).then(|| rank_p_value(w.llr, simulated)),
+        gumbel_p_value: if scanning.gumbel { gumbel_p_value(w.llr, simulated) } else { None },
+        withheld: None,
+        years,
+    }
 }
 
 /// The places a warehouse scan counts cases in.
@@ -581,20 +586,9 @@ pub async fn scan_warehouse(w: &Warehouse, request: &WarehouseScan<'_>) -> Resul
             found
                 .iter()
                 .enumerate()
-                .map(|(k, c)| Cluster {
-                    rank: k + 1,
-                    centre: ids[c.window.centre].clone(),
-                    members: c.window.members.iter().map(|&i| ids[i].clone()).collect(),
-                    radius: c.window.radius,
-                    population: c.window.population,
-                    observed: c.window.observed,
-                    expected: c.window.expected,
-                    relative_risk: c.window.relative_risk(total),
-                    llr: c.window.llr,
-                    p_value: (!simulated.is_empty()).then(|| rank_p_value(c.window.llr, &simulated)),
-                    gumbel_p_value: gumbel(&request.scanning, c.window.llr, &simulated),
-                    withheld: None,
-                    years: Some(format!("{}-{}", periods[c.first], periods[c.last])),
+                .map(|(k, c)| {
+                    let years = format!("{}-{}", periods[c.first], periods[c.last]);
+                    cluster(k + 1, &c.window, &ids, total, &simulated, &request.scanning, Some(years))
                 })
                 .collect()
         }

@@ -109,6 +109,26 @@ fn bad_input_is_refused_naming_the_file_and_column() {
     );
 }
 
+/// Settings that make no scan are refused naming the option.
+#[test]
+fn impossible_settings_are_refused_by_name() {
+    for (extra, says) in [
+        (&["--max-radius", "0"][..], "--max-radius 0"),
+        (&["--max-radius=-3"][..], "--max-radius -3"),
+        (&["--max-population", "0.7"][..], "--max-population 0.7"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_oncodata"))
+            .args(["scan", "--data", DATA, "--location", "location_id", "--cases", "cases"])
+            .args(["--population", "population", "--x", "satscan_x", "--y", "satscan_y", "--replicates", "0"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(says), "{extra:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
 #[test]
 fn tables_that_cannot_be_scanned_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
