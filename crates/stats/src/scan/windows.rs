@@ -30,18 +30,29 @@ pub(crate) fn threads() -> usize {
 /// Runs `work(chunk)` for chunks `0..chunks` on every core, each chunk once, and returns the
 /// results in chunk order.
 pub(crate) fn in_parallel<T: Send>(chunks: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    in_parallel_with(chunks, || (), |_, k| work(k))
+}
+
+/// [`in_parallel`] with a state per thread, made once by `init` and handed to each of that
+/// thread's chunks (buffers reused from chunk to chunk instead of allocated and faulted in again).
+pub(crate) fn in_parallel_with<S, T: Send>(
+    chunks: usize,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, usize) -> T + Sync,
+) -> Vec<T> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads().min(chunks.max(1)))
             .map(|_| {
                 s.spawn(|| {
+                    let mut state = init();
                     let mut mine = Vec::new();
                     loop {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if k >= chunks {
                             return mine;
                         }
-                        mine.push((k, work(k)));
+                        mine.push((k, work(&mut state, k)));
                     }
                 })
             })
@@ -153,20 +164,22 @@ impl Windows {
         let coordinates: Vec<(f64, f64)> = locations.iter().map(|l| (l.x, l.y)).collect();
         let populations: Vec<f64> = locations.iter().map(|l| l.population).collect();
         let n = locations.len();
-        let parts = in_parallel(n.div_ceil(CHUNK), |chunk| {
-            let (mut keys, mut idx, mut scratch, mut other) = (vec![0.0; n], Vec::new(), Vec::new(), Vec::new());
-            let mut order: Vec<u32> = Vec::new();
-            let mut lengths = Vec::new();
+        // Each thread's buffers: the keys, the sort's, and the part being built.
+        let buffers = || (vec![0.0; n], Vec::new(), Vec::new(), Vec::new(), Vec::<u32>::new());
+        let parts = in_parallel_with(n.div_ceil(CHUNK), buffers, |state, chunk| {
+            let (keys, idx, scratch, other, order) = state;
+            order.clear();
+            let mut lengths = Vec::with_capacity(CHUNK);
             for centre in chunk * CHUNK..((chunk + 1) * CHUNK).min(n) {
                 let c = points[centre];
                 for (k, p) in keys.iter_mut().zip(&points) {
                     let (dx, dy, dz) = (p[0] - c[0], p[1] - c[1], p[2] - c[2]);
                     *k = dx * dx + dy * dy + dz * dz;
                 }
-                sort_by_key(&keys, &populations, limit, &mut idx, &mut scratch, &mut other);
+                sort_by_key(keys, &populations, limit, idx, scratch, other);
                 let mut population = 0.0;
                 let before = order.len();
-                for &i in &idx {
+                for &i in idx.iter() {
                     population += locations[i as usize].population;
                     if population > limit {
                         break;
@@ -180,8 +193,7 @@ impl Windows {
                 }
                 lengths.push(order.len() - before);
             }
-            order.shrink_to_fit(); // the part is kept: no spare capacity
-            (order, lengths)
+            (order.as_slice().to_vec(), lengths) // the part is kept: allocated once, to size
         });
         let mut spans = Vec::with_capacity(n);
         let mut kept = Vec::with_capacity(parts.len());
