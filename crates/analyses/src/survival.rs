@@ -101,19 +101,37 @@ pub struct Estimates {
 }
 
 fn event_values(cols: &Columns, name: &str) -> Result<Vec<bool>, String> {
-    let raw = cols.texts(name)?;
-    let lower: Vec<String> = raw.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
-    // R's Surv() convention: numeric 1/2 codes mean censored/dead.
-    let one_two = lower.iter().all(|v| v == "1" || v == "2") && lower.iter().any(|v| v == "2");
-    lower
+    let (labels, rows) = cols.groups(&[name])?;
+    // Each distinct value once: trimmed, lower case, a number as the whole number it is (1.0 is 1).
+    let values: Vec<String> = labels
         .iter()
+        .map(|l| {
+            let v = l.trim().to_ascii_lowercase();
+            match v.parse::<f64>() {
+                Ok(x) if x.fract() == 0.0 && x.abs() < 10.0 => format!("{x}"),
+                _ => v,
+            }
+        })
+        .collect();
+    // R's Surv() convention: numeric 1/2 codes mean censored/dead.
+    let one_two = values.iter().all(|v| v == "1" || v == "2") && values.iter().any(|v| v == "2");
+    let meaning: Vec<Option<bool>> = values
+        .iter()
+        .map(|v| match v.as_str() {
+            "1" => Some(!one_two),
+            "2" if one_two => Some(true),
+            "0" | "false" | "f" => Some(false),
+            "true" | "t" => Some(true),
+            _ => None,
+        })
+        .collect();
+    rows.iter()
         .enumerate()
-        .map(|(r, v)| match v.as_str() {
-            "1" => Ok(!one_two),
-            "2" if one_two => Ok(true),
-            "0" | "false" | "f" => Ok(false),
-            "true" | "t" => Ok(true),
-            other => Err(cols.bad(r, name, &format!("is '{other}', not an event indicator (1/0, TRUE/FALSE, or 2/1)"))),
+        .map(|(r, g)| {
+            meaning[*g as usize].ok_or_else(|| {
+                let other = &values[*g as usize];
+                cols.bad(r, name, &format!("is '{other}', not an event indicator (1/0, TRUE/FALSE, or 2/1)"))
+            })
         })
         .collect()
 }
@@ -144,18 +162,12 @@ pub fn estimate(data: &Columns, r: &Request<'_>) -> Result<Estimates, AnalysisEr
     }
     let time = data.numbers(r.time).map_err(request)?;
     let event = event_values(data, r.event).map_err(request)?;
-    let keys: Vec<Vec<String>> = r.by.iter().map(|b| data.texts(b)).collect::<Result<_, _>>().map_err(request)?;
-    let group_of = |i: usize| {
-        if keys.is_empty() {
-            "all".to_string()
-        } else {
-            keys.iter().map(|k| k[i].clone()).collect::<Vec<_>>().join(",")
-        }
-    };
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for i in 0..data.len() {
-        groups.entry(group_of(i)).or_default().push(i);
+    let (labels, group_of) = data.groups(r.by).map_err(request)?;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); labels.len()];
+    for (i, g) in group_of.iter().enumerate() {
+        members[*g as usize].push(i);
     }
+    let groups: BTreeMap<String, Vec<usize>> = labels.into_iter().zip(members).collect();
     let to_days = if r.time_in_years { DAYS_PER_YEAR } else { 1.0 };
     let age_factor = if r.age_in_years { DAYS_PER_YEAR } else { 1.0 };
 
@@ -278,8 +290,12 @@ pub fn estimate(data: &Columns, r: &Request<'_>) -> Result<Estimates, AnalysisEr
         curves.push((g.clone(), rows));
     }
     let log_rank = if groups.len() > 1 && r.method == Method::KaplanMeier {
-        let index: BTreeMap<&String, usize> = groups.keys().enumerate().map(|(i, g)| (g, i)).collect();
-        let labels: Vec<usize> = (0..data.len()).map(|i| index[&group_of(i)]).collect();
+        // Each row's group by its place in the groups' (sorted) order, as the curves are listed.
+        let mut place = vec![0; groups.len()];
+        for (k, idx) in groups.values().enumerate() {
+            place[group_of[idx[0]] as usize] = k;
+        }
+        let labels: Vec<usize> = group_of.iter().map(|g| place[*g as usize]).collect();
         Some(log_rank(&time, &event, &labels)?)
     } else {
         None

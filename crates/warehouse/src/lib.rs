@@ -200,43 +200,29 @@ impl From<datafusion::parquet::errors::ParquetError> for WarehouseError {
     }
 }
 
-/// Reads a user's own file whole — CSV with a header line (`.csv`, `.tsv` with tabs) or Parquet
-/// (`.parquet`) — so that analyses run on files as on the warehouse. Column types are inferred
-/// from the whole file. The rows come in the file's order (one partition: a scan split across
-/// cores may hand its batches back in any order, and then row numbers in errors, and anything
-/// drawn by location with a seed, would change from run to run).
-pub fn read_file(path: &Path) -> Result<QueryResult, WarehouseError> {
+/// Reads a user's own Parquet file whole, column by column: the column names and each column's
+/// values in the file's row order (Arrow types mapped to [`Value`] as query results map them).
+/// Read on the calling thread, without a query engine: the row groups one after the other.
+pub fn read_parquet(path: &Path) -> Result<(Vec<String>, Vec<Vec<Value>>), WarehouseError> {
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let name = path.display().to_string();
-    if !path.is_file() {
-        return Err(WarehouseError::Io { path: name, source: std::io::Error::from(std::io::ErrorKind::NotFound) });
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| WarehouseError::Io { path: name.clone(), source: e })?;
-    let ctx = SessionContext::new_with_config(datafusion::prelude::SessionConfig::new().with_target_partitions(1));
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let dotted = if ext.is_empty() { String::new() } else { format!(".{ext}") };
-    let (schema, batches) = runtime
-        .block_on(async {
-            let df = match ext.as_str() {
-                "parquet" => ctx.read_parquet(name.as_str(), ParquetReadOptions::default()).await?,
-                _ => {
-                    let delimiter = if ext == "tsv" { b'\t' } else { b',' };
-                    let options = datafusion::prelude::CsvReadOptions::new()
-                        .has_header(true)
-                        .delimiter(delimiter)
-                        .file_extension(&dotted)
-                        .schema_infer_max_records(usize::MAX);
-                    ctx.read_csv(name.as_str(), options).await?
-                }
-            };
-            let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-            df.collect().await.map(|b| (schema, b))
-        })
+    let file = std::fs::File::open(path).map_err(|e| WarehouseError::Io { path: name.clone(), source: e })?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(65_536).build())
         .map_err(|e| WarehouseError::Query(format!("{name}: {e}")))?;
-    Ok(QueryResult::new(schema, batches))
+    let names: Vec<String> = datafusion::arrow::record_batch::RecordBatchReader::schema(&reader)
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let mut columns: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
+    for batch in reader {
+        let batch = batch.map_err(|e| WarehouseError::Query(format!("{name}: {e}")))?;
+        for (column, array) in columns.iter_mut().zip(batch.columns()) {
+            column.extend(query::column_values(array.as_ref())?);
+        }
+    }
+    Ok((names, columns))
 }
 
 /// A warehouse directory.

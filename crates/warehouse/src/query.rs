@@ -149,7 +149,9 @@ impl QueryResult {
     }
 }
 
-fn column_values(array: &dyn Array) -> Result<Vec<Value>, WarehouseError> {
+/// The values of an Arrow column: integers, floats (and decimals), booleans, and the rest as
+/// Arrow displays it.
+pub(crate) fn column_values(array: &dyn Array) -> Result<Vec<Value>, WarehouseError> {
     let n = array.len();
     let dt = array.data_type();
     let values = if dt.is_integer() {

@@ -19,7 +19,8 @@ pub mod signed_in;
 
 pub use i18n::Lang;
 
-/// The files under `assets/` (CSS, JavaScript), embedded at build time.
+/// The files under `assets/` (CSS, JavaScript), embedded at build time — in debug builds too
+/// (`debug-embed`), so that a test binary does not read them from the path it was built at.
 #[derive(rust_embed::Embed)]
 #[folder = "assets/"]
 pub struct Assets;
