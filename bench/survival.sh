@@ -111,3 +111,148 @@ print(f"Pohar-Perme: final net survival {a:.10f} vs relsurv {b:.10f} (difference
       f"oncodata is {rs / pp:.1f}x faster than relsurv")
 sys.exit(0 if abs(a - b) < 1e-8 else 1)
 PY
+
+# ---------------------------------------------------------------------------------------------
+# Whole commands, as a user runs them: each tool reads the CSV file, estimates and writes its
+# curves to a file, in its own process, timed from outside alike (/usr/bin/time: wall seconds,
+# peak memory), best of REPEATS; the curves compared step by step.
+#   Kaplan-Meier by 5 groups on N_KM patients (whole days, fractional years):
+#     oncodata survival --data F --time time --event status --by grp --audience steward --format csv
+#     a Python script with pandas and lifelines (one KaplanMeierFitter per group)
+#     an R script with survival::survfit(Surv(time, status) ~ grp)
+#   Pohar-Perme net survival on relsurv's colrec repeated 20 times (119,420 patients) with slopop:
+#     oncodata survival --method pohar-perme --ratetable slopop.csv … against relsurv::rs.surv.
+# The whole curves are printed (--audience steward: no step merged by the disclosure rule), as
+# the peers print them.
+echo "== whole commands"
+cargo build --release -q -p oncodata-cli
+CLI=${CARGO_TARGET_DIR:-target}/release/oncodata
+PY=${PYTHON:-python3}
+python3 - "$WORK" "$N_KM" <<'PY'
+import random, sys
+work, n = sys.argv[1], int(sys.argv[2])
+rng = random.Random(2026)
+with open(f"{work}/km5_days.csv", "w") as days, open(f"{work}/km5_fractional.csv", "w") as years:
+    days.write("time,status,grp\n")
+    years.write("time,status,grp\n")
+    for _ in range(n):
+        g = rng.randrange(5)
+        death, censor = rng.expovariate((1 + 0.2 * g) / 900), rng.uniform(0, 3650)
+        t, status = min(death, censor), int(death <= censor)
+        days.write(f"{int(t) + 1},{status},g{g}\n")
+        years.write(f"{t / 365.25:.6f},{status},g{g}\n")
+PY
+cat > "$WORK/km_lifelines.py" <<'PY'
+import sys
+import pandas as pd
+from lifelines import KaplanMeierFitter
+d = pd.read_csv(sys.argv[1])
+parts = []
+for g, part in d.groupby("grp", sort=True):
+    kmf = KaplanMeierFitter().fit(part.time, part.status)
+    e = kmf.event_table
+    parts.append(pd.DataFrame({"group": g, "time": e.index, "n_risk": e.at_risk.values,
+                               "n_event": e.observed.values, "n_censor": e.censored.values,
+                               "surv": kmf.survival_function_.iloc[:, 0].reindex(e.index).values}))
+pd.concat(parts).to_csv(sys.argv[2], index=False)
+PY
+cat > "$WORK/km_survfit.R" <<'R'
+suppressMessages(library(survival))
+a <- commandArgs(TRUE)
+d <- read.csv(a[1])
+f <- survfit(Surv(time, status) ~ grp, data = d)
+write.csv(data.frame(group = rep(sub("grp=", "", names(f$strata)), f$strata), time = f$time,
+                     n_risk = f$n.risk, n_event = f$n.event, n_censor = f$n.censor, surv = f$surv,
+                     std_err = f$std.err * f$surv), a[2], row.names = FALSE)
+R
+# best NAME CMD… : runs CMD REPEATS times; prints "NAME seconds=S peak_mb=M" (fastest run, its memory)
+best() {
+    local name=$1; shift
+    local b="" m=""
+    for _ in $(seq "$REPEATS"); do
+        /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" > /dev/null 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt"; exit 1; }
+        read -r s k < "$WORK/time.txt"
+        if [ -z "$b" ] || python3 -c "import sys; sys.exit(not $s < $b)"; then b=$s; m=$((k / 1024)); fi
+    done
+    echo "$name seconds=$b peak_mb=$m"
+}
+for kind in days fractional; do
+    data="$WORK/km5_$kind.csv"
+    ours=$(best oncodata sh -c "'$CLI' survival --data '$data' --time time --event status --by grp --audience steward --format csv > '$WORK/cmd_ours_$kind.csv'")
+    ll=$(best lifelines sh -c "'$PY' '$WORK/km_lifelines.py' '$data' '$WORK/cmd_lifelines_$kind.csv'")
+    r=$(best survfit Rscript "$WORK/km_survfit.R" "$data" "$WORK/cmd_survfit_$kind.csv")
+    echo "Kaplan-Meier by 5 groups, $kind, whole commands: $ours"
+    echo "                                                $ll"
+    echo "                                                $r"
+    python3 - "$WORK" "$kind" "$ours" "$ll" "$r" <<'PY'
+import csv, sys
+work, kind = sys.argv[1], sys.argv[2]
+t = {s.split()[0]: (float(s.split()[1].split("=")[1]), int(s.split()[2].split("=")[1])) for s in sys.argv[3:6]}
+def load(name):
+    rows = {}
+    for r in csv.DictReader(open(f"{work}/cmd_{name}_{kind}.csv")):
+        rows[(r["group"], float(r["time"]))] = r
+    return rows
+ours = load("ours")
+ok = True
+for peer in ("lifelines", "survfit"):
+    theirs = load(peer)
+    common = [k for k in theirs if k in ours]
+    steps = lambda rows: sum(1 for r in rows.values() if float(r["n_event"]) > 0)
+    counts = all(float(ours[k]["n_risk"]) == float(theirs[k]["n_risk"]) and float(ours[k]["n_event"]) == float(theirs[k]["n_event"]) for k in common)
+    ds = max(abs(float(ours[k]["surv"]) - float(theirs[k]["surv"])) for k in common)
+    se = max(abs(float(ours[k]["std_err"]) - float(theirs[k]["std_err"])) for k in common) if peer == "survfit" else 0.0
+    equal = counts and steps(ours) == steps(theirs) and ds < 1e-9 and se < 1e-9
+    ok &= equal
+    print(f"  vs {peer}: {len(common)} (group, time) rows compared, {steps(theirs)} event times: "
+          f"{'same' if counts else 'DIFFERENT'} counts, largest |S(t) difference| {ds:.1e}, |SE difference| {se:.1e} -> {'equal' if equal else 'NOT EQUAL'}")
+o = t["oncodata"][0]
+print(f"  Kaplan-Meier by group ({kind}), whole commands: oncodata {o:.3f} s, {t['oncodata'][1]} MB; "
+      f"{t['lifelines'][0] / o:.1f}x lifelines ({t['lifelines'][0]:.2f} s, {t['lifelines'][1]} MB), "
+      f"{t['survfit'][0] / o:.1f}x R survfit ({t['survfit'][0]:.2f} s, {t['survfit'][1]} MB)")
+with open(f"{work}/results.tsv", "a") as f:
+    f.write(f"survival\tKaplan-Meier by 5 groups, {kind}, 1,000,000 rows, whole commands\t{o}\tlifelines\t{t['lifelines'][0]}\n")
+    f.write(f"survival\tKaplan-Meier by 5 groups, {kind}, 1,000,000 rows, whole commands\t{o}\tR survfit\t{t['survfit'][0]}\n")
+sys.exit(0 if ok else 1)
+PY
+done
+
+Rscript -e 'library(relsurv); data(colrec); a <- commandArgs(TRUE);
+  d <- colrec[rep(seq_len(nrow(colrec)), 20), c("time", "stat", "age", "sex", "diag")];
+  d$diag <- format(as.Date(as.numeric(d$diag), origin = "1960-01-01")); write.csv(d, a[1], row.names = FALSE)' \
+  "$WORK/colrec20.csv" > /dev/null 2>&1
+cat > "$WORK/pp_relsurv.R" <<'R'
+suppressMessages(library(relsurv))
+a <- commandArgs(TRUE)
+d <- read.csv(a[1])
+d$diag <- as.Date(d$diag)
+data(slopop)
+f <- rs.surv(Surv(time, stat) ~ 1, data = d, ratetable = slopop, method = "pohar-perme",
+             rmap = list(age = age, sex = sex, year = diag))
+write.csv(data.frame(time = f$time, surv = f$surv), a[2], row.names = FALSE)
+R
+ours=$(best oncodata sh -c "'$CLI' survival --data '$WORK/colrec20.csv' --time time --event stat --method pohar-perme --ratetable '$REF/slopop.csv' --age age --age-unit days --sex sex --year diag --audience steward --format csv > '$WORK/cmd_ours_pp.csv'")
+REPEATS_SAVED=$REPEATS; REPEATS=1
+theirs=$(best relsurv Rscript "$WORK/pp_relsurv.R" "$WORK/colrec20.csv" "$WORK/cmd_relsurv_pp.csv")
+REPEATS=$REPEATS_SAVED
+echo "Pohar-Perme, colrec x20, whole commands: $ours"
+echo "                                         $theirs"
+python3 - "$WORK" "$ours" "$theirs" <<'PY'
+import csv, sys
+work = sys.argv[1]
+o, r = (float(s.split()[1].split("=")[1]) for s in sys.argv[2:4])
+ours = [x for x in csv.DictReader(open(f"{work}/cmd_ours_pp.csv"))]
+theirs = [x for x in csv.DictReader(open(f"{work}/cmd_relsurv_pp.csv"))]
+# relsurv reports each event or censoring time; compare the estimate in force at each of them.
+import bisect
+times = [float(x["time"]) for x in ours]
+def at(t):
+    i = bisect.bisect_right(times, t) - 1
+    return float(ours[i]["surv"]) if i >= 0 else 1.0
+d = max(abs(at(float(x["time"])) - float(x["surv"])) for x in theirs)
+print(f"  vs relsurv: {len(theirs)} times compared, largest |S(t) difference| {d:.1e}; final {float(ours[-1]['surv']):.10f} vs {float(theirs[-1]['surv']):.10f}")
+print(f"  Pohar-Perme, whole commands: oncodata {o:.3f} s, relsurv {r:.1f} s: {r / o:.0f}x")
+with open(f"{work}/results.tsv", "a") as f:
+    f.write(f"survival\tPohar-Perme, colrec x20 (119,420 patients), whole commands\t{o}\trelsurv\t{r}\n")
+sys.exit(0 if d < 1e-8 else 1)
+PY

@@ -3,7 +3,7 @@
 //!
 //! A CSV file is read in one streaming pass of byte records (the `csv` crate: quotes, CRLF, a
 //! UTF-8 byte-order mark), each column kept as the text of its cells back to back with where
-//! each cell ends: about the file's size plus 8 bytes a cell, whatever the columns hold, and no
+//! each cell ends: about the file's size plus 4 bytes a cell, whatever the columns hold, and no
 //! allocation per cell. Cells are typed only when a column is asked for, as numbers
 //! ([`Columns::numbers`]), texts exactly as written ([`Columns::texts`]: `01383` stays
 //! `01383`) or groups ([`Columns::groups`]). An empty cell is a missing value. A Parquet file
@@ -26,8 +26,9 @@ pub struct Columns {
 /// One column's cells.
 #[derive(Debug, Clone)]
 enum Column {
-    /// A CSV column: the text of its cells back to back, and where each cell ends.
-    Text { text: Vec<u8>, ends: Vec<usize> },
+    /// A CSV column: the text of its cells back to back, and where each cell ends (32 bits: a
+    /// column holds at most 4 GiB of text).
+    Text { text: Vec<u8>, ends: Vec<u32> },
     /// Typed values: a Parquet file's, or a table built in memory.
     Values(Vec<Value>),
 }
@@ -46,8 +47,8 @@ impl Column {
     fn cell(&self, row: usize) -> Cell<'_> {
         match self {
             Column::Text { text, ends } => {
-                let start = if row == 0 { 0 } else { ends[row - 1] };
-                match &text[start..ends[row]] {
+                let start = if row == 0 { 0 } else { ends[row - 1] as usize };
+                match &text[start..ends[row] as usize] {
                     [] => Cell::Missing,
                     t => Cell::Text(t),
                 }
@@ -230,9 +231,20 @@ fn read_delimited(path: &Path, file: &str, delimiter: u8) -> Result<(Vec<String>
         })
         .collect::<Result<_, String>>()?;
     let mut text: Vec<Vec<u8>> = vec![Vec::new(); names.len()];
-    let mut ends: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    let mut ends: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
     let mut rows = 0;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
     while reader.read_byte_record(&mut record).map_err(fail)? {
+        if rows == 1024 {
+            // Room for the whole file at the first rows' bytes per row (+2 %): the columns are
+            // not grown by doubling, copying and leaving the old blocks behind.
+            let per_row = reader.position().byte() as f64 / 1025.0;
+            let expected = (size as f64 / per_row * 1.02) as usize;
+            for (text, ends) in text.iter_mut().zip(&mut ends) {
+                ends.reserve_exact(expected.saturating_sub(ends.len()));
+                text.reserve_exact((text.len() * expected / rows).saturating_sub(text.len()));
+            }
+        }
         if record.len() != names.len() {
             let line = record.position().map_or(rows + 2, |p| p.line() as usize);
             return Err(format!(
@@ -242,9 +254,11 @@ fn read_delimited(path: &Path, file: &str, delimiter: u8) -> Result<(Vec<String>
                 names.join(", ")
             ));
         }
-        for ((field, text), ends) in record.iter().zip(&mut text).zip(&mut ends) {
+        for (((field, text), ends), name) in record.iter().zip(&mut text).zip(&mut ends).zip(&names) {
             text.extend_from_slice(field);
-            ends.push(text.len());
+            ends.push(u32::try_from(text.len()).map_err(|_| {
+                format!("{file}: column '{name}' holds more than 4 GiB of text; give it as Parquet instead")
+            })?);
         }
         rows += 1;
     }

@@ -15,7 +15,8 @@ use oncodata_stats::relative::{
     DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod, Subject, days_since_1960, relative_survival,
 };
 use oncodata_stats::survival::{
-    CiTransform, LogRank, SurvivalQuantile, SurvivalRow, kaplan_meier, log_rank, standardised_survival, summary_at,
+    CiTransform, KaplanMeier, LogRank, SurvivalQuantile, SurvivalRow, kaplan_meier, log_rank, log_rank_of_tables,
+    standardised_survival, summary_at,
 };
 use oncodata_warehouse::{Value, Warehouse};
 
@@ -264,15 +265,16 @@ pub fn estimate(data: &Columns, r: &Request<'_>) -> Result<Estimates, AnalysisEr
                 (standardised_survival(&parts, r.transform, r.conf), None)
             }
         };
-        let n = idx.len();
-        let median = if relative.is_none() && weights.is_none() {
-            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
-            let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-            Some(kaplan_meier(&t, &e, r.transform, r.conf)?.median())
+        let (n, events) = (idx.len(), idx.iter().filter(|&&i| event[i]).count());
+        let (rows, median) = if relative.is_none() && weights.is_none() {
+            // The curve just estimated is this group's Kaplan–Meier: its median, by R's rule.
+            let fit = KaplanMeier { rows, n, events };
+            let median = fit.median();
+            (fit.rows, Some(median))
         } else {
-            None
+            (rows, None)
         };
-        summary.push(GroupSummary { group: g.clone(), n, events: idx.iter().filter(|&&i| event[i]).count(), median });
+        summary.push(GroupSummary { group: g.clone(), n, events, median });
         let unit = if relative.is_some() { to_days } else { 1.0 };
         let picked: Vec<(SurvivalRow, Option<f64>)> = if r.at.is_empty() {
             rows.iter().enumerate().map(|(k, x)| (*x, expected.as_ref().map(|e| e[k]))).collect()
@@ -289,7 +291,12 @@ pub fn estimate(data: &Columns, r: &Request<'_>) -> Result<Estimates, AnalysisEr
             .collect();
         curves.push((g.clone(), rows));
     }
-    let log_rank = if groups.len() > 1 && r.method == Method::KaplanMeier {
+    let log_rank = if groups.len() > 1 && r.method == Method::KaplanMeier && r.at.is_empty() && weights.is_none() {
+        // The curves are the groups' whole Kaplan–Meier tables: the test from them.
+        let tables: Vec<&[CurveRow]> =
+            curves.iter().map(|(_, rows): &(String, Vec<CurveRow>)| rows.as_slice()).collect();
+        Some(log_rank_of_tables(&tables, |c| &c.row)?)
+    } else if groups.len() > 1 && r.method == Method::KaplanMeier {
         // Each row's group by its place in the groups' (sorted) order, as the curves are listed.
         let mut place = vec![0; groups.len()];
         for (k, idx) in groups.values().enumerate() {

@@ -216,15 +216,26 @@ impl Withheld {
 /// times a report reads off every curve (see [`Withheld::anchors`]).
 pub fn withhold_estimates(estimates: &mut Estimates, rules: &crate::Rules, anchors: &[f64]) -> Withheld {
     let mut out = Withheld::default();
-    // The estimate in force at `t` (R's `summary(fit, times = t)`; none after the curve's end).
-    let value_at = |rows: &[CurveRow], t: f64| {
-        let table: Vec<_> = rows.iter().map(|r| r.row).collect();
-        let n = table.first().map_or(0.0, |r| r.n_risk);
-        oncodata_stats::survival::summary_at(&table, n, &[t]).first().map(|(r, _)| *r)
-    };
+    // The estimates in force at the anchors `shown` (R's `summary(fit, times = t)`; none after
+    // the curve's end), the curve copied once.
+    let values_at =
+        |rows: &[CurveRow], shown: &mut dyn Iterator<Item = bool>| {
+            let table: Vec<_> = rows.iter().map(|r| r.row).collect();
+            let n = table.first().map_or(0.0, |r| r.n_risk);
+            anchors
+                .iter()
+                .zip(shown)
+                .map(|(&t, ok)| {
+                    if ok {
+                        oncodata_stats::survival::summary_at(&table, n, &[t]).first().map(|(r, _)| *r)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
     if rules.unrestricted {
-        out.anchors =
-            estimates.curves.iter().map(|(_, rows)| anchors.iter().map(|&t| value_at(rows, t)).collect()).collect();
+        out.anchors = estimates.curves.iter().map(|(_, rows)| values_at(rows, &mut std::iter::repeat(true))).collect();
         return out;
     }
     let min = rules.min_persons as usize;
@@ -243,9 +254,7 @@ pub fn withhold_estimates(estimates: &mut Estimates, rules: &crate::Rules, ancho
             summary.median = None;
             continue;
         }
-        out.anchors.push(
-            anchors.iter().zip(&check.anchors).map(|(&t, &ok)| if ok { value_at(&rows, t) } else { None }).collect(),
-        );
+        out.anchors.push(values_at(&rows, &mut check.anchors.iter().copied()));
         let mut shown = Vec::new();
         let (mut first_risk, mut events, mut censored) = (None, 0.0, 0.0);
         for (row, verdict) in rows.into_iter().zip(&check.steps) {

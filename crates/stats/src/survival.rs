@@ -244,13 +244,25 @@ fn find_quantile(first: f64, times: &[f64], curve: impl Iterator<Item = f64>, p:
     if y.iter().cloned().fold(f64::NEG_INFINITY, f64::max) < p {
         return None;
     }
-    // Keep the first occurrence of each distinct y.
+    // Keep the first occurrence of each distinct y (R's `!duplicated(y)`; −0 is 0), in one pass:
+    // where y never decreases (1 − S always; the limits nearly always) equal values are
+    // neighbours, otherwise a set of those seen.
     let mut keep_x = Vec::new();
     let mut keep_y: Vec<f64> = Vec::new();
-    for (xi, yi) in x.into_iter().zip(y) {
-        if !keep_y.contains(&yi) {
-            keep_x.push(xi);
-            keep_y.push(yi);
+    if y.windows(2).all(|w| w[0] <= w[1]) {
+        for (xi, yi) in x.into_iter().zip(y) {
+            if keep_y.last() != Some(&yi) {
+                keep_x.push(xi);
+                keep_y.push(yi);
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(y.len());
+        for (xi, yi) in x.into_iter().zip(y) {
+            if seen.insert((yi + 0.0).to_bits()) {
+                keep_x.push(xi);
+                keep_y.push(yi);
+            }
         }
     }
     // approx(y ± tol, 1:n, p, "constant", f = 1): the first index whose shifted y is ≥ p,
@@ -362,57 +374,117 @@ pub fn log_rank(time: &[f64], event: &[bool], group: &[usize]) -> Result<LogRank
     if k < 2 {
         return Err(StatsError::Input("the log-rank test needs at least two groups".into()));
     }
-    let mut order: Vec<usize> = (0..time.len()).collect();
-    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    // The subjects as (time, group and event) in time order: one sort of compact pairs.
+    let mut order: Vec<(f64, usize)> =
+        time.iter().zip(group.iter().zip(event)).map(|(&t, (&g, &e))| (t, g << 1 | usize::from(e))).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut at_risk = vec![0.0; k];
     for &g in group {
         at_risk[g] += 1.0;
     }
-    let (mut observed, mut expected) = (vec![0.0; k], vec![0.0; k]);
-    let mut var = vec![vec![0.0; k]; k];
+    let mut test = LogRankSums::new(k);
+    let (mut deaths, mut leaving) = (vec![0.0; k], vec![0.0; k]);
     let mut i = 0;
     while i < order.len() {
-        let t = time[order[i]];
-        let mut deaths = vec![0.0; k];
-        let mut leaving = vec![0.0; k];
-        while i < order.len() && time[order[i]] == t {
-            let j = order[i];
-            if event[j] {
-                deaths[group[j]] += 1.0;
+        let t = order[i].0;
+        deaths.fill(0.0);
+        leaving.fill(0.0);
+        while i < order.len() && order[i].0 == t {
+            let (g, dead) = (order[i].1 >> 1, order[i].1 & 1 == 1);
+            if dead {
+                deaths[g] += 1.0;
             }
-            leaving[group[j]] += 1.0;
+            leaving[g] += 1.0;
             i += 1;
         }
+        test.add(&deaths, &at_risk);
+        for g in 0..k {
+            at_risk[g] -= leaving[g];
+        }
+    }
+    test.finish()
+}
+
+/// The log-rank test from each group's Kaplan–Meier table (a row per distinct time with its
+/// number at risk and its events, as [`kaplan_meier`] gives them): the same statistic as
+/// [`log_rank`] on the subjects, bit for bit, by merging the tables in time order instead of
+/// sorting the subjects.
+/// `row` gives the table row of an item (tables of rows with more beside them).
+pub fn log_rank_of_tables<R>(tables: &[&[R]], row: impl Fn(&R) -> &SurvivalRow) -> Result<LogRank, StatsError> {
+    let k = tables.len();
+    if k < 2 {
+        return Err(StatsError::Input("the log-rank test needs at least two groups".into()));
+    }
+    let mut test = LogRankSums::new(k);
+    let mut next = vec![0; k];
+    let (mut deaths, mut at_risk) = (vec![0.0; k], vec![0.0; k]);
+    loop {
+        // The next time of any group; each group's number at risk is that of its first row at
+        // or after it (none left: 0), its deaths those of a row at it.
+        let t =
+            tables.iter().zip(&next).filter_map(|(rows, &i)| rows.get(i).map(|r| row(r).time)).min_by(f64::total_cmp);
+        let Some(t) = t else { break };
+        for g in 0..k {
+            let row = tables[g].get(next[g]).map(&row);
+            at_risk[g] = row.map_or(0.0, |r| r.n_risk);
+            deaths[g] = row.filter(|r| r.time == t).map_or(0.0, |r| r.n_event);
+            if row.is_some_and(|r| r.time == t) {
+                next[g] += 1;
+            }
+        }
+        test.add(&deaths, &at_risk);
+    }
+    test.finish()
+}
+
+/// The sums of the log-rank test over the distinct times (Mantel's observed, expected and
+/// hypergeometric variance; Collett, *Modelling Survival Data in Medical Research*, §2.6).
+struct LogRankSums {
+    observed: Vec<f64>,
+    expected: Vec<f64>,
+    var: Vec<Vec<f64>>,
+}
+
+impl LogRankSums {
+    fn new(k: usize) -> Self {
+        Self { observed: vec![0.0; k], expected: vec![0.0; k], var: vec![vec![0.0; k]; k] }
+    }
+
+    /// One distinct time: the deaths at it and the numbers at risk just before it, by group.
+    fn add(&mut self, deaths: &[f64], at_risk: &[f64]) {
+        let k = deaths.len();
         let d: f64 = deaths.iter().sum();
         let n: f64 = at_risk.iter().sum();
         if d > 0.0 {
             for g in 0..k {
-                observed[g] += deaths[g];
-                expected[g] += d * at_risk[g] / n;
+                self.observed[g] += deaths[g];
+                self.expected[g] += d * at_risk[g] / n;
             }
             if n > 1.0 {
                 let f = d * (n - d) / (n - 1.0);
                 for g in 0..k {
                     for h in 0..k {
                         let delta = if g == h { 1.0 } else { 0.0 };
-                        var[g][h] += f * at_risk[g] / n * (delta - at_risk[h] / n);
+                        self.var[g][h] += f * at_risk[g] / n * (delta - at_risk[h] / n);
                     }
                 }
             }
         }
-        for g in 0..k {
-            at_risk[g] -= leaving[g];
-        }
     }
-    // χ² on groups 1..k (the variance matrix has rank k − 1).
-    let m = k - 1;
-    let diff: Vec<f64> = (1..k).map(|g| observed[g] - expected[g]).collect();
-    let mut a: Vec<Vec<f64>> = (1..k).map(|g| (1..k).map(|h| var[g][h]).collect()).collect();
-    let solution = solve(&mut a, diff.clone()).ok_or_else(|| {
-        StatsError::Input("log-rank variance is singular (a group has no one at risk at any event)".into())
-    })?;
-    let chisq: f64 = solution.iter().zip(&diff).map(|(s, d)| s * d).sum();
-    Ok(LogRank { observed, expected, chisq, df: m, p: chi_square_upper_tail(chisq, m as f64) })
+
+    /// χ² on groups 1..k (the variance matrix has rank k − 1) and its p-value.
+    fn finish(self) -> Result<LogRank, StatsError> {
+        let Self { observed, expected, var } = self;
+        let k = observed.len();
+        let m = k - 1;
+        let diff: Vec<f64> = (1..k).map(|g| observed[g] - expected[g]).collect();
+        let mut a: Vec<Vec<f64>> = (1..k).map(|g| (1..k).map(|h| var[g][h]).collect()).collect();
+        let solution = solve(&mut a, diff.clone()).ok_or_else(|| {
+            StatsError::Input("log-rank variance is singular (a group has no one at risk at any event)".into())
+        })?;
+        let chisq: f64 = solution.iter().zip(&diff).map(|(s, d)| s * d).sum();
+        Ok(LogRank { observed, expected, chisq, df: m, p: chi_square_upper_tail(chisq, m as f64) })
+    }
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` if singular.
