@@ -172,7 +172,8 @@ impl Columns {
         }
         let columns: Vec<(&str, &Column)> =
             names.iter().map(|n| Ok((n.as_ref(), self.column(n.as_ref())?))).collect::<Result<_, String>>()?;
-        let mut index: HashMap<Vec<u8>, u32> = HashMap::new();
+        // foldhash (randomly seeded) rather than SipHash: a lookup per row.
+        let mut index: HashMap<Vec<u8>, u32, foldhash::fast::RandomState> = HashMap::default();
         let mut labels = Vec::new();
         let mut of_row = Vec::with_capacity(self.rows);
         let mut key: Vec<u8> = Vec::new();

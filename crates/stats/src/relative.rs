@@ -24,9 +24,6 @@
 //!   `Σ λ_i/S_i / Σ 1/S_i`, which is `d log Σ 1/S_i`, taken exactly as
 //!   `log(Σ 1/S_i(t_j) / Σ 1/S_i(t_{j−1}))` over the subjects at risk.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use chrono::NaiveDate;
 
 use crate::StatsError;
@@ -390,26 +387,12 @@ struct DailyCells<'a> {
     /// Occupied cells and each cell's position in that list.
     occupied: Vec<usize>,
     position: Vec<usize>,
-    /// Subjects by the elapsed time (days since diagnosis) of their next cut point.
-    next_cut: BinaryHeap<Reverse<(OrderedDays, usize)>>,
-}
-
-/// Days as a totally ordered heap key.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct OrderedDays(f64);
-
-impl Eq for OrderedDays {}
-
-impl PartialOrd for OrderedDays {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for OrderedDays {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
+    /// Subjects by the day (days since diagnosis, rounded down) of their next cut point, with
+    /// its exact time: a calendar queue, one bucket per day of follow-up (cut points after the
+    /// last time are never reached and not kept).
+    next_cut: Vec<Vec<(f64, usize)>>,
+    /// The first day whose bucket may still hold subjects.
+    first_day: usize,
 }
 
 const NOT_OCCUPIED: usize = usize::MAX;
@@ -433,7 +416,9 @@ impl<'a> DailyCells<'a> {
             cumulative: vec![0.0; cells],
             occupied: Vec::new(),
             position: vec![NOT_OCCUPIED; cells],
-            next_cut: BinaryHeap::with_capacity(n),
+            // Subjects come longest follow-up first: the first one's time is the last.
+            next_cut: vec![Vec::new(); subs.first().map_or(0, |s| s.time.max(0.0) as usize + 1)],
+            first_day: 0,
         };
         for (i, s) in subs.iter().enumerate() {
             (me.age[i], me.year[i]) = table.cell(s.age_days, s.date_days);
@@ -485,7 +470,7 @@ impl<'a> DailyCells<'a> {
         h
     }
 
-    /// Puts subject i on the heap at its next cut point, if any.
+    /// Puts subject i in the bucket of its next cut point, if any before the last time.
     fn schedule(&mut self, i: usize) {
         let s = &self.subs[i];
         let t = self.table;
@@ -496,23 +481,32 @@ impl<'a> DailyCells<'a> {
             f64::INFINITY
         };
         let next = age_next.min(year_next);
-        if next.is_finite() {
-            self.next_cut.push(Reverse((OrderedDays(next), i)));
+        if next.is_finite() && next >= 0.0 && (next as usize) < self.next_cut.len() {
+            self.next_cut[next as usize].push((next, i));
         }
     }
 
     /// Moves the subjects whose attained age or date has reached a cut point by `elapsed` days
     /// into their new cells (relsurv's test: `x + elapsed ≥ cut`).
     fn cross_cuts(&mut self, elapsed: f64) {
-        let mut due = Vec::new();
-        while let Some(Reverse((OrderedDays(at), i))) = self.next_cut.peek().copied() {
-            if at > elapsed {
-                break;
-            }
-            self.next_cut.pop();
-            due.push(i);
+        // The subjects due, in the order of their cut times (then of their index).
+        if self.next_cut.is_empty() {
+            return;
         }
-        for i in due {
+        let mut due = Vec::new();
+        let last = (elapsed.max(0.0) as usize).min(self.next_cut.len() - 1);
+        for day in self.first_day..=last {
+            if (day + 1) as f64 <= elapsed {
+                due.append(&mut self.next_cut[day]);
+            } else {
+                let bucket = &mut self.next_cut[day];
+                due.extend(bucket.iter().filter(|(at, _)| *at <= elapsed));
+                bucket.retain(|(at, _)| *at > elapsed);
+            }
+        }
+        self.first_day = self.first_day.max(last);
+        due.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, i) in due {
             if !self.at_risk[i] {
                 continue;
             }
