@@ -245,9 +245,8 @@ pub fn estimate(data: &Columns, r: &Request<'_>) -> Result<Estimates, AnalysisEr
         }
     };
 
-    let mut curves = Vec::new();
-    let mut summary = Vec::new();
-    for (g, idx) in &groups {
+    // Each group's curve and summary.
+    let one_group = |g: &String, idx: &[usize]| -> Result<((String, Vec<CurveRow>), GroupSummary), AnalysisError> {
         let (rows, expected) = match &weights {
             None => curve(idx)?,
             Some((w, age_groups)) => {
@@ -274,22 +273,27 @@ pub fn estimate(data: &Columns, r: &Request<'_>) -> Result<Estimates, AnalysisEr
         } else {
             (rows, None)
         };
-        summary.push(GroupSummary { group: g.clone(), n, events, median });
         let unit = if relative.is_some() { to_days } else { 1.0 };
-        let picked: Vec<(SurvivalRow, Option<f64>)> = if r.at.is_empty() {
-            rows.iter().enumerate().map(|(k, x)| (*x, expected.as_ref().map(|e| e[k]))).collect()
+        let shown = |x: SurvivalRow, expected| CurveRow { row: SurvivalRow { time: x.time / unit, ..x }, expected };
+        let rows: Vec<CurveRow> = if r.at.is_empty() {
+            rows.into_iter().enumerate().map(|(k, x)| shown(x, expected.as_ref().map(|e| e[k]))).collect()
         } else {
             let at: Vec<f64> = r.at.iter().map(|t| t * unit).collect();
             summary_at(&rows, n as f64, &at)
                 .into_iter()
-                .map(|(x, k)| (x, expected.as_ref().map(|e| k.map_or(1.0, |k| e[k]))))
+                .map(|(x, k)| shown(x, expected.as_ref().map(|e| k.map_or(1.0, |k| e[k]))))
                 .collect()
         };
-        let rows = picked
-            .into_iter()
-            .map(|(x, expected)| CurveRow { row: SurvivalRow { time: x.time / unit, ..x }, expected })
-            .collect();
-        curves.push((g.clone(), rows));
+        Ok(((g.clone(), rows), GroupSummary { group: g.clone(), n, events, median }))
+    };
+    // One group after the other: with the groups on both cores (tried), whole days, already
+    // counted on two threads, took longer (0.12 s against 0.10 s) and more memory (100 MB
+    // against 89 MB), and fractional times gained about 10 %.
+    let (mut curves, mut summary) = (Vec::with_capacity(groups.len()), Vec::with_capacity(groups.len()));
+    for (g, idx) in &groups {
+        let (curve, group) = one_group(g, idx)?;
+        curves.push(curve);
+        summary.push(group);
     }
     let log_rank = if groups.len() > 1 && r.method == Method::KaplanMeier && r.at.is_empty() && weights.is_none() {
         // The curves are the groups' whole Kaplan–Meier tables: the test from them.

@@ -15,6 +15,7 @@
 pub mod distributions;
 pub mod incidence;
 pub mod joinpoint;
+pub mod parallel;
 pub mod random;
 pub mod relative;
 pub mod scan;

@@ -288,8 +288,8 @@ pub fn run(args: Args) -> CliResult {
 }
 
 fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosure::survival::Withheld) -> CliResult {
-    let rows: Vec<(&String, &CurveRow)> =
-        estimates.curves.iter().flat_map(|(g, rows)| rows.iter().map(move |r| (g, r))).collect();
+    // Every curve's rows with their group, in order (not collected: a million rows).
+    let rows = || estimates.curves.iter().flat_map(|(g, rows)| rows.iter().map(move |r| (g, r)));
     let summary: Vec<serde_json::Value> = estimates
         .summary
         .iter()
@@ -306,7 +306,7 @@ fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosu
         .collect();
     let test = estimates.log_rank.as_ref();
     let mut header = vec!["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"];
-    if rows.iter().any(|(_, r)| r.expected.is_some()) {
+    if rows().any(|(_, r)| r.expected.is_some()) {
         header.push("expected");
     }
     let numbers = |r: &CurveRow| {
@@ -320,25 +320,42 @@ fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosu
     };
     match args.format {
         Format::Csv => {
-            // Row by row into the output, each number formatted in place (a million rows of a
-            // curve with fractional times print in a fraction of a second).
-            let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+            // Blocks of rows formatted on every core (a curve with fractional times has a
+            // million rows of eight numbers), written in order as they come.
+            use std::io::Write;
+            const BLOCK: usize = 8192;
+            let mut out = std::io::stdout().lock();
+            let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(&header)?;
-            let mut buffer = ryu::Buffer::new();
-            for (g, r) in &rows {
-                w.write_field(g.as_str())?;
-                for x in numbers(r) {
-                    w.write_field(fmt_full(x, &mut buffer).as_bytes())?;
+            out.write_all(&w.into_inner().map_err(|e| e.to_string())?)?;
+            let cores = oncodata_stats::parallel::threads();
+            for (g, curve) in &estimates.curves {
+                for batch in curve.chunks(BLOCK * cores) {
+                    type Block = Result<Vec<u8>, String>;
+                    let blocks = oncodata_stats::parallel::in_parallel(batch.len().div_ceil(BLOCK), |k| -> Block {
+                        let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(BLOCK * 160));
+                        let mut buffer = ryu::Buffer::new();
+                        let text = |e: csv::Error| e.to_string();
+                        for r in &batch[k * BLOCK..((k + 1) * BLOCK).min(batch.len())] {
+                            w.write_field(g.as_str()).map_err(text)?;
+                            for x in numbers(r) {
+                                w.write_field(fmt_full(x, &mut buffer).as_bytes()).map_err(text)?;
+                            }
+                            w.write_record(None::<&[u8]>).map_err(text)?;
+                        }
+                        w.into_inner().map_err(|e| e.to_string())
+                    });
+                    for block in blocks {
+                        out.write_all(&block?)?;
+                    }
                 }
-                w.write_record(None::<&[u8]>)?;
             }
-            w.flush()?;
+            out.flush()?;
         }
         Format::Json => {
-            let table: Vec<serde_json::Value> = rows
-                .iter()
+            let table: Vec<serde_json::Value> = rows()
                 .map(|r| {
-                    let f = fields(r);
+                    let f = fields(&r);
                     let mut o = serde_json::Map::new();
                     for (h, v) in header.iter().zip(f) {
                         let value = if *h == "group" {
@@ -358,8 +375,8 @@ fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosu
         }
         Format::Table => {
             println!("{}", header.iter().map(|h| format!("{h:>10}")).collect::<Vec<_>>().join(" "));
-            for r in &rows {
-                let f = fields(r);
+            for r in rows() {
+                let f = fields(&r);
                 let mut out = vec![format!("{:>10}", f[0])];
                 out.extend(f[1..].iter().map(|v| format!("{:>10}", short(v))));
                 println!("{}", out.join(" "));

@@ -27,8 +27,8 @@
 use std::sync::Mutex;
 use std::sync::mpsc::{channel, sync_channel};
 
-use super::windows::threads;
 use super::{Rates, Windows, poisson_llr, poisson_llr_low};
+use crate::parallel::threads;
 
 /// Replicates computed in one pass.
 pub const LANES: usize = 128;

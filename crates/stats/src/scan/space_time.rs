@@ -4,8 +4,8 @@
 //! Mostashari 2005, *PLoS Med* 2:e59: expected counts `C_i C_t / C`), retrospective or
 //! prospective (only cylinders that reach the last period), high rates.
 
-use super::windows::in_parallel;
 use super::{Overlap, Peak, Window, Windows, poisson_llr, secondary};
+use crate::parallel::in_parallel;
 
 /// Cases and expected cases of every location by period (location-major: `i * periods + t`).
 #[derive(Debug, Clone, PartialEq)]

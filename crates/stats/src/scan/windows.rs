@@ -2,6 +2,7 @@
 //! limit (and the radius limit), stored flat as 32-bit indices; the best window of each centre.
 
 use super::{Distance, EARTH_RADIUS_KM, Location, Peak, Rates, Settings, Window, poisson_llr, poisson_llr_low};
+use crate::parallel::{in_parallel, in_parallel_with};
 
 /// The windows of each centre: its neighbours in distance order (ties by location order), as
 /// many as fit within the maximum population (and radius).
@@ -21,47 +22,6 @@ pub struct Windows {
 
 /// Centres per part of the windows (and per task when they are built).
 const CHUNK: usize = 64;
-
-/// The number of threads the scans use: the machine's cores.
-pub(crate) fn threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
-/// Runs `work(chunk)` for chunks `0..chunks` on every core, each chunk once, and returns the
-/// results in chunk order.
-pub(crate) fn in_parallel<T: Send>(chunks: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    in_parallel_with(chunks, || (), |_, k| work(k))
-}
-
-/// [`in_parallel`] with a state per thread, made once by `init` and handed to each of that
-/// thread's chunks (buffers reused from chunk to chunk instead of allocated and faulted in again).
-pub(crate) fn in_parallel_with<S, T: Send>(
-    chunks: usize,
-    init: impl Fn() -> S + Sync,
-    work: impl Fn(&mut S, usize) -> T + Sync,
-) -> Vec<T> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads().min(chunks.max(1)))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut state = init();
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if k >= chunks {
-                            return mine;
-                        }
-                        mine.push((k, work(&mut state, k)));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("a scan thread panicked")).collect()
-    });
-    done.sort_by_key(|(k, _)| *k);
-    done.into_iter().map(|(_, t)| t).collect()
-}
 
 /// A location's coordinates for ordering by distance: (x, y, 0) as given, or the point on the
 /// unit sphere for latitude and longitude (the chord grows with the great-circle distance).
