@@ -331,20 +331,26 @@ impl AppState {
         let root = self.workspaces.warehouse.clone();
         let published = self
             .published(&key, || async move {
-                let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
                 let (policy, _) = oncodata_disclosure::Policy::of_warehouse(&root).map_err(internal)?;
-                let rules = policy.rules(oncodata_disclosure::Audience::Public);
-                let request = WarehouseScan {
-                    unit: Unit::Commune,
-                    site_group: site.as_deref(),
-                    sex: sex.as_deref(),
-                    years,
-                    scanning: Scanning::default(),
-                    min_persons: if rules.unrestricted { 0 } else { rules.min_persons },
-                    time: None,
-                    areas: (!areas.is_empty()).then_some(&areas[..]),
-                };
-                let result = scan_warehouse(&w, &request).await.map_err(refused)?;
+                let rules = policy.rules(oncodata_disclosure::Audience::Public).clone();
+                let min_persons = if rules.unrestricted { 0 } else { rules.min_persons };
+                // The scan takes about a second of both cores: on a blocking thread, not on one
+                // of the runtime's workers, which go on serving other requests meanwhile.
+                let scanned = tokio::task::spawn_blocking(move || {
+                    let w = oncodata_warehouse::Warehouse::open(&root).map_err(unavailable)?;
+                    let request = WarehouseScan {
+                        unit: Unit::Commune,
+                        site_group: site.as_deref(),
+                        sex: sex.as_deref(),
+                        years,
+                        scanning: Scanning::default(),
+                        min_persons,
+                        time: None,
+                        areas: (!areas.is_empty()).then_some(&areas[..]),
+                    };
+                    tokio::runtime::Handle::current().block_on(scan_warehouse(&w, &request)).map_err(refused)
+                });
+                let result = scanned.await.map_err(internal)??;
                 let (departements, members) = result.map(Unit::Commune);
                 let shown = |x: f64| x.is_finite().then_some(x);
                 let rows = result
