@@ -8,7 +8,11 @@
 #   compared.
 # Each tool is timed alike: the estimator alone, data already loaded, in its own process, best of
 # REPEATS runs (relsurv: one run). Prints the timings, the differences and the ratios.
-# Needs: cargo; python3 with lifelines (pip install lifelines); R with survival and relsurv
+# Then the same as whole commands (second half, below): each tool reads the CSV, estimates and
+# writes its curves, timed from outside with /usr/bin/time (Kaplan-Meier by 5 groups; Pohar-Perme
+# on relsurv's colrec x20); the rows of each run go to $WORK/results.tsv.
+# Needs: cargo; python3 with pandas and lifelines (pip install lifelines; or PYTHON=… / a virtual
+# environment first on PATH); R with survival and relsurv
 # (apt-get install r-base-core r-cran-survival r-cran-relsurv).
 # Usage: bench/survival.sh [N_KM=1000000] [N_PP=200000] [REPEATS=5]
 set -euo pipefail
