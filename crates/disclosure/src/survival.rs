@@ -25,7 +25,7 @@
 //! *Handbook on Statistical Disclosure Control for Outputs* (Safe Data Access Professionals,
 //! 2019, §4.8 "survival tables"). See `reference/rules.md`.
 
-use oncodata_analyses::survival::{CurveRow, Estimates};
+use oncodata_analyses::survival::{CurveRow, Estimates, GroupSummary};
 
 use crate::Rules;
 
@@ -216,74 +216,11 @@ impl Withheld {
 /// times a report reads off every curve (see [`Withheld::anchors`]).
 pub fn withhold_estimates(estimates: &mut Estimates, rules: &crate::Rules, anchors: &[f64]) -> Withheld {
     let mut out = Withheld::default();
-    // The estimates in force at the anchors `shown` (R's `summary(fit, times = t)`; none after
-    // the curve's end), the curve copied once.
-    let values_at =
-        |rows: &[CurveRow], shown: &mut dyn Iterator<Item = bool>| {
-            let table: Vec<_> = rows.iter().map(|r| r.row).collect();
-            let n = table.first().map_or(0.0, |r| r.n_risk);
-            anchors
-                .iter()
-                .zip(shown)
-                .map(|(&t, ok)| {
-                    if ok {
-                        oncodata_stats::survival::summary_at(&table, n, &[t]).first().map(|(r, _)| *r)
-                    } else {
-                        None
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-    if rules.unrestricted {
-        out.anchors = estimates.curves.iter().map(|(_, rows)| values_at(rows, &mut std::iter::repeat(true))).collect();
-        return out;
-    }
-    let min = rules.min_persons as usize;
     let mut curves = Vec::with_capacity(estimates.curves.len());
     for ((group, rows), summary) in std::mem::take(&mut estimates.curves).into_iter().zip(&mut estimates.summary) {
-        let steps: Vec<Step> = rows
-            .iter()
-            .map(|r| Step { time: r.row.time, n_risk: r.row.n_risk, n_event: r.row.n_event, n_censor: r.row.n_censor })
-            .collect();
-        let check = check_curve(&steps, summary.n as f64, anchors, rules);
-        out.merged += check.merged();
-        out.truncated += check.truncated();
-        if check.withheld {
-            out.groups.push(group.clone());
-            out.medians += usize::from(summary.median.is_some());
-            summary.median = None;
-            continue;
+        if let Some(shown) = withhold_group(rows, summary, rules, anchors, &mut out) {
+            curves.push((group, shown));
         }
-        out.anchors.push(values_at(&rows, &mut check.anchors.iter().copied()));
-        let mut shown = Vec::new();
-        let (mut first_risk, mut events, mut censored) = (None, 0.0, 0.0);
-        for (row, verdict) in rows.into_iter().zip(&check.steps) {
-            if *verdict == Shown::Truncated {
-                break;
-            }
-            first_risk.get_or_insert(row.row.n_risk);
-            events += row.row.n_event;
-            censored += row.row.n_censor;
-            if *verdict == Shown::Yes {
-                let mut row = row;
-                row.row.n_risk = first_risk.take().expect("set above");
-                row.row.n_event = events;
-                row.row.n_censor = censored;
-                (events, censored) = (0.0, 0.0);
-                shown.push(row);
-            }
-        }
-        if let Some(m) = &summary.median {
-            let until = shown.last().map(|r: &CurveRow| r.row.time);
-            if !quantile_shown(m.value, m.lower, m.upper, until) {
-                summary.median = None;
-                out.medians += 1;
-            }
-        }
-        if (1..min).contains(&summary.events) {
-            out.events.push(group.clone());
-        }
-        curves.push((group, shown));
     }
     estimates.summary.retain(|s| !out.groups.contains(&s.group));
     estimates.curves = curves;
@@ -292,6 +229,83 @@ pub fn withhold_estimates(estimates: &mut Estimates, rules: &crate::Rules, ancho
         out.log_rank = true;
     }
     out
+}
+
+/// The survival rule on one group's curve `rows` and `summary` ([`withhold_estimates`], which
+/// applies it to each group in turn; a command printing each curve as it is made applies it
+/// as it goes): the rows shown, or none for a group withheld whole; what was withheld is
+/// added to `out`.
+pub fn withhold_group(
+    rows: Vec<CurveRow>,
+    summary: &mut GroupSummary,
+    rules: &crate::Rules,
+    anchors: &[f64],
+    out: &mut Withheld,
+) -> Option<Vec<CurveRow>> {
+    // The estimates in force at the anchors `shown` (R's `summary(fit, times = t)`; none after
+    // the curve's end).
+    let values_at = |rows: &[CurveRow], shown: &mut dyn Iterator<Item = bool>| {
+        let n = rows.first().map_or(0.0, |r| r.row.n_risk);
+        anchors
+            .iter()
+            .zip(shown)
+            .map(|(&t, ok)| {
+                if ok {
+                    oncodata_stats::survival::summary_at_by(rows, |r| &r.row, n, &[t]).first().map(|(r, _)| *r)
+                } else {
+                    None
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    if rules.unrestricted {
+        out.anchors.push(values_at(&rows, &mut std::iter::repeat(true)));
+        return Some(rows);
+    }
+    let min = rules.min_persons as usize;
+    let steps: Vec<Step> = rows
+        .iter()
+        .map(|r| Step { time: r.row.time, n_risk: r.row.n_risk, n_event: r.row.n_event, n_censor: r.row.n_censor })
+        .collect();
+    let check = check_curve(&steps, summary.n as f64, anchors, rules);
+    out.merged += check.merged();
+    out.truncated += check.truncated();
+    if check.withheld {
+        out.groups.push(summary.group.clone());
+        out.medians += usize::from(summary.median.is_some());
+        summary.median = None;
+        return None;
+    }
+    out.anchors.push(values_at(&rows, &mut check.anchors.iter().copied()));
+    let mut shown = Vec::new();
+    let (mut first_risk, mut events, mut censored) = (None, 0.0, 0.0);
+    for (row, verdict) in rows.into_iter().zip(&check.steps) {
+        if *verdict == Shown::Truncated {
+            break;
+        }
+        first_risk.get_or_insert(row.row.n_risk);
+        events += row.row.n_event;
+        censored += row.row.n_censor;
+        if *verdict == Shown::Yes {
+            let mut row = row;
+            row.row.n_risk = first_risk.take().expect("set above");
+            row.row.n_event = events;
+            row.row.n_censor = censored;
+            (events, censored) = (0.0, 0.0);
+            shown.push(row);
+        }
+    }
+    if let Some(m) = &summary.median {
+        let until = shown.last().map(|r: &CurveRow| r.row.time);
+        if !quantile_shown(m.value, m.lower, m.upper, until) {
+            summary.median = None;
+            out.medians += 1;
+        }
+    }
+    if (1..min).contains(&summary.events) {
+        out.events.push(summary.group.clone());
+    }
+    Some(shown)
 }
 
 #[cfg(test)]

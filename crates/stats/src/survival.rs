@@ -122,10 +122,13 @@ pub fn kaplan_meier(
         return Err(StatsError::Input(format!("{} times but {} event indicators", time.len(), event.len())));
     }
     let z = normal_quantile(1.0 - (1.0 - conf) / 2.0);
-    let mut rows = Vec::new();
+    let distinct = distinct_times(time, event)?;
+    // Sized once: with fractional times the table has nearly a row per subject, and growing it by
+    // doubling would hold up to three times its size while it is copied.
+    let mut rows = Vec::with_capacity(distinct.len());
     let (mut at_risk, mut surv, mut greenwood) = (time.len() as f64, 1.0_f64, 0.0_f64);
     let mut events = 0;
-    for (t, d, c) in distinct_times(time, event)? {
+    for (t, d, c) in distinct {
         events += d as usize;
         if d > 0.0 {
             surv *= 1.0 - d / at_risk;
@@ -190,7 +193,8 @@ fn distinct_times(time: &[f64], event: &[bool]) -> Result<Vec<(f64, f64, f64)>, 
     }
     let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let mut out: Vec<(f64, f64, f64)> = Vec::new();
+    let distinct = 1 + pairs.windows(2).filter(|w| w[0].0 != w[1].0).count();
+    let mut out: Vec<(f64, f64, f64)> = Vec::with_capacity(distinct);
     for (t, e) in pairs {
         match out.last_mut() {
             Some(last) if last.0 == t => {
@@ -231,8 +235,9 @@ fn whole_day_counts(time: &[f64], event: &[bool], cap: usize) -> Option<Vec<[u32
 /// reaches `p`, to tolerance `tol`, with the midpoint rule for flat stretches at exactly `p`.
 fn find_quantile(first: f64, times: &[f64], curve: impl Iterator<Item = f64>, p: f64) -> Option<f64> {
     let tol = f64::EPSILON.sqrt();
-    let mut x = vec![first];
-    let mut y = vec![0.0];
+    let (mut x, mut y) = (Vec::with_capacity(times.len() + 1), Vec::with_capacity(times.len() + 1));
+    x.push(first);
+    y.push(0.0);
     for (t, s) in times.iter().zip(curve) {
         if s.is_nan() {
             continue; // approx() drops NA points
@@ -318,16 +323,29 @@ impl KaplanMeier {
 /// and the events and censorings since the previous chosen time. Times after the last row are
 /// dropped, as R does. Returns each row with the index of the table row it came from.
 pub fn summary_at(rows: &[SurvivalRow], n: f64, times: &[f64]) -> Vec<(SurvivalRow, Option<usize>)> {
-    let Some(last) = rows.last() else { return Vec::new() };
-    let mut sorted: Vec<f64> = times.iter().copied().filter(|t| *t <= last.time).collect();
+    summary_at_by(rows, |r| r, n, times)
+}
+
+/// [`summary_at`] on a table of items that each hold a row (`row` gives it), without copying
+/// the table.
+pub fn summary_at_by<R>(
+    items: &[R],
+    row: impl Fn(&R) -> &SurvivalRow,
+    n: f64,
+    times: &[f64],
+) -> Vec<(SurvivalRow, Option<usize>)> {
+    let Some(last) = items.last() else { return Vec::new() };
+    let mut sorted: Vec<f64> = times.iter().copied().filter(|t| *t <= row(last).time).collect();
     sorted.sort_by(f64::total_cmp);
     let mut out = Vec::new();
     let mut previous = f64::NEG_INFINITY;
     for t in sorted {
-        let k = rows.partition_point(|r| r.time <= t);
-        let first_at_or_after = rows.partition_point(|r| r.time < t);
-        let n_risk = if first_at_or_after < rows.len() { rows[first_at_or_after].n_risk } else { 0.0 };
-        let between = rows.iter().filter(|r| r.time > previous && r.time <= t);
+        let k = items.partition_point(|r| row(r).time <= t);
+        let first_at_or_after = items.partition_point(|r| row(r).time < t);
+        let n_risk = if first_at_or_after < items.len() { row(&items[first_at_or_after]).n_risk } else { 0.0 };
+        // The rows after the previous chosen time, up to this one.
+        let from = items.partition_point(|r| row(r).time <= previous);
+        let between = items[from..k].iter().map(&row);
         let (n_event, n_censor) = between.fold((0.0, 0.0), |(e, c), r| (e + r.n_event, c + r.n_censor));
         let base = if k == 0 {
             SurvivalRow {
@@ -341,7 +359,7 @@ pub fn summary_at(rows: &[SurvivalRow], n: f64, times: &[f64]) -> Vec<(SurvivalR
                 upper: 1.0,
             }
         } else {
-            rows[k - 1]
+            *row(&items[k - 1])
         };
         out.push((SurvivalRow { time: t, n_risk, n_event, n_censor, ..base }, k.checked_sub(1)));
         previous = t;

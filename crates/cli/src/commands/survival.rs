@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use oncodata_analyses::cohort::SurvivalOptions;
 use oncodata_analyses::survival::{self, CurveRow, Estimates, estimate, read_rate_table, warehouse_data};
+use oncodata_disclosure::survival::{Withheld, withhold_group};
 use oncodata_stats::relative::{DAYS_PER_YEAR, Integration, RateTable, RateUnit, RelativeMethod};
 use oncodata_stats::survival::CiTransform;
 use serde_json::json;
@@ -250,41 +251,124 @@ pub fn run(args: Args) -> CliResult {
         standardise: args.standardise.as_deref(),
         at: &args.at,
     };
-    let mut estimates = estimate(&cols, &request)?;
     let policy = super::disclosure::policy_of(&args.warehouse.warehouse)?;
     let audience = super::disclosure::audience_for(args.audience.as_deref(), &policy, "survival")?;
     let rules = policy.rules(audience);
     let per_year = if args.time_unit == Unit::Years { 1.0 } else { DAYS_PER_YEAR };
     let anchors: Vec<f64> = rules.survival_anchor_years.iter().map(|y| y * per_year).collect();
+    // What the disclosure rule withheld and the standard left out, told once the curves are out.
+    let notes = |withheld: &Withheld, outside_standard: usize| {
+        if let Some(note) = withheld.note(audience, rules) {
+            eprintln!("{note}");
+        }
+        if outside_standard > 0 {
+            eprintln!(
+                "note: {outside_standard} patients under 15 are outside the ICSS standard and left out of the standardised estimate"
+            );
+        }
+    };
+    if args.format == Format::Csv {
+        // A file holds the curves only: each group's curve is made, checked by the disclosure
+        // rule and printed before the next is made, and the table let go before the first, so
+        // that memory holds one curve, not all (a curve of fractional times has a row per
+        // subject).
+        let prepared = survival::prepare(&cols, &request)?;
+        drop(cols);
+        let mut withheld = Withheld::default();
+        let mut plotted = Vec::new();
+        let mut out = std::io::stdout().lock();
+        write_csv_header(&mut out, args.method != Method::Km)?;
+        prepared.each_group(|group, rows, mut summary| -> CliResult {
+            if let Some(shown) = withhold_group(rows, &mut summary, rules, &anchors, &mut withheld) {
+                if args.plot.is_some() {
+                    plotted.push(plot_curve(&args, &group, &shown));
+                }
+                write_csv_curve(&mut out, &group, &shown)?;
+            }
+            Ok(())
+        })?;
+        std::io::Write::flush(&mut out)?;
+        notes(&withheld, prepared.outside_standard);
+        return write_plot(&args, &source, &plotted);
+    }
+    let mut estimates = estimate(&cols, &request)?;
     let withheld = oncodata_disclosure::survival::withhold_estimates(&mut estimates, rules, &anchors);
-    if let Some(note) = withheld.note(audience, policy.rules(audience)) {
-        eprintln!("{note}");
-    }
-    if estimates.outside_standard > 0 {
-        eprintln!(
-            "note: {} patients under 15 are outside the ICSS standard and left out of the standardised estimate",
-            estimates.outside_standard
-        );
-    }
-    if let Some(path) = &args.plot {
-        let curves: Vec<Curve> = estimates
-            .curves
-            .iter()
-            .map(|(g, rows)| Curve {
-                label: if args.by.is_empty() { g.clone() } else { format!("{} = {g}", args.by.join(",")) },
-                points: rows.iter().map(|r| (r.row.time, r.row.surv, r.row.lower, r.row.upper)).collect(),
-            })
-            .collect();
-        let what = match args.method {
-            Method::Km => "Kaplan-Meier survival",
-            Method::Ederer2 => "Relative survival (Ederer II)",
-            Method::PoharPerme => "Net survival (Pohar-Perme)",
-        };
-        let unit = if args.time_unit == Unit::Years { "years" } else { "days" };
-        survival_curves(path, &format!("{what}, {source}"), &format!("time ({unit})"), &curves)?;
-        eprintln!("✓ wrote {}", path.display());
-    }
+    notes(&withheld, estimates.outside_standard);
+    let plotted: Vec<Curve> = estimates.curves.iter().map(|(g, rows)| plot_curve(&args, g, rows)).collect();
+    write_plot(&args, &source, &plotted)?;
     print_output(&args, &estimates, &withheld)
+}
+
+/// A group's curve as the plot draws it.
+fn plot_curve(args: &Args, group: &str, rows: &[CurveRow]) -> Curve {
+    Curve {
+        label: if args.by.is_empty() { group.to_string() } else { format!("{} = {group}", args.by.join(",")) },
+        points: rows.iter().map(|r| (r.row.time, r.row.surv, r.row.lower, r.row.upper)).collect(),
+    }
+}
+
+/// Draws the curves to `--plot FILE`, if asked.
+fn write_plot(args: &Args, source: &str, curves: &[Curve]) -> CliResult {
+    let Some(path) = &args.plot else { return Ok(()) };
+    let what = match args.method {
+        Method::Km => "Kaplan-Meier survival",
+        Method::Ederer2 => "Relative survival (Ederer II)",
+        Method::PoharPerme => "Net survival (Pohar-Perme)",
+    };
+    let unit = if args.time_unit == Unit::Years { "years" } else { "days" };
+    survival_curves(path, &format!("{what}, {source}"), &format!("time ({unit})"), curves)?;
+    eprintln!("✓ wrote {}", path.display());
+    Ok(())
+}
+
+/// The columns of the curves' table (`expected` for the relative methods).
+fn curve_header(expected: bool) -> Vec<&'static str> {
+    let mut header = vec!["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"];
+    if expected {
+        header.push("expected");
+    }
+    header
+}
+
+/// The numbers of a curve's row, in the order of [`curve_header`].
+fn row_numbers(r: &CurveRow) -> impl Iterator<Item = f64> {
+    let x = &r.row;
+    [x.time, x.n_risk, x.n_event, x.n_censor, x.surv, x.std_err, x.lower, x.upper].into_iter().chain(r.expected)
+}
+
+fn write_csv_header(out: &mut impl std::io::Write, expected: bool) -> CliResult {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(curve_header(expected))?;
+    out.write_all(&w.into_inner().map_err(|e| e.to_string())?)?;
+    Ok(())
+}
+
+/// Writes a group's curve as CSV rows: blocks of rows formatted on every core (a curve with
+/// fractional times has a row per subject) and written in order as they are ready. The group's
+/// field is quoted once, as the CSV writer quotes it; numbers never need quoting.
+fn write_csv_curve(out: &mut impl std::io::Write, group: &str, curve: &[CurveRow]) -> CliResult {
+    const BLOCK: usize = 2048;
+    let mut field = csv::Writer::from_writer(Vec::new());
+    field.write_field(group)?;
+    let group = field.into_inner().map_err(|e| e.to_string())?;
+    let blocks = curve.len().div_ceil(BLOCK);
+    oncodata_stats::parallel::in_order(
+        blocks,
+        |k, text| -> std::io::Result<()> {
+            let mut buffer = zmij::Buffer::new();
+            for r in &curve[k * BLOCK..((k + 1) * BLOCK).min(curve.len())] {
+                text.extend_from_slice(&group);
+                for x in row_numbers(r) {
+                    text.push(b',');
+                    text.extend_from_slice(fmt_full(x, &mut buffer).as_bytes());
+                }
+                text.push(b'\n');
+            }
+            Ok(())
+        },
+        |text| out.write_all(text),
+    )?;
+    Ok(())
 }
 
 fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosure::survival::Withheld) -> CliResult {
@@ -305,53 +389,13 @@ fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosu
         })
         .collect();
     let test = estimates.log_rank.as_ref();
-    let mut header = vec!["group", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"];
-    if rows().any(|(_, r)| r.expected.is_some()) {
-        header.push("expected");
-    }
-    let numbers = |r: &CurveRow| {
-        let x = &r.row;
-        [x.time, x.n_risk, x.n_event, x.n_censor, x.surv, x.std_err, x.lower, x.upper].into_iter().chain(r.expected)
-    };
+    let header = curve_header(rows().any(|(_, r)| r.expected.is_some()));
     let fields = |(g, r): &(&String, &CurveRow)| -> Vec<String> {
         std::iter::once((*g).clone())
-            .chain(numbers(r).map(|x| fmt_full(x, &mut ryu::Buffer::new()).to_string()))
+            .chain(row_numbers(r).map(|x| fmt_full(x, &mut zmij::Buffer::new()).to_string()))
             .collect()
     };
     match args.format {
-        Format::Csv => {
-            // Blocks of rows formatted on every core (a curve with fractional times has a
-            // million rows of eight numbers), written in order as they come.
-            use std::io::Write;
-            const BLOCK: usize = 8192;
-            let mut out = std::io::stdout().lock();
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(&header)?;
-            out.write_all(&w.into_inner().map_err(|e| e.to_string())?)?;
-            let cores = oncodata_stats::parallel::threads();
-            for (g, curve) in &estimates.curves {
-                for batch in curve.chunks(BLOCK * cores) {
-                    type Block = Result<Vec<u8>, String>;
-                    let blocks = oncodata_stats::parallel::in_parallel(batch.len().div_ceil(BLOCK), |k| -> Block {
-                        let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(BLOCK * 160));
-                        let mut buffer = ryu::Buffer::new();
-                        let text = |e: csv::Error| e.to_string();
-                        for r in &batch[k * BLOCK..((k + 1) * BLOCK).min(batch.len())] {
-                            w.write_field(g.as_str()).map_err(text)?;
-                            for x in numbers(r) {
-                                w.write_field(fmt_full(x, &mut buffer).as_bytes()).map_err(text)?;
-                            }
-                            w.write_record(None::<&[u8]>).map_err(text)?;
-                        }
-                        w.into_inner().map_err(|e| e.to_string())
-                    });
-                    for block in blocks {
-                        out.write_all(&block?)?;
-                    }
-                }
-            }
-            out.flush()?;
-        }
         Format::Json => {
             let table: Vec<serde_json::Value> = rows()
                 .map(|r| {
@@ -373,7 +417,8 @@ fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosu
             );
             println!("{}", json!({"table": table, "summary": summary, "log_rank": lr}));
         }
-        Format::Table => {
+        // (CSV curves are printed as they are made, by `run`.)
+        Format::Table | Format::Csv => {
             println!("{}", header.iter().map(|h| format!("{h:>10}")).collect::<Vec<_>>().join(" "));
             for r in rows() {
                 let f = fields(&r);
@@ -409,11 +454,11 @@ fn print_output(args: &Args, estimates: &Estimates, withheld: &oncodata_disclosu
 }
 
 /// Full precision for files: the shortest text that reads back as the same number, in Rust's
-/// notation (`3`, `0.25`, `0.000001`, never an exponent); NA for undefined values. Ryū finds
+/// notation (`3`, `0.25`, `0.000001`, never an exponent); NA for undefined values. Żmij (Schubfach) finds
 /// the digits (where two shortest forms are equally near, which only a number with an 18-digit
 /// exact decimal value can meet, it takes the even last digit and Rust the upper one); its
 /// exponent forms (`1e-7`) are left to Rust and its trailing `.0` trimmed.
-fn fmt_full(x: f64, buffer: &mut ryu::Buffer) -> std::borrow::Cow<'_, str> {
+fn fmt_full(x: f64, buffer: &mut zmij::Buffer) -> std::borrow::Cow<'_, str> {
     if !x.is_finite() {
         return "NA".into();
     }
@@ -439,7 +484,7 @@ mod tests {
     /// fractions, the smallest and largest magnitudes, negative zero, random bit patterns.
     #[test]
     fn numbers_print_shortest_as_rust_prints_them() {
-        let mut buffer = ryu::Buffer::new();
+        let mut buffer = zmij::Buffer::new();
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         let mut values = vec![0.0, -0.0, 1.0, 3.0, 0.25, 1e-7, 1e-5, 123456.789, 1e15, 1e16, 1e21, f64::MIN_POSITIVE];
         for _ in 0..300_000 {
@@ -448,7 +493,7 @@ mod tests {
             state ^= state << 17;
             values.push(f64::from_bits(state));
             values.push((state % 1_000_000_000) as f64 / 1e6);
-            // Any mantissa, with exponents from 2^-20 to 2^60 (Ryū's range and beyond it).
+            // Any mantissa, with exponents from 2^-20 to 2^60 (the range it prints without an exponent, and beyond it).
             let exponent = 1023 - 20 + (state >> 52) % 81;
             values.push(f64::from_bits(exponent << 52 | (state & ((1 << 52) - 1))));
         }
