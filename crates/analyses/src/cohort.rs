@@ -159,55 +159,78 @@ fn has_table(w: &Warehouse, name: &str) -> Result<bool, AnalysisError> {
     Ok(w.tables()?.iter().any(|t| t == name))
 }
 
-/// The (area, year) pairs the registries cover, as an SQL relation written out (`VALUES …`:
-/// the same on the embedded engine and on Ballista), when coverage has been declared.
-async fn covered_relation(w: &Warehouse) -> Result<Option<String>, AnalysisError> {
+/// The (area, year) pairs the registries cover, when coverage has been declared.
+async fn covered_pairs(w: &Warehouse) -> Result<Option<Coverage>, AnalysisError> {
     if !has_table(w, "coverage")? {
         return Ok(None);
     }
-    let mut pairs = std::collections::BTreeSet::new();
+    let mut pairs = BTreeMap::<String, std::collections::BTreeSet<i64>>::new();
     for r in w.query_async("SELECT area, first_year, last_year FROM coverage").await?.rows()? {
         let (Some(first), Some(last)) = (r[1].as_f64(), r[2].as_f64()) else { continue };
-        for year in first as i64..=last as i64 {
-            pairs.insert((r[0].as_text(), year));
+        pairs.entry(r[0].as_text()).or_default().extend(first as i64..=last as i64);
+    }
+    Ok(Some(Coverage(pairs)))
+}
+
+/// The covered years of each area.
+struct Coverage(BTreeMap<String, std::collections::BTreeSet<i64>>);
+
+impl Coverage {
+    /// Whether `area` and `year` (SQL expressions) are a covered pair, as an SQL condition that
+    /// is false, not null, where either is null: the areas with the same covered years in one
+    /// list, their years as periods (`area IN ('01', '02') AND year BETWEEN 2008 AND 2022`).
+    /// A condition, not a join to the pairs written out: on the national warehouse the join
+    /// took a hash lookup per case (bench/incidence.sh); the same on DataFusion and Ballista.
+    fn condition(&self, area: &str, year: &str) -> String {
+        let mut by_years: BTreeMap<Vec<(i64, i64)>, Vec<String>> = BTreeMap::new();
+        for (a, years) in &self.0 {
+            let mut periods: Vec<(i64, i64)> = Vec::new();
+            for &y in years {
+                match periods.last_mut() {
+                    Some((_, last)) if *last + 1 == y => *last = y,
+                    _ => periods.push((y, y)),
+                }
+            }
+            by_years.entry(periods).or_default().push(format!("'{}'", a.replace('\'', "''")));
         }
+        if by_years.is_empty() {
+            return "false".into();
+        }
+        let alternatives: Vec<String> = by_years
+            .iter()
+            .map(|(periods, areas)| {
+                let years: Vec<String> = periods.iter().map(|(a, b)| format!("{year} BETWEEN {a} AND {b}")).collect();
+                format!("({area} IN ({}) AND ({}))", areas.join(", "), years.join(" OR "))
+            })
+            .collect();
+        format!("coalesce({}, false)", alternatives.join(" OR "))
     }
-    if pairs.is_empty() {
-        return Ok(Some("SELECT CAST(NULL AS VARCHAR) AS area, CAST(NULL AS BIGINT) AS year WHERE false".into()));
-    }
-    let values: Vec<String> =
-        pairs.iter().map(|(a, y)| format!("('{}', CAST({y} AS BIGINT))", a.replace('\'', "''"))).collect();
-    Ok(Some(format!("SELECT column1 AS area, column2 AS year FROM (VALUES {})", values.join(", "))))
 }
 
 fn quoted(values: &[&str]) -> String {
     values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
 }
 
-/// The join to the covered (area, year) pairs and the exclusion it gives, for a case's area and
-/// year expressions; nothing without coverage.
-fn coverage_rule(coverage: bool, area: &str, year: &str) -> (String, &'static str) {
-    if !coverage {
-        return (String::new(), "");
-    }
-    (
-        format!("LEFT JOIN covered cv ON cv.area = {area} AND cv.year = {year}"),
-        "WHEN cv.area IS NULL THEN 'resident outside the covered areas or diagnosed outside their years'",
-    )
+/// The exclusion of a case outside the covered (area, year) pairs, for a case's area and year
+/// expressions; nothing without coverage.
+fn coverage_rule(coverage: Option<&Coverage>, area: &str, year: &str) -> String {
+    coverage.map_or(String::new(), |c| {
+        format!(
+            "WHEN NOT {} THEN 'resident outside the covered areas or diagnosed outside their years'",
+            c.condition(area, year)
+        )
+    })
 }
 
 /// The cases as one SQL relation with the columns of every grouping, `commune`, `age`, `incidence_date`,
 /// `basis`, `follow_up_key` (the person, or the source patient, whose follow-up applies) and
 /// `reason` (NULL for a case counted, else why it is left out).
-/// `coverage` is the relation of the covered (area, year) pairs, when coverage was declared.
-fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
+/// `coverage` is the covered (area, year) pairs, when coverage was declared.
+fn cohort_sql(unit: CaseUnit, coverage: Option<&Coverage>) -> String {
     let registry = quoted(&REGISTRY_SOURCES);
-    let covered = format!("covered AS ({})", coverage.unwrap_or_default());
-    let coverage = coverage.is_some();
     match unit {
         CaseUnit::Primaries => {
-            let (join, outside) = coverage_rule(coverage, "r.area", "p.incidence_year");
-            let with_covered = if coverage { format!(", {covered}") } else { String::new() };
+            let outside = coverage_rule(coverage, "r.area", "p.incidence_year");
             format!(
                 "WITH residence AS (\
                    SELECT pr.person_id, coalesce(min(CASE WHEN pa.source IN ({registry}) THEN pa.departement END), \
@@ -215,7 +238,7 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
                           coalesce(min(CASE WHEN pa.source IN ({registry}) THEN pa.commune END), \
                                    min(pa.commune)) AS commune \
                    FROM person_records pr JOIN patients pa ON pa.dataset = pr.dataset AND pa.patient_id = pr.patient_id \
-                   GROUP BY pr.person_id){with_covered} \
+                   GROUP BY pr.person_id) \
                  SELECT p.site_group, CASE pe.sex WHEN '1' THEN 'male' WHEN '2' THEN 'female' END AS sex, \
                    p.incidence_year AS year, r.area, r.commune, p.icd10, p.iccc, p.age_at_diagnosis AS age, \
                    CAST(p.incidence_date AS VARCHAR) AS incidence_date, p.basis_of_diagnosis AS basis, \
@@ -227,14 +250,13 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
                  FROM primaries p JOIN persons pe ON pe.person_id = p.person_id \
                  LEFT JOIN residence r ON r.person_id = p.person_id \
                  LEFT JOIN (SELECT DISTINCT primary_id AS notified_id FROM primary_tumours \
-                            WHERE kind = 'notification') n ON n.notified_id = p.primary_id {join}"
+                            WHERE kind = 'notification') n ON n.notified_id = p.primary_id"
             )
         }
         CaseUnit::RegistryRecords => {
-            let (join, outside) = coverage_rule(coverage, "p.departement", "t.incidence_year");
-            let with_covered = if coverage { format!("WITH {covered} ") } else { String::new() };
+            let outside = coverage_rule(coverage, "p.departement", "t.incidence_year");
             format!(
-                "{with_covered}SELECT t.site_group, p.sex, t.incidence_year AS year, p.departement AS area, p.commune, \
+                "SELECT t.site_group, p.sex, t.incidence_year AS year, p.departement AS area, p.commune, \
                    t.icd10, t.iccc, \
                    t.age_at_diagnosis AS age, CAST(t.incidence_date AS VARCHAR) AS incidence_date, \
                    t.basis_of_diagnosis AS basis, concat(p.dataset, '/', p.patient_id) AS follow_up_key, \
@@ -242,7 +264,7 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
                    CASE WHEN t.source NOT IN ({registry}) THEN 'not a registry record (hospital, claims: not linked)' \
                         WHEN t.behaviour <> 3 THEN 'not invasive (in situ, benign or uncertain behaviour)' \
                         {outside} END AS reason \
-                 FROM tumours t JOIN patients p ON t.dataset = p.dataset AND t.patient_id = p.patient_id {join}"
+                 FROM tumours t JOIN patients p ON t.dataset = p.dataset AND t.patient_id = p.patient_id"
             )
         }
     }
@@ -263,9 +285,9 @@ fn cohort_sql(unit: CaseUnit, coverage: Option<&str>) -> String {
 /// ```
 pub async fn incidence_cases(w: &Warehouse, by: &[Stratifier], years: Option<Years>) -> Result<Cases, AnalysisError> {
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
-    let covered = covered_relation(w).await?;
+    let covered = covered_pairs(w).await?;
     let coverage = covered.is_some();
-    let cohort = cohort_sql(unit, covered.as_deref());
+    let cohort = cohort_sql(unit, covered.as_ref());
     let columns: Vec<&str> = by.iter().map(|s| s.name()).collect();
     let unknown: Vec<String> = columns.iter().map(|c| format!("WHEN {c} IS NULL THEN '{c} unknown'")).collect();
     let sql = format!(
@@ -325,8 +347,8 @@ pub async fn residence_cases(
         return Err(AnalysisError::Request(format!("--sex {s}: male or female")));
     }
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
-    let covered = covered_relation(w).await?;
-    let cohort = cohort_sql(unit, covered.as_deref());
+    let covered = covered_pairs(w).await?;
+    let cohort = cohort_sql(unit, covered.as_ref());
     let mut filters = Vec::new();
     if let Some(s) = site_group {
         filters.push(format!("site_group = '{s}'"));
@@ -379,13 +401,12 @@ pub async fn person_years(
     let keys: Vec<usize> = (0..by.len()).filter(|&i| by[i].population_column().is_some()).collect();
     let columns: Vec<String> =
         keys.iter().map(|&i| format!("p.{}", by[i].population_column().expect("filtered"))).collect();
-    let restrict = match covered_relation(w).await? {
-        Some(covered) => format!("JOIN ({covered}) cv ON cv.area = p.area AND cv.year = p.year"),
-        None => String::new(),
-    };
+    let mut filters: Vec<String> =
+        covered_pairs(w).await?.map(|c| c.condition("p.area", "p.year")).into_iter().collect();
+    filters.extend(years.map(|(first, last)| format!("p.year BETWEEN {first} AND {last}")));
     let select: Vec<String> = columns.iter().cloned().chain(["p.age_group".into(), "sum(p.persons)".into()]).collect();
-    let period = years.map_or(String::new(), |(first, last)| format!("WHERE p.year BETWEEN {first} AND {last}"));
-    let sql = format!("SELECT {} FROM population p {restrict} {period} GROUP BY ALL", select.join(", "));
+    let filter = if filters.is_empty() { String::new() } else { format!("WHERE {}", filters.join(" AND ")) };
+    let sql = format!("SELECT {} FROM population p {filter} GROUP BY ALL", select.join(", "));
     let mut by_group = Vec::new();
     for r in w.query_async(&sql).await?.rows()? {
         let k = keys.len();
@@ -533,9 +554,9 @@ pub async fn survival_cohort(w: &Warehouse, options: &SurvivalOptions<'_>) -> Re
         rules.push_str(" WHEN c.rank > 1 THEN 'not the person''s first primary'");
     }
     let unit = if has_table(w, "primaries")? { CaseUnit::Primaries } else { CaseUnit::RegistryRecords };
-    let covered = covered_relation(w).await?;
+    let covered = covered_pairs(w).await?;
     let coverage = covered.is_some();
-    let cohort = cohort_sql(unit, covered.as_deref());
+    let cohort = cohort_sql(unit, covered.as_ref());
     // The records whose follow-up applies to a case: the person's records when linked, else
     // the source patient itself.
     let records = match unit {
@@ -753,6 +774,24 @@ mod tests {
             }
         }
         rows
+    }
+
+    /// The covered pairs as a condition: areas with the same years in one list, consecutive
+    /// years as one period, never null.
+    #[test]
+    fn coverage_is_one_condition_per_set_of_covered_years() {
+        let years = |y: &[i64]| y.iter().copied().collect::<std::collections::BTreeSet<i64>>();
+        let c = Coverage(BTreeMap::from([
+            ("01".to_string(), years(&[2008, 2009, 2010, 2012])),
+            ("02".to_string(), years(&[2008, 2009, 2010, 2012])),
+            ("2A".to_string(), years(&[2015])),
+        ]));
+        assert_eq!(
+            c.condition("a", "y"),
+            "coalesce((a IN ('01', '02') AND (y BETWEEN 2008 AND 2010 OR y BETWEEN 2012 AND 2012)) OR \
+             (a IN ('2A') AND (y BETWEEN 2015 AND 2015)), false)"
+        );
+        assert_eq!(Coverage(BTreeMap::new()).condition("a", "y"), "false");
     }
 
     /// On a linked warehouse each reportable invasive primary of a covered resident counts
