@@ -47,10 +47,13 @@ pub fn in_parallel_with<S, T: Send>(
 /// each to `consume` in block order, as soon as it and those before it are made, while the next
 /// are being made: output formatted on every core and written in order, without waiting for
 /// the slowest block of a batch. At most two blocks per core are made ahead of the one being
-/// consumed, in buffers given back and reused. The first error (of a block in order, or of
-/// `consume`) stops the work and is returned.
+/// consumed, in buffers given back and reused: taken from `spare` and left there for the next
+/// call (threads end with each call, and an allocator keeps the pages of buffers a finished
+/// thread made). The first error (of a block in order, or of `consume`) stops the work and is
+/// returned.
 pub fn in_order<E: Send>(
     blocks: usize,
+    spare: &mut Vec<Vec<u8>>,
     work: impl Fn(usize, &mut Vec<u8>) -> Result<(), E> + Sync,
     mut consume: impl FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -67,10 +70,11 @@ pub fn in_order<E: Send>(
         stop: bool,
     }
     let ahead = 2 * threads();
-    let shared = Mutex::new(Shared { next: 0, consumed: 0, made: BTreeMap::new(), spare: Vec::new(), stop: false });
+    let kept = std::mem::take(spare);
+    let shared = Mutex::new(Shared { next: 0, consumed: 0, made: BTreeMap::new(), spare: kept, stop: false });
     let (made, room) = (Condvar::new(), Condvar::new());
     let lock = || shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    std::thread::scope(|s| {
+    let outcome = std::thread::scope(|s| {
         for _ in 0..threads().min(blocks) {
             s.spawn(|| {
                 loop {
@@ -125,7 +129,10 @@ pub fn in_order<E: Send>(
             }
         }
         outcome
-    })
+    });
+    let state = shared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    *spare = state.spare;
+    outcome
 }
 
 #[cfg(test)]
@@ -142,7 +149,7 @@ mod tests {
             if k == 500 { Err("block 500".into()) } else { Ok(()) }
         };
         let mut out = Vec::new();
-        in_order(300, work, |b| {
+        in_order(300, &mut Vec::new(), work, |b| {
             out.extend_from_slice(b);
             Ok(())
         })
@@ -150,14 +157,14 @@ mod tests {
         let expected: String = (0..300).map(|k| format!("{k};")).collect();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
         let mut seen = 0;
-        let stop = in_order(800, work, |_| {
+        let stop = in_order(800, &mut Vec::new(), work, |_| {
             seen += 1;
             Ok(())
         });
         assert_eq!(stop, Err("block 500".to_string()));
         assert_eq!(seen, 500);
         let mut seen = 0;
-        let stop = in_order(800, work, |_| {
+        let stop = in_order(800, &mut Vec::new(), work, |_| {
             seen += 1;
             if seen == 10 { Err("consumer".to_string()) } else { Ok(()) }
         });
@@ -170,6 +177,7 @@ mod tests {
         let caught = std::panic::catch_unwind(|| {
             in_order(
                 50,
+                &mut Vec::new(),
                 |k, _: &mut Vec<u8>| -> Result<(), ()> {
                     assert_ne!(k, 20, "block 20");
                     Ok(())

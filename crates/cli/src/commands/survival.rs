@@ -277,13 +277,14 @@ pub fn run(args: Args) -> CliResult {
         let mut withheld = Withheld::default();
         let mut plotted = Vec::new();
         let mut out = std::io::stdout().lock();
+        let mut spare = Vec::new();
         write_csv_header(&mut out, args.method != Method::Km)?;
         prepared.each_group(|group, rows, mut summary| -> CliResult {
             if let Some(shown) = withhold_group(rows, &mut summary, rules, &anchors, &mut withheld) {
                 if args.plot.is_some() {
                     plotted.push(plot_curve(&args, &group, &shown));
                 }
-                write_csv_curve(&mut out, &group, &shown)?;
+                write_csv_curve(&mut out, &mut spare, &group, &shown)?;
             }
             Ok(())
         })?;
@@ -346,7 +347,12 @@ fn write_csv_header(out: &mut impl std::io::Write, expected: bool) -> CliResult 
 /// Writes a group's curve as CSV rows: blocks of rows formatted on every core (a curve with
 /// fractional times has a row per subject) and written in order as they are ready. The group's
 /// field is quoted once, as the CSV writer quotes it; numbers never need quoting.
-fn write_csv_curve(out: &mut impl std::io::Write, group: &str, curve: &[CurveRow]) -> CliResult {
+fn write_csv_curve(
+    out: &mut impl std::io::Write,
+    spare: &mut Vec<Vec<u8>>,
+    group: &str,
+    curve: &[CurveRow],
+) -> CliResult {
     const BLOCK: usize = 2048;
     let mut field = csv::Writer::from_writer(Vec::new());
     field.write_field(group)?;
@@ -354,6 +360,7 @@ fn write_csv_curve(out: &mut impl std::io::Write, group: &str, curve: &[CurveRow
     let blocks = curve.len().div_ceil(BLOCK);
     oncodata_stats::parallel::in_order(
         blocks,
+        spare,
         |k, text| -> std::io::Result<()> {
             let mut buffer = zmij::Buffer::new();
             for r in &curve[k * BLOCK..((k + 1) * BLOCK).min(curve.len())] {
