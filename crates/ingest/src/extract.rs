@@ -243,6 +243,9 @@ pub struct Extract {
     /// The tumour ids accepted, with the record that brought each.
     tumour_ids: HashMap<Text, u64, foldhash::fast::RandomState>,
     current: Counts,
+    /// The file being read: its size and the bytes read before it was opened (to size the id
+    /// sets once for the records it likely holds).
+    opened: [AtomicU64; 2],
 }
 
 impl std::ops::Deref for Extract {
@@ -352,6 +355,9 @@ impl Extract {
         use std::io::Seek;
         let io = |e| IngestError::Io { file: path.display().to_string(), source: e };
         let mut file = std::fs::File::open(path).map_err(io)?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        self.opened[0].store(size, Ordering::Relaxed);
+        self.opened[1].store(self.progress.bytes.load(Ordering::Relaxed), Ordering::Relaxed);
         let mut head = [0u8; 2];
         let n = file.read(&mut head).map_err(io)?;
         file.rewind().map_err(io)?;
@@ -401,6 +407,9 @@ impl Extract {
         // whether its patient is new.
         let mut first_read = Vec::with_capacity(batch.tumours.len());
         let mut new_patient = Vec::with_capacity(batch.tumours.len());
+        if self.tumour_ids.len() + batch.tumours.len() > self.tumour_ids.capacity() {
+            self.reserve_ids(batch.tumours.len());
+        }
         for (tumour, patient) in batch.tumours.iter().zip(&batch.patients) {
             match self.tumour_ids.entry(tumour.tumour_id.clone()) {
                 std::collections::hash_map::Entry::Occupied(first) => {
@@ -446,6 +455,23 @@ impl Extract {
         {
             self.flush();
         }
+    }
+
+    /// Room in the id sets for the rest of the file being read, at the records per byte read so
+    /// far (+10 %), at least for `more`: the sets are sized about once per file instead of
+    /// doubling (each doubling rehashes every id into a fresh table; half a million ids per
+    /// national extract).
+    fn reserve_ids(&mut self, more: usize) {
+        let size = self.opened[0].load(Ordering::Relaxed);
+        let read = self.progress.bytes.load(Ordering::Relaxed).saturating_sub(self.opened[1].load(Ordering::Relaxed));
+        let expected = if read > 0 && size > read {
+            let rest = (size - read) as f64 * self.current.read as f64 / read as f64;
+            (rest * 1.1) as usize + more
+        } else {
+            more
+        };
+        self.tumour_ids.reserve(expected);
+        self.patient_ids.reserve(expected);
     }
 
     /// A `record.duplicate` error if a tumour of this id was already accepted in this run.
