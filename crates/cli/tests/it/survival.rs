@@ -33,6 +33,17 @@ fn net_survival(extra: &[&str]) -> std::process::Output {
     oncodata(&args)
 }
 
+/// `oncodata survival` Kaplan–Meier by sex on R's lung data, for `audience`, in `format`, plus
+/// `extra` arguments.
+fn lung_by_sex(audience: &str, format: &str, extra: &[&str]) -> std::process::Output {
+    let data = format!("{REF}/lung.csv");
+    let mut args =
+        vec!["survival", "--audience", audience, "--data", &data, "--time", "time", "--event", "status", "--by", "sex"];
+    args.extend(["--format", format]);
+    args.extend(extra);
+    oncodata(&args)
+}
+
 fn table(csv_text: &str) -> Vec<Vec<String>> {
     csv_text.lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect()
 }
@@ -48,21 +59,7 @@ fn close(ours: &str, r: &str, what: &str) {
 
 #[test]
 fn kaplan_meier_csv_equals_r_survfit() {
-    let out = oncodata(&[
-        "survival",
-        "--audience",
-        "steward",
-        "--data",
-        &format!("{REF}/lung.csv"),
-        "--time",
-        "time",
-        "--event",
-        "status",
-        "--by",
-        "sex",
-        "--format",
-        "csv",
-    ]);
+    let out = lung_by_sex("steward", "csv", &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ours = table(&String::from_utf8(out.stdout).unwrap());
     let r = table(&std::fs::read_to_string(format!("{REF}/km_lung_sex_log.csv")).unwrap());
@@ -260,23 +257,7 @@ fn streamed_csv_curves_equal_the_json_table_under_the_disclosure_rule() {
     let dir = tempfile::tempdir().unwrap();
     let plot = dir.path().join("km.svg");
     let run = |format: &str| {
-        let out = oncodata(&[
-            "survival",
-            "--audience",
-            "public",
-            "--data",
-            &format!("{REF}/lung.csv"),
-            "--time",
-            "time",
-            "--event",
-            "status",
-            "--by",
-            "sex",
-            "--format",
-            format,
-            "--plot",
-            plot.to_str().unwrap(),
-        ]);
+        let out = lung_by_sex("public", format, &["--plot", plot.to_str().unwrap()]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
     };
