@@ -193,6 +193,12 @@ pub fn prepare<'r>(data: &Columns, r: &Request<'r>) -> Result<Prepared<'r>, Anal
         return Err(request(format!("--conf {} must be between 0 and 1", r.conf)));
     }
     let time = data.numbers(r.time).map_err(request)?;
+    // Checked here, for every row, rather than group by group as the curves are made: a command
+    // printing each curve as it is made would otherwise have printed the first groups' curves
+    // before the error.
+    if let Some(i) = time.iter().position(|t| !t.is_finite() || *t < 0.0) {
+        return Err(request(data.bad(i, r.time, &format!("is {}, not a follow-up time (0 or more)", time[i]))));
+    }
     let event = event_values(data, r.event).map_err(request)?;
     let (labels, group_of) = data.groups(r.by).map_err(request)?;
     // Each group's rows, in vectors sized once.
@@ -204,8 +210,8 @@ pub fn prepare<'r>(data: &Columns, r: &Request<'r>) -> Result<Prepared<'r>, Anal
     for (i, g) in group_of.iter().enumerate() {
         members[*g as usize].push(i as u32);
     }
-    let mut groups: Vec<(String, Vec<u32>)> = labels.into_iter().zip(members).collect();
-    groups.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut groups_of_rows: Vec<(String, Vec<u32>)> = labels.into_iter().zip(members).collect();
+    groups_of_rows.sort_by(|a, b| a.0.cmp(&b.0));
     let to_days = if r.time_in_years { DAYS_PER_YEAR } else { 1.0 };
     let age_factor = if r.age_in_years { DAYS_PER_YEAR } else { 1.0 };
 
@@ -263,9 +269,20 @@ pub fn prepare<'r>(data: &Columns, r: &Request<'r>) -> Result<Prepared<'r>, Anal
             let groups: Vec<Option<usize>> =
                 data.numbers(age_col).map_err(request)?.iter().map(|a| icss::group_of_age(a * factor)).collect();
             outside_standard = groups.iter().filter(|g| g.is_none()).count();
+            // Every curve's age groups, checked before any curve is made.
+            for (label, idx) in &groups_of_rows {
+                for (k, name) in icss::GROUPS.iter().enumerate() {
+                    if !idx.iter().any(|&i| groups[i as usize] == Some(k)) {
+                        return Err(request(format!(
+                            "group {label}: no patients aged {name} — an ICSS-standardised estimate needs every age group"
+                        )));
+                    }
+                }
+            }
             Some((w, groups))
         }
     };
+    let groups = groups_of_rows;
     Ok(Prepared { request: *r, time, event, group_of, groups, relative, weights, outside_standard })
 }
 
@@ -316,14 +333,9 @@ impl Prepared<'_> {
             Some((w, age_groups)) => {
                 let mut parts = Vec::new();
                 for (k, weight) in w.iter().enumerate() {
+                    // (Every age group has patients: checked by `prepare`.)
                     let members: Vec<u32> =
                         idx.iter().copied().filter(|&i| age_groups[i as usize] == Some(k)).collect();
-                    if members.is_empty() {
-                        return Err(request(format!(
-                            "group {g}: no patients aged {} — an ICSS-standardised estimate needs every age group",
-                            icss::GROUPS[k]
-                        )));
-                    }
                     parts.push((*weight, self.curve(&members)?.0));
                 }
                 (standardised_survival(&parts, r.transform, r.conf), None)
@@ -525,5 +537,28 @@ mod tests {
         assert!(e.contains("test.csv") && e.contains("status") && e.contains("dead"), "{e}");
         let relative = Request { method: Method::Relative(RelativeMethod::PoharPerme, Integration::Daily), ..km(&[]) };
         assert!(estimate(&data, &relative).unwrap_err().to_string().contains("needs a rate table"));
+    }
+
+    /// Bad times and an ICSS age group without patients are refused by `prepare`, naming the row
+    /// or the group, before any curve is made.
+    #[test]
+    fn bad_input_is_refused_before_any_curve() {
+        let bad = table(&[("a", 1.0, "1"), ("b", f64::NAN, "1")]);
+        let e = prepare(&bad, &km(&[])).err().unwrap().to_string();
+        assert!(e.contains("test.csv row 2") && e.contains("'time'"), "{e}");
+        // Group b has no one aged 75 or more.
+        let ages = [20.0, 50.0, 60.0, 70.0, 80.0];
+        let rows: Vec<Vec<Value>> = ["a", "b"]
+            .iter()
+            .flat_map(|g| ages.iter().map(move |a| (g, a)))
+            .filter(|(g, a)| !(**g == "b" && **a == 80.0))
+            .map(|(g, a)| vec![Value::Text(g.to_string()), Value::Float(*a), Value::Text("1".into()), Value::Float(*a)])
+            .collect();
+        let names = ["group", "time", "status", "age"].map(String::from).to_vec();
+        let data = Columns::from_rows("test.csv", names, rows);
+        let by = ["group".to_string()];
+        let request = Request { standardise: Some("icss1"), age: Some("age"), ..km(&by) };
+        let e = prepare(&data, &request).err().unwrap().to_string();
+        assert!(e.contains("group b") && e.contains("75+"), "{e}");
     }
 }

@@ -303,3 +303,31 @@ fn streamed_csv_curves_equal_the_json_table_under_the_disclosure_rule() {
         }
     }
 }
+
+/// A bad time in a later group is an error naming its row before any curve is printed: the
+/// CSV curves are printed group by group, and a partial file would look complete.
+#[test]
+fn a_bad_time_in_a_later_group_stops_the_command_before_any_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("km.csv");
+    std::fs::write(&data, "time,status,grp\n1,1,a\n2,0,a\n3,1,b\n-4,1,b\n").unwrap();
+    let out = oncodata(&[
+        "survival",
+        "--audience",
+        "steward",
+        "--data",
+        data.to_str().unwrap(),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--by",
+        "grp",
+        "--format",
+        "csv",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(err.contains("row 4") && err.contains("'time'") && err.contains("-4"), "{err}");
+}
